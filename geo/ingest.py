@@ -1,0 +1,609 @@
+"""Readers: turn files as partners actually send them into canonical raw tables.
+
+Reading is kept apart from judging. Readers decode bytes, find the rows and map
+headings to canonical column names; every cell stays text, so that leading zeros
+of refs and UPRNs and the literal "NA" survive and validation sees exactly what
+the file said. Only rows that cannot be split into fields at all (ragged rows,
+NUL bytes) are rejected here; a file that cannot be read at all raises
+:class:`~geo.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from geo.errors import InputError
+from geo.schema import (
+    BNG,
+    BOUNDARY_KINDS,
+    EASTING,
+    KINDS,
+    NORTHING,
+    POLICE_UK_HEADER,
+    POLICE_UK_TO_CANONICAL,
+    WGS84,
+    Kind,
+    normalise_label,
+)
+
+#: Replaces NUL bytes before parsing so the rows holding them can be rejected by name.
+NUL_SENTINEL = "\ue000"
+REJECT_COLUMNS = ("file", "row", "column", "reason", "raw")
+
+
+@dataclass
+class RawTable:
+    """One file's rows, as text, under canonical column names.
+
+    Attributes
+    ----------
+    file
+        Label shown in messages: the path, or ``archive.zip:member.csv``.
+    sha256
+        Hash of the file's bytes, recorded with the import.
+    frame
+        Canonical columns (text) plus ``_row``, the spreadsheet row number
+        (header = row 1), for every row that split into the right fields.
+    original
+        The same rows under the file's own headings, kept so that rejected
+        rows can be exported exactly as they arrived.
+    rejects
+        Rows refused while reading (``file, row, column, reason, raw``).
+    n_rows
+        Data rows in the file: ``len(frame) + len(rejects)``.
+    notes
+        Things the user should know (encoding used, columns ignored...).
+    source_format
+        ``"police.uk"`` or ``"csv"``.
+    """
+
+    file: str
+    sha256: str
+    frame: pd.DataFrame
+    original: pd.DataFrame
+    rejects: pd.DataFrame
+    n_rows: int
+    notes: list[str] = field(default_factory=list)
+    source_format: str = "csv"
+    columns: dict[str, str] = field(default_factory=dict)
+    kind: str = "incidents"
+
+
+@dataclass
+class RawBoundaries:
+    """Boundary features reprojected to WGS84, not yet validated."""
+
+    file: str
+    sha256: str
+    frame: gpd.GeoDataFrame
+    original: pd.DataFrame
+    n_rows: int
+    notes: list[str] = field(default_factory=list)
+
+
+def empty_rejects() -> pd.DataFrame:
+    """A rejects frame with no rows but the right columns."""
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in REJECT_COLUMNS})
+
+
+def concat_rejects(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack rejects frames, sorted by row; empty frames are fine."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return empty_rejects()
+    out = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
+    out["row"] = out["row"].astype("int64")
+    return out.sort_values("row", kind="stable", ignore_index=True)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def iter_csv_sources(path: str | Path) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(label, bytes)`` for each CSV in a file, a folder or a zip archive.
+
+    police.uk archives hold ``*-street.csv`` beside outcomes and stop-and-search
+    files; when street files are present only they are read, because the others
+    have different columns and would all be rejected.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file or folder", file=str(path))
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() == ".csv")
+        files = _prefer_street([(str(f), f.name) for f in files])
+        if not files:
+            raise InputError("folder holds no .csv files", file=str(path))
+        for label, _name in files:
+            yield label, Path(label).read_bytes()
+        return
+    if zipfile.is_zipfile(p) and p.suffix.lower() == ".zip":
+        with zipfile.ZipFile(p) as zf:
+            members = [
+                (m.filename, m.filename)
+                for m in zf.infolist()
+                if not m.is_dir() and m.filename.lower().endswith(".csv")
+            ]
+            members = _prefer_street(sorted(members))
+            if not members:
+                raise InputError("zip archive holds no .csv files", file=str(path))
+            for name, _ in members:
+                yield f"{p}:{name}", zf.read(name)
+        return
+    yield str(p), p.read_bytes()
+
+
+def _prefer_street(files: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    street = [f for f in files if f[1].lower().endswith("-street.csv")]
+    return street or files
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_bytes(data: bytes, *, file: str) -> tuple[str, str]:
+    """Decode CSV bytes, returning ``(text, encoding)``.
+
+    Exports come as UTF-8, UTF-8 with a BOM (Excel "CSV UTF-8"), UTF-16
+    (Excel "Unicode text") or cp1252 (Excel "CSV" on Windows). cp1252 is the
+    fallback because any byte string that is not UTF-8 is almost always it in
+    the UK; a true binary file is caught before by its NUL bytes or signature.
+    """
+    if not data.strip():
+        raise InputError("file is empty", file=file)
+    if data[:4] == b"PK\x03\x04":
+        raise InputError(
+            "this is a zip archive or an Excel workbook, not a CSV file: "
+            "save it as CSV (or pass the .zip of police.uk files)",
+            file=file,
+        )
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16"
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
+    nul = data.count(b"\x00")
+    if nul and nul > max(16, len(data) // 100):
+        raise InputError(
+            f"file holds {nul} NUL bytes: it is binary or corrupt, not a CSV text file",
+            file=file,
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        encoding = "cp1252"
+    return text, encoding
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    """Split CSV text into a frame of strings, rejecting rows with the wrong field count.
+
+    pyarrow does the splitting (fast, and it reports each malformed row with its
+    line number instead of failing the whole file the way pandas does).
+
+    Returns
+    -------
+    header, frame, rejects
+        ``frame`` has the file's own headings plus ``_row``.
+    """
+    if NUL_SENTINEL in text:
+        raise InputError(
+            "file holds the private-use character U+E000, which is not allowed",
+            file=file,
+        )
+    text = text.replace("\x00", NUL_SENTINEL)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    header = next(csv.reader([first_line]), [])
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise InputError("the first line (the header) is blank", file=file)
+    blank = [i + 1 for i, h in enumerate(header) if not h]
+    if blank:
+        raise InputError(f"header has blank column name(s) at position(s) {blank}", file=file, row=1)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"header repeats column name(s) {dupes}", file=file, row=1)
+    if "\n" not in text.strip("\r\n"):
+        raise InputError("file has a header but no data rows", file=file)
+
+    invalid: list[pacsv.InvalidRow] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, column_names=header, skip_rows=1, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:  # e.g. an unterminated quote at end of file
+        raise InputError(f"cannot split the file into CSV rows: {exc}", file=file) from None
+
+    frame = table.to_pandas()
+    for h in header:
+        frame[h] = frame[h].astype(object)
+    n = len(frame) + len(invalid)
+    # pyarrow reports malformed rows by physical line number (header = line 1);
+    # the good rows fill every other line in order.
+    bad_lines = np.array(sorted(r.number for r in invalid if r.number is not None), dtype=np.int64)
+    all_lines = np.arange(2, n + 2, dtype=np.int64)
+    frame["_row"] = np.setdiff1d(all_lines, bad_lines, assume_unique=True)[: len(frame)]
+    rejects = pd.DataFrame(
+        {
+            "file": file,
+            "row": [r.number for r in invalid],
+            "column": "",
+            "reason": [
+                f"row has {r.actual_columns} fields but the header has {r.expected_columns}" for r in invalid
+            ],
+            "raw": [json.dumps({"line": r.text}, ensure_ascii=False) for r in invalid],
+        }
+    )
+    if rejects.empty:
+        rejects = empty_rejects()
+    return header, frame, rejects
+
+
+def read_csv_kind(
+    path: str | Path,
+    kind: Kind | str,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    source: str | None = None,
+) -> list[RawTable]:
+    """Read one CSV, a folder of CSVs or a zip archive as ``kind``.
+
+    Parameters
+    ----------
+    path
+        File, folder (read recursively) or ``.zip``.
+    kind
+        Which dataset the rows are.
+    mapping
+        Canonical column -> heading in the file, for exports whose headings are
+        not recognised automatically. Unmapped canonical columns are looked up
+        by their usual spellings.
+    source
+        Value of the ``source`` column for non-police.uk incident files
+        (default ``"csv"``, e.g. pass ``"housing"``).
+    """
+    kind = KINDS[kind] if isinstance(kind, str) else kind
+    if kind.name in BOUNDARY_KINDS:
+        raise InputError(
+            f"{kind.name} are boundaries: read them with read_boundaries",
+            file=str(path),
+        )
+    tables = []
+    for label, data in iter_csv_sources(path):
+        tables.append(read_csv_bytes(data, kind, file=label, mapping=mapping, source=source))
+    return tables
+
+
+def read_csv_bytes(
+    data: bytes,
+    kind: Kind,
+    *,
+    file: str,
+    mapping: Mapping[str, str] | None = None,
+    source: str | None = None,
+) -> RawTable:
+    """Read one CSV file's bytes as ``kind`` (see :func:`read_csv_kind`)."""
+    text, encoding = decode_bytes(data, file=file)
+    header, original, rejects = read_csv_text(text, file=file)
+    if kind.name == "victims" and _is_victim_counts(header, mapping):
+        kind = KINDS["victim_counts"]
+    notes = [] if encoding in ("utf-8", "utf-8-sig") else [f"decoded as {encoding}"]
+    is_police = kind.name == "incidents" and not mapping and _is_police_header(header)
+    if is_police:
+        columns = {
+            POLICE_UK_TO_CANONICAL[p]: h
+            for p, h in zip(POLICE_UK_HEADER, header, strict=True)
+            if p in POLICE_UK_TO_CANONICAL
+        }
+    else:
+        columns = map_columns(header, kind, mapping=mapping, file=file)
+    frame = pd.DataFrame(index=original.index)
+    for col in kind.column_names:
+        frame[col] = original[columns[col]] if col in columns else ""
+    for extra in ("easting", "northing"):
+        if extra in columns:
+            frame[extra] = original[columns[extra]]
+    if kind.name == "incidents":
+        frame["source"] = "police.uk" if is_police else (source or "csv")
+    frame["_row"] = original["_row"]
+    unused = [h for h in header if h not in columns.values()]
+    if unused and not is_police:
+        notes.append(f"columns not used: {', '.join(unused)}")
+    rejects = concat_rejects([rejects, _nul_rows(original, file=file)])
+    keep = ~frame["_row"].isin(rejects["row"])
+    frame, original = (
+        frame[keep].reset_index(drop=True),
+        original[keep].reset_index(drop=True),
+    )
+    return RawTable(
+        file=file,
+        sha256=hashlib.sha256(data).hexdigest(),
+        frame=frame,
+        original=original,
+        rejects=rejects,
+        n_rows=len(frame) + len(rejects),
+        notes=notes,
+        source_format="police.uk" if is_police else "csv",
+        columns=columns,
+        kind=kind.name,
+    )
+
+
+def _is_victim_counts(header: list[str], mapping: Mapping[str, str] | None) -> bool:
+    """Partners who share only numbers send area/month/count instead of people."""
+    if mapping:
+        return "count" in mapping
+    norms = {normalise_label(h) for h in header}
+    return bool(norms & set(KINDS["victim_counts"].column("count").synonyms)) and not (
+        norms & set(KINDS["victims"].column("ref").synonyms)
+    )
+
+
+def _is_police_header(header: list[str]) -> bool:
+    return [normalise_label(h) for h in header] == [normalise_label(h) for h in POLICE_UK_HEADER]
+
+
+def map_columns(
+    header: list[str], kind: Kind, *, mapping: Mapping[str, str] | None, file: str
+) -> dict[str, str]:
+    """Decide which heading feeds each canonical column.
+
+    Explicit mappings win; otherwise a heading whose normalised form is a known
+    spelling is used. Raises when a required column (or any coordinates) cannot
+    be found, naming what the file does have, because guessing wrong would
+    store plausible nonsense.
+    """
+    mapping = dict(mapping or {})
+    known = set(kind.column_names) | {"easting", "northing"}
+    for canon, head in mapping.items():
+        if canon not in known:
+            raise InputError(
+                f"mapping names unknown column {canon!r}; {kind.name} has {sorted(known)}",
+                file=file,
+            )
+        if head not in header:
+            raise InputError(
+                f"mapping for {canon!r} names heading {head!r}, which is not in the file "
+                f"(headings: {header})",
+                file=file,
+            )
+    by_norm = {normalise_label(h): h for h in header}
+    columns = dict(mapping)
+    used = set(mapping.values())
+    candidates = list(kind.columns)
+    if {"lat", "lng"} <= set(kind.column_names):
+        candidates += [EASTING, NORTHING]
+    for col in candidates:
+        if col.name in columns:
+            continue
+        for syn in (normalise_label(col.name), *col.synonyms):
+            head = by_norm.get(syn)
+            if head is not None and head not in used:
+                columns[col.name] = head
+                used.add(head)
+                break
+    missing = [c.name for c in kind.columns if c.required and c.name not in columns]
+    if kind.name == "incidents" and "month" not in columns and "date" not in columns:
+        missing.append("month or date")
+    if {"lat", "lng"} <= set(kind.column_names):
+        has_ll = {"lat", "lng"} <= columns.keys()
+        has_en = {"easting", "northing"} <= columns.keys()
+        if not (has_ll or has_en):
+            missing.append("lat/lng or easting/northing")
+    if missing:
+        raise InputError(
+            f"cannot find column(s) {missing} for {kind.name}; the file has {header}. "
+            'Map them explicitly (e.g. --map ref="Case Ref")',
+            file=file,
+        )
+    return columns
+
+
+def _nul_rows(original: pd.DataFrame, *, file: str) -> pd.DataFrame:
+    """Rejects for rows holding NUL bytes (replaced by the sentinel when decoding)."""
+    heads = [c for c in original.columns if c != "_row"]
+    hit = np.zeros(len(original), dtype=bool)
+    first_col = np.full(len(original), "", dtype=object)
+    for h in heads:
+        has = original[h].str.contains(NUL_SENTINEL, regex=False).to_numpy(dtype=bool)
+        first_col[has & ~hit] = h
+        hit |= has
+    if not hit.any():
+        return empty_rejects()
+    sub = original[hit]
+    raw = [
+        json.dumps(
+            {h: str(v).replace(NUL_SENTINEL, "\\u0000") for h, v in r.items()},
+            ensure_ascii=False,
+        )
+        for r in sub[heads].to_dict("records")
+    ]
+    return pd.DataFrame(
+        {
+            "file": file,
+            "row": sub["_row"].to_numpy(),
+            "column": first_col[hit],
+            "reason": "contains a NUL byte (file corrupted?)",
+            "raw": raw,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def read_boundaries(
+    path: str | Path,
+    kind: Kind | str,
+    *,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+) -> RawBoundaries:
+    """Read ward or estate polygons from GeoJSON, GeoPackage or a zipped Shapefile.
+
+    The file's declared CRS is honoured (GDAL reads the legacy GeoJSON ``crs``
+    member, so ONS files in EPSG:27700 come out right) and everything is
+    reprojected to WGS84. A file with no CRS, or whose coordinates contradict
+    the CRS it declares (metres labelled as degrees), is refused unless ``crs``
+    overrides the declaration: guessing would put a ward in the sea.
+
+    Parameters
+    ----------
+    code_column, name_column
+        Attribute columns with the boundary code and name. By default ONS-style
+        ``WDnnCD``/``WDnnNM`` (any year, any case) or ``code``/``name``.
+    crs
+        Override for files with a missing or wrong CRS, e.g. ``"EPSG:27700"``.
+    layer
+        GeoPackage layer, when the file has more than one.
+    """
+    kind = KINDS[kind] if isinstance(kind, str) else kind
+    label = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file", file=label)
+    data = p.read_bytes()
+    if not data.strip():
+        raise InputError("file is empty", file=label)
+    import pyogrio
+
+    source = f"/vsizip/{p}" if p.suffix.lower() == ".zip" else str(p)
+    try:
+        layers = pyogrio.list_layers(source)
+        if layer is None and len(layers) > 1:
+            polygon_layers = [str(n) for n, g in layers if g and "Polygon" in str(g)]
+            if len(polygon_layers) != 1:
+                raise InputError(
+                    f"file has several layers {[str(n) for n, _ in layers]}: choose one with --layer",
+                    file=label,
+                )
+            layer = polygon_layers[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = gpd.read_file(source, layer=layer, engine="pyogrio")
+    except InputError:
+        raise
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError...
+        raise InputError(
+            f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {exc}", file=label
+        ) from None
+    notes: list[str] = []
+    if crs is not None:
+        gdf = gdf.set_crs(crs, allow_override=True)
+        notes.append(f"CRS set to {crs} by override")
+    elif gdf.crs is None:
+        raise InputError(
+            "the file declares no coordinate reference system (a Shapefile without .prj?): "
+            f"pass --crs {BNG} for British National Grid or --crs {WGS84} for lat/lng",
+            file=label,
+        )
+    _check_declared_crs(gdf, file=label)
+    if gdf.crs is not None and not gdf.crs.equals(WGS84):
+        notes.append(f"reprojected from {gdf.crs.to_string()} to {WGS84}")
+        gdf = gdf.to_crs(WGS84)
+    code_col = code_column or _find_attr(gdf.columns, ("cd", "code"))
+    name_col = name_column or _find_attr(gdf.columns, ("nm", "name"))
+    for what, col in (("code", code_col), ("name", name_col)):
+        if col is None or col not in gdf.columns:
+            attrs = [c for c in gdf.columns if c != "geometry"]
+            raise InputError(
+                f"cannot find the {what} column (have {attrs}): pass --{what}-column",
+                file=label,
+            )
+    original = pd.DataFrame(gdf.drop(columns="geometry"))
+    frame = gpd.GeoDataFrame(
+        {
+            "code": _attr_text(gdf[code_col]),
+            "name": _attr_text(gdf[name_col]),
+            "_row": np.arange(1, len(gdf) + 1),
+        },
+        geometry=gdf.geometry.values,
+        crs=WGS84,
+    )
+    original["_row"] = frame["_row"].to_numpy()
+    return RawBoundaries(
+        file=label,
+        sha256=hashlib.sha256(data).hexdigest(),
+        frame=frame,
+        original=original,
+        n_rows=len(frame),
+        notes=notes,
+    )
+
+
+def _check_declared_crs(gdf: gpd.GeoDataFrame, *, file: str) -> None:
+    """Refuse degrees-labelled files whose numbers are metres (and the reverse)."""
+    geoms = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    if geoms.empty or gdf.crs is None:
+        return
+    minx, miny, maxx, maxy = geoms.total_bounds
+    if gdf.crs.is_geographic and (max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90):
+        raise InputError(
+            f"coordinates ({minx:.0f}..{maxx:.0f}, {miny:.0f}..{maxy:.0f}) are metres but the file "
+            f"declares degrees ({gdf.crs.to_string()}): if this is British National Grid pass --crs {BNG}",
+            file=file,
+        )
+    if gdf.crs.is_projected and max(abs(minx), abs(maxx), abs(miny), abs(maxy)) <= 180:
+        raise InputError(
+            f"coordinates look like degrees but the file declares {gdf.crs.to_string()} (metres): "
+            f"pass --crs {WGS84}",
+            file=file,
+        )
+
+
+def _find_attr(columns: pd.Index, suffixes: tuple[str, ...]) -> str | None:
+    """Find ONS-style ``WD23CD``/``wd16nm`` or plain ``code``/``name`` columns."""
+    cols = [c for c in columns if c != "geometry"]
+    for c in cols:
+        if normalise_label(c) in suffixes[1:]:
+            return c
+    pattern = re.compile(rf"^(wd|ward|est|estate)?\d*{suffixes[0]}$", re.IGNORECASE)
+    for c in cols:
+        if pattern.match(c) and not c.lower().endswith(("cdo", "nmw")):
+            return c
+    return None
+
+
+def _attr_text(series: pd.Series) -> pd.Series:
+    """Attribute values as text ('' for missing) without turning 7 into '7.0'."""
+    out = series.astype(object).where(series.notna(), "")
+    return out.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).astype(
+        object
+    )

@@ -1,0 +1,341 @@
+"""The data model: six kinds of input, their canonical columns and vocabularies.
+
+Everything downstream (validation, the store, the engine, the dashboard) speaks
+these column names, so a housing export and a police.uk file become the same
+thing once ingested. Declaring the model as data lets the store build its
+tables, the validator its checks and the docs their tables from one source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+DType = Literal["str", "float", "int", "month", "date", "geometry"]
+
+WGS84 = "EPSG:4326"
+BNG = "EPSG:27700"
+
+#: Loose box around the United Kingdom mainland and islands (Great Britain plus
+#: Northern Ireland, whose force also publishes on police.uk). Points outside it
+#: are certainly wrong; finer checks belong to the study area.
+UK_BOUNDS = {"lat_min": 49.8, "lat_max": 60.95, "lng_min": -8.7, "lng_max": 1.9}
+
+#: Valid ranges of British National Grid coordinates (metres).
+BNG_BOUNDS = {"e_min": 0.0, "e_max": 700_000.0, "n_min": 0.0, "n_max": 1_300_000.0}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column.
+
+    ``synonyms`` are normalised header spellings (lower case, letters and digits
+    only) recognised without an explicit column mapping, so common exports load
+    without configuration.
+    """
+
+    name: str
+    dtype: DType
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of dataset.
+
+    ``ref_column`` names the column that identifies a real-world thing (an
+    order, a person, an address, a boundary). When set, a ref that comes back
+    with different content is rejected instead of silently stored twice.
+    ``repeats_are_distinct`` is true only for police.uk-style incidents, where
+    identical rows are separate incidents at one anonymised point.
+    """
+
+    name: str
+    table: str
+    columns: tuple[Column, ...]
+    ref_column: str | None
+    repeats_are_distinct: bool = False
+    help: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+_LAT = Column("lat", "float", synonyms=("lat", "latitude", "y", "wgs84lat"))
+_LNG = Column("lng", "float", synonyms=("lng", "lon", "long", "longitude", "x", "wgs84lon"))
+EASTING = Column("easting", "float", synonyms=("easting", "eastings", "bnge", "xcoord"))
+NORTHING = Column("northing", "float", synonyms=("northing", "northings", "bngn", "ycoord"))
+_REF = Column("ref", "str", synonyms=("ref", "reference", "id", "caseref", "caseid", "crimeid"))
+_ADDRESS = Column("address", "str", synonyms=("address", "propertyaddress", "fulladdress"))
+_AGENCY = Column("agency", "str", synonyms=("agency", "organisation", "org", "partner"))
+
+#: Raw coordinate columns a reader may deliver; validation turns them into lat/lng.
+COORDINATE_INPUTS = ("lat", "lng", "easting", "northing")
+
+INCIDENTS = Kind(
+    name="incidents",
+    table="incidents",
+    ref_column="ref",
+    repeats_are_distinct=True,
+    help="ASB incidents and crimes: police.uk street-level rows or partner case exports.",
+    columns=(
+        Column(
+            "source",
+            "str",
+            help="Where the row came from, e.g. 'police.uk' or 'housing'.",
+        ),
+        _REF,
+        Column("month", "month", synonyms=("month", "period"), help="YYYY-MM"),
+        Column(
+            "date",
+            "date",
+            synonyms=("date", "incidentdate", "reporteddate", "datereported"),
+        ),
+        Column("time", "str", synonyms=("time", "incidenttime")),
+        Column("category", "str", required=True, synonyms=("category", "crimetype", "type")),
+        _LAT,
+        _LNG,
+        Column("location", "str", synonyms=("location", "street", "locationdescription")),
+        Column("lsoa_code", "str", synonyms=("lsoacode", "lsoa", "lsoa11cd", "lsoa21cd")),
+        Column("lsoa_name", "str", synonyms=("lsoaname",)),
+        Column("reported_by", "str", synonyms=("reportedby",)),
+        Column("outcome", "str", synonyms=("outcome", "lastoutcomecategory")),
+        Column("context", "str", synonyms=("context", "notes")),
+    ),
+)
+
+CLOSURES = Kind(
+    name="closures",
+    table="closures",
+    ref_column="ref",
+    help="Premises closure orders (ASB, Crime and Policing Act 2014 s.80).",
+    columns=(
+        Column("ref", "str", required=True, synonyms=(*_REF.synonyms, "orderref")),
+        _ADDRESS,
+        _LAT,
+        _LNG,
+        Column(
+            "granted",
+            "date",
+            required=True,
+            synonyms=("granted", "grantdate", "dategranted"),
+        ),
+        Column(
+            "expiry",
+            "date",
+            required=True,
+            synonyms=("expiry", "expires", "expirydate"),
+        ),
+        Column("order_type", "str", synonyms=("ordertype", "type", "fullpartial", "scope")),
+        Column("status", "str", synonyms=("status",)),
+        _AGENCY,
+    ),
+)
+
+VICTIMS = Kind(
+    name="victims",
+    table="victims",
+    ref_column="ref",
+    help="Safeguarded people. The home location is stored for analysis, never displayed.",
+    columns=(
+        Column("ref", "str", required=True, synonyms=(*_REF.synonyms, "personref")),
+        Column(
+            "date_safeguarded",
+            "date",
+            required=True,
+            synonyms=("datesafeguarded", "safeguarded", "date"),
+        ),
+        _LAT,
+        _LNG,
+        _AGENCY,
+        Column("outcome", "str", synonyms=("outcome",)),
+    ),
+)
+
+#: When partners share only counts of safeguarded people per area and month.
+VICTIM_COUNTS = Kind(
+    name="victim_counts",
+    table="victim_counts",
+    ref_column=None,
+    help="Counts of safeguarded people per area and month (when no records are shared).",
+    columns=(
+        Column("area_code", "str", required=True, synonyms=("areacode", "wardcode", "area")),
+        Column("month", "month", required=True, synonyms=("month", "period")),
+        Column("count", "int", required=True, synonyms=("count", "n", "people", "victims")),
+        _AGENCY,
+    ),
+)
+
+FLAGGED = Kind(
+    name="flagged",
+    table="flagged",
+    ref_column="ref",
+    help="Addresses of concern (possible cuckooing), with indicators from a fixed vocabulary.",
+    columns=(
+        Column(
+            "ref",
+            "str",
+            required=True,
+            synonyms=(*_REF.synonyms, "uprn", "propertyref"),
+        ),
+        _ADDRESS,
+        _LAT,
+        _LNG,
+        Column(
+            "first_flagged",
+            "date",
+            required=True,
+            synonyms=("firstflagged", "flagged", "dateflagged", "date"),
+        ),
+        Column("indicators", "str", synonyms=("indicators", "indicator", "concerns")),
+        Column("status", "str", synonyms=("status",)),
+        Column("closed", "date", synonyms=("closed", "dateclosed", "resolved")),
+        _AGENCY,
+    ),
+)
+
+_BOUNDARY_COLUMNS = (
+    Column("code", "str", required=True),
+    Column("name", "str", required=True),
+    Column("geometry", "geometry", required=True),
+)
+WARDS = Kind("wards", "wards", _BOUNDARY_COLUMNS, ref_column="code", help="Electoral wards.")
+ESTATES = Kind("estates", "estates", _BOUNDARY_COLUMNS, ref_column="code", help="Housing estates.")
+
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES)
+}
+
+#: What a user may name on the command line (victim counts arrive as "victims").
+IMPORT_KINDS = ("incidents", "closures", "victims", "flagged", "wards", "estates")
+BOUNDARY_KINDS = ("wards", "estates")
+
+POLICE_UK_HEADER = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
+POLICE_UK_TO_CANONICAL = {
+    "Crime ID": "ref",
+    "Month": "month",
+    "Reported by": "reported_by",
+    "Longitude": "lng",
+    "Latitude": "lat",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name",
+    "Crime type": "category",
+    "Last outcome category": "outcome",
+    "Context": "context",
+}
+
+ASB = "Anti-social behaviour"
+
+#: police.uk crime types, current and historical, so older archives still load.
+INCIDENT_CATEGORIES = (
+    ASB,
+    "Bicycle theft",
+    "Burglary",
+    "Criminal damage and arson",
+    "Drugs",
+    "Other crime",
+    "Other theft",
+    "Possession of weapons",
+    "Public order",
+    "Robbery",
+    "Shoplifting",
+    "Theft from the person",
+    "Vehicle crime",
+    "Violence and sexual offences",
+    "Violent crime",
+    "Public disorder and weapons",
+)
+
+#: Cuckooing indicators (Home Office / housing guidance): key -> label, synonyms.
+INDICATORS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "visitors_odd_hours": (
+        "visitors at odd hours",
+        ("visitors", "oddhours", "visitorsatoddhours", "manyvisitors", "morevisitors"),
+    ),
+    "lock_changes": (
+        "lock changes",
+        (
+            "lockchange",
+            "lockchanges",
+            "lockchangerequests",
+            "repeatedlockchanges",
+            "repairs",
+        ),
+    ),
+    "litter_needles": (
+        "litter/needles",
+        ("litter", "needles", "litterneedles", "drugparaphernalia"),
+    ),
+    "noise": ("noise", ("noise", "noisy")),
+    "tenant_not_seen": (
+        "tenant not seen / never alone",
+        (
+            "tenantnotseen",
+            "neveralone",
+            "tenantneveralone",
+            "notseen",
+            "tenantnotseenneveralone",
+        ),
+    ),
+    "curtains_shut": (
+        "curtains shut",
+        ("curtains", "curtainsshut", "curtainsalwaysshut"),
+    ),
+    "smells": ("smells", ("smell", "smells", "odour", "odours")),
+    "damage": ("damage", ("damage", "propertydamage")),
+    "other": ("other", ("other",)),
+}
+
+FLAGGED_STATUSES = ("open", "closed")
+CLOSURE_ORDER_TYPES = ("full", "partial")
+CLOSURE_STATUSES = ("active", "extended", "expired", "discharged", "revoked")
+
+_NORMALISE = re.compile(r"[^a-z0-9]")
+
+
+def normalise_label(text: str) -> str:
+    """Lower-case and strip everything but letters and digits.
+
+    Headers and vocabulary values from spreadsheets differ in case, spacing
+    and punctuation ("Lock-changes", "lock changes"); comparing normalised
+    forms accepts them all without accepting different words.
+    """
+    return _NORMALISE.sub("", text.lower())
+
+
+def indicator_lookup() -> dict[str, str]:
+    """Map every accepted spelling (normalised) of an indicator to its key."""
+    lookup: dict[str, str] = {}
+    for key, (label, synonyms) in INDICATORS.items():
+        for s in (key, label, *synonyms):
+            lookup[normalise_label(s)] = key
+    return lookup
+
+
+def category_lookup() -> dict[str, str]:
+    """Map normalised incident category spellings to the canonical police.uk name."""
+    return {normalise_label(c): c for c in INCIDENT_CATEGORIES} | {"asb": ASB}

@@ -1,0 +1,422 @@
+"""Persistence behind one interface: a SQLite file by default, any SQLAlchemy URL otherwise.
+
+Design choices that keep "nothing lost" true:
+
+* every stored row carries a 128-bit content key (``k1``, ``k2``) with a unique
+  index, so re-importing a file (or the same rows from another file) stores
+  nothing twice, while identical police.uk rows, which are separate incidents,
+  keep distinct keys;
+* an import (all files of an archive) is one transaction: a failure part-way
+  leaves no trace;
+* rejected rows are kept in ``rejects`` (the quarantine) with file, row,
+  column and reason, and can be listed and exported.
+
+Bulk inserts use the DB-API's ``executemany`` with ``ON CONFLICT DO NOTHING``,
+which SQLite (3.24+) and PostgreSQL both understand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from geo.errors import StoreError
+from geo.ingest import REJECT_COLUMNS, concat_rejects
+from geo.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
+from geo.validate import Validated, hash_rows
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "nestwatch.sqlite"
+CHUNK = 50_000
+
+_SQL_TYPES = {
+    "str": sa.Text,
+    "float": sa.Float,
+    "int": sa.Integer,
+    "month": sa.String(7),
+    "date": sa.String(10),
+    "geometry": sa.LargeBinary,
+}
+
+
+def default_url() -> str:
+    """Where the store lives: ``NESTWATCH_DATABASE_URL``, else the SQLite file
+    ``NESTWATCH_DB``, else ``data/nestwatch.sqlite`` in the project."""
+    url = os.environ.get("NESTWATCH_DATABASE_URL")
+    if url:
+        return url
+    path = os.environ.get("NESTWATCH_DB") or str(DEFAULT_DB_PATH)
+    return path if "://" in path else f"sqlite:///{Path(path).resolve()}"
+
+
+def build_metadata() -> sa.MetaData:
+    """Tables for every kind, the import log and the quarantine."""
+    md = sa.MetaData()
+    sa.Table(
+        "imports",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("file", sa.Text, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("imported_at", sa.String(32), nullable=False),
+        sa.Column("source_format", sa.String(20), nullable=False, default=""),
+        sa.Column("rows", sa.Integer, nullable=False, default=0),
+        sa.Column("stored", sa.Integer, nullable=False, default=0),
+        sa.Column("rejected", sa.Integer, nullable=False, default=0),
+        sa.Column("already_present", sa.Integer, nullable=False, default=0),
+        sa.Column("notes", sa.Text, nullable=False, default="[]"),
+    )
+    for kind in KINDS.values():
+        cols: list[Any] = [
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
+            sa.Column("src_row", sa.Integer, nullable=False),
+            sa.Column("k1", sa.BigInteger, nullable=False),
+            sa.Column("k2", sa.BigInteger, nullable=False),
+        ]
+        for c in kind.columns:
+            cols.append(sa.Column(c.name, _SQL_TYPES[c.dtype], nullable=c.dtype in ("float", "geometry")))
+        if kind.name in BOUNDARY_KINDS:
+            cols += [sa.Column(b, sa.Float) for b in ("minx", "miny", "maxx", "maxy")]
+        t = sa.Table(kind.table, md, *cols, sa.UniqueConstraint("k1", "k2", name=f"uq_{kind.table}_key"))
+        if kind.ref_column:
+            sa.Index(f"ix_{kind.table}_{kind.ref_column}", t.c[kind.ref_column])
+        if kind.name == "incidents":
+            sa.Index("ix_incidents_month_category", t.c.month, t.c.category)
+    sa.Table(
+        "rejects",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("file", sa.Text, nullable=False),
+        sa.Column("row", sa.Integer, nullable=False),
+        sa.Column("column", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("raw", sa.Text, nullable=False),
+        sa.Column("k1", sa.BigInteger, nullable=False),
+        sa.Column("k2", sa.BigInteger, nullable=False),
+        sa.UniqueConstraint("k1", "k2", name="uq_rejects_key"),
+    )
+    return md
+
+
+METADATA = build_metadata()
+
+
+class Store:
+    """All reads and writes of Nestwatch data.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL, or a plain path to a SQLite file. Defaults to
+        :func:`default_url`.
+    """
+
+    def __init__(self, url: str | os.PathLike[str] | None = None) -> None:
+        url = str(url) if url is not None else default_url()
+        if "://" not in url:
+            url = f"sqlite:///{Path(url).resolve()}"
+        self.url = url
+        try:
+            if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = sa.create_engine(url)
+        except Exception as exc:
+            raise StoreError(f"cannot open store {url!r}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            METADATA.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"cannot open store {url!r}: {exc.__class__.__name__}: {exc.orig}") from None
+        self.tables = METADATA.tables
+
+    # ------------------------------------------------------------------ writes
+
+    def import_validated(
+        self,
+        kind: str,
+        parts: Sequence[tuple[Validated, int, str, str]],
+        *,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Store validated tables, all in one transaction.
+
+        Parameters
+        ----------
+        parts
+            ``(validated, n_rows, sha256, source_format)`` per file.
+        progress
+            Called with (fraction done, message) as rows are written.
+
+        Returns
+        -------
+        list of dict
+            Per file: ``import_id, file, rows, stored, rejected, already_present``.
+        """
+        results = []
+        total = sum(len(v.accepted) for v, *_ in parts) or 1
+        done = 0
+        with self.engine.begin() as conn:
+            for validated, n_rows, sha, source_format in parts:
+                k = KINDS[validated.kind]
+                import_id = conn.execute(
+                    self.tables["imports"]
+                    .insert()
+                    .values(
+                        kind=validated.kind,
+                        file=validated.file,
+                        sha256=sha,
+                        imported_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        source_format=source_format,
+                        rows=n_rows,
+                        notes=json.dumps(validated.notes),
+                    )
+                ).inserted_primary_key[0]
+
+                def tick(n: int, _file: str = validated.file) -> None:
+                    nonlocal done
+                    done += n
+                    if progress:
+                        progress(min(done / total, 1.0), f"storing {_file}")
+
+                self._insert_rows(conn, k, validated.accepted, import_id, tick)
+                stored = conn.execute(
+                    sa.select(sa.func.count()).where(self.tables[k.table].c.import_id == import_id)
+                ).scalar_one()
+                conflicts = self._ref_conflicts(conn, k, import_id, validated)
+                stored -= len(conflicts)
+                rejects = concat_rejects([validated.rejects, conflicts])
+                self._insert_rejects(conn, k.name, import_id, rejects)
+                already = len(validated.accepted) - stored - len(conflicts)
+                counts = {
+                    "rows": n_rows,
+                    "stored": stored,
+                    "rejected": len(rejects),
+                    "already_present": already,
+                }
+                if sum(counts.values()) - n_rows != n_rows:  # rows == stored + rejected + already
+                    raise StoreError(f"{validated.file}: accounting does not add up: {counts}")
+                conn.execute(
+                    self.tables["imports"]
+                    .update()
+                    .where(self.tables["imports"].c.id == import_id)
+                    .values(**counts)
+                )
+                results.append({"import_id": import_id, "file": validated.file, "kind": k.name, **counts})
+        return results
+
+    def _insert_rows(
+        self,
+        conn: Connection,
+        kind: Kind,
+        frame: pd.DataFrame,
+        import_id: int,
+        tick: Callable[[int], None],
+    ) -> None:
+        names = [c for c in kind.column_names if c != "geometry"]
+        columns: list[list[Any]] = [
+            [import_id] * len(frame),
+            frame["_row"].tolist(),
+            frame["_k1"].tolist(),
+            frame["_k2"].tolist(),
+        ]
+        for name in names:
+            values = frame[name]
+            if kind.column(name).dtype == "float":
+                arr = values.to_numpy(dtype=float)
+                columns.append([None if np.isnan(v) else v for v in arr.tolist()])
+            else:
+                columns.append(values.tolist())
+        sql_cols = ["import_id", "src_row", "k1", "k2", *names]
+        if kind.name in BOUNDARY_KINDS:
+            geoms = frame.geometry.to_numpy()
+            columns.append(shapely.to_wkb(geoms).tolist() if len(frame) else [])
+            bounds = shapely.bounds(geoms) if len(frame) else np.zeros((0, 4))
+            columns += [bounds[:, i].tolist() for i in range(4)]
+            sql_cols += ["geometry", "minx", "miny", "maxx", "maxy"]
+        rows = list(zip(*columns, strict=True))
+        self._execute_many(conn, kind.table, sql_cols, rows, tick=tick)
+
+    def _execute_many(
+        self,
+        conn: Connection,
+        table: str,
+        cols: list[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        tick: Callable[[int], None] | None = None,
+    ) -> None:
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        quoted = ", ".join(self.engine.dialect.identifier_preparer.quote(c) for c in cols)
+        sql = (
+            f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([mark] * len(cols))}) "
+            "ON CONFLICT (k1, k2) DO NOTHING"
+        )
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            conn.exec_driver_sql(sql, chunk)
+            if tick:
+                tick(len(chunk))
+
+    def _ref_conflicts(
+        self, conn: Connection, kind: Kind, import_id: int, validated: Validated
+    ) -> pd.DataFrame:
+        """Move rows whose ref is already stored with different content to the quarantine."""
+        if not kind.ref_column:
+            return concat_rejects([])
+        t = self.tables[kind.table]
+        ref = t.c[kind.ref_column]
+        others = conn.execute(sa.select(t.c.id).where(t.c.import_id != import_id).limit(1)).first()
+        if others is None:
+            return concat_rejects([])
+        old = t.alias("old")
+        imp = self.tables["imports"]
+        q = (
+            sa.select(t.c.id, t.c.src_row, ref, old.c.src_row.label("old_row"), imp.c.file.label("old_file"))
+            .select_from(t.join(old, sa.and_(old.c[kind.ref_column] == ref, old.c.import_id != import_id)))
+            .join(imp, imp.c.id == old.c.import_id)
+            .where(t.c.import_id == import_id, ref != "")
+        )
+        hits = pd.DataFrame(conn.execute(q).mappings().all())
+        if hits.empty:
+            return concat_rejects([])
+        hits = hits.drop_duplicates("id")
+        conn.execute(t.delete().where(t.c.id.in_(hits["id"].tolist())))
+        original = validated.original.set_index("_row")
+        heads = [c for c in original.columns]
+        raw = [
+            json.dumps({h: str(v) for h, v in original.loc[r, heads].items()}, ensure_ascii=False)
+            for r in hits["src_row"]
+        ]
+        col_heading = validated.headings.get(kind.ref_column, kind.ref_column)
+        return pd.DataFrame(
+            {
+                "file": validated.file,
+                "row": hits["src_row"].to_numpy(),
+                "column": col_heading,
+                "reason": [
+                    f"{kind.ref_column} {r!r} is already stored with different content ({f}, row {o})"
+                    for r, f, o in zip(hits[kind.ref_column], hits["old_file"], hits["old_row"], strict=True)
+                ],
+                "raw": raw,
+            }
+        )
+
+    def _insert_rejects(self, conn: Connection, kind: str, import_id: int, rejects: pd.DataFrame) -> None:
+        if rejects.empty:
+            return
+        key = pd.DataFrame({"kind": kind, "raw": rejects["raw"].astype(str), "reason": rejects["reason"]})
+        h1, h2 = hash_rows(key, repeats_distinct=True, salt="rej")
+        cols = ["import_id", "kind", *REJECT_COLUMNS, "k1", "k2"]
+        rows = list(
+            zip(
+                [import_id] * len(rejects),
+                [kind] * len(rejects),
+                *(
+                    rejects[c].astype(str).tolist() if c != "row" else rejects[c].astype(int).tolist()
+                    for c in REJECT_COLUMNS
+                ),
+                h1.tolist(),
+                h2.tolist(),
+                strict=True,
+            )
+        )
+        self._execute_many(conn, "rejects", cols, rows)
+
+    # ------------------------------------------------------------------ reads
+
+    def imports(self) -> pd.DataFrame:
+        """The import log, newest first."""
+        t = self.tables["imports"]
+        with self.engine.connect() as conn:
+            return pd.read_sql(sa.select(t).order_by(t.c.id.desc()), conn)
+
+    def rejects(self, *, kind: str | None = None, import_id: int | None = None) -> pd.DataFrame:
+        """Quarantined rows with their reasons, oldest first."""
+        t = self.tables["rejects"]
+        q = sa.select(t.c.import_id, t.c.kind, *(t.c[c] for c in REJECT_COLUMNS)).order_by(t.c.id)
+        if kind:
+            q = q.where(t.c.kind == kind)
+        if import_id is not None:
+            q = q.where(t.c.import_id == import_id)
+        with self.engine.connect() as conn:
+            return pd.read_sql(q, conn)
+
+    def count(self, kind: str) -> int:
+        """Rows stored for ``kind``."""
+        t = self.tables[KINDS[kind].table]
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+
+    def counts(self) -> dict[str, int]:
+        """Rows stored per kind, and quarantined rows under ``rejects``."""
+        out = {k: self.count(k) for k in KINDS}
+        with self.engine.connect() as conn:
+            out["rejects"] = int(
+                conn.execute(sa.select(sa.func.count()).select_from(self.tables["rejects"])).scalar_one()
+            )
+        return out
+
+    def read(self, kind: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        """All stored rows of a point or count kind, canonical columns only."""
+        k = KINDS[kind]
+        if kind in BOUNDARY_KINDS:
+            return self.read_boundaries(kind)
+        t = self.tables[k.table]
+        names = list(columns) if columns is not None else list(k.column_names)
+        with self.engine.connect() as conn:
+            return pd.read_sql(sa.select(*(t.c[c] for c in names)).order_by(t.c.id), conn)
+
+    def read_boundaries(self, kind: str) -> gpd.GeoDataFrame:
+        """Ward or estate polygons (WGS84)."""
+        t = self.tables[KINDS[kind].table]
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.code, t.c.name, t.c.geometry).order_by(t.c.code)).all()
+        geoms = shapely.from_wkb([r.geometry for r in rows]) if rows else []
+        return gpd.GeoDataFrame(
+            {"code": [r.code for r in rows], "name": [r.name for r in rows]}, geometry=list(geoms), crs=WGS84
+        )
+
+    def months(self) -> tuple[str, str] | None:
+        """First and last month of stored incidents, or None when there are none."""
+        t = self.tables["incidents"]
+        with self.engine.connect() as conn:
+            lo, hi = conn.execute(sa.select(sa.func.min(t.c.month), sa.func.max(t.c.month))).one()
+        return (lo, hi) if lo else None
+
+    def is_empty(self) -> bool:
+        """True when nothing has ever been imported."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(self.tables["imports"].c.id).limit(1)).first() is None
+
+    def dispose(self) -> None:
+        """Close pooled connections (tests, and before deleting a SQLite file)."""
+        self.engine.dispose()
+
+
+def _as_list(values: pd.Series, column: str) -> list[Any]:
+    return values.astype(int).tolist() if column == "row" else values.astype(str).tolist()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

@@ -1,0 +1,589 @@
+"""Checks that accept or reject each row, with a reason naming file, row and column.
+
+Every row of a raw table ends in exactly one of two frames: ``accepted`` (typed,
+canonical) or ``rejects``. Checks run vectorised over whole columns because a
+force-year of police.uk data is a million rows; the first failing check of a row
+gives its reason. Nothing here reads or writes files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geo.errors import InputError
+from geo.ingest import REJECT_COLUMNS, RawBoundaries, RawTable, empty_rejects
+from geo.schema import (
+    BNG,
+    BNG_BOUNDS,
+    CLOSURE_ORDER_TYPES,
+    CLOSURE_STATUSES,
+    FLAGGED_STATUSES,
+    INDICATORS,
+    KINDS,
+    UK_BOUNDS,
+    WGS84,
+    Kind,
+    category_lookup,
+    indicator_lookup,
+    normalise_label,
+)
+
+CoordMode = Literal["auto", "wgs84", "bng"]
+
+#: Columns left out of an incident's identity: police.uk revises outcomes in
+#: later downloads of the same month, which must not count as new incidents.
+MUTABLE_INCIDENT_COLUMNS = ("outcome", "context")
+
+_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+_EARLIEST = pd.Timestamp("1990-01-01")
+
+
+@dataclass
+class Validated:
+    """Outcome of validating one raw table.
+
+    ``accepted`` holds canonical typed columns plus ``_row`` (source row) and
+    ``_k1``/``_k2``, a 128-bit content key that makes re-imports idempotent.
+    """
+
+    kind: str
+    file: str
+    accepted: pd.DataFrame
+    rejects: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    original: pd.DataFrame = field(default_factory=pd.DataFrame)
+    headings: dict[str, str] = field(default_factory=dict)
+
+
+class _Rejector:
+    """Collects the first failing reason per row, vectorised."""
+
+    def __init__(self, n: int, heading: dict[str, str]) -> None:
+        self.reason = np.full(n, "", dtype=object)
+        self.column = np.full(n, "", dtype=object)
+        self.heading = heading
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.reason == ""
+
+    def reject(self, mask: np.ndarray | pd.Series, column: str, reason: str | np.ndarray) -> None:
+        mask = np.asarray(mask, dtype=bool) & self.ok
+        if not mask.any():
+            return
+        self.reason[mask] = reason[mask] if isinstance(reason, np.ndarray) else reason
+        self.column[mask] = self.heading.get(column, column)
+
+
+def validate_table(raw: RawTable, *, coords: CoordMode = "auto") -> Validated:
+    """Validate a raw CSV table of any point or count kind.
+
+    Parameters
+    ----------
+    raw
+        From :func:`geo.ingest.read_csv_kind`.
+    coords
+        ``"auto"`` decides between lat/lng and British National Grid from the
+        values; ``"wgs84"`` or ``"bng"`` force it (rows that do not fit are
+        rejected rather than silently converted).
+    """
+    kind = KINDS[raw.kind]
+    f = raw.frame
+    n = len(f)
+    rej = _Rejector(n, raw.columns)
+    out = pd.DataFrame(index=f.index)
+    notes = list(raw.notes)
+    text = {c: f[c].astype(object).fillna("").str.strip() for c in f.columns if c != "_row"}
+
+    for col in kind.columns:
+        if col.dtype == "str":
+            out[col.name] = text[col.name]
+            if col.required:
+                rej.reject(text[col.name] == "", col.name, f"{col.name} is blank")
+
+    if "lat" in kind.column_names:
+        lat, lng, note = _coordinates(text, rej, coords=coords, optional=kind.name == "victims")
+        out["lat"], out["lng"] = lat, lng
+        if note:
+            notes.append(note)
+
+    if kind.name == "incidents":
+        _incident_fields(text, out, rej)
+    elif kind.name == "closures":
+        _closure_fields(text, out, rej)
+    elif kind.name == "victims":
+        out["date_safeguarded"] = _dates(text["date_safeguarded"], "date_safeguarded", rej, required=True)
+    elif kind.name == "flagged":
+        _flagged_fields(text, out, rej)
+    elif kind.name == "victim_counts":
+        out["month"] = _months(text["month"], "month", rej, required=True)
+        count = pd.to_numeric(text["count"], errors="coerce")
+        bad = count.isna() | (count < 0) | (count != np.floor(count))
+        rej.reject(bad.to_numpy(), "count", "count is not a whole number >= 0")
+        out["count"] = count.fillna(0).astype("int64")
+
+    out = out[list(kind.column_names)]
+    out["_row"] = f["_row"].to_numpy()
+    k1, k2 = content_keys(out, kind)
+    out["_k1"], out["_k2"] = k1, k2
+    _repeated_refs(out, kind, rej)
+
+    ok = rej.ok
+    rejects = _rejects_frame(raw, ~ok, rej)
+    accepted = out[ok].reset_index(drop=True)
+    rejects = pd.concat([r for r in (raw.rejects, rejects) if not r.empty], ignore_index=True)
+    if rejects.empty:
+        rejects = empty_rejects()
+    return Validated(
+        kind.name,
+        raw.file,
+        accepted,
+        rejects.sort_values("row", ignore_index=True),
+        notes,
+    )
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def _coordinates(
+    text: dict[str, pd.Series], rej: _Rejector, *, coords: CoordMode, optional: bool
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Turn lat/lng or easting/northing text into WGS84 degrees, rejecting bad points."""
+    has_en = "easting" in text and not ("lat" in rej.heading and "lng" in rej.heading)
+    if has_en:
+        xs, ys, xcol, ycol = text["easting"], text["northing"], "easting", "northing"
+    else:
+        xs, ys, xcol, ycol = text["lng"], text["lat"], "lng", "lat"
+    blank = ((xs == "") & (ys == "")).to_numpy()
+    if optional:
+        skip = blank
+    else:
+        skip = np.zeros(len(xs), dtype=bool)
+        rej.reject(blank, ycol, "no coordinates (blank location, e.g. police.uk 'No Location')")
+    x = pd.to_numeric(xs, errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(ys, errors="coerce").to_numpy(dtype=float)
+    for vals, raw, col in ((y, ys, ycol), (x, xs, xcol)):
+        bad = ~np.isfinite(vals) & ~skip
+        rej.reject(bad, col, "not a number: " + raw.to_numpy(dtype=object).astype(str) + "")
+    num = np.isfinite(x) & np.isfinite(y)
+
+    note = ""
+    b = BNG_BOUNDS
+    fits_bng = (x >= b["e_min"]) & (x <= b["e_max"]) & (y >= b["n_min"]) & (y <= b["n_max"])
+    degreeish = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+    mode = coords
+    if has_en:
+        mode = "bng" if coords == "auto" else coords
+    elif coords == "auto":
+        metric = num & ~degreeish & fits_bng
+        if num.sum() and metric.sum() >= 0.9 * num.sum():
+            mode = "bng"
+            note = "coordinates detected as British National Grid easting/northing and converted to WGS84"
+        else:
+            mode = "wgs84"
+
+    lat = np.full(len(x), np.nan)
+    lng = np.full(len(x), np.nan)
+    if mode == "bng":
+        rej.reject(num & (x == 0) & (y == 0), ycol, "coordinates are 0,0 (no map point)")
+        rej.reject(
+            num & degreeish & ~((x > 1000) | (y > 1000)),
+            xcol,
+            "looks like lat/lng degrees, but easting/northing metres were expected",
+        )
+        rej.reject(num & ~fits_bng, xcol, "outside the British National Grid range")
+        use = num & rej.ok
+        tr = Transformer.from_crs(BNG, WGS84, always_xy=True)
+        lng[use], lat[use] = tr.transform(x[use], y[use])
+    else:
+        lat[num], lng[num] = y[num], x[num]
+        rej.reject(num & (x == 0) & (y == 0), ycol, "coordinates are 0,0 (no map point)")
+        rej.reject(
+            num & ~degreeish & fits_bng,
+            ycol,
+            "looks like British National Grid easting/northing in degree columns "
+            "(import with coordinates set to BNG)",
+        )
+        rej.reject(num & ~degreeish, ycol, "out of range for latitude/longitude")
+    ub = UK_BOUNDS
+    in_uk = (lat >= ub["lat_min"]) & (lat <= ub["lat_max"]) & (lng >= ub["lng_min"]) & (lng <= ub["lng_max"])
+    swapped = (
+        (lng >= ub["lat_min"]) & (lng <= ub["lat_max"]) & (lat >= ub["lng_min"]) & (lat <= ub["lng_max"])
+    )
+    rej.reject(num & swapped, ycol, "latitude and longitude appear swapped")
+    where = np.char.add(
+        np.char.add("outside Great Britain (lat ", np.round(lat, 5).astype(str)),
+        np.char.add(", lng ", np.char.add(np.round(lng, 5).astype(str), ")")),
+    ).astype(object)
+    rej.reject(num & ~in_uk, ycol, where)
+    return lat, lng, note
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def parse_dates(series: pd.Series) -> pd.Series:
+    """Parse dates as UK partners write them; NaT where nothing fits.
+
+    ISO (``2024-03-05``, with optional time) first, then day-first forms
+    (``05/03/2024``, ``5-3-2024``, ``5 Mar 2024``). Month-first (US) dates are
+    never assumed: ``03/05/2024`` is 3 May.
+    """
+    s = series.astype(object).fillna("").str.strip()
+    out = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    for fmt in (
+        "%d/%m/%Y",
+        "%d/%m/%Y %H:%M",
+        "%d/%m/%Y %H:%M:%S",
+        "%d-%m-%Y",
+        "%d.%m.%Y",
+        "%d %b %Y",
+        "%d %B %Y",
+    ):
+        todo = out.isna() & (s != "")
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+    return out
+
+
+def _dates(text: pd.Series, col: str, rej: _Rejector, *, required: bool) -> pd.Series:
+    blank = (text == "").to_numpy()
+    if required:
+        rej.reject(blank, col, f"{col} is blank")
+    parsed = parse_dates(text)
+    latest = pd.Timestamp(dt.date.today()) + pd.Timedelta(days=366)
+    bad = ~blank & parsed.isna().to_numpy()
+    rej.reject(bad, col, "unparseable date: " + text.to_numpy(dtype=object).astype(str))
+    out_of_range = ~blank & ((parsed < _EARLIEST) | (parsed > latest)).to_numpy()
+    rej.reject(out_of_range, col, "date out of range (before 1990 or more than a year ahead)")
+    return parsed.dt.strftime("%Y-%m-%d").fillna("").astype(object)
+
+
+def _months(text: pd.Series, col: str, rej: _Rejector, *, required: bool) -> pd.Series:
+    blank = (text == "").to_numpy()
+    if required:
+        rej.reject(blank, col, f"{col} is blank")
+    is_month = text.str.match(_MONTH_RE).to_numpy(dtype=bool)
+    month = text.where(is_month, "")
+    other = ~blank & ~is_month
+    if other.any():  # full dates in a month column: take their month
+        parsed = parse_dates(text[other])
+        month[other] = parsed.dt.strftime("%Y-%m").fillna("")
+    bad = ~blank & (month == "").to_numpy()
+    rej.reject(
+        bad,
+        col,
+        "unparseable month (expected YYYY-MM): " + text.to_numpy(dtype=object).astype(str),
+    )
+    return month.astype(object)
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def _incident_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: _Rejector) -> None:
+    has_month = (text["month"] != "").to_numpy()
+    has_date = (text["date"] != "").to_numpy()
+    rej.reject(~has_month & ~has_date, "month", "month and date are both blank")
+    date = _dates(text["date"], "date", rej, required=False)
+    month = _months(text["month"], "month", rej, required=False)
+    out["date"] = date
+    out["month"] = month.where(has_month, date.str.slice(0, 7))
+    cats = category_lookup()
+    norm = text["category"].map(normalise_label)
+    canon = norm.map(cats)
+    unknown = ((text["category"] != "") & canon.isna()).to_numpy()
+    rej.reject(
+        unknown,
+        "category",
+        "unknown category: " + text["category"].to_numpy(dtype=object).astype(str),
+    )
+    out["category"] = canon.fillna("").astype(object)
+
+
+def _closure_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: _Rejector) -> None:
+    granted = _dates(text["granted"], "granted", rej, required=True)
+    expiry = _dates(text["expiry"], "expiry", rej, required=True)
+    before = ((expiry != "") & (granted != "") & (expiry < granted)).to_numpy()
+    rej.reject(before, "expiry", "expiry date is before the grant date")
+    out["granted"], out["expiry"] = granted, expiry
+    out["order_type"] = _vocabulary(text["order_type"], "order_type", CLOSURE_ORDER_TYPES, rej)
+    out["status"] = _vocabulary(text["status"], "status", CLOSURE_STATUSES, rej)
+
+
+def _flagged_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: _Rejector) -> None:
+    first = _dates(text["first_flagged"], "first_flagged", rej, required=True)
+    closed = _dates(text["closed"], "closed", rej, required=False)
+    rej.reject(
+        ((closed != "") & (closed < first)).to_numpy(),
+        "closed",
+        "closed before it was first flagged",
+    )
+    out["first_flagged"], out["closed"] = first, closed
+    status = _vocabulary(text["status"], "status", FLAGGED_STATUSES, rej)
+    out["status"] = status.where(status != "", np.where(closed != "", "closed", "open"))
+    lookup = indicator_lookup()
+    order = list(INDICATORS)
+
+    def parse(cell: str) -> str:
+        parts = [p.strip() for p in re.split(r"[;|,\n]", cell) if p.strip()]
+        keys = [lookup.get(normalise_label(p)) for p in parts]
+        if any(k is None for k in keys):
+            bad = [p for p, k in zip(parts, keys, strict=True) if k is None]
+            return "!" + ", ".join(bad)
+        return ";".join(sorted(set(keys), key=order.index))  # type: ignore[arg-type]
+
+    parsed = text["indicators"].map(parse)
+    bad = parsed.str.startswith("!").to_numpy()
+    allowed = "; ".join(label for label, _ in INDICATORS.values())
+    msg = (
+        "unknown indicator: "
+        + parsed.str.slice(1).to_numpy(dtype=object).astype(str)
+        + f" (allowed: {allowed})"
+    )
+    rej.reject(bad, "indicators", msg.astype(object))
+    out["indicators"] = parsed.where(~bad, "")
+
+
+def _vocabulary(text: pd.Series, col: str, allowed: tuple[str, ...], rej: _Rejector) -> pd.Series:
+    lowered = text.str.lower()
+    bad = ((lowered != "") & ~lowered.isin(allowed)).to_numpy()
+    rej.reject(
+        bad,
+        col,
+        f"unknown {col} (allowed: {', '.join(allowed)}): " + text.to_numpy(dtype=object).astype(str),
+    )
+    return lowered.where(~bad, "").astype(object)
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def content_keys(frame: pd.DataFrame, kind: Kind) -> tuple[np.ndarray, np.ndarray]:
+    """A 128-bit key per row (two int64) from its canonical content.
+
+    For incidents the n-th repeat of identical content gets a different key
+    (identical police.uk rows are separate incidents, and all are kept), while
+    re-importing the same rows, from any file, yields the same keys.
+    """
+    cols = [c for c in kind.column_names if c != "geometry"]
+    if kind.name == "incidents":
+        cols = [c for c in cols if c not in MUTABLE_INCIDENT_COLUMNS]
+    if not len(frame):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return hash_rows(frame[cols], repeats_distinct=kind.repeats_are_distinct)
+
+
+def hash_rows(
+    frame: pd.DataFrame, *, repeats_distinct: bool, salt: str = "key"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent 64-bit hashes per row (as int64), i.e. a 128-bit key.
+
+    With ``repeats_distinct`` the n-th repeat of an identical row is salted with
+    n, so identical rows get distinct but reproducible keys.
+    """
+    if not len(frame):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = (
+        (f"nestwatch-{salt}"[:13] + "-01").ljust(16, "_"),
+        (f"nestwatch-{salt}"[:13] + "-02").ljust(16, "_"),
+    )
+    h1 = pd.util.hash_pandas_object(frame, index=False, hash_key=keys[0]).to_numpy()
+    h2 = pd.util.hash_pandas_object(frame, index=False, hash_key=keys[1]).to_numpy()
+    if repeats_distinct:
+        occ = pd.Series(h1).groupby([h1, h2]).cumcount().to_numpy().astype(np.uint64)
+        with np.errstate(over="ignore"):
+            h1 = h1 ^ (occ * np.uint64(0x9E3779B97F4A7C15))
+            h2 = h2 + occ
+    return h1.view(np.int64), h2.view(np.int64)
+
+
+def _repeated_refs(out: pd.DataFrame, kind: Kind, rej: _Rejector) -> None:
+    """Reject a ref that comes back with different content within one file.
+
+    A later row whose content is identical is a separate incident for
+    police.uk-style data (kept) and a duplicate record for every other kind
+    (rejected, naming the row it repeats).
+    """
+    col = kind.ref_column
+    if col is None:
+        dup = out.duplicated(["area_code", "month", "agency"], keep="first").to_numpy()
+        rej.reject(dup, "area_code", "area, month and agency repeat an earlier row")
+        return
+    live = rej.ok & (out[col] != "").to_numpy()
+    if not live.any():
+        return
+    content = pd.util.hash_pandas_object(out[list(kind.column_names)], index=False).to_numpy()
+    sub = pd.DataFrame(
+        {
+            "ref": out[col].to_numpy(),
+            "row": out["_row"].to_numpy(),
+            "h": content,
+            "pos": np.arange(len(out)),
+        }
+    )[live]
+    first = sub.drop_duplicates("ref", keep="first").set_index("ref")
+    later = sub[sub.duplicated("ref", keep="first")]
+    if later.empty:
+        return
+    f = first.loc[later["ref"].to_numpy()]
+    same = f["h"].to_numpy() == later["h"].to_numpy()
+    reason = np.full(len(out), "", dtype=object)
+    mask = np.zeros(len(out), dtype=bool)
+    for pos, ref, first_row, is_same in zip(later["pos"], later["ref"], f["row"], same, strict=True):
+        if is_same and kind.repeats_are_distinct:
+            continue
+        mask[pos] = True
+        reason[pos] = (
+            f"duplicate of row {first_row}"
+            if is_same
+            else (f"{col} {ref!r} repeats row {first_row} with different content")
+        )
+    rej.reject(mask, col, reason)
+
+
+def _rejects_frame(raw: RawTable, mask: np.ndarray, rej: _Rejector) -> pd.DataFrame:
+    if not mask.any():
+        return empty_rejects()
+    orig = raw.original.loc[mask]
+    heads = [c for c in orig.columns if c != "_row"]
+    raw_json = [json.dumps(r, ensure_ascii=False) for r in orig[heads].astype(str).to_dict("records")]
+    return pd.DataFrame(
+        {
+            "file": raw.file,
+            "row": orig["_row"].to_numpy(),
+            "column": rej.column[mask],
+            "reason": rej.reason[mask],
+            "raw": raw_json,
+        }
+    )[list(REJECT_COLUMNS)]
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
+    """Accept or reject each boundary feature; repair invalid polygons and say so.
+
+    ``make_valid`` turns a bow-tie into two triangles; lines or points it may
+    produce are dropped because a boundary is an area. Repairs are reported in
+    ``notes`` (with row and code) rather than rejected, since the shape is kept.
+    """
+    g = raw.frame
+    n = len(g)
+    rej = _Rejector(n, {})
+    code = g["code"].astype(object).fillna("").str.strip()
+    name = g["name"].astype(object).fillna("").str.strip()
+    rej.reject((code == "").to_numpy(), "code", "code is blank")
+    rej.reject((name == "").to_numpy(), "name", "name is blank")
+    geoms = g.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    rej.reject(missing, "geometry", "empty or null geometry")
+    types = shapely.get_type_id(geoms)
+    polygonal = np.isin(types, (3, 6))  # Polygon, MultiPolygon
+    rej.reject(
+        ~missing & ~polygonal,
+        "geometry",
+        "not a polygon: " + g.geom_type.fillna("").to_numpy(dtype=object),
+    )
+    notes = list(raw.notes)
+    fixed = geoms.copy()
+    invalid = rej.ok & ~shapely.is_valid(geoms)
+    for i in np.flatnonzero(invalid):
+        why = shapely.is_valid_reason(geoms[i])
+        repaired = _polygonal(shapely.make_valid(geoms[i]))
+        if repaired is None:
+            rej.reject(_one(n, i), "geometry", f"invalid polygon ({why}) cannot be repaired")
+            continue
+        fixed[i] = repaired
+        notes.append(
+            f"row {g['_row'].iloc[i]} (code {code.iloc[i]}): invalid polygon ({why}) repaired with make_valid"
+        )
+    ub = UK_BOUNDS
+    ok_idx = np.flatnonzero(rej.ok)
+    if len(ok_idx):
+        bounds = shapely.bounds(fixed[ok_idx])
+        outside = (
+            (bounds[:, 0] < ub["lng_min"])
+            | (bounds[:, 2] > ub["lng_max"])
+            | (bounds[:, 1] < ub["lat_min"])
+            | (bounds[:, 3] > ub["lat_max"])
+        )
+        mask = np.zeros(n, dtype=bool)
+        mask[ok_idx[outside]] = True
+        rej.reject(mask, "geometry", "outside Great Britain")
+    dup = code.duplicated(keep="first").to_numpy() & (code != "").to_numpy()
+    first_row = dict(
+        zip(
+            code[~code.duplicated()].to_numpy(),
+            g["_row"][~code.duplicated()].to_numpy(),
+            strict=True,
+        )
+    )
+    reason = np.array(
+        [f"code {c!r} repeats row {first_row.get(c)}" for c in code.to_numpy()],
+        dtype=object,
+    )
+    rej.reject(dup, "code", reason)
+    accepted = gpd.GeoDataFrame({"code": code, "name": name, "_row": g["_row"]}, geometry=fixed, crs=WGS84)
+    accepted = accepted[rej.ok].reset_index(drop=True)
+    wkb = (
+        shapely.to_wkb(accepted.geometry.to_numpy(), hex=True)
+        if len(accepted)
+        else np.array([], dtype=object)
+    )
+    keyframe = pd.DataFrame({"code": accepted["code"], "name": accepted["name"], "wkb": wkb})
+    accepted["_k1"], accepted["_k2"] = hash_rows(keyframe, repeats_distinct=False)
+    mask = ~rej.ok
+    orig = raw.original[mask]
+    heads = [c for c in orig.columns if c != "_row"]
+    rejects = pd.DataFrame(
+        {
+            "file": raw.file,
+            "row": g["_row"].to_numpy()[mask],
+            "column": rej.column[mask],
+            "reason": rej.reason[mask],
+            "raw": [json.dumps(r, ensure_ascii=False, default=str) for r in orig[heads].to_dict("records")],
+        }
+    )
+    if rejects.empty:
+        rejects = empty_rejects()
+    if not len(accepted) and n:
+        notes.append("no feature was accepted")
+    return Validated(kind, raw.file, accepted, rejects, notes, original=raw.original)
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
+    parts = [
+        p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty
+    ]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if merged.geom_type in ("Polygon", "MultiPolygon") else None
+
+
+def _one(n: int, i: int) -> np.ndarray:
+    m = np.zeros(n, dtype=bool)
+    m[i] = True
+    return m
+
+
+def check_kind(kind: str) -> Kind:
+    """Return the :class:`Kind` for a user-supplied name, or raise a clear error."""
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise InputError(f"unknown kind {kind!r}; expected one of {sorted(KINDS)}") from None
