@@ -77,9 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line; the traceback on request
         if os.environ.get("NESTWATCH_DEBUG"):
             raise
-        print(
-            f"internal error: {exc.__class__.__name__}: {exc} (NESTWATCH_DEBUG=1 shows more)", file=sys.stderr
-        )
+        print(f"internal error: {exc.__class__.__name__}: {exc} (NESTWATCH_DEBUG=1 shows more)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: nothing from the unfinished import was stored", file=sys.stderr)

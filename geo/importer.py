@@ -74,9 +74,7 @@ def import_path(
     report(0.0, f"reading {path}")
     parts = []
     if kind in BOUNDARY_KINDS:
-        raw = read_boundaries(
-            path, kind, code_column=code_column, name_column=name_column, crs=crs, layer=layer
-        )
+        raw = read_boundaries(path, kind, code_column=code_column, name_column=name_column, crs=crs, layer=layer)
         report(0.3, "validating")
         parts.append((validate_boundaries(raw, kind=kind), raw.n_rows, raw.sha256, "boundaries"))
     else:

@@ -236,9 +236,7 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
     try:
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(
-                use_threads=False, column_names=header, skip_rows=1, block_size=1 << 24
-            ),
+            read_options=pacsv.ReadOptions(use_threads=False, column_names=header, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
@@ -263,9 +261,7 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
             "file": file,
             "row": [r.number for r in invalid],
             "column": "",
-            "reason": [
-                f"row has {r.actual_columns} fields but the header has {r.expected_columns}" for r in invalid
-            ],
+            "reason": [f"row has {r.actual_columns} fields but the header has {r.expected_columns}" for r in invalid],
             "raw": [json.dumps({"line": r.text}, ensure_ascii=False) for r in invalid],
         }
     )
@@ -378,9 +374,7 @@ def _is_police_header(header: list[str]) -> bool:
     return [normalise_label(h) for h in header] == [normalise_label(h) for h in POLICE_UK_HEADER]
 
 
-def map_columns(
-    header: list[str], kind: Kind, *, mapping: Mapping[str, str] | None, file: str
-) -> dict[str, str]:
+def map_columns(header: list[str], kind: Kind, *, mapping: Mapping[str, str] | None, file: str) -> dict[str, str]:
     """Decide which heading feeds each canonical column.
 
     Explicit mappings win; otherwise a heading whose normalised form is a known
@@ -398,8 +392,7 @@ def map_columns(
             )
         if head not in header:
             raise InputError(
-                f"mapping for {canon!r} names heading {head!r}, which is not in the file "
-                f"(headings: {header})",
+                f"mapping for {canon!r} names heading {head!r}, which is not in the file (headings: {header})",
                 file=file,
             )
     by_norm = {normalise_label(h): h for h in header}
@@ -521,9 +514,7 @@ def read_boundaries(
     except InputError:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError...
-        raise InputError(
-            f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {exc}", file=label
-        ) from None
+        raise InputError(f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {exc}", file=label) from None
     notes: list[str] = []
     if crs is not None:
         gdf = gdf.set_crs(crs, allow_override=True)
@@ -582,8 +573,7 @@ def _check_declared_crs(gdf: gpd.GeoDataFrame, *, file: str) -> None:
         )
     if gdf.crs.is_projected and max(abs(minx), abs(maxx), abs(miny), abs(maxy)) <= 180:
         raise InputError(
-            f"coordinates look like degrees but the file declares {gdf.crs.to_string()} (metres): "
-            f"pass --crs {WGS84}",
+            f"coordinates look like degrees but the file declares {gdf.crs.to_string()} (metres): pass --crs {WGS84}",
             file=file,
         )
 
@@ -604,6 +594,4 @@ def _find_attr(columns: pd.Index, suffixes: tuple[str, ...]) -> str | None:
 def _attr_text(series: pd.Series) -> pd.Series:
     """Attribute values as text ('' for missing) without turning 7 into '7.0'."""
     out = series.astype(object).where(series.notna(), "")
-    return out.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).astype(
-        object
-    )
+    return out.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).astype(object)

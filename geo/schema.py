@@ -212,9 +212,7 @@ _BOUNDARY_COLUMNS = (
 WARDS = Kind("wards", "wards", _BOUNDARY_COLUMNS, ref_column="code", help="Electoral wards.")
 ESTATES = Kind("estates", "estates", _BOUNDARY_COLUMNS, ref_column="code", help="Housing estates.")
 
-KINDS: dict[str, Kind] = {
-    k.name: k for k in (INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES)
-}
+KINDS: dict[str, Kind] = {k.name: k for k in (INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES)}
 
 #: What a user may name on the command line (victim counts arrive as "victims").
 IMPORT_KINDS = ("incidents", "closures", "victims", "flagged", "wards", "estates")

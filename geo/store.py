@@ -212,10 +212,7 @@ class Store:
                 if sum(counts.values()) - n_rows != n_rows:  # rows == stored + rejected + already
                     raise StoreError(f"{validated.file}: accounting does not add up: {counts}")
                 conn.execute(
-                    self.tables["imports"]
-                    .update()
-                    .where(self.tables["imports"].c.id == import_id)
-                    .values(**counts)
+                    self.tables["imports"].update().where(self.tables["imports"].c.id == import_id).values(**counts)
                 )
                 results.append({"import_id": import_id, "file": validated.file, "kind": k.name, **counts})
         return results
@@ -263,19 +260,14 @@ class Store:
     ) -> None:
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         quoted = ", ".join(self.engine.dialect.identifier_preparer.quote(c) for c in cols)
-        sql = (
-            f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([mark] * len(cols))}) "
-            "ON CONFLICT (k1, k2) DO NOTHING"
-        )
+        sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([mark] * len(cols))}) ON CONFLICT (k1, k2) DO NOTHING"
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             conn.exec_driver_sql(sql, chunk)
             if tick:
                 tick(len(chunk))
 
-    def _ref_conflicts(
-        self, conn: Connection, kind: Kind, import_id: int, validated: Validated
-    ) -> pd.DataFrame:
+    def _ref_conflicts(self, conn: Connection, kind: Kind, import_id: int, validated: Validated) -> pd.DataFrame:
         """Move rows whose ref is already stored with different content to the quarantine."""
         if not kind.ref_column:
             return concat_rejects([])
@@ -298,9 +290,8 @@ class Store:
         hits = hits.drop_duplicates("id")
         conn.execute(t.delete().where(t.c.id.in_(hits["id"].tolist())))
         original = validated.original.set_index("_row")
-        heads = [c for c in original.columns]
         raw = [
-            json.dumps({h: str(v) for h, v in original.loc[r, heads].items()}, ensure_ascii=False)
+            json.dumps({h: str(v) for h, v in original.loc[r].items()}, ensure_ascii=False, default=str)
             for r in hits["src_row"]
         ]
         col_heading = validated.headings.get(kind.ref_column, kind.ref_column)

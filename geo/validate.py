@@ -21,7 +21,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.errors import InputError
-from geo.ingest import REJECT_COLUMNS, RawBoundaries, RawTable, empty_rejects
+from geo.ingest import REJECT_COLUMNS, RawBoundaries, RawTable, concat_rejects, empty_rejects
 from geo.schema import (
     BNG,
     BNG_BOUNDS,
@@ -141,15 +141,14 @@ def validate_table(raw: RawTable, *, coords: CoordMode = "auto") -> Validated:
     ok = rej.ok
     rejects = _rejects_frame(raw, ~ok, rej)
     accepted = out[ok].reset_index(drop=True)
-    rejects = pd.concat([r for r in (raw.rejects, rejects) if not r.empty], ignore_index=True)
-    if rejects.empty:
-        rejects = empty_rejects()
     return Validated(
         kind.name,
         raw.file,
         accepted,
-        rejects.sort_values("row", ignore_index=True),
+        concat_rejects([raw.rejects, rejects]),
         notes,
+        original=raw.original,
+        headings=raw.columns,
     )
 
 
@@ -212,15 +211,12 @@ def _coordinates(
         rej.reject(
             num & ~degreeish & fits_bng,
             ycol,
-            "looks like British National Grid easting/northing in degree columns "
-            "(import with coordinates set to BNG)",
+            "looks like British National Grid easting/northing in degree columns (import with coordinates set to BNG)",
         )
         rej.reject(num & ~degreeish, ycol, "out of range for latitude/longitude")
     ub = UK_BOUNDS
     in_uk = (lat >= ub["lat_min"]) & (lat <= ub["lat_max"]) & (lng >= ub["lng_min"]) & (lng <= ub["lng_max"])
-    swapped = (
-        (lng >= ub["lat_min"]) & (lng <= ub["lat_max"]) & (lat >= ub["lng_min"]) & (lat <= ub["lng_max"])
-    )
+    swapped = (lng >= ub["lat_min"]) & (lng <= ub["lat_max"]) & (lat >= ub["lng_min"]) & (lat <= ub["lng_max"])
     rej.reject(num & swapped, ycol, "latitude and longitude appear swapped")
     where = np.char.add(
         np.char.add("outside Great Britain (lat ", np.round(lat, 5).astype(str)),
@@ -348,11 +344,7 @@ def _flagged_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: _Rejecto
     parsed = text["indicators"].map(parse)
     bad = parsed.str.startswith("!").to_numpy()
     allowed = "; ".join(label for label, _ in INDICATORS.values())
-    msg = (
-        "unknown indicator: "
-        + parsed.str.slice(1).to_numpy(dtype=object).astype(str)
-        + f" (allowed: {allowed})"
-    )
+    msg = "unknown indicator: " + parsed.str.slice(1).to_numpy(dtype=object).astype(str) + f" (allowed: {allowed})"
     rej.reject(bad, "indicators", msg.astype(object))
     out["indicators"] = parsed.where(~bad, "")
 
@@ -386,9 +378,7 @@ def content_keys(frame: pd.DataFrame, kind: Kind) -> tuple[np.ndarray, np.ndarra
     return hash_rows(frame[cols], repeats_distinct=kind.repeats_are_distinct)
 
 
-def hash_rows(
-    frame: pd.DataFrame, *, repeats_distinct: bool, salt: str = "key"
-) -> tuple[np.ndarray, np.ndarray]:
+def hash_rows(frame: pd.DataFrame, *, repeats_distinct: bool, salt: str = "key") -> tuple[np.ndarray, np.ndarray]:
     """Two independent 64-bit hashes per row (as int64), i.e. a 128-bit key.
 
     With ``repeats_distinct`` the n-th repeat of an identical row is salted with
@@ -508,9 +498,7 @@ def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
             rej.reject(_one(n, i), "geometry", f"invalid polygon ({why}) cannot be repaired")
             continue
         fixed[i] = repaired
-        notes.append(
-            f"row {g['_row'].iloc[i]} (code {code.iloc[i]}): invalid polygon ({why}) repaired with make_valid"
-        )
+        notes.append(f"row {g['_row'].iloc[i]} (code {code.iloc[i]}): invalid polygon ({why}) repaired with make_valid")
     ub = UK_BOUNDS
     ok_idx = np.flatnonzero(rej.ok)
     if len(ok_idx):
@@ -539,11 +527,7 @@ def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
     rej.reject(dup, "code", reason)
     accepted = gpd.GeoDataFrame({"code": code, "name": name, "_row": g["_row"]}, geometry=fixed, crs=WGS84)
     accepted = accepted[rej.ok].reset_index(drop=True)
-    wkb = (
-        shapely.to_wkb(accepted.geometry.to_numpy(), hex=True)
-        if len(accepted)
-        else np.array([], dtype=object)
-    )
+    wkb = shapely.to_wkb(accepted.geometry.to_numpy(), hex=True) if len(accepted) else np.array([], dtype=object)
     keyframe = pd.DataFrame({"code": accepted["code"], "name": accepted["name"], "wkb": wkb})
     accepted["_k1"], accepted["_k2"] = hash_rows(keyframe, repeats_distinct=False)
     mask = ~rej.ok
@@ -566,9 +550,7 @@ def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
-    parts = [
-        p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty
-    ]
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty]
     if not parts:
         return None
     merged = shapely.union_all(parts)

@@ -1,0 +1,392 @@
+"""A deterministic synthetic demo town, "Nestwick", for first runs, tests and demos.
+
+Nothing here is real. The town sits in the North Sea, about 55 km off the
+Holderness coast, so no real street, home or person can ever be read into it,
+and every name carries "(synthetic)". It is still shaped like the real thing so
+the dashboard has something true to show:
+
+* 8 wards (Voronoi cells clipped to the town outline) and 5 housing estates;
+* three years of monthly incidents: background noise everywhere, four
+  persistent hotspots, one hotspot emerging in the last year, a summer peak,
+  and police.uk-style snap points (so identical rows occur, as in real data);
+* 40 flagged addresses near hotspots, 15 closure orders after which ASB near
+  the closed address falls, and 50 safeguarded people.
+
+Generation goes through CSV/GeoJSON files and the normal import path, so the
+demo also exercises ingest and validation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Point, Polygon, mapping
+
+from geo.schema import ASB, INDICATORS, POLICE_UK_HEADER
+from geo.store import PROJECT_ROOT, Store
+
+DEMO_DIR = PROJECT_ROOT / "data" / "demo-synthetic"
+BOUNDARY_DIR = PROJECT_ROOT / "data" / "boundaries"
+DEMO_SOURCE = "synthetic demo"
+TOWN = "Nestwick (synthetic)"
+CENTRE = (53.95, 0.95)  # lat, lng: open sea east of Holderness
+FIRST_MONTH = "2023-11"
+N_MONTHS = 36
+DEMO_END = pd.Timestamp("2026-10-31")
+
+WARD_NAMES = (
+    "Harbour",
+    "Northgate",
+    "Millbrook",
+    "St Anne's",
+    "Cliffside",
+    "Eastfield",
+    "Riverside",
+    "Old Town",
+)
+ESTATE_NAMES = (
+    "Larchwood Estate",
+    "Gorse Hill",
+    "Marlowe Court",
+    "Kestrel Park",
+    "Foundry Lane Estate",
+)
+STREET_STEMS = (
+    "Larch",
+    "Gorse",
+    "Marlowe",
+    "Kestrel",
+    "Foundry",
+    "Beacon",
+    "Tide",
+    "Anchor",
+    "Heron",
+    "Saltings",
+    "Chapel",
+    "Market",
+    "Ropewalk",
+    "Mill",
+    "Orchard",
+    "Quarry",
+    "Lantern",
+    "Willow",
+    "Causeway",
+    "Dune",
+)
+STREET_KINDS = ("Road", "Street", "Walk", "Close", "Lane", "Court", "Way", "Terrace")
+OTHER_CATEGORIES = {
+    "Violence and sexual offences": 0.30,
+    "Criminal damage and arson": 0.14,
+    "Public order": 0.12,
+    "Shoplifting": 0.10,
+    "Other theft": 0.09,
+    "Vehicle crime": 0.07,
+    "Burglary": 0.06,
+    "Drugs": 0.06,
+    "Other crime": 0.03,
+    "Bicycle theft": 0.03,
+}
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """A cluster of incidents: centre (km east, km north of CENTRE), spread, rate per month."""
+
+    x: float
+    y: float
+    sd_km: float
+    rate: float
+    start: int = 0  # first month index with incidents
+    ramp: bool = False  # grows linearly from start to the last month
+
+
+HOTSPOTS = (
+    Hotspot(-1.2, 0.9, 0.15, 22.0),
+    Hotspot(1.1, -0.6, 0.18, 18.0),
+    Hotspot(-0.3, -1.3, 0.12, 14.0),
+    Hotspot(1.6, 1.2, 0.16, 12.0),
+    Hotspot(-1.9, -0.5, 0.14, 26.0, start=24, ramp=True),  # emerging
+)
+
+
+def km_to_lnglat(x_km: np.ndarray, y_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local kilometres around CENTRE to WGS84 (equirectangular is exact enough at 5 km)."""
+    lat0, lng0 = CENTRE
+    lat = lat0 + np.asarray(y_km) / 110.574
+    lng = lng0 + np.asarray(x_km) / (111.320 * np.cos(np.radians(lat0)))
+    return lng, lat
+
+
+def _poly_km(points: list[tuple[float, float]]) -> Polygon:
+    xs, ys = zip(*points, strict=True)
+    lng, lat = km_to_lnglat(np.array(xs), np.array(ys))
+    return Polygon(zip(np.round(lng, 6), np.round(lat, 6), strict=True))
+
+
+def town_outline(rng: np.random.Generator) -> Polygon:
+    """An irregular blob about 7 km by 5.5 km."""
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    r = 1 + 0.08 * np.sin(3 * angles + 0.5) + 0.04 * rng.standard_normal(len(angles))
+    return _poly_km(list(zip(3.5 * r * np.cos(angles), 2.8 * r * np.sin(angles), strict=True)))
+
+
+def make_boundaries(*, seed: int = 7) -> tuple[dict, dict]:
+    """Ward and estate GeoJSON FeatureCollections (WGS84)."""
+    rng = np.random.default_rng(seed)
+    outline = town_outline(rng)
+    seeds_km = [(-2.2, 1.2), (0.0, 1.6), (2.1, 1.3), (-2.4, -0.8), (-0.6, -0.1), (1.0, -0.2), (2.6, -1.0), (-0.4, -1.8)]
+    sx, sy = km_to_lnglat(np.array([s[0] for s in seeds_km]), np.array([s[1] for s in seeds_km]))
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(list(zip(sx, sy, strict=True))), extend_to=outline)
+    wards = []
+    for geom in shapely.get_parts(cells):
+        clipped = shapely.set_precision(geom.intersection(outline), 1e-6)
+        # which seed is inside this cell decides its name
+        i = next(j for j in range(len(sx)) if clipped.contains(Point(sx[j], sy[j])))
+        wards.append((i, clipped))
+    wards.sort()
+    ward_features = [_feature(f"X0500000{i + 1}", f"{WARD_NAMES[i]} (synthetic)", g) for i, g in wards]
+    estate_centres = [(-1.2, 0.9), (1.1, -0.6), (-0.3, -1.3), (1.6, 1.2), (-1.9, -0.5)]
+    estate_features = []
+    for i, (cx, cy) in enumerate(estate_centres):
+        angles = np.linspace(0, 2 * np.pi, 9, endpoint=False) + rng.uniform(0, 0.5)
+        radius = rng.uniform(0.32, 0.45) * (1 + 0.15 * rng.standard_normal(len(angles)))
+        pts = list(zip(cx + radius * np.cos(angles), cy + 0.8 * radius * np.sin(angles), strict=True))
+        poly = shapely.set_precision(_poly_km(pts).intersection(outline), 1e-6)
+        estate_features.append(_feature(f"XEST{i + 1:03d}", f"{ESTATE_NAMES[i]} (synthetic)", poly))
+    return _collection(ward_features), _collection(estate_features)
+
+
+def _feature(code: str, name: str, geom: shapely.Geometry) -> dict:
+    return {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": mapping(geom)}
+
+
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "name": "synthetic demo boundaries", "features": features}
+
+
+def _months() -> list[str]:
+    return [p.strftime("%Y-%m") for p in pd.period_range(FIRST_MONTH, periods=N_MONTHS, freq="M")]
+
+
+def _street_points(rng: np.random.Generator, outline: Polygon, n: int = 450) -> pd.DataFrame:
+    """Anonymised snap points, as police.uk uses: many incidents share one."""
+    minx, miny, maxx, maxy = outline.bounds
+    pts: list[tuple[float, float]] = []
+    while len(pts) < n:
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if outline.contains(Point(x, y)):
+            pts.append((x, y))
+    names = [
+        f"On or near {STREET_STEMS[rng.integers(len(STREET_STEMS))]} {STREET_KINDS[rng.integers(len(STREET_KINDS))]}"
+        for _ in range(n)
+    ]
+    return pd.DataFrame({"lng": [p[0] for p in pts], "lat": [p[1] for p in pts], "location": names})
+
+
+def _snap(lng: np.ndarray, lat: np.ndarray, streets: pd.DataFrame) -> np.ndarray:
+    """Index of the nearest snap point for each incident."""
+    tree = shapely.STRtree(shapely.points(streets["lng"], streets["lat"]))
+    return tree.nearest(shapely.points(lng, lat))
+
+
+def make_cases(*, seed: int = 7) -> dict[str, pd.DataFrame]:
+    """Closure orders, flagged addresses and safeguarded people, as partner CSV frames."""
+    rng = np.random.default_rng(seed + 1)
+    months = pd.period_range(FIRST_MONTH, periods=N_MONTHS, freq="M")
+    persistent = [h for h in HOTSPOTS if not h.ramp]
+
+    def near(h: Hotspot, k: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
+        return km_to_lnglat(h.x + rng.normal(0, spread, k), h.y + rng.normal(0, spread, k))
+
+    def address(i: int) -> str:
+        street = f"{STREET_STEMS[i % len(STREET_STEMS)]} {STREET_KINDS[i % len(STREET_KINDS)]}"
+        return f"{(i * 7) % 90 + 2} {street}, Nestwick (synthetic)"
+
+    closures = []
+    for i in range(15):
+        h = persistent[i % len(persistent)]
+        lng, lat = near(h, 1, 0.12)
+        granted = months[6 + (i * 13) % 22].to_timestamp() + pd.Timedelta(days=int(rng.integers(0, 27)))
+        extended = i % 4 == 0
+        expiry = granted + pd.DateOffset(months=6 if extended else 3)
+        status = ("extended" if extended else "active") if expiry >= DEMO_END else "expired"
+        closures.append(
+            {
+                "Order Ref": f"CO-{granted.year}-{i + 1:03d}",
+                "Address": address(100 + i),
+                "Latitude": f"{lat[0]:.6f}",
+                "Longitude": f"{lng[0]:.6f}",
+                "Granted": granted.strftime("%d/%m/%Y"),
+                "Expiry": expiry.strftime("%d/%m/%Y"),
+                "Type": "partial" if i % 5 == 2 else "full",
+                "Status": status,
+                "Agency": "Police" if i % 3 else "Council",
+            }
+        )
+    keys = list(INDICATORS)
+    flagged = []
+    for i in range(40):
+        h = HOTSPOTS[i % len(HOTSPOTS)]
+        lng, lat = near(h, 1, 0.2)
+        first = months[int(rng.integers(0, N_MONTHS))].to_timestamp() + pd.Timedelta(days=int(rng.integers(0, 27)))
+        if h.ramp:  # flags around the emerging hotspot are recent
+            first = months[int(rng.integers(24, N_MONTHS))].to_timestamp()
+        chosen = rng.choice(keys[:-1], size=int(rng.integers(1, 5)), replace=False)
+        closed = i % 10 in (3, 7) or (i % 10 == 5 and not h.ramp)
+        closed_on = min(first + pd.Timedelta(days=int(rng.integers(30, 200))), DEMO_END) if closed else None
+        flagged.append(
+            {
+                "UPRN": f"{10_000_000 + i * 37:012d}",  # leading zeros, as real UPRNs in exports
+                "Address": address(i),
+                "Lat": f"{lat[0]:.6f}",
+                "Lng": f"{lng[0]:.6f}",
+                "First Flagged": first.strftime("%Y-%m-%d"),
+                "Indicators": "; ".join(INDICATORS[k][0] for k in chosen),
+                "Status": "closed" if closed else "open",
+                "Closed": closed_on.strftime("%Y-%m-%d") if closed_on is not None else "",
+                "Agency": ("Housing", "Police", "Council")[i % 3],
+            }
+        )
+    victims = []
+    agencies = ("Police", "Housing", "Adult Social Care", "Children's Services")
+    outcomes = ("support plan in place", "moved to safety", "declined support", "referred to partner")
+    for i in range(50):
+        h = HOTSPOTS[i % len(HOTSPOTS)]
+        lng, lat = near(h, 1, 0.25)
+        when = months[int(rng.integers(3, N_MONTHS))].to_timestamp() + pd.Timedelta(days=int(rng.integers(0, 27)))
+        victims.append(
+            {
+                "Person Ref": f"V-{i + 1:04d}",
+                "Date Safeguarded": when.strftime("%Y-%m-%d"),
+                "Latitude": f"{lat[0]:.6f}",
+                "Longitude": f"{lng[0]:.6f}",
+                "Agency": agencies[i % len(agencies)],
+                "Outcome": outcomes[(i * 3) % len(outcomes)],
+            }
+        )
+    return {
+        "closures": pd.DataFrame(closures),
+        "flagged": pd.DataFrame(flagged),
+        "victims": pd.DataFrame(victims),
+    }
+
+
+def make_incidents(closures: pd.DataFrame, *, seed: int = 7) -> pd.DataFrame:
+    """Monthly incidents in police.uk street-level CSV layout."""
+    rng = np.random.default_rng(seed + 2)
+    outline = town_outline(np.random.default_rng(seed))
+    streets = _street_points(rng, outline)
+    months = _months()
+    minx, miny, maxx, maxy = outline.bounds
+    frames = []
+    c_lat = closures["Latitude"].astype(float).to_numpy()
+    c_lng = closures["Longitude"].astype(float).to_numpy()
+    c_granted = pd.to_datetime(closures["Granted"], format="%d/%m/%Y").dt.to_period("M")
+    lat0 = CENTRE[0]
+    kx, ky = 111.320 * np.cos(np.radians(lat0)), 110.574
+    for m, month in enumerate(months):
+        season = 1 + 0.3 * np.sin(2 * np.pi * (m + 10 - 4) / 12)  # peak around July
+        xs: list[np.ndarray] = []
+        ys: list[np.ndarray] = []
+        is_hot: list[np.ndarray] = []
+        n_bg = rng.poisson(160 * season)
+        bx = rng.uniform(minx, maxx, n_bg * 2)
+        by = rng.uniform(miny, maxy, n_bg * 2)
+        inside = shapely.contains_xy(outline, bx, by)
+        xs.append(bx[inside][:n_bg])
+        ys.append(by[inside][:n_bg])
+        is_hot.append(np.zeros(len(xs[-1]), dtype=bool))
+        for h in HOTSPOTS:
+            if m < h.start:
+                continue
+            rate = h.rate * season * ((m - h.start + 1) / (N_MONTHS - h.start) if h.ramp else 1)
+            k = rng.poisson(rate)
+            lng, lat = km_to_lnglat(h.x + rng.normal(0, h.sd_km, k), h.y + rng.normal(0, h.sd_km, k))
+            xs.append(lng)
+            ys.append(lat)
+            is_hot.append(np.ones(k, dtype=bool))
+        period = pd.Period(month, freq="M")
+        for j in range(len(closures)):  # the problem address: ASB falls after the order
+            before = period < c_granted.iloc[j]
+            k = rng.poisson(7 * season if before else 0.8 * season)
+            dx, dy = rng.normal(0, 0.06, k), rng.normal(0, 0.06, k)
+            xs.append(c_lng[j] + dx / kx)
+            ys.append(c_lat[j] + dy / ky)
+            is_hot.append(np.ones(k, dtype=bool))
+        lng = np.concatenate(xs)
+        lat = np.concatenate(ys)
+        hot = np.concatenate(is_hot)
+        inside = shapely.contains_xy(outline, lng, lat)
+        lng, lat, hot = lng[inside], lat[inside], hot[inside]
+        snap = _snap(lng, lat, streets)
+        n = len(lng)
+        p_asb = np.where(hot, 0.75, 0.45)
+        asb = rng.random(n) < p_asb
+        other = rng.choice(list(OTHER_CATEGORIES), size=n, p=list(OTHER_CATEGORIES.values()))
+        drugs_near_hot = hot & ~asb & (rng.random(n) < 0.25)
+        category = np.where(asb, ASB, np.where(drugs_near_hot, "Drugs", other))
+        ref = np.array([f"{int(v):016x}{m:04d}{i:06d}" for i, v in enumerate(rng.integers(0, 2**62, n))])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Crime ID": np.where(asb, "", ref),
+                    "Month": month,
+                    "Reported by": "Nestwick Constabulary (synthetic)",
+                    "Falls within": "Nestwick Constabulary (synthetic)",
+                    "Longitude": [f"{v:.6f}" for v in streets["lng"].to_numpy()[snap]],
+                    "Latitude": [f"{v:.6f}" for v in streets["lat"].to_numpy()[snap]],
+                    "Location": streets["location"].to_numpy()[snap],
+                    "LSOA code": [f"X0100{int(s) % 40:04d}" for s in snap],
+                    "LSOA name": [f"Nestwick {int(s) % 40:03d}X (synthetic)" for s in snap],
+                    "Crime type": category,
+                    "Last outcome category": np.where(asb, "", "Investigation complete; no suspect identified"),
+                    "Context": "",
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    # a few rows as police.uk publishes them without a location, to show the quarantine
+    no_loc = rng.choice(len(out), size=40, replace=False)
+    out.loc[no_loc, ["Longitude", "Latitude", "LSOA code", "LSOA name"]] = ""
+    out.loc[no_loc, "Location"] = "No Location"
+    return out[list(POLICE_UK_HEADER)]
+
+
+def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path = BOUNDARY_DIR) -> dict[str, Path]:
+    """Write the demo's CSV and GeoJSON files and return their paths by kind."""
+    folder.mkdir(parents=True, exist_ok=True)
+    boundaries.mkdir(parents=True, exist_ok=True)
+    wards, estates = make_boundaries(seed=seed)
+    paths = {"wards": boundaries / "demo_wards.geojson", "estates": boundaries / "demo_estates.geojson"}
+    for kind, fc in (("wards", wards), ("estates", estates)):
+        text = json.dumps(fc, indent=1) + "\n"
+        if not paths[kind].exists() or paths[kind].read_text() != text:
+            paths[kind].write_text(text)
+    cases = make_cases(seed=seed)
+    incidents = make_incidents(cases["closures"], seed=seed)
+    for kind, frame in (("incidents", incidents), *cases.items()):
+        paths[kind] = folder / f"{kind}.csv"
+        frame.to_csv(paths[kind], index=False, lineterminator="\r\n")
+    return paths
+
+
+def load_demo(store: Store, *, seed: int = 7) -> list:
+    """Generate and import the whole demo town into ``store`` (idempotent)."""
+    from geo.importer import import_path
+
+    paths = write_demo_files(seed=seed)
+    order = ("wards", "estates", "incidents", "closures", "flagged", "victims")
+    return [import_path(store, kind, paths[kind]) for kind in order]
+
+
+def is_demo_store(store: Store) -> bool:
+    """True when the store holds demo data (the dashboard then shows a banner)."""
+    imports = store.imports()
+    return bool(imports["file"].str.contains(DEMO_DIR.name, regex=False).any()) or bool(
+        imports["file"].str.contains("demo_wards.geojson", regex=False).any()
+    )

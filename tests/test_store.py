@@ -1,0 +1,111 @@
+"""The store: one transaction per import, idempotent re-imports, the quarantine."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.errors import StoreError
+from geo.importer import import_path
+from geo.store import Store
+from tests.conftest import police_csv, police_row
+
+FLAGGED = "UPRN,Address,Lat,Lng,First Flagged,Indicators,Status\r\n"
+
+
+def test_import_accounts_for_every_row_and_reimport_adds_nothing(store, write):
+    path = write("a.csv", police_csv(police_row(), police_row(), police_row(lat=""), police_row(category="Drugs")))
+    first = import_path(store, "incidents", path)
+    assert (first.rows, first.stored, first.rejected, first.already_present) == (4, 3, 1, 0)
+    again = import_path(store, "incidents", path)
+    assert (again.rows, again.stored, again.rejected, again.already_present) == (4, 0, 1, 3)
+    assert store.count("incidents") == 3
+    assert len(store.rejects()) == 1  # the quarantine does not grow either
+    assert store.imports()["stored"].tolist() == [0, 3]
+
+
+def test_same_rows_in_another_file_are_already_present(store, write):
+    import_path(store, "incidents", write("a.csv", police_csv(police_row(), police_row(month="2024-02"))))
+    r = import_path(
+        store, "incidents", write("b.csv", police_csv(police_row(month="2024-02"), police_row(month="2024-03")))
+    )
+    assert (r.stored, r.already_present) == (1, 1)
+
+
+def test_a_ref_stored_earlier_with_other_content_is_rejected(store, write):
+    import_path(store, "flagged", write("a.csv", FLAGGED + "001,1 A St,51.45,-2.59,2024-01-02,noise,open\r\n"))
+    r = import_path(
+        store,
+        "flagged",
+        write(
+            "b.csv",
+            FLAGGED + "001,1 A St,51.45,-2.59,2024-01-02,noise,closed\r\n002,2 A St,51.45,-2.59,2024-01-02,,open\r\n",
+        ),
+    )
+    assert (r.stored, r.rejected, r.already_present) == (1, 1, 0)
+    rej = store.rejects(kind="flagged")
+    assert rej["reason"].iloc[0].startswith("ref '001' is already stored with different content")
+    assert rej["row"].iloc[0] == 2 and rej["column"].iloc[0] == "UPRN"
+    assert store.read("flagged")["ref"].tolist() == ["001", "002"]
+
+
+def test_failure_part_way_leaves_nothing_behind(store, write, monkeypatch):
+    path = write("a.csv", police_csv(police_row(), police_row(lat="")))
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Store, "_insert_rejects", boom)
+    with pytest.raises(RuntimeError):
+        import_path(store, "incidents", path)
+    assert store.count("incidents") == 0
+    assert store.imports().empty
+    monkeypatch.undo()
+    r = import_path(store, "incidents", path)
+    assert (r.stored, r.rejected) == (1, 1)
+
+
+def test_archive_is_one_transaction(store, write, tmp_path, monkeypatch):
+    write("dl/2024-01-x-street.csv", police_csv(police_row()))
+    write("dl/2024-02-x-street.csv", police_csv(police_row(month="2024-02")))
+    calls = []
+    real = Store._insert_rows
+
+    def second_fails(self, conn, kind, frame, import_id, tick):
+        calls.append(import_id)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real(self, conn, kind, frame, import_id, tick)
+
+    monkeypatch.setattr(Store, "_insert_rows", second_fails)
+    with pytest.raises(RuntimeError):
+        import_path(store, "incidents", tmp_path / "dl")
+    assert store.count("incidents") == 0 and store.imports().empty
+
+
+def test_boundaries_round_trip(store, write):
+    import json
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "X1", "name": "Ward One"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[-2.6, 51.4], [-2.5, 51.4], [-2.5, 51.5], [-2.6, 51.4]]],
+                },
+            }
+        ],
+    }
+    r = import_path(store, "wards", write("w.geojson", json.dumps(fc)))
+    assert r.stored == 1
+    wards = store.read_boundaries("wards")
+    assert wards["name"].tolist() == ["Ward One"]
+    assert wards.geometry.iloc[0].area == pytest.approx(0.1 * 0.1 / 2)
+    assert import_path(store, "wards", write("w2.geojson", json.dumps(fc))).already_present == 1
+
+
+def test_bad_url_is_a_store_error(tmp_path):
+    with pytest.raises(StoreError):
+        Store("nosuchdialect://x")
