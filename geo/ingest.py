@@ -237,7 +237,7 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(use_threads=False, column_names=header, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
                 strings_can_be_null=False,
@@ -251,8 +251,9 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
     for h in header:
         frame[h] = frame[h].astype(object)
     n = len(frame) + len(invalid)
-    # pyarrow reports malformed rows by physical line number (header = line 1);
-    # the good rows fill every other line in order.
+    # Rows are numbered by record, header = row 1, as a spreadsheet shows them;
+    # pyarrow reports malformed rows by number and the good rows fill the rest
+    # in order (the two agree unless quoted values hold line breaks).
     bad_lines = np.array(sorted(r.number for r in invalid if r.number is not None), dtype=np.int64)
     all_lines = np.arange(2, n + 2, dtype=np.int64)
     frame["_row"] = np.setdiff1d(all_lines, bad_lines, assume_unique=True)[: len(frame)]

@@ -197,3 +197,10 @@ def test_boundary_file_that_is_not_spatial(write):
     path = write("w.geojson", "this is not json")
     with pytest.raises(InputError, match="cannot read"):
         read_boundaries(path, "wards")
+
+
+def test_quoted_line_breaks_stay_inside_their_cell(write):
+    text = FLAGGED_HEADER + '001,"Flat 2\r\n1 Long Road",51.45,-2.59,2024-01-02,noise,open\r\n002,b,51.45,-2.59,2024-01-02,,open\r\n'
+    [raw] = read_csv_kind(write("f.csv", text), "flagged")
+    assert raw.frame["address"].tolist() == ["Flat 2\r\n1 Long Road", "b"]
+    assert raw.frame["_row"].tolist() == [2, 3]

@@ -1,0 +1,84 @@
+"""The synthetic demo town: deterministic, shaped as promised, loadable twice."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import demo
+from geo.schema import ASB
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo")
+    return demo.write_demo_files(folder=tmp / "csv", boundaries=tmp / "b")
+
+
+def test_generation_is_deterministic(files, tmp_path):
+    again = demo.write_demo_files(folder=tmp_path / "csv", boundaries=tmp_path / "b")
+    for kind, path in files.items():
+        assert path.read_bytes() == again[kind].read_bytes(), kind
+
+
+def test_committed_boundaries_match_the_generator(files):
+    for kind in ("wards", "estates"):
+        committed = demo.BOUNDARY_DIR / f"demo_{kind}.geojson"
+        assert committed.read_text() == files[kind].read_text(), f"regenerate {committed}"
+
+
+def test_shape_of_the_town(files):
+    wards = json.loads(files["wards"].read_text())["features"]
+    estates = json.loads(files["estates"].read_text())["features"]
+    assert 6 <= len(wards) <= 10 and 4 <= len(estates) <= 6
+    assert all("(synthetic)" in f["properties"]["name"] for f in wards + estates)
+    inc = pd.read_csv(files["incidents"], dtype=str, keep_default_na=False)
+    assert inc["Month"].nunique() == 36
+    closures = pd.read_csv(files["closures"], dtype=str)
+    flagged = pd.read_csv(files["flagged"], dtype=str)
+    victims = pd.read_csv(files["victims"], dtype=str)
+    assert (len(closures), len(flagged), len(victims)) == (15, 40, 50)
+    assert flagged["UPRN"].str.startswith("0000").all()
+
+
+def test_asb_near_closed_addresses_falls_after_the_order(files):
+    inc = pd.read_csv(files["incidents"], dtype=str, keep_default_na=False)
+    inc = inc[(inc["Crime type"] == ASB) & (inc["Latitude"] != "")]
+    lat, lng = inc["Latitude"].astype(float).to_numpy(), inc["Longitude"].astype(float).to_numpy()
+    month = pd.PeriodIndex(inc["Month"], freq="M")
+    closures = pd.read_csv(files["closures"], dtype=str)
+    falls = 0
+    for _, c in closures.iterrows():
+        granted = pd.Timestamp(pd.to_datetime(c["Granted"], dayfirst=True)).to_period("M")
+        near = (np.abs(lat - float(c["Latitude"])) < 0.002) & (np.abs(lng - float(c["Longitude"])) < 0.003)
+        before = ((month >= granted - 6) & (month < granted) & near).sum()
+        after = ((month > granted) & (month <= granted + 6) & near).sum()
+        falls += after < before
+    assert falls >= 12
+
+
+def test_emerging_hotspot_grows_in_the_last_year(files):
+    inc = pd.read_csv(files["incidents"], dtype=str, keep_default_na=False)
+    inc = inc[inc["Latitude"] != ""]
+    h = demo.HOTSPOTS[-1]
+    lng0, lat0 = demo.km_to_lnglat(np.array([h.x]), np.array([h.y]))
+    near = (np.abs(inc["Latitude"].astype(float) - lat0[0]) < 0.003) & (
+        np.abs(inc["Longitude"].astype(float) - lng0[0]) < 0.005
+    )
+    by_year = inc[near].groupby(inc["Month"].str.slice(0, 4)).size()
+    months = sorted(inc["Month"].unique())
+    first_year = inc[near & inc["Month"].isin(months[:12])].shape[0]
+    last_year = inc[near & inc["Month"].isin(months[-12:])].shape[0]
+    assert last_year > 3 * first_year, by_year
+
+
+def test_load_demo_is_idempotent(store):
+    first = demo.load_demo(store)
+    assert all(r.rows == r.stored + r.rejected + r.already_present for r in first)
+    assert store.count("wards") == 8 and store.count("flagged") == 40
+    assert demo.is_demo_store(store)
+    second = demo.load_demo(store)
+    assert sum(r.stored for r in second) == 0
