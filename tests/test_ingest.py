@@ -147,7 +147,7 @@ GEOJSON_27700 = {
 def test_legacy_geojson_crs_member_is_honoured(write):
     path = write("w.geojson", json.dumps(GEOJSON_27700))
     raw = read_boundaries(path, "wards")
-    minx, miny, maxx, maxy = raw.frame.total_bounds
+    minx, miny, _maxx, _maxy = raw.frame.total_bounds
     # BNG 358000,173000 is in Bristol: about 51.45 N, 2.60 W
     assert 51.44 < miny < 51.46 and -2.61 < minx < -2.59
     assert raw.frame[["code", "name"]].iloc[0].tolist() == ["E05000001", "Test Ward"]
@@ -200,7 +200,10 @@ def test_boundary_file_that_is_not_spatial(write):
 
 
 def test_quoted_line_breaks_stay_inside_their_cell(write):
-    text = FLAGGED_HEADER + '001,"Flat 2\r\n1 Long Road",51.45,-2.59,2024-01-02,noise,open\r\n002,b,51.45,-2.59,2024-01-02,,open\r\n'
+    text = (
+        FLAGGED_HEADER
+        + '001,"Flat 2\r\n1 Long Road",51.45,-2.59,2024-01-02,noise,open\r\n002,b,51.45,-2.59,2024-01-02,,open\r\n'
+    )
     [raw] = read_csv_kind(write("f.csv", text), "flagged")
     assert raw.frame["address"].tolist() == ["Flat 2\r\n1 Long Road", "b"]
     assert raw.frame["_row"].tolist() == [2, 3]

@@ -15,8 +15,26 @@ from geo.importer import import_path
 from geo.schema import POLICE_UK_HEADER
 from geo.store import Store
 
+SAMPLES = ["", "NA", "0", "51.45", "-2.59", "2024-01", "Anti-social behaviour", "Drugs", "x,y", '"q"', "00123"]
+SAMPLES += ["a\nb", "c\r\nd"]
 cell = st.one_of(
-    st.sampled_from(["", "NA", "0", "51.45", "-2.59", "2024-01", "Anti-social behaviour", "Drugs", "x,y", '"q"', "00123", "a\nb", "c\r\nd"]),
+    st.sampled_from(
+        [
+            "",
+            "NA",
+            "0",
+            "51.45",
+            "-2.59",
+            "2024-01",
+            "Anti-social behaviour",
+            "Drugs",
+            "x,y",
+            '"q"',
+            "00123",
+            "a\nb",
+            "c\r\nd",
+        ]
+    ),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ue000"), max_size=12),
 )
 row = st.lists(cell, min_size=10, max_size=14)

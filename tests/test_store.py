@@ -70,11 +70,11 @@ def test_archive_is_one_transaction(store, write, tmp_path, monkeypatch):
     calls = []
     real = Store._insert_rows
 
-    def second_fails(self, conn, kind, frame, import_id, tick):
-        calls.append(import_id)
+    def second_fails(self, *args):
+        calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("killed")
-        return real(self, conn, kind, frame, import_id, tick)
+        return real(self, *args)
 
     monkeypatch.setattr(Store, "_insert_rows", second_fails)
     with pytest.raises(RuntimeError):

@@ -1,0 +1,18 @@
+"""Nestwatch: entry point. ``streamlit run app.py`` (or scripts/run.sh)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.context import show_shell
+
+st.set_page_config(page_title="Nestwatch", page_icon="🛡️", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
+        st.Page("pages/data_quality.py", title="Imports and rejects", icon="🗂️"),
+    ]
+)
+show_shell()
+navigation.run()

@@ -1,0 +1,74 @@
+"""Streamlit glue shared by every page: the store, cached summaries, the demo banner.
+
+Caches are keyed by the store URL and the newest import id, so a new import
+shows at once while repeated page runs cost nothing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.demo import is_demo_store
+from geo.store import Store, default_url
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+def get_store() -> Store:
+    """The store named by the environment (NESTWATCH_DATABASE_URL / NESTWATCH_DB)."""
+    return _store(default_url())
+
+
+def latest_import_id(store: Store) -> int:
+    imports = store.imports()
+    return int(imports["id"].max()) if len(imports) else 0
+
+
+@st.cache_data(show_spinner=False)
+def summary(url: str, version: int) -> dict:
+    """What the store holds; ``version`` (latest import id) invalidates the cache."""
+    store = _store(url)
+    imports = store.imports()
+    return {
+        "counts": store.counts(),
+        "months": store.months(),
+        "last_import": imports["imported_at"].iloc[0] if len(imports) else None,
+        "demo": is_demo_store(store) if len(imports) else False,
+    }
+
+
+@st.cache_data(show_spinner="Counting incidents…")
+def monthly_counts(url: str, version: int) -> pd.DataFrame:
+    """Incidents per month: ASB beside all other categories."""
+    frame = _store(url).read("incidents", columns=["month", "category"])
+    frame["kind"] = frame["category"].where(frame["category"] == "Anti-social behaviour", "Other crime")
+    return frame.pivot_table(index="month", columns="kind", aggfunc="size", fill_value=0)
+
+
+def current_summary() -> dict:
+    store = get_store()
+    return summary(store.url, latest_import_id(store))
+
+
+def show_shell() -> None:
+    """Sidebar with what is loaded, and the synthetic-data banner when it applies."""
+    info = current_summary()
+    if info["demo"]:
+        st.warning(
+            "**Synthetic demo data.** Nestwick is an invented town: no real place, person or address.",
+            icon="🧪",
+        )
+    with st.sidebar:
+        st.subheader("Loaded")
+        counts = info["counts"]
+        st.caption(
+            f"{counts['incidents']:,} incidents · {counts['flagged']:,} flagged addresses · "
+            f"{counts['closures']:,} closure orders · {counts['wards']:,} wards · {counts['estates']:,} estates"
+        )
+        if info["months"]:
+            st.caption(f"Months covered: {info['months'][0]} to {info['months'][1]}")
+        st.caption(f"Last import: {info['last_import'] or 'never'}")

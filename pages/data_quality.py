@@ -1,0 +1,39 @@
+"""Imports and rejects: the import log and the quarantine, downloadable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.context import get_store
+from geo.export import frame_to_csv_bytes
+
+store = get_store()
+st.title("Imports and rejects")
+
+imports = store.imports()
+st.subheader("Import log")
+if imports.empty:
+    st.info("Nothing imported yet.")
+else:
+    st.dataframe(
+        imports[["id", "kind", "file", "imported_at", "rows", "stored", "rejected", "already_present"]],
+        hide_index=True,
+        width="stretch",
+    )
+
+rejects = store.rejects()
+st.subheader(f"Rejected rows ({len(rejects):,})")
+if rejects.empty:
+    st.success("No rejected rows.")
+else:
+    kinds = sorted(rejects["kind"].unique())
+    chosen = st.multiselect("Kinds", kinds, default=kinds, key="reject_kinds")
+    shown = rejects[rejects["kind"].isin(chosen)]
+    st.dataframe(shown[["kind", "file", "row", "column", "reason"]], hide_index=True, width="stretch")
+    st.download_button(
+        "Download rejected rows (CSV)",
+        frame_to_csv_bytes(shown),
+        file_name="nestwatch-rejects.csv",
+        mime="text/csv",
+        key="download_rejects",
+    )

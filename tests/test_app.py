@@ -1,0 +1,52 @@
+"""Every page runs in Streamlit's AppTest without an exception."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.demo import load_demo
+from geo.store import Store
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("app") / "demo.sqlite"
+    store = Store(path)
+    load_demo(store)
+    store.dispose()
+    return path
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
+    monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
+    return AppTest.from_file(str(APP), default_timeout=30)
+
+
+def test_overview_shows_the_demo_banner_and_counts(app):
+    app.run()
+    assert not app.exception
+    assert "Synthetic demo data" in app.warning[0].value
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Flagged addresses"] == "40"
+    assert metrics["Wards / estates"] == "8 / 5"
+
+
+def test_rejects_page_lists_the_quarantine(app):
+    app.run()
+    app.switch_page("pages/data_quality.py").run()
+    assert not app.exception
+    assert any("Rejected rows (40)" in s.value for s in app.subheader)
+
+
+def test_empty_store_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("NESTWATCH_DB", str(tmp_path / "empty.sqlite"))
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert not at.exception
+    assert "No incidents loaded yet" in at.info[0].value
