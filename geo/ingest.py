@@ -212,7 +212,9 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
             "file holds the private-use character U+E000, which is not allowed",
             file=file,
         )
-    text = text.replace("\x00", NUL_SENTINEL)
+    has_nul = "\x00" in text
+    if has_nul:
+        text = text.replace("\x00", NUL_SENTINEL)
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header = next(csv.reader([first_line]), [])
     header = [h.strip() for h in header]
@@ -248,8 +250,6 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
         raise InputError(f"cannot split the file into CSV rows: {exc}", file=file) from None
 
     frame = table.to_pandas()
-    for h in header:
-        frame[h] = frame[h].astype(object)
     n = len(frame) + len(invalid)
     # Rows are numbered by record, header = row 1, as a spreadsheet shows them;
     # pyarrow reports malformed rows by number and the good rows fill the rest
