@@ -341,7 +341,8 @@ def read_csv_bytes(
     unused = [h for h in header if h not in columns.values()]
     if unused and not is_police:
         notes.append(f"columns not used: {', '.join(unused)}")
-    rejects = concat_rejects([rejects, _nul_rows(original, file=file)])
+    if "\x00" in text:
+        rejects = concat_rejects([rejects, _nul_rows(original, file=file)])
     keep = ~frame["_row"].isin(rejects["row"])
     frame, original = (
         frame[keep].reset_index(drop=True),

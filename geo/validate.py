@@ -265,7 +265,9 @@ def parse_dates(series: pd.Series) -> pd.Series:
     (``05/03/2024``, ``5-3-2024``, ``5 Mar 2024``). Month-first (US) dates are
     never assumed: ``03/05/2024`` is 3 May.
     """
-    s = series.astype(object).fillna("").str.strip()
+    s = series.fillna("").str.strip()
+    if not (s != "").any():  # e.g. police.uk files have months, no dates
+        return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     out = pd.to_datetime(s, format="ISO8601", errors="coerce")
     for fmt in (
         "%d/%m/%Y",
