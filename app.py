@@ -6,12 +6,12 @@ import streamlit as st
 
 from dashboard.context import show_shell
 
-st.set_page_config(page_title="Nestwatch", page_icon="🛡️", layout="wide")
+st.set_page_config(page_title="Nestwatch", page_icon=":material/shield:", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
-        st.Page("pages/data_quality.py", title="Imports and rejects", icon="🗂️"),
+        st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("pages/data_quality.py", title="Imports and rejects", icon=":material/fact_check:"),
     ]
 )
 show_shell()

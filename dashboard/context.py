@@ -60,7 +60,7 @@ def show_shell() -> None:
     if info["demo"]:
         st.warning(
             "**Synthetic demo data.** Nestwick is an invented town: no real place, person or address.",
-            icon="🧪",
+            icon=":material/science:",
         )
     with st.sidebar:
         st.subheader("Loaded")
