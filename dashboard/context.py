@@ -23,11 +23,6 @@ def get_store() -> Store:
     return _store(default_url())
 
 
-def latest_import_id(store: Store) -> int:
-    imports = store.imports()
-    return int(imports["id"].max()) if len(imports) else 0
-
-
 @st.cache_data(show_spinner=False)
 def summary(url: str, version: int) -> dict:
     """What the store holds; ``version`` (latest import id) invalidates the cache."""
@@ -37,7 +32,7 @@ def summary(url: str, version: int) -> dict:
         "counts": store.counts(),
         "months": store.months(),
         "last_import": imports["imported_at"].iloc[0] if len(imports) else None,
-        "demo": is_demo_store(store) if len(imports) else False,
+        "demo": is_demo_store(store),
     }
 
 
@@ -51,7 +46,7 @@ def monthly_counts(url: str, version: int) -> pd.DataFrame:
 
 def current_summary() -> dict:
     store = get_store()
-    return summary(store.url, latest_import_id(store))
+    return summary(store.url, store.latest_import_id())
 
 
 def show_shell() -> None:

@@ -32,8 +32,6 @@ from geo.store import PROJECT_ROOT, Store
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo-synthetic"
 BOUNDARY_DIR = PROJECT_ROOT / "data" / "boundaries"
-DEMO_SOURCE = "synthetic demo"
-TOWN = "Nestwick (synthetic)"
 CENTRE = (53.95, 0.95)  # lat, lng: open sea east of Holderness
 FIRST_MONTH = "2023-11"
 N_MONTHS = 36
@@ -169,8 +167,8 @@ def _collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "name": "synthetic demo boundaries", "features": features}
 
 
-def _months() -> list[str]:
-    return [p.strftime("%Y-%m") for p in pd.period_range(FIRST_MONTH, periods=N_MONTHS, freq="M")]
+def _periods() -> pd.PeriodIndex:
+    return pd.period_range(FIRST_MONTH, periods=N_MONTHS, freq="M")
 
 
 def _street_points(rng: np.random.Generator, outline: Polygon, n: int = 450) -> pd.DataFrame:
@@ -197,7 +195,7 @@ def _snap(lng: np.ndarray, lat: np.ndarray, streets: pd.DataFrame) -> np.ndarray
 def make_cases(*, seed: int = 7) -> dict[str, pd.DataFrame]:
     """Closure orders, flagged addresses and safeguarded people, as partner CSV frames."""
     rng = np.random.default_rng(seed + 1)
-    months = pd.period_range(FIRST_MONTH, periods=N_MONTHS, freq="M")
+    months = _periods()
     persistent = [h for h in HOTSPOTS if not h.ramp]
 
     def near(h: Hotspot, k: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
@@ -281,7 +279,6 @@ def make_incidents(closures: pd.DataFrame, *, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed + 2)
     outline = town_outline(np.random.default_rng(seed))
     streets = _street_points(rng, outline)
-    months = _months()
     minx, miny, maxx, maxy = outline.bounds
     frames = []
     c_lat = closures["Latitude"].astype(float).to_numpy()
@@ -289,7 +286,7 @@ def make_incidents(closures: pd.DataFrame, *, seed: int = 7) -> pd.DataFrame:
     c_granted = pd.to_datetime(closures["Granted"], format="%d/%m/%Y").dt.to_period("M")
     lat0 = CENTRE[0]
     kx, ky = 111.320 * np.cos(np.radians(lat0)), 110.574
-    for m, month in enumerate(months):
+    for m, period in enumerate(_periods()):
         season = 1 + 0.3 * np.sin(2 * np.pi * (m + 10 - 4) / 12)  # peak around July
         xs: list[np.ndarray] = []
         ys: list[np.ndarray] = []
@@ -310,7 +307,6 @@ def make_incidents(closures: pd.DataFrame, *, seed: int = 7) -> pd.DataFrame:
             xs.append(lng)
             ys.append(lat)
             is_hot.append(np.ones(k, dtype=bool))
-        period = pd.Period(month, freq="M")
         for j in range(len(closures)):  # the problem address: ASB falls after the order
             before = period < c_granted.iloc[j]
             k = rng.poisson(7 * season if before else 0.8 * season)
@@ -335,7 +331,7 @@ def make_incidents(closures: pd.DataFrame, *, seed: int = 7) -> pd.DataFrame:
             pd.DataFrame(
                 {
                     "Crime ID": np.where(asb, "", ref),
-                    "Month": month,
+                    "Month": period.strftime("%Y-%m"),
                     "Reported by": "Nestwick Constabulary (synthetic)",
                     "Falls within": "Nestwick Constabulary (synthetic)",
                     "Longitude": [f"{v:.6f}" for v in streets["lng"].to_numpy()[snap]],

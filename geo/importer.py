@@ -83,23 +83,14 @@ def import_path(
             report(0.3 * (i + 1) / len(tables), f"validating {raw.file}")
             parts.append((validate_table(raw, coords=coords), raw.n_rows, raw.sha256, raw.source_format))
     files = store.import_validated(kind, parts, progress=lambda f, m: report(0.3 + 0.7 * f, m))
-    result = ImportResult(kind=kind, path=str(path), files=files)
+    # the store hands back every file's reject reasons (validation's and its own ref
+    # conflicts), so counting them needs no second read of the quarantine
+    reasons = Counter(reason_class(r) for f in files for r in f.pop("reasons"))
+    result = ImportResult(kind=kind, path=str(path), files=files, reasons=dict(reasons.most_common()))
     for key in ("rows", "stored", "rejected", "already_present"):
         setattr(result, key, sum(f[key] for f in files))
-    reasons: Counter[str] = Counter()
     for validated, *_ in parts:
         result.notes += [f"{validated.file}: {n}" for n in validated.notes]
-    rejected = store.rejects(kind=None)
-    ids = {f["import_id"] for f in files}
-    for reason in rejected.loc[rejected["import_id"].isin(ids), "reason"]:
-        reasons[reason_class(reason)] += 1
-    # re-imports find their rejects already quarantined: count from validation too
-    if sum(reasons.values()) < result.rejected:
-        reasons = Counter()
-        for validated, *_ in parts:
-            for reason in validated.rejects["reason"]:
-                reasons[reason_class(reason)] += 1
-    result.reasons = dict(reasons.most_common())
     report(1.0, "done")
     return result
 

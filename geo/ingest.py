@@ -212,9 +212,7 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
             "file holds the private-use character U+E000, which is not allowed",
             file=file,
         )
-    has_nul = "\x00" in text
-    if has_nul:
-        text = text.replace("\x00", NUL_SENTINEL)
+    text = text.replace("\x00", NUL_SENTINEL)
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header = next(csv.reader([first_line]), [])
     header = [h.strip() for h in header]

@@ -166,7 +166,8 @@ class Store:
         Returns
         -------
         list of dict
-            Per file: ``import_id, file, rows, stored, rejected, already_present``.
+            Per file: ``import_id, file, kind, rows, stored, rejected,
+            already_present`` and ``reasons`` (one per rejected row).
         """
         results = []
         total = sum(len(v.accepted) for v, *_ in parts) or 1
@@ -214,7 +215,15 @@ class Store:
                 conn.execute(
                     self.tables["imports"].update().where(self.tables["imports"].c.id == import_id).values(**counts)
                 )
-                results.append({"import_id": import_id, "file": validated.file, "kind": k.name, **counts})
+                results.append(
+                    {
+                        "import_id": import_id,
+                        "file": validated.file,
+                        "kind": k.name,
+                        **counts,
+                        "reasons": rejects["reason"].tolist(),
+                    }
+                )
         return results
 
     def _insert_rows(
@@ -390,10 +399,14 @@ class Store:
             lo, hi = conn.execute(sa.select(sa.func.min(t.c.month), sa.func.max(t.c.month))).one()
         return (lo, hi) if lo else None
 
+    def latest_import_id(self) -> int:
+        """Id of the newest import (0 when none): a cheap version stamp for caches."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(self.tables["imports"].c.id))).scalar_one() or 0)
+
     def is_empty(self) -> bool:
         """True when nothing has ever been imported."""
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(self.tables["imports"].c.id).limit(1)).first() is None
+        return self.latest_import_id() == 0
 
     def dispose(self) -> None:
         """Close pooled connections (tests, and before deleting a SQLite file)."""

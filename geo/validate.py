@@ -105,11 +105,10 @@ class _Rejector:
 
 
 def _says(prefix: str, values: pd.Series | np.ndarray, suffix: str = "") -> Callable[[np.ndarray], list[str]]:
-    """A lazy reason: ``prefix + value + suffix`` for each rejected row."""
-    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    """A lazy reason: ``prefix + value + suffix`` for each rejected row (only those are touched)."""
 
     def build(mask: np.ndarray) -> list[str]:
-        return [f"{prefix}{v}{suffix}" for v in arr[mask]]
+        return [f"{prefix}{v}{suffix}" for v in np.asarray(values, dtype=object)[mask]]
 
     return build
 
@@ -385,7 +384,7 @@ def _map_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
-    """Strip surrounding blanks, only where there are any (most exports have none)."""
+    """Missing as blank, surrounding blanks stripped (pyarrow-backed, so vectorised)."""
     return values.fillna("").str.strip()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import current_summary, get_store, latest_import_id, monthly_counts
+from dashboard.context import current_summary, get_store, monthly_counts
 
 st.title("Nestwatch")
 st.caption("ASB hotspots, flagged addresses and closure orders, for community-safety partnerships.")
@@ -23,4 +23,4 @@ cols[3].metric("Wards / estates", f"{counts['wards']} / {counts['estates']}")
 
 store = get_store()
 st.subheader("Incidents per month")
-st.line_chart(monthly_counts(store.url, latest_import_id(store)))
+st.line_chart(monthly_counts(store.url, store.latest_import_id()))
