@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo.errors import InputError
@@ -94,6 +95,29 @@ class RawBoundaries:
     original: pd.DataFrame
     n_rows: int
     notes: list[str] = field(default_factory=list)
+
+
+def rows_to_json(frame: pd.DataFrame, *, columns: list[str] | None = None) -> list[str]:
+    """Each row as a JSON object of its cells as text (the quarantine keeps rows this way).
+
+    Built column-wise: each distinct value is encoded once and the pieces are
+    joined by pyarrow, because a force-year can reject tens of thousands of
+    rows and ``json.dumps`` per row would dominate the import.
+    """
+    heads = [c for c in (columns or list(frame.columns)) if c != "_row"]
+    if not len(frame):
+        return []
+    if not heads:
+        return ["{}"] * len(frame)
+    parts: list[pa.Array | str] = []
+    for i, h in enumerate(heads):
+        values = frame[h].astype(object).where(frame[h].notna(), "").astype(str)
+        encoded = values.map({v: json.dumps(v, ensure_ascii=False) for v in values.unique()})
+        parts.append(("{" if i == 0 else ", ") + json.dumps(h, ensure_ascii=False) + ": ")
+        parts.append(pa.array(encoded.to_numpy(dtype=object), type=pa.string()))
+    parts.append("}")
+    joined = pc.binary_join_element_wise(*parts, "")
+    return joined.to_pylist()
 
 
 def empty_rejects() -> pd.DataFrame:
@@ -196,6 +220,67 @@ def decode_bytes(data: bytes, *, file: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- CSV
 
 
+def _read_clean_utf8(data: bytes, *, file: str) -> tuple[list[str], pd.DataFrame, pd.DataFrame] | None:
+    """The fast path for the common case: well-formed UTF-8 without NUL bytes.
+
+    pyarrow then splits the bytes on both cores with no per-row callback, and row
+    numbers follow from positions. Returns None whenever the careful path is
+    needed instead (another encoding, NUL bytes, a ragged row, a broken quote),
+    so the answer never depends on which path ran.
+    """
+    body = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    if (
+        not body.strip()
+        or body[:2] in (b"\xff\xfe", b"\xfe\xff", b"PK")
+        or body.find(b"\x00") != -1
+        or body.find(NUL_SENTINEL.encode()) != -1
+    ):
+        return None
+    first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        header = _check_header(first_line.decode("utf-8"), file=file)
+    except UnicodeDecodeError:
+        return None
+    if b"\n" not in body.strip(b"\r\n"):
+        raise InputError("file has a header but no data rows", file=file)
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(use_threads=True, column_names=header, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=_all_text(header),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    frame = table.to_pandas()
+    frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return header, frame, empty_rejects()
+
+
+def _all_text(header: list[str]) -> pacsv.ConvertOptions:
+    """Every cell as text, blanks as "" (validation decides what a blank means)."""
+    return pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+
+def _check_header(first_line: str, *, file: str) -> list[str]:
+    """Split and check the header line: blank or repeated names make the file unreadable."""
+    header = next(csv.reader([first_line]), [])
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise InputError("the first line (the header) is blank", file=file)
+    blank = [i + 1 for i, h in enumerate(header) if not h]
+    if blank:
+        raise InputError(f"header has blank column name(s) at position(s) {blank}", file=file, row=1)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"header repeats column name(s) {dupes}", file=file, row=1)
+    return header
+
+
 def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
     """Split CSV text into a frame of strings, rejecting rows with the wrong field count.
 
@@ -213,17 +298,7 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
             file=file,
         )
     text = text.replace("\x00", NUL_SENTINEL)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    header = next(csv.reader([first_line]), [])
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise InputError("the first line (the header) is blank", file=file)
-    blank = [i + 1 for i, h in enumerate(header) if not h]
-    if blank:
-        raise InputError(f"header has blank column name(s) at position(s) {blank}", file=file, row=1)
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise InputError(f"header repeats column name(s) {dupes}", file=file, row=1)
+    header = _check_header(text.split("\n", 1)[0].rstrip("\r"), file=file)
     if "\n" not in text.strip("\r\n"):
         raise InputError("file has a header but no data rows", file=file)
 
@@ -238,11 +313,7 @@ def read_csv_text(text: str, *, file: str) -> tuple[list[str], pd.DataFrame, pd.
             io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(use_threads=False, column_names=header, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            convert_options=_all_text(header),
         )
     except pa.ArrowInvalid as exc:  # e.g. an unterminated quote at end of file
         raise InputError(f"cannot split the file into CSV rows: {exc}", file=file) from None
@@ -313,8 +384,13 @@ def read_csv_bytes(
     source: str | None = None,
 ) -> RawTable:
     """Read one CSV file's bytes as ``kind`` (see :func:`read_csv_kind`)."""
-    text, encoding = decode_bytes(data, file=file)
-    header, original, rejects = read_csv_text(text, file=file)
+    fast = _read_clean_utf8(data, file=file)
+    if fast is not None:
+        (header, original, rejects), encoding, has_nul = fast, "utf-8", False
+    else:
+        text, encoding = decode_bytes(data, file=file)
+        header, original, rejects = read_csv_text(text, file=file)
+        has_nul = "\x00" in text
     if kind.name == "victims" and _is_victim_counts(header, mapping):
         kind = KINDS["victim_counts"]
     notes = [] if encoding in ("utf-8", "utf-8-sig") else [f"decoded as {encoding}"]
@@ -339,7 +415,7 @@ def read_csv_bytes(
     unused = [h for h in header if h not in columns.values()]
     if unused and not is_police:
         notes.append(f"columns not used: {', '.join(unused)}")
-    if "\x00" in text:
+    if has_nul:
         rejects = concat_rejects([rejects, _nul_rows(original, file=file)])
     keep = ~frame["_row"].isin(rejects["row"])
     frame, original = (
@@ -439,13 +515,7 @@ def _nul_rows(original: pd.DataFrame, *, file: str) -> pd.DataFrame:
     if not hit.any():
         return empty_rejects()
     sub = original[hit]
-    raw = [
-        json.dumps(
-            {h: str(v).replace(NUL_SENTINEL, "\\u0000") for h, v in r.items()},
-            ensure_ascii=False,
-        )
-        for r in sub[heads].to_dict("records")
-    ]
+    raw = [r.replace(NUL_SENTINEL, "\\u0000") for r in rows_to_json(sub, columns=heads)]
     return pd.DataFrame(
         {
             "file": file,

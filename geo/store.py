@@ -33,8 +33,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from geo.errors import StoreError
 from geo.ingest import REJECT_COLUMNS, concat_rejects
+from geo.keys import hash_rows
 from geo.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
-from geo.validate import Validated, hash_rows
+from geo.validate import Validated
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "nestwatch.sqlite"

@@ -9,7 +9,6 @@ gives its reason. Nothing here reads or writes files.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,8 @@ import shapely
 from pyproj import Transformer
 
 from geo.errors import InputError
-from geo.ingest import REJECT_COLUMNS, RawBoundaries, RawTable, concat_rejects, empty_rejects
+from geo.ingest import REJECT_COLUMNS, RawBoundaries, RawTable, concat_rejects, empty_rejects, rows_to_json
+from geo.keys import frame_to_hash, hash_rows, strings_to_hash
 from geo.schema import (
     BNG,
     BNG_BOUNDS,
@@ -322,7 +322,7 @@ def _incident_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: _Reject
     date = _dates(text["date"], "date", rej, required=False)
     month = _months(text["month"], "month", rej, required=False)
     out["date"] = date
-    out["month"] = month.where(has_month, date.str.slice(0, 7))
+    out["month"] = month if has_month.all() else month.where(has_month, date.str.slice(0, 7))
     cats = category_lookup()
     canon = _map_unique(text["category"], lambda v: cats.get(normalise_label(v)))
     unknown = ((text["category"] != "") & canon.isna()).to_numpy()
@@ -418,29 +418,7 @@ def content_keys(frame: pd.DataFrame, kind: Kind) -> tuple[np.ndarray, np.ndarra
         cols = [c for c in cols if c not in MUTABLE_INCIDENT_COLUMNS]
     if not len(frame):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return hash_rows(frame[cols], repeats_distinct=kind.repeats_are_distinct)
-
-
-def hash_rows(frame: pd.DataFrame, *, repeats_distinct: bool, salt: str = "key") -> tuple[np.ndarray, np.ndarray]:
-    """Two independent 64-bit hashes per row (as int64), i.e. a 128-bit key.
-
-    With ``repeats_distinct`` the n-th repeat of an identical row is salted with
-    n, so identical rows get distinct but reproducible keys.
-    """
-    if not len(frame):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = (
-        (f"nestwatch-{salt}"[:13] + "-01").ljust(16, "_"),
-        (f"nestwatch-{salt}"[:13] + "-02").ljust(16, "_"),
-    )
-    h1 = pd.util.hash_pandas_object(frame, index=False, hash_key=keys[0]).to_numpy()
-    h2 = pd.util.hash_pandas_object(frame, index=False, hash_key=keys[1]).to_numpy()
-    if repeats_distinct:
-        occ = pd.Series(h1).groupby([h1, h2]).cumcount().to_numpy().astype(np.uint64)
-        with np.errstate(over="ignore"):
-            h1 = h1 ^ (occ * np.uint64(0x9E3779B97F4A7C15))
-            h2 = h2 + occ
-    return h1.view(np.int64), h2.view(np.int64)
+    return hash_rows(frame, columns=cols, repeats_distinct=kind.repeats_are_distinct)
 
 
 def _repeated_refs(out: pd.DataFrame, kind: Kind, rej: _Rejector) -> None:
@@ -448,42 +426,47 @@ def _repeated_refs(out: pd.DataFrame, kind: Kind, rej: _Rejector) -> None:
 
     A later row whose content is identical is a separate incident for
     police.uk-style data (kept) and a duplicate record for every other kind
-    (rejected, naming the row it repeats).
+    (rejected, naming the row it repeats). Refs are hashed first so that only
+    the (usually few) rows whose ref repeats are compared in detail.
     """
     col = kind.ref_column
     if col is None:
         dup = out.duplicated(["area_code", "month", "agency"], keep="first").to_numpy()
         rej.reject(dup, "area_code", "area, month and agency repeat an earlier row")
         return
-    live = rej.ok & (out[col] != "").to_numpy()
-    if not live.any():
+    live = np.flatnonzero(rej.ok & (out[col] != "").to_numpy())
+    if len(live) < 2:
         return
-    content = pd.util.hash_pandas_object(out[list(kind.column_names)], index=False).to_numpy()
-    sub = pd.DataFrame(
-        {
-            "ref": out[col].to_numpy(),
-            "row": out["_row"].to_numpy(),
-            "h": content,
-            "pos": np.arange(len(out)),
-        }
-    )[live]
+    ref_hash, _ = strings_to_hash(out[col].iloc[live])
+    order = np.argsort(ref_hash, kind="stable")
+    sorted_hash = ref_hash[order]
+    same = sorted_hash[1:] == sorted_hash[:-1]
+    if not same.any():
+        return
+    candidate = np.zeros(len(live), dtype=bool)
+    candidate[order[1:][same]] = True
+    candidate[order[:-1][same]] = True
+    rows = live[candidate]
+    sub = out.iloc[rows]
+    content, _ = frame_to_hash(sub, [c for c in kind.column_names if c != "geometry"])
+    sub = pd.DataFrame({"ref": sub[col].to_numpy(), "row": sub["_row"].to_numpy(), "h": content, "pos": rows})
     first = sub.drop_duplicates("ref", keep="first").set_index("ref")
     later = sub[sub.duplicated("ref", keep="first")]
     if later.empty:
         return
     f = first.loc[later["ref"].to_numpy()]
-    same = f["h"].to_numpy() == later["h"].to_numpy()
+    is_same = f["h"].to_numpy() == later["h"].to_numpy()
+    keep = is_same & kind.repeats_are_distinct
+    later, f, is_same = later[~keep], f[~keep], is_same[~keep]
     reason = np.full(len(out), "", dtype=object)
     mask = np.zeros(len(out), dtype=bool)
-    for pos, ref, first_row, is_same in zip(later["pos"], later["ref"], f["row"], same, strict=True):
-        if is_same and kind.repeats_are_distinct:
-            continue
-        mask[pos] = True
-        reason[pos] = (
-            f"duplicate of row {first_row}"
-            if is_same
-            else (f"{col} {ref!r} repeats row {first_row} with different content")
-        )
+    mask[later["pos"].to_numpy()] = True
+    reason[later["pos"].to_numpy()] = [
+        f"duplicate of row {first_row}"
+        if same_content
+        else f"{col} {ref!r} repeats row {first_row} with different content"
+        for ref, first_row, same_content in zip(later["ref"], f["row"], is_same, strict=True)
+    ]
     rej.reject(mask, col, reason)
 
 
@@ -491,8 +474,7 @@ def _rejects_frame(raw: RawTable, mask: np.ndarray, rej: _Rejector) -> pd.DataFr
     if not mask.any():
         return empty_rejects()
     orig = raw.original.loc[mask]
-    heads = [c for c in orig.columns if c != "_row"]
-    raw_json = [json.dumps(r, ensure_ascii=False) for r in orig[heads].astype(str).to_dict("records")]
+    raw_json = rows_to_json(orig)
     return pd.DataFrame(
         {
             "file": raw.file,
@@ -582,7 +564,7 @@ def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
             "row": g["_row"].to_numpy()[mask],
             "column": rej.column[mask],
             "reason": rej.reason[mask],
-            "raw": [json.dumps(r, ensure_ascii=False, default=str) for r in orig[heads].to_dict("records")],
+            "raw": rows_to_json(orig, columns=heads),
         }
     )
     if rejects.empty:

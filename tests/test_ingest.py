@@ -79,7 +79,7 @@ def test_nul_byte_rows_are_rejected_not_the_file(write):
     assert raw.n_rows == 3
     assert raw.rejects[["row", "column"]].values.tolist() == [[3, "Location"]]
     assert "NUL" in raw.rejects["reason"].iloc[0]
-    assert "\\u0000" in json.loads(raw.rejects["raw"].iloc[0])["Location"]
+    assert json.loads(raw.rejects["raw"].iloc[0])["Location"] == "On or near \x00 Street"  # exactly as sent
 
 
 def test_folder_and_zip_prefer_street_files(write, tmp_path):
