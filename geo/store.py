@@ -32,14 +32,27 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from geo.errors import StoreError
-from geo.ingest import REJECT_COLUMNS, concat_rejects
+from geo.ingest import REJECT_COLUMNS, concat_rejects, rows_to_json
 from geo.keys import hash_rows
 from geo.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
+from geo.segments import (
+    blob_to_keys,
+    first_of_pairs,
+    frame_to_parquet,
+    keys_to_blob,
+    pairs_present,
+    parquet_to_table,
+    refs_to_hash,
+    split_rows,
+)
 from geo.validate import Validated
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "nestwatch.sqlite"
 CHUNK = 50_000
+#: Kinds kept as column segments (see :mod:`geo.segments`) rather than table rows.
+SEGMENT_KINDS = ("incidents",)
+SEGMENT_TABLE = "incident_segments"
 
 _SQL_TYPES = {
     "str": sa.Text,
@@ -79,7 +92,20 @@ def build_metadata() -> sa.MetaData:
         sa.Column("already_present", sa.Integer, nullable=False, default=0),
         sa.Column("notes", sa.Text, nullable=False, default="[]"),
     )
+    sa.Table(
+        SEGMENT_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("month_min", sa.String(7), nullable=False),
+        sa.Column("month_max", sa.String(7), nullable=False),
+        sa.Column("keys", sa.LargeBinary, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+    )
     for kind in KINDS.values():
+        if kind.name in SEGMENT_KINDS:
+            continue
         cols: list[Any] = [
             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
             sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
@@ -173,6 +199,7 @@ class Store:
         results = []
         total = sum(len(v.accepted) for v, *_ in parts) or 1
         done = 0
+        seen: list[pd.DataFrame] | None = None  # keys already stored, loaded once per import
         with self.engine.begin() as conn:
             for validated, n_rows, sha, source_format in parts:
                 k = KINDS[validated.kind]
@@ -196,12 +223,17 @@ class Store:
                     if progress:
                         progress(min(done / total, 1.0), f"storing {_file}")
 
-                self._insert_rows(conn, k, validated.accepted, import_id, tick)
-                stored = conn.execute(
-                    sa.select(sa.func.count()).where(self.tables[k.table].c.import_id == import_id)
-                ).scalar_one()
-                conflicts = self._ref_conflicts(conn, k, import_id, validated)
-                stored -= len(conflicts)
+                if k.name in SEGMENT_KINDS:
+                    if seen is None:
+                        seen = self._segment_keys(conn)
+                    stored, conflicts = self._store_segments(conn, validated, import_id, seen, tick)
+                else:
+                    self._insert_rows(conn, k, validated.accepted, import_id, tick)
+                    stored = conn.execute(
+                        sa.select(sa.func.count()).where(self.tables[k.table].c.import_id == import_id)
+                    ).scalar_one()
+                    conflicts = self._ref_conflicts(conn, k, import_id, validated)
+                    stored -= len(conflicts)
                 rejects = concat_rejects([validated.rejects, conflicts])
                 self._insert_rejects(conn, k.name, import_id, rejects)
                 already = len(validated.accepted) - stored - len(conflicts)
@@ -226,6 +258,131 @@ class Store:
                     }
                 )
         return results
+
+    def _segment_keys(self, conn: Connection) -> list[pd.DataFrame]:
+        """Keys of every stored incident, a frame per segment: ``k1, k2, ref`` (hash), ``row``, ``import_id``."""
+        t = self.tables[SEGMENT_TABLE]
+        return [
+            pd.DataFrame(blob_to_keys(blob)).assign(import_id=import_id)
+            for import_id, blob in conn.execute(sa.select(t.c.import_id, t.c["keys"]).order_by(t.c.id))
+        ]
+
+    def _store_segments(
+        self,
+        conn: Connection,
+        validated: Validated,
+        import_id: int,
+        seen: list[pd.DataFrame],
+        tick: Callable[[int], None],
+    ) -> tuple[int, pd.DataFrame]:
+        """Write the new rows of one file as segments; return (stored, ref-conflict rejects).
+
+        ``seen`` (the keys already stored, this import's earlier files included)
+        is extended in place, so the files of one archive are checked against
+        each other exactly as separate imports would be.
+        """
+        kind = KINDS[validated.kind]
+        acc = validated.accepted
+        k1, k2 = acc["_k1"].to_numpy(), acc["_k2"].to_numpy()
+        ref_h = refs_to_hash(acc[kind.ref_column]) if kind.ref_column else np.zeros(len(acc), np.uint64)
+        present = np.zeros(len(acc), dtype=bool)
+        clash = np.zeros(len(acc), dtype=bool)
+        live_ref = ref_h != 0
+        for part in seen:
+            present |= pairs_present(k1, k2, part["k1"].to_numpy(), part["k2"].to_numpy())
+            old_refs = part["ref"].to_numpy()
+            if live_ref.any():
+                clash |= live_ref & np.isin(ref_h, old_refs[old_refs != 0])
+        new = ~present & first_of_pairs(k1, k2)
+        clash &= new
+        conflicts = self._segment_conflicts(conn, validated, np.flatnonzero(clash), ref_h, seen)
+        clash[:] = False
+        if len(conflicts):
+            clash[np.isin(acc["_row"].to_numpy(), conflicts["row"].to_numpy())] = True
+        keep = np.flatnonzero(new & ~clash)
+        rows = acc.iloc[keep]
+        t = self.tables[SEGMENT_TABLE]
+        data_cols = list(kind.column_names)
+        for part in split_rows(len(rows)):
+            chunk = rows.iloc[part]
+            months = chunk["month"]
+            conn.execute(
+                t.insert().values(
+                    import_id=import_id,
+                    rows=len(chunk),
+                    month_min=months.min(),
+                    month_max=months.max(),
+                    keys=keys_to_blob(
+                        chunk["_k1"].to_numpy(), chunk["_k2"].to_numpy(), ref_h[keep[part]], chunk["_row"].to_numpy()
+                    ),
+                    data=frame_to_parquet(chunk[data_cols]),
+                )
+            )
+            tick(len(chunk))
+        added = pd.DataFrame(
+            {"k1": k1[keep], "k2": k2[keep], "ref": ref_h[keep], "row": acc["_row"].to_numpy()[keep]}
+        ).assign(import_id=import_id)
+        seen.append(added)
+        return len(keep), conflicts
+
+    def _segment_conflicts(
+        self,
+        conn: Connection,
+        validated: Validated,
+        candidates: np.ndarray,
+        ref_h: np.ndarray,
+        seen: list[pd.DataFrame],
+    ) -> pd.DataFrame:
+        """Rejects for rows whose ref is already stored with other content.
+
+        Ref hashes only nominate candidates; the stored refs are read back and
+        compared as text, so a hash collision can never quarantine a row.
+        """
+        if not len(candidates):
+            return concat_rejects([])
+        kind = KINDS[validated.kind]
+        acc = validated.accepted
+        wanted = ref_h[candidates]
+        earlier = pd.concat([p[p["ref"].isin(wanted)] for p in seen]).drop_duplicates("ref")
+        old_text = self._segment_values(conn, earlier, kind.ref_column)
+        earlier = earlier.assign(text=old_text).set_index("ref")
+        imp = self.tables["imports"]
+        files = dict(conn.execute(sa.select(imp.c.id, imp.c.file).where(imp.c.id.in_(earlier["import_id"].tolist()))))
+        hit = earlier.loc[ref_h[candidates]]
+        refs = acc[kind.ref_column].to_numpy()[candidates]
+        real = hit["text"].to_numpy() == refs
+        candidates, hit, refs = candidates[real], hit[real], refs[real]
+        if not len(candidates):
+            return concat_rejects([])
+        src_rows = acc["_row"].to_numpy()[candidates]
+        original = validated.original.set_index("_row").loc[src_rows]
+        return pd.DataFrame(
+            {
+                "file": validated.file,
+                "row": src_rows,
+                "column": validated.headings.get(kind.ref_column, kind.ref_column),
+                "reason": [
+                    f"{kind.ref_column} {r!r} is already stored with different content ({files[i]}, row {o})"
+                    for r, i, o in zip(refs, hit["import_id"], hit["row"], strict=True)
+                ],
+                "raw": rows_to_json(original.reset_index(drop=True)),
+            }
+        )
+
+    def _segment_values(self, conn: Connection, where: pd.DataFrame, column: str) -> list[str]:
+        """The stored ``column`` value at each (import_id, row) of ``where``."""
+        t = self.tables[SEGMENT_TABLE]
+        wanted = set(zip(where["import_id"], where["row"], strict=True))
+        found: dict[tuple[int, int], str] = {}
+        ids = where["import_id"].unique().tolist()
+        q = sa.select(t.c.import_id, t.c["keys"], t.c.data).where(t.c.import_id.in_(ids))
+        for import_id, keys, data in conn.execute(q):
+            rows = blob_to_keys(keys)["row"]
+            values = parquet_to_table([data], columns=[column])[column].to_pylist()
+            for r, v in zip(rows.tolist(), values, strict=True):
+                if (import_id, r) in wanted:
+                    found[(import_id, r)] = v
+        return [found.get(k, "") for k in zip(where["import_id"], where["row"], strict=True)]
 
     def _insert_rows(
         self,
@@ -360,8 +517,11 @@ class Store:
 
     def count(self, kind: str) -> int:
         """Rows stored for ``kind``."""
-        t = self.tables[KINDS[kind].table]
         with self.engine.connect() as conn:
+            if kind in SEGMENT_KINDS:
+                t = self.tables[SEGMENT_TABLE]
+                return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(t.c.rows), 0))).scalar_one())
+            t = self.tables[KINDS[kind].table]
             return int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
 
     def counts(self) -> dict[str, int]:
@@ -378,10 +538,23 @@ class Store:
         k = KINDS[kind]
         if kind in BOUNDARY_KINDS:
             return self.read_boundaries(kind)
-        t = self.tables[k.table]
         names = list(columns) if columns is not None else list(k.column_names)
+        if kind in SEGMENT_KINDS:
+            return self._read_segments(k, names)
+        t = self.tables[k.table]
         with self.engine.connect() as conn:
             return pd.read_sql(sa.select(*(t.c[c] for c in names)).order_by(t.c.id), conn)
+
+    def _read_segments(self, kind: Kind, names: list[str]) -> pd.DataFrame:
+        t = self.tables[SEGMENT_TABLE]
+        with self.engine.connect() as conn:
+            blobs = conn.execute(sa.select(t.c.data).order_by(t.c.id)).scalars()
+            table = parquet_to_table(blobs, columns=names)
+        if table is None:
+            return pd.DataFrame(
+                {c: pd.Series(dtype=float if kind.column(c).dtype == "float" else "str") for c in names}
+            )
+        return table.to_pandas()
 
     def read_boundaries(self, kind: str) -> gpd.GeoDataFrame:
         """Ward or estate polygons (WGS84)."""
@@ -395,9 +568,9 @@ class Store:
 
     def months(self) -> tuple[str, str] | None:
         """First and last month of stored incidents, or None when there are none."""
-        t = self.tables["incidents"]
+        t = self.tables[SEGMENT_TABLE]
         with self.engine.connect() as conn:
-            lo, hi = conn.execute(sa.select(sa.func.min(t.c.month), sa.func.max(t.c.month))).one()
+            lo, hi = conn.execute(sa.select(sa.func.min(t.c.month_min), sa.func.max(t.c.month_max))).one()
         return (lo, hi) if lo else None
 
     def latest_import_id(self) -> int:

@@ -68,7 +68,7 @@ def test_archive_is_one_transaction(store, write, tmp_path, monkeypatch):
     write("dl/2024-01-x-street.csv", police_csv(police_row()))
     write("dl/2024-02-x-street.csv", police_csv(police_row(month="2024-02")))
     calls = []
-    real = Store._insert_rows
+    real = Store._store_segments
 
     def second_fails(self, *args):
         calls.append(args)
@@ -76,7 +76,7 @@ def test_archive_is_one_transaction(store, write, tmp_path, monkeypatch):
             raise RuntimeError("killed")
         return real(self, *args)
 
-    monkeypatch.setattr(Store, "_insert_rows", second_fails)
+    monkeypatch.setattr(Store, "_store_segments", second_fails)
     with pytest.raises(RuntimeError):
         import_path(store, "incidents", tmp_path / "dl")
     assert store.count("incidents") == 0 and store.imports().empty
