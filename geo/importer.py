@@ -85,7 +85,9 @@ def import_path(
     files = store.import_validated(kind, parts, progress=lambda f, m: report(0.3 + 0.7 * f, m))
     # the store hands back every file's reject reasons (validation's and its own ref
     # conflicts), so counting them needs no second read of the quarantine
-    reasons = Counter(reason_class(r) for f in files for r in f.pop("reasons"))
+    reasons: Counter[str] = Counter()
+    for reason, n in Counter(r for f in files for r in f.pop("reasons")).items():
+        reasons[reason_class(reason)] += n  # classify each distinct reason once
     result = ImportResult(kind=kind, path=str(path), files=files, reasons=dict(reasons.most_common()))
     for key in ("rows", "stored", "rejected", "already_present"):
         setattr(result, key, sum(f[key] for f in files))

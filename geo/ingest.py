@@ -111,10 +111,15 @@ def rows_to_json(frame: pd.DataFrame, *, columns: list[str] | None = None) -> li
         return ["{}"] * len(frame)
     parts: list[pa.Array | str] = []
     for i, h in enumerate(heads):
-        values = frame[h].astype(object).where(frame[h].notna(), "").astype(str)
-        encoded = values.map({v: json.dumps(v, ensure_ascii=False) for v in values.unique()})
+        values = pa.array(frame[h].astype(object).where(frame[h].notna(), "").astype(str), type=pa.string())
+        if pc.any(pc.match_substring_regex(values, r'[\\"\x00-\x1f]')).as_py():  # needs escapes
+            py = values.to_numpy(zero_copy_only=False)
+            table = {v: json.dumps(v, ensure_ascii=False) for v in pd.unique(py)}
+            encoded = pa.array([table[v] for v in py], type=pa.string())
+        else:
+            encoded = pc.binary_join_element_wise('"', values, '"', "")
         parts.append(("{" if i == 0 else ", ") + json.dumps(h, ensure_ascii=False) + ": ")
-        parts.append(pa.array(encoded.to_numpy(dtype=object), type=pa.string()))
+        parts.append(encoded)
     parts.append("}")
     joined = pc.binary_join_element_wise(*parts, "")
     return joined.to_pylist()

@@ -67,26 +67,48 @@ def refs_to_hash(refs: pd.Series) -> np.ndarray:
 def pairs_present(k1: np.ndarray, k2: np.ndarray, old_k1: np.ndarray, old_k2: np.ndarray) -> np.ndarray:
     """True where ``(k1, k2)`` is among the ``(old_k1, old_k2)`` pairs.
 
-    ``np.isin`` on the first half narrows the candidates in O(n log n); the
-    exact pair test then runs on the candidates only.
+    Sorted search on the first half (numpy sorts a million int64 in ~20 ms);
+    pairs whose first half repeats among the old keys, which practically never
+    happens, are settled by an exact join.
     """
     found = np.zeros(len(k1), dtype=bool)
     if not len(k1) or not len(old_k1):
         return found
-    cand = np.isin(k1, old_k1)
-    if not cand.any():
-        return found
-    idx = np.flatnonzero(cand)
-    old_mask = np.isin(old_k1, k1[idx])
-    old = pd.DataFrame({"k1": old_k1[old_mask], "k2": old_k2[old_mask]}).drop_duplicates()
-    hits = pd.DataFrame({"k1": k1[idx], "k2": k2[idx], "i": idx}).merge(old, on=["k1", "k2"], how="inner")
-    found[hits["i"].to_numpy()] = True
+    order = np.argsort(old_k1)
+    s1, s2 = old_k1[order], old_k2[order]
+    pos = np.minimum(np.searchsorted(s1, k1), len(s1) - 1)
+    hit1 = s1[pos] == k1
+    found = hit1 & (s2[pos] == k2)
+    unsure = np.flatnonzero(hit1 & ~found)
+    if len(unsure) and (s1[1:] == s1[:-1]).any():
+        old = pd.DataFrame({"k1": old_k1, "k2": old_k2}).drop_duplicates()
+        sub = pd.DataFrame({"k1": k1[unsure], "k2": k2[unsure], "i": unsure})
+        found[sub.merge(old, on=["k1", "k2"])["i"].to_numpy()] = True
     return found
+
+
+def isin(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """``np.isin`` for int64 keys by sorted search (numpy's own isin is several times slower here)."""
+    if not len(values) or not len(pool):
+        return np.zeros(len(values), dtype=bool)
+    pool = np.sort(pool)
+    pos = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return pool[pos] == values
 
 
 def first_of_pairs(k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
     """True for the first row of each distinct ``(k1, k2)`` pair, in order."""
-    return ~pd.DataFrame({"a": k1, "b": k2}).duplicated().to_numpy()
+    if not len(k1):
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(k1, kind="stable")
+    a, b = k1[order], k2[order]
+    repeat = np.zeros(len(k1), dtype=bool)
+    same1 = a[1:] == a[:-1]
+    if (same1 & (b[1:] != b[:-1])).any():  # pairs may interleave under one k1: exact path
+        return ~pd.DataFrame({"a": k1, "b": k2}).duplicated().to_numpy()
+    same = same1 & (b[1:] == b[:-1])
+    repeat[order[1:][same]] = True
+    return ~repeat
 
 
 def split_rows(n: int, size: int = SEGMENT_ROWS) -> list[slice]:

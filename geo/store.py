@@ -39,6 +39,7 @@ from geo.segments import (
     blob_to_keys,
     first_of_pairs,
     frame_to_parquet,
+    isin,
     keys_to_blob,
     pairs_present,
     parquet_to_table,
@@ -53,6 +54,8 @@ CHUNK = 50_000
 #: Kinds kept as column segments (see :mod:`geo.segments`) rather than table rows.
 SEGMENT_KINDS = ("incidents",)
 SEGMENT_TABLE = "incident_segments"
+#: The quarantine, also in segments: a force-year can reject tens of thousands of rows.
+REJECT_TABLE = "reject_segments"
 
 _SQL_TYPES = {
     "str": sa.Text,
@@ -123,19 +126,14 @@ def build_metadata() -> sa.MetaData:
         if kind.name == "incidents":
             sa.Index("ix_incidents_month_category", t.c.month, t.c.category)
     sa.Table(
-        "rejects",
+        REJECT_TABLE,
         md,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
-        sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("file", sa.Text, nullable=False),
-        sa.Column("row", sa.Integer, nullable=False),
-        sa.Column("column", sa.Text, nullable=False),
-        sa.Column("reason", sa.Text, nullable=False),
-        sa.Column("raw", sa.Text, nullable=False),
-        sa.Column("k1", sa.BigInteger, nullable=False),
-        sa.Column("k2", sa.BigInteger, nullable=False),
-        sa.UniqueConstraint("k1", "k2", name="uq_rejects_key"),
+        sa.Column("kind", sa.String(20), nullable=False, index=True),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("keys", sa.LargeBinary, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
     )
     return md
 
@@ -285,16 +283,13 @@ class Store:
         acc = validated.accepted
         k1, k2 = acc["_k1"].to_numpy(), acc["_k2"].to_numpy()
         ref_h = refs_to_hash(acc[kind.ref_column]) if kind.ref_column else np.zeros(len(acc), np.uint64)
-        present = np.zeros(len(acc), dtype=bool)
-        clash = np.zeros(len(acc), dtype=bool)
-        live_ref = ref_h != 0
-        for part in seen:
-            present |= pairs_present(k1, k2, part["k1"].to_numpy(), part["k2"].to_numpy())
-            old_refs = part["ref"].to_numpy()
-            if live_ref.any():
-                clash |= live_ref & np.isin(ref_h, old_refs[old_refs != 0])
+        old = {c: np.concatenate([p[c].to_numpy() for p in seen]) if seen else np.zeros(0) for c in ("k1", "k2", "ref")}
+        present = pairs_present(k1, k2, old["k1"], old["k2"])
         new = ~present & first_of_pairs(k1, k2)
-        clash &= new
+        live_ref = new & (ref_h != 0)
+        clash = np.zeros(len(acc), dtype=bool)
+        if live_ref.any():
+            clash[live_ref] = isin(ref_h[live_ref], old["ref"][old["ref"] != 0])
         conflicts = self._segment_conflicts(conn, validated, np.flatnonzero(clash), ref_h, seen)
         clash[:] = False
         if len(conflicts):
@@ -476,25 +471,33 @@ class Store:
         )
 
     def _insert_rejects(self, conn: Connection, kind: str, import_id: int, rejects: pd.DataFrame) -> None:
+        """Quarantine rejected rows; a row quarantined before (same kind, content, reason) is not added again."""
         if rejects.empty:
             return
         key = pd.DataFrame({"kind": kind, "raw": rejects["raw"].astype(str), "reason": rejects["reason"]})
-        h1, h2 = hash_rows(key, repeats_distinct=True, salt="rej")
-        cols = ["import_id", "kind", *REJECT_COLUMNS, "k1", "k2"]
-        rows = list(
-            zip(
-                [import_id] * len(rejects),
-                [kind] * len(rejects),
-                *(
-                    rejects[c].astype(str).tolist() if c != "row" else rejects[c].astype(int).tolist()
-                    for c in REJECT_COLUMNS
-                ),
-                h1.tolist(),
-                h2.tolist(),
-                strict=True,
+        k1, k2 = hash_rows(key, repeats_distinct=True, salt="rej")
+        t = self.tables[REJECT_TABLE]
+        present = np.zeros(len(rejects), dtype=bool)
+        for blob in conn.execute(sa.select(t.c["keys"]).where(t.c.kind == kind)).scalars():
+            old = blob_to_keys(blob)
+            present |= pairs_present(k1, k2, old["k1"], old["k2"])
+        keep = np.flatnonzero(~present)
+        if not len(keep):
+            return
+        frame = rejects.iloc[keep][list(REJECT_COLUMNS)].astype({"row": "int64"})
+        for c in ("file", "column", "reason", "raw"):
+            frame[c] = frame[c].astype(str)
+        zeros = np.zeros(len(keep), dtype=np.uint64)
+        for part in split_rows(len(keep)):
+            conn.execute(
+                t.insert().values(
+                    import_id=import_id,
+                    kind=kind,
+                    rows=part.stop - part.start,
+                    keys=keys_to_blob(k1[keep[part]], k2[keep[part]], zeros[part], frame["row"].to_numpy()[part]),
+                    data=frame_to_parquet(frame.iloc[part]),
+                )
             )
-        )
-        self._execute_many(conn, "rejects", cols, rows)
 
     # ------------------------------------------------------------------ reads
 
@@ -506,14 +509,21 @@ class Store:
 
     def rejects(self, *, kind: str | None = None, import_id: int | None = None) -> pd.DataFrame:
         """Quarantined rows with their reasons, oldest first."""
-        t = self.tables["rejects"]
-        q = sa.select(t.c.import_id, t.c.kind, *(t.c[c] for c in REJECT_COLUMNS)).order_by(t.c.id)
+        t = self.tables[REJECT_TABLE]
+        q = sa.select(t.c.import_id, t.c.kind, t.c.data).order_by(t.c.id)
         if kind:
             q = q.where(t.c.kind == kind)
         if import_id is not None:
             q = q.where(t.c.import_id == import_id)
         with self.engine.connect() as conn:
-            return pd.read_sql(q, conn)
+            parts = [
+                parquet_to_table([data]).to_pandas().assign(import_id=imp, kind=k) for imp, k, data in conn.execute(q)
+            ]
+        if not parts:
+            empty = {"import_id": "int64", "kind": "str", "file": "str", "row": "int64"}
+            empty |= {"column": "str", "reason": "str", "raw": "str"}
+            return pd.DataFrame({c: pd.Series(dtype=d) for c, d in empty.items()})
+        return pd.concat(parts, ignore_index=True)[["import_id", "kind", *REJECT_COLUMNS]]
 
     def count(self, kind: str) -> int:
         """Rows stored for ``kind``."""
@@ -528,9 +538,8 @@ class Store:
         """Rows stored per kind, and quarantined rows under ``rejects``."""
         out = {k: self.count(k) for k in KINDS}
         with self.engine.connect() as conn:
-            out["rejects"] = int(
-                conn.execute(sa.select(sa.func.count()).select_from(self.tables["rejects"])).scalar_one()
-            )
+            t = self.tables[REJECT_TABLE]
+            out["rejects"] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(t.c.rows), 0))).scalar_one())
         return out
 
     def read(self, kind: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
@@ -593,6 +602,7 @@ def _as_list(values: pd.Series, column: str) -> list[Any]:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA page_size=65536")  # only takes effect on a new file: segments are big blobs
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
