@@ -44,6 +44,7 @@ from geo.schema import (
 
 #: Replaces NUL bytes before parsing so the rows holding them can be rejected by name.
 NUL_SENTINEL = "\ue000"
+_NON_SPACE = re.compile(rb"\S")
 REJECT_COLUMNS = ("file", "row", "column", "reason", "raw")
 
 
@@ -233,24 +234,26 @@ def _read_clean_utf8(data: bytes, *, file: str) -> tuple[list[str], pd.DataFrame
     needed instead (another encoding, NUL bytes, a ragged row, a broken quote),
     so the answer never depends on which path ran.
     """
-    body = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    # no slicing or stripping of the whole body: each would copy hundreds of megabytes
     if (
-        not body.strip()
-        or body[:2] in (b"\xff\xfe", b"\xfe\xff", b"PK")
-        or body.find(b"\x00") != -1
-        or body.find(NUL_SENTINEL.encode()) != -1
+        _NON_SPACE.search(data, start) is None
+        or data[start : start + 2] in (b"\xff\xfe", b"\xfe\xff", b"PK")
+        or data.find(b"\x00") != -1
+        or data.find(NUL_SENTINEL.encode()) != -1
     ):
         return None
-    first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
+    eol = data.find(b"\n", start)
+    first_line = data[start : eol if eol != -1 else len(data)].rstrip(b"\r")
     try:
         header = _check_header(first_line.decode("utf-8"), file=file)
     except UnicodeDecodeError:
         return None
-    if b"\n" not in body.strip(b"\r\n"):
+    if eol == -1 or _NON_SPACE.search(data, eol) is None:
         raise InputError("file has a header but no data rows", file=file)
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body),
+            pa.py_buffer(memoryview(data)[start:]),
             read_options=pacsv.ReadOptions(use_threads=True, column_names=header, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=_all_text(header),

@@ -294,7 +294,7 @@ def _dates(text: pd.Series, col: str, rej: _Rejector, *, required: bool) -> pd.S
     rej.reject(bad, col, _says("unparseable date: ", text))
     out_of_range = ~blank & ((parsed < _EARLIEST) | (parsed > latest)).to_numpy()
     rej.reject(out_of_range, col, "date out of range (before 1990 or more than a year ahead)")
-    return parsed.dt.strftime("%Y-%m-%d").fillna("").astype(object)
+    return parsed.dt.strftime("%Y-%m-%d").fillna("").astype("str")
 
 
 def _months(text: pd.Series, col: str, rej: _Rejector, *, required: bool) -> pd.Series:
@@ -309,7 +309,7 @@ def _months(text: pd.Series, col: str, rej: _Rejector, *, required: bool) -> pd.
         month[other] = parsed.dt.strftime("%Y-%m").fillna("")
     bad = ~blank & (month == "").to_numpy()
     rej.reject(bad, col, _says("unparseable month (expected YYYY-MM): ", text))
-    return month.astype(object)
+    return month.astype("str")
 
 
 # --------------------------------------------------------------------------- kinds
@@ -327,7 +327,7 @@ def _incident_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: _Reject
     canon = _map_unique(text["category"], lambda v: cats.get(normalise_label(v)))
     unknown = ((text["category"] != "") & canon.isna()).to_numpy()
     rej.reject(unknown, "category", _says("unknown category: ", text["category"]))
-    out["category"] = canon.fillna("").astype(object)
+    out["category"] = canon.fillna("").astype("str")
 
 
 def _closure_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: _Rejector) -> None:
@@ -373,7 +373,7 @@ def _vocabulary(text: pd.Series, col: str, allowed: tuple[str, ...], rej: _Rejec
     lowered = text.str.lower()
     bad = ((lowered != "") & ~lowered.isin(allowed)).to_numpy()
     rej.reject(bad, col, _says(f"unknown {col} (allowed: {', '.join(allowed)}): ", text))
-    return lowered.where(~bad, "").astype(object)
+    return lowered.where(~bad, "").astype("str")
 
 
 def _map_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
