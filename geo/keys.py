@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.parallel import thread_map
+
 SEEDS = (np.uint64(0x6E65737477617463), np.uint64(0x9AE16A3B2F90404F))
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
@@ -144,17 +146,21 @@ def frame_to_hash(frame: pd.DataFrame, columns: Sequence[str], *, salt: str = ""
     s1, s2 = strings_to_hash(pa.array([salt]))
     h1 = np.full(len(frame), s1[0], dtype=np.uint64)
     h2 = np.full(len(frame), s2[0], dtype=np.uint64)
+
+    def column_hash(col: str) -> tuple[np.ndarray, np.ndarray]:
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            return numbers_to_hash(values.to_numpy(dtype=float, na_value=np.nan))
+        return strings_to_hash(values)
+
+    # numpy and pyarrow release the GIL, so columns hash side by side on all cores
+    hashed = thread_map(column_hash, columns) if len(frame) > 50_000 else [column_hash(c) for c in columns]
     with np.errstate(over="ignore"):
-        for i, col in enumerate(columns):
-            values = frame[col]
-            if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-                c1, c2 = numbers_to_hash(values.to_numpy(dtype=float, na_value=np.nan))
-            else:
-                c1, c2 = strings_to_hash(values)
-            step = np.uint64(i + 1)
-            h1 = fmix64((h1 ^ c1) * _GOLDEN + step)
-            h2 = fmix64((h2 + c2) * _MA ^ step)
-    return h1, h2
+        for i, (c1, c2) in enumerate(hashed):
+            # column hashes are already mixed: a multiply-add chain keeps order and position
+            h1 = h1 * _GOLDEN + c1
+            h2 = h2 * _MA + (c2 ^ np.uint64(i + 1))
+    return fmix64(h1), fmix64(h2)
 
 
 def occurrences(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:

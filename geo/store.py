@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from geo.errors import StoreError
 from geo.ingest import REJECT_COLUMNS, concat_rejects, rows_to_json
 from geo.keys import hash_rows
+from geo.parallel import thread_map
 from geo.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
 from geo.segments import (
     blob_to_keys,
@@ -295,25 +296,26 @@ class Store:
         if len(conflicts):
             clash[np.isin(acc["_row"].to_numpy(), conflicts["row"].to_numpy())] = True
         keep = np.flatnonzero(new & ~clash)
-        rows = acc.iloc[keep]
-        t = self.tables[SEGMENT_TABLE]
+        rows = acc if len(keep) == len(acc) else acc.iloc[keep]  # no copy in the common case
         data_cols = list(kind.column_names)
-        for part in split_rows(len(rows)):
+        parts = split_rows(len(rows))
+
+        def encode(part: slice) -> dict[str, Any]:
             chunk = rows.iloc[part]
-            months = chunk["month"]
-            conn.execute(
-                t.insert().values(
-                    import_id=import_id,
-                    rows=len(chunk),
-                    month_min=months.min(),
-                    month_max=months.max(),
-                    keys=keys_to_blob(
-                        chunk["_k1"].to_numpy(), chunk["_k2"].to_numpy(), ref_h[keep[part]], chunk["_row"].to_numpy()
-                    ),
-                    data=frame_to_parquet(chunk[data_cols]),
-                )
-            )
-            tick(len(chunk))
+            return {
+                "import_id": import_id,
+                "rows": len(chunk),
+                "month_min": chunk["month"].min(),
+                "month_max": chunk["month"].max(),
+                "keys": keys_to_blob(
+                    chunk["_k1"].to_numpy(), chunk["_k2"].to_numpy(), ref_h[keep[part]], chunk["_row"].to_numpy()
+                ),
+                "data": frame_to_parquet(chunk[data_cols]),
+            }
+
+        for values in thread_map(encode, parts):  # Parquet encoding runs on all cores
+            conn.execute(self.tables[SEGMENT_TABLE].insert().values(**values))
+            tick(values["rows"])
         added = pd.DataFrame(
             {"k1": k1[keep], "k2": k2[keep], "ref": ref_h[keep], "row": acc["_row"].to_numpy()[keep]}
         ).assign(import_id=import_id)

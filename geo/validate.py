@@ -25,6 +25,7 @@ from pyproj import Transformer
 from geo.errors import InputError
 from geo.ingest import REJECT_COLUMNS, RawBoundaries, RawTable, concat_rejects, empty_rejects, rows_to_json
 from geo.keys import frame_to_hash, hash_rows, strings_to_hash
+from geo.parallel import thread_map
 from geo.schema import (
     BNG,
     BNG_BOUNDS,
@@ -75,10 +76,11 @@ class _Rejector:
         self.reason = np.full(n, "", dtype=object)
         self.column = np.full(n, "", dtype=object)
         self.heading = heading
+        self._bad = np.zeros(n, dtype=bool)
 
     @property
     def ok(self) -> np.ndarray:
-        return self.reason == ""
+        return ~self._bad
 
     def reject(
         self,
@@ -102,6 +104,7 @@ class _Rejector:
         else:
             self.reason[mask] = reason
         self.column[mask] = self.heading.get(column, column)
+        self._bad |= mask
 
 
 def _says(prefix: str, values: pd.Series | np.ndarray, suffix: str = "") -> Callable[[np.ndarray], list[str]]:
@@ -131,7 +134,8 @@ def validate_table(raw: RawTable, *, coords: CoordMode = "auto") -> Validated:
     rej = _Rejector(n, raw.columns)
     out = pd.DataFrame(index=f.index)
     notes = list(raw.notes)
-    text = {c: _clean_text(f[c]) for c in f.columns if c != "_row"}
+    names = [c for c in f.columns if c != "_row"]
+    text = dict(zip(names, thread_map(lambda c: _clean_text(f[c]), names), strict=True))
 
     for col in kind.columns:
         if col.dtype == "str":
@@ -378,9 +382,11 @@ def _vocabulary(text: pd.Series, col: str, allowed: tuple[str, ...], rej: _Rejec
 
 def _map_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     """Apply ``fn`` once per distinct value: columns repeat a handful of values a million times."""
-    uniques = values.unique()
-    table = {u: fn(u) for u in uniques}
-    return values.map(table)
+    if not len(values):
+        return pd.Series([], index=values.index, dtype=object)
+    enc = pc.dictionary_encode(pa.array(values.astype("str"), type=pa.string()))
+    mapped = pa.array([fn(v) for v in enc.dictionary.to_pylist()], type=pa.string())
+    return pd.Series(mapped.take(enc.indices), index=values.index, dtype="str")
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
