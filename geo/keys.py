@@ -53,7 +53,7 @@ def strings_to_hash(values: pa.Array | pa.ChunkedArray | pd.Series) -> tuple[np.
     street names) are dictionary-encoded first so each distinct value is
     hashed once.
     """
-    arr = _as_string_array(values)
+    arr = as_string_array(values)
     n = len(arr)
     if n > 4 * _SAMPLE and pc.count_distinct(arr.slice(0, _SAMPLE)).as_py() < _SAMPLE // 2:
         enc = pc.dictionary_encode(arr)
@@ -120,7 +120,7 @@ def _fold_fixed(block: np.ndarray, count: int, length: int) -> tuple[np.ndarray,
     return fmix64(h1), fmix64(h2)
 
 
-def _as_string_array(values: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
+def as_string_array(values: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
     if isinstance(values, pd.Series):
         values = pa.array(values.astype("str"), type=pa.string()) if len(values) else pa.array([], pa.string())
     if isinstance(values, pa.ChunkedArray):

@@ -24,7 +24,7 @@ from pyproj import Transformer
 
 from geo.errors import InputError
 from geo.ingest import REJECT_COLUMNS, RawBoundaries, RawTable, concat_rejects, empty_rejects, rows_to_json
-from geo.keys import frame_to_hash, hash_rows, strings_to_hash
+from geo.keys import as_string_array, frame_to_hash, hash_rows, strings_to_hash
 from geo.parallel import thread_map
 from geo.schema import (
     BNG,
@@ -384,7 +384,7 @@ def _map_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series
     """Apply ``fn`` once per distinct value: columns repeat a handful of values a million times."""
     if not len(values):
         return pd.Series([], index=values.index, dtype=object)
-    enc = pc.dictionary_encode(pa.array(values.astype("str"), type=pa.string()))
+    enc = pc.dictionary_encode(as_string_array(values))
     mapped = pa.array([fn(v) for v in enc.dictionary.to_pylist()], type=pa.string())
     return pd.Series(mapped.take(enc.indices), index=values.index, dtype="str")
 
