@@ -425,11 +425,12 @@ def read_csv_bytes(
         notes.append(f"columns not used: {', '.join(unused)}")
     if has_nul:
         rejects = concat_rejects([rejects, _nul_rows(original, file=file)])
-    keep = ~frame["_row"].isin(rejects["row"])
-    frame, original = (
-        frame[keep].reset_index(drop=True),
-        original[keep].reset_index(drop=True),
-    )
+    if len(rejects):  # (no copies of a clean million-row file)
+        keep = ~frame["_row"].isin(rejects["row"])
+        frame, original = (
+            frame[keep].reset_index(drop=True),
+            original[keep].reset_index(drop=True),
+        )
     return RawTable(
         file=file,
         sha256=hashlib.sha256(data).hexdigest(),

@@ -196,7 +196,7 @@ class Store:
             already_present`` and ``reasons`` (one per rejected row).
         """
         results = []
-        total = sum(len(v.accepted) for v, *_ in parts) or 1
+        total = sum(len(v.positions) for v, *_ in parts) or 1
         done = 0
         seen: list[pd.DataFrame] | None = None  # keys already stored, loaded once per import
         with self.engine.begin() as conn:
@@ -235,7 +235,7 @@ class Store:
                     stored -= len(conflicts)
                 rejects = concat_rejects([validated.rejects, conflicts])
                 self._insert_rejects(conn, k.name, import_id, rejects)
-                already = len(validated.accepted) - stored - len(conflicts)
+                already = len(validated.positions) - stored - len(conflicts)
                 counts = {
                     "rows": n_rows,
                     "stored": stored,
@@ -281,27 +281,27 @@ class Store:
         each other exactly as separate imports would be.
         """
         kind = KINDS[validated.kind]
-        acc = validated.accepted
-        k1, k2 = acc["_k1"].to_numpy(), acc["_k2"].to_numpy()
-        ref_h = refs_to_hash(acc[kind.ref_column]) if kind.ref_column else np.zeros(len(acc), np.uint64)
+        table, pos = validated.table, validated.positions
+        k1, k2 = table["_k1"].to_numpy()[pos], table["_k2"].to_numpy()[pos]
+        src_rows = table["_row"].to_numpy()[pos]
+        ref_h = refs_to_hash(table[kind.ref_column])[pos] if kind.ref_column else np.zeros(len(pos), np.uint64)
         old = {c: np.concatenate([p[c].to_numpy() for p in seen]) if seen else np.zeros(0) for c in ("k1", "k2", "ref")}
         present = pairs_present(k1, k2, old["k1"], old["k2"])
         new = ~present & first_of_pairs(k1, k2)
         live_ref = new & (ref_h != 0)
-        clash = np.zeros(len(acc), dtype=bool)
+        clash = np.zeros(len(pos), dtype=bool)
         if live_ref.any():
             clash[live_ref] = isin(ref_h[live_ref], old["ref"][old["ref"] != 0])
         conflicts = self._segment_conflicts(conn, validated, np.flatnonzero(clash), ref_h, seen)
         clash[:] = False
         if len(conflicts):
-            clash[np.isin(acc["_row"].to_numpy(), conflicts["row"].to_numpy())] = True
+            clash[np.isin(src_rows, conflicts["row"].to_numpy())] = True
         keep = np.flatnonzero(new & ~clash)
-        rows = acc if len(keep) == len(acc) else acc.iloc[keep]  # no copy in the common case
         data_cols = list(kind.column_names)
-        parts = split_rows(len(rows))
+        parts = split_rows(len(keep))
 
         def encode(part: slice) -> dict[str, Any]:
-            chunk = rows.iloc[part]
+            chunk = table.iloc[pos[keep[part]]]  # the only copy of the rows, made in parallel
             return {
                 "import_id": import_id,
                 "rows": len(chunk),
@@ -316,9 +316,9 @@ class Store:
         for values in thread_map(encode, parts):  # Parquet encoding runs on all cores
             conn.execute(self.tables[SEGMENT_TABLE].insert().values(**values))
             tick(values["rows"])
-        added = pd.DataFrame(
-            {"k1": k1[keep], "k2": k2[keep], "ref": ref_h[keep], "row": acc["_row"].to_numpy()[keep]}
-        ).assign(import_id=import_id)
+        added = pd.DataFrame({"k1": k1[keep], "k2": k2[keep], "ref": ref_h[keep], "row": src_rows[keep]}).assign(
+            import_id=import_id
+        )
         seen.append(added)
         return len(keep), conflicts
 

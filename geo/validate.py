@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -56,17 +57,31 @@ _EARLIEST = pd.Timestamp("1990-01-01")
 class Validated:
     """Outcome of validating one raw table.
 
-    ``accepted`` holds canonical typed columns plus ``_row`` (source row) and
-    ``_k1``/``_k2``, a 128-bit content key that makes re-imports idempotent.
+    ``table`` holds canonical typed columns plus ``_row`` (source row) and
+    ``_k1``/``_k2``, a 128-bit content key that makes re-imports idempotent,
+    for every row; ``ok`` marks the accepted ones (None: all). The accepted
+    rows are only copied out when asked for, because at a million rows that
+    copy is a noticeable part of an import and the store can do without it.
     """
 
     kind: str
     file: str
-    accepted: pd.DataFrame
+    table: pd.DataFrame
     rejects: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     original: pd.DataFrame = field(default_factory=pd.DataFrame)
     headings: dict[str, str] = field(default_factory=dict)
+    ok: np.ndarray | None = None
+
+    @cached_property
+    def accepted(self) -> pd.DataFrame:
+        """The accepted rows only, renumbered from 0."""
+        return self.table if self.ok is None else self.table[self.ok].reset_index(drop=True)
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Positions in ``table`` of the accepted rows."""
+        return np.arange(len(self.table)) if self.ok is None else np.flatnonzero(self.ok)
 
 
 class _Rejector:
@@ -172,15 +187,15 @@ def validate_table(raw: RawTable, *, coords: CoordMode = "auto") -> Validated:
 
     ok = rej.ok
     rejects = _rejects_frame(raw, ~ok, rej)
-    accepted = out[ok].reset_index(drop=True)
     return Validated(
         kind.name,
         raw.file,
-        accepted,
+        out,
         concat_rejects([raw.rejects, rejects]),
         notes,
         original=raw.original,
         headings=raw.columns,
+        ok=ok,
     )
 
 
