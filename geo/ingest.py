@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo.errors import InputError
+from geo.keys import as_string_array
 from geo.schema import (
     BNG,
     BOUNDARY_KINDS,
@@ -112,7 +113,10 @@ def rows_to_json(frame: pd.DataFrame, *, columns: list[str] | None = None) -> li
         return ["{}"] * len(frame)
     parts: list[pa.Array | str] = []
     for i, h in enumerate(heads):
-        values = pa.array(frame[h].astype(object).where(frame[h].notna(), "").astype(str), type=pa.string())
+        col = frame[h]
+        if not isinstance(col.dtype, pd.StringDtype):
+            col = col.astype(object).where(col.notna(), "").astype(str)
+        values = as_string_array(col)
         if pc.any(pc.match_substring_regex(values, r'[\\"\x00-\x1f]')).as_py():  # needs escapes
             py = values.to_numpy(zero_copy_only=False)
             table = {v: json.dumps(v, ensure_ascii=False) for v in pd.unique(py)}

@@ -307,7 +307,7 @@ def _dates(text: pd.Series, col: str, rej: _Rejector, *, required: bool) -> pd.S
     blank = (text == "").to_numpy()
     if required:
         rej.reject(blank, col, f"{col} is blank")
-    parsed = parse_dates(text)
+    parsed = _by_distinct(text, parse_dates)
     latest = pd.Timestamp(dt.date.today()) + pd.Timedelta(days=366)
     bad = ~blank & parsed.isna().to_numpy()
     rej.reject(bad, col, _says("unparseable date: ", text))
@@ -320,7 +320,7 @@ def _months(text: pd.Series, col: str, rej: _Rejector, *, required: bool) -> pd.
     blank = (text == "").to_numpy()
     if required:
         rej.reject(blank, col, f"{col} is blank")
-    is_month = text.str.match(_MONTH_RE).to_numpy(dtype=bool)
+    is_month = _by_distinct(text, lambda u: u.str.match(_MONTH_RE).astype(bool)).to_numpy(dtype=bool)
     month = text.where(is_month, "")
     other = ~blank & ~is_month
     if other.any():  # full dates in a month column: take their month
@@ -397,11 +397,22 @@ def _vocabulary(text: pd.Series, col: str, allowed: tuple[str, ...], rej: _Rejec
 
 def _map_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     """Apply ``fn`` once per distinct value: columns repeat a handful of values a million times."""
-    if not len(values):
-        return pd.Series([], index=values.index, dtype=object)
+    return _by_distinct(values, lambda u: u.map(fn).astype("str"))
+
+
+def _by_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Run a column-wise ``fn`` on the distinct values only and spread its result to every row.
+
+    Months, categories, dates and statuses repeat a few values across a
+    million rows, so parsing each once is what keeps validation fast.
+    """
     enc = pc.dictionary_encode(as_string_array(values))
-    mapped = pa.array([fn(v) for v in enc.dictionary.to_pylist()], type=pa.string())
-    return pd.Series(mapped.take(enc.indices), index=values.index, dtype="str")
+    distinct = pd.Series(enc.dictionary, dtype="str")
+    result = fn(distinct)
+    if isinstance(result.dtype, pd.StringDtype):
+        taken = pa.array(result, type=pa.string()).take(enc.indices)  # missing stays missing
+        return pd.Series(taken, index=values.index, dtype="str")
+    return pd.Series(result.to_numpy()[enc.indices.to_numpy(zero_copy_only=False)], index=values.index)
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
