@@ -12,9 +12,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from geo.errors import NestwatchError
 from geo.schema import IMPORT_KINDS
+
+if TYPE_CHECKING:
+    from geo.store import Store
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +60,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("status", help="what the store holds")
     _db(st)
+
+    for name, help_ in (
+        ("hotspots", "Gi* hot and cold spots per H3 cell over the period (CSV)"),
+        ("emerging", "emerging hot spot pattern and Mann-Kendall trend per cell (CSV)"),
+        ("priority", "cells where hotspots and case data meet, ranked, with a visiting order (CSV)"),
+        ("concentration", "share of incidents in the top cells, Gini, and the monthly hotspot backtest (CSV)"),
+    ):
+        a = sub.add_parser(name, help=help_)
+        _analysis(a)
+        if name == "priority":
+            a.add_argument("--top", type=int, default=10, help="how many cells to visit (default 10)")
+            a.add_argument("--as-of", help="plan date YYYY-MM-DD (default: end of the last month)")
+        if name == "emerging":
+            a.add_argument("--time-steps", type=int, default=1, help="months of temporal neighbourhood (default 1)")
+        if name == "concentration":
+            a.add_argument("--lookback", type=int, default=3, help="months used to choose hotspots (default 3)")
+            a.add_argument("--area", type=float, default=0.05, help="share of cells chosen (default 0.05)")
+
+    imp_ = sub.add_parser("impact", help="ASB before and after each closure order, against the rest of the town (CSV)")
+    _db(imp_)
+    imp_.add_argument("--radius", type=float, default=200.0, help="metres around the premises (default 200)")
+    imp_.add_argument("--months", type=int, default=6, help="months before and after (default 6)")
+    imp_.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
     return p
+
+
+def _analysis(p: argparse.ArgumentParser) -> None:
+    _db(p)
+    p.add_argument("--res", type=int, default=9, help="H3 resolution 6-11 (default 9, about 0.1 km2 a cell)")
+    p.add_argument("--k", type=int, default=1, help="neighbourhood rings for Gi* (default 1)")
+    p.add_argument("--from", dest="month_from", metavar="YYYY-MM", help="first month (default: first in the data)")
+    p.add_argument("--to", dest="month_to", metavar="YYYY-MM", help="last month (default: last in the data)")
+    p.add_argument(
+        "--category",
+        action="append",
+        metavar="C",
+        help='incident category, repeatable (default "Anti-social behaviour"; "all" for every category)',
+    )
+    p.add_argument("--source", action="append", metavar="S", help="incident source, repeatable (default: all)")
+    p.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
 
 
 def _db(p: argparse.ArgumentParser) -> None:
@@ -139,7 +182,67 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "status":
         print(json.dumps({"url": _safe_url(store.url), "counts": store.counts(), "months": store.months()}))
         return 0
+    if args.command in ("hotspots", "emerging", "priority", "concentration", "impact"):
+        return _analyse(store, args)
     raise AssertionError(args.command)  # argparse guarantees one of the above
+
+
+def _analyse(store: Store, args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from geo import analysis
+    from geo.aggregate import Filters
+    from geo.export import frame_to_csv_bytes
+
+    def write(frame: pd.DataFrame) -> None:
+        data = frame_to_csv_bytes(frame)
+        if args.out == "-":
+            sys.stdout.buffer.write(data.removeprefix("\ufeff".encode()))
+        else:
+            with open(args.out, "wb") as fh:
+                fh.write(data)
+
+    if args.command == "impact":
+        result = analysis.impact(store, radius_m=args.radius, months=args.months)
+        write(result.orders)
+        print(result.sentence(), file=sys.stderr)
+        return 0
+    cats = args.category or [analysis.ASB]
+    filters = Filters(
+        month_from=args.month_from,
+        month_to=args.month_to,
+        categories=None if "all" in cats else tuple(cats),
+        sources=tuple(args.source) if args.source else None,
+    )
+    area = analysis.load_area(store, res=args.res)
+    cube = analysis.load_cube(store, area, filters=filters)
+    if not cube.months:
+        print("error: no incidents match the filters", file=sys.stderr)
+        return 2
+    span = f"{cube.months[0]}..{cube.months[-1]}"
+    if args.command == "hotspots":
+        table = analysis.hotspot_table(cube, k=args.k)
+        write(table)
+        hot = int((table["gi_bin"] > 0).sum())
+        print(f"{len(table)} cells at res {args.res}, {span}: {hot} hot spots (FDR)", file=sys.stderr)
+    elif args.command == "emerging":
+        table = analysis.emerging_table(cube, k=args.k, time_steps=args.time_steps)
+        write(table)
+        counts = table["category"].value_counts()
+        print(", ".join(f"{n} {c}" for c, n in counts.items() if c != "no pattern detected"), file=sys.stderr)
+    elif args.command == "priority":
+        ranked, _scored, length = analysis.priority_table(
+            cube, analysis.load_cases(store), k=args.k, top=args.top, as_of=args.as_of
+        )
+        write(ranked)
+        print(f"{len(ranked)} cells to visit, tour {length / 1000:.1f} km ({span})", file=sys.stderr)
+    else:
+        summary = analysis.concentration_summary(cube, lookback=args.lookback, area_fraction=args.area)
+        bt = summary["backtest"].assign(month=lambda f: [cube.months[i] for i in f["month_index"]])
+        write(bt)
+        shares = ", ".join(f"top {k:.0%}: {v:.0%}" for k, v in summary["share_in_top"].items())
+        print(f"{shares}; Gini {summary['gini']:.2f}", file=sys.stderr)
+    return 0
 
 
 def _safe_url(url: str) -> str:

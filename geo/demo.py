@@ -107,7 +107,7 @@ HOTSPOTS = (
     Hotspot(-1.2, 0.9, 0.15, 22.0),
     Hotspot(1.1, -0.6, 0.18, 18.0),
     Hotspot(-0.3, -1.3, 0.12, 14.0),
-    Hotspot(1.6, 1.2, 0.16, 12.0),
+    Hotspot(1.6, 1.2, 0.10, 30.0),  # no closure orders here: stays persistent
     Hotspot(-1.9, -0.5, 0.14, 26.0, start=24, ramp=True),  # emerging
 )
 
@@ -196,7 +196,9 @@ def make_cases(*, seed: int = 7) -> dict[str, pd.DataFrame]:
     """Closure orders, flagged addresses and safeguarded people, as partner CSV frames."""
     rng = np.random.default_rng(seed + 1)
     months = _periods()
-    persistent = [h for h in HOTSPOTS if not h.ramp]
+    # orders go to all but the last persistent hotspot, which stays untouched so
+    # that a truly persistent pattern is planted beside the diminishing ones
+    persistent = [h for h in HOTSPOTS if not h.ramp][:-1]
 
     def near(h: Hotspot, k: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
         return km_to_lnglat(h.x + rng.normal(0, spread, k), h.y + rng.normal(0, spread, k))

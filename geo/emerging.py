@@ -301,13 +301,19 @@ def emerging_hotspots(
     -------
     pandas.DataFrame
         ``trend_tau``, ``trend_z``, ``trend_p`` (Mann–Kendall on the cell's Gi*
-        z-scores), ``n_hot``, ``n_cold`` (months hot / cold at ``confidence``),
+        z-scores, from month ``time_steps`` on), ``n_hot``, ``n_cold`` (months hot / cold at ``confidence``),
         ``final_bin`` (Gi_Bin of the last month) and ``category``.
     """
     if confidence not in CONFIDENCE_BINS:
         raise InputError(f"confidence must be one of {sorted(CONFIDENCE_BINS)} %, not {confidence}")
     gi = space_time_gi(counts, w, time_steps=time_steps, fdr=True)
-    trend = mann_kendall(gi.z)
+    # The first ``time_steps`` months have truncated neighbourhoods (no earlier
+    # months to include), so their z-scores are smaller in magnitude for the
+    # same pattern; left in, they read as a trend that is not there (a steady
+    # hotspot came out "intensifying"). The trend is measured on the months
+    # with whole neighbourhoods whenever at least three remain.
+    skip = time_steps if gi.z.shape[1] - time_steps >= 3 else 0
+    trend = mann_kendall(gi.z[:, skip:])
     level = CONFIDENCE_BINS[confidence]
     return pd.DataFrame(
         {
