@@ -34,13 +34,13 @@ CENTRE = (51.46, -2.59)
 def _points(n: int, *, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """A town-sized cloud: most points in blobs (hotspots), the rest spread out."""
     rng = np.random.default_rng(seed)
-    blobs = rng.normal(size=(40, 2)) * [0.04, 0.06] + CENTRE
+    blobs = rng.normal(size=(40, 2)) * [0.06, 0.1] + CENTRE
     which = rng.integers(0, 40, n)
     spread = rng.random(n) < 0.5
     lat = np.where(
-        spread, rng.uniform(CENTRE[0] - 0.13, CENTRE[0] + 0.13, n), blobs[which, 0] + rng.normal(0, 0.004, n)
+        spread, rng.uniform(CENTRE[0] - 0.2, CENTRE[0] + 0.2, n), blobs[which, 0] + rng.normal(0, 0.004, n)
     )
-    lng = np.where(spread, rng.uniform(CENTRE[1] - 0.2, CENTRE[1] + 0.2, n), blobs[which, 1] + rng.normal(0, 0.006, n))
+    lng = np.where(spread, rng.uniform(CENTRE[1] - 0.32, CENTRE[1] + 0.32, n), blobs[which, 1] + rng.normal(0, 0.006, n))
     return lat, lng
 
 
@@ -81,7 +81,7 @@ def bench_gi(target_cells: int = 20_000) -> None:
     from geo.hexes import cells_to_weights, points_to_cells
     from geo.hotspots import gi_star
 
-    lat, lng = _points(400_000)
+    lat, lng = _points(1_000_000)
     cells, counts = np.unique(points_to_cells(lat, lng, res=9), return_counts=True)
     order = np.argsort(-counts)[:target_cells]
     cells, y = cells[order], counts[order].astype(float)
@@ -119,8 +119,8 @@ def whole_path_stage() -> None:
     wards = gpd.GeoDataFrame(
         {"code": ["W1", "W2"], "name": ["West", "East"]},
         geometry=[
-            box(CENTRE[1] - 0.2, CENTRE[0] - 0.13, CENTRE[1], CENTRE[0] + 0.13),
-            box(CENTRE[1], CENTRE[0] - 0.13, CENTRE[1] + 0.2, CENTRE[0] + 0.13),
+            box(CENTRE[1] - 0.32, CENTRE[0] - 0.2, CENTRE[1], CENTRE[0] + 0.2),
+            box(CENTRE[1], CENTRE[0] - 0.2, CENTRE[1] + 0.32, CENTRE[0] + 0.2),
         ],
         crs=WGS84,
     )
