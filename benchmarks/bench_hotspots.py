@@ -37,10 +37,10 @@ def _points(n: int, *, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     blobs = rng.normal(size=(40, 2)) * [0.06, 0.1] + CENTRE
     which = rng.integers(0, 40, n)
     spread = rng.random(n) < 0.5
-    lat = np.where(
-        spread, rng.uniform(CENTRE[0] - 0.2, CENTRE[0] + 0.2, n), blobs[which, 0] + rng.normal(0, 0.004, n)
-    )
-    lng = np.where(spread, rng.uniform(CENTRE[1] - 0.32, CENTRE[1] + 0.32, n), blobs[which, 1] + rng.normal(0, 0.006, n))
+    lat_blob = blobs[which, 0] + rng.normal(0, 0.004, n)
+    lng_blob = blobs[which, 1] + rng.normal(0, 0.006, n)
+    lat = np.where(spread, rng.uniform(CENTRE[0] - 0.2, CENTRE[0] + 0.2, n), lat_blob)
+    lng = np.where(spread, rng.uniform(CENTRE[1] - 0.32, CENTRE[1] + 0.32, n), lng_blob)
     return lat, lng
 
 
