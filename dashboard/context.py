@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.view import View
 from geo.demo import is_demo_store
 from geo.store import Store, default_url
 
@@ -67,3 +68,38 @@ def show_shell() -> None:
         if info["months"]:
             st.caption(f"Months covered: {info['months'][0]} to {info['months'][1]}")
         st.caption(f"Last import: {info['last_import'] or 'never'}")
+
+
+def sidebar_view() -> View:
+    """The shared filters (months, categories, hexagon size, boundary layer) from the sidebar.
+
+    Widgets carry keys, so the choice follows the user from page to page.
+    """
+    from geo.aggregate import month_range
+    from geo.schema import INCIDENT_CATEGORIES
+
+    info = current_summary()
+    months = month_range(*info["months"]) if info["months"] else []
+    with st.sidebar:
+        st.subheader("Filters")
+        if months:
+            default = (months[max(0, len(months) - 12)], months[-1])
+            start, end = st.select_slider("Months", options=months, value=default, key="f_months")
+        else:
+            start = end = None
+        cats = st.multiselect(
+            "Categories",
+            list(INCIDENT_CATEGORIES),
+            default=["Anti-social behaviour"],
+            key="f_categories",
+            help="Incident categories counted in the hexagons (leave empty for all).",
+        )
+        res = st.select_slider(
+            "Hexagon size",
+            options=[7, 8, 9, 10],
+            value=9,
+            format_func=lambda r: {7: "7 (5 km²)", 8: "8 (0.7 km²)", 9: "9 (0.1 km²)", 10: "10 (0.015 km²)"}[r],
+            key="f_res",
+        )
+        layer = st.radio("Boundaries", ["wards", "estates"], horizontal=True, key="f_layer")
+    return View(month_from=start, month_to=end, categories=tuple(cats) or None, res=res, layer=layer)

@@ -1,0 +1,95 @@
+"""Cached analysis results for the pages.
+
+Every function is keyed by the store URL, the newest import id (so a new import
+shows at once) and the analysis options, all plain values. Results are frames
+and arrays, never folium objects (a map is cheap to rebuild and must not be
+shared between sessions).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.context import get_store
+from dashboard.view import View
+from geo import analysis
+from geo.aggregate import Cube, StudyArea
+from geo.impact import Impact
+
+
+def _version() -> tuple[str, int]:
+    store = get_store()
+    return store.url, store.latest_import_id()
+
+
+@st.cache_data(show_spinner="Laying the hexagon grid over the boundaries…", max_entries=8)
+def _area(url: str, version: int, res: int) -> StudyArea:
+    return analysis.load_area(get_store(), res=res)
+
+
+@st.cache_data(show_spinner="Counting incidents per hexagon…", max_entries=16)
+def _cube(url: str, version: int, view: View) -> Cube:
+    return analysis.load_cube(get_store(), _area(url, version, view.res), filters=view.filters)
+
+
+def area(view: View) -> StudyArea:
+    """The study area at the view's resolution."""
+    return _area(*_version(), view.res)
+
+
+def cube(view: View) -> Cube:
+    """The count cube for the view."""
+    return _cube(*_version(), view)
+
+
+@st.cache_data(show_spinner="Finding hot spots…", max_entries=16)
+def _hotspots(url: str, version: int, view: View) -> pd.DataFrame:
+    return analysis.hotspot_table(_cube(url, version, view), k=view.k)
+
+
+def hotspots(view: View) -> pd.DataFrame:
+    """Gi* per cell."""
+    return _hotspots(*_version(), view)
+
+
+@st.cache_data(show_spinner="Looking for emerging hot spots…", max_entries=16)
+def _emerging(url: str, version: int, view: View) -> pd.DataFrame:
+    return analysis.emerging_table(_cube(url, version, view), k=view.k)
+
+
+def emerging(view: View) -> pd.DataFrame:
+    """Emerging pattern per cell (needs three months or more)."""
+    return _emerging(*_version(), view)
+
+
+@st.cache_data(show_spinner="Ranking where to patrol…", max_entries=16)
+def _priority(url: str, version: int, view: View, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    store = get_store()
+    return analysis.priority_table(_cube(url, version, view), analysis.load_cases(store), k=view.k, top=top)
+
+
+def priority(view: View, *, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Ranked cells, every cell's score, and the tour length in metres."""
+    return _priority(*_version(), view, top)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cases(url: str, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cases = analysis.load_cases(get_store())
+    return cases.flagged, cases.closures
+
+
+def flagged_and_closures() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flagged addresses and closure orders (for inspectors' layers only)."""
+    return _cases(*_version())
+
+
+@st.cache_data(show_spinner="Measuring closure-order impact…", max_entries=4)
+def _impact(url: str, version: int) -> Impact:
+    return analysis.impact(get_store())
+
+
+def impact() -> Impact:
+    """Closure-order impact over all stored data."""
+    return _impact(*_version())

@@ -1,0 +1,154 @@
+"""Glue for the trends page: ward and estate figures safe for a cabinet member.
+
+Only aggregates leave this module: counts per area and month after
+suppression (below 10 hidden, others rounded to 5), changes only over bases
+of 10 or more, hexagons coloured by pattern without counts. No address, ref
+or case record is read here.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+import folium
+import numpy as np
+import pandas as pd
+
+from dashboard import maps, results
+from dashboard.context import get_store
+from dashboard.view import View
+from geo.aggregate import month_range
+from geo.privacy import safe_change, suppress, suppress_labels
+
+
+def previous_view(view: View) -> View | None:
+    """The same number of months just before the view's range (None when the data starts there)."""
+    if not view.month_from or not view.month_to:
+        return None
+    months = month_range(view.month_from, view.month_to)
+    start = pd.Period(view.month_from, freq="M") - len(months)
+    end = pd.Period(view.month_from, freq="M") - 1
+    return replace(view, month_from=str(start), month_to=str(end))
+
+
+def area_table(view: View) -> pd.DataFrame:
+    """Per ward (or estate): incidents now and in the previous period, change, per km², all safe to show."""
+    cube = results.cube(view)
+    codes = cube.area.ward if view.layer == "wards" else cube.area.estate
+    now = pd.Series(cube.by_cell(), index=codes).groupby(level=0).sum()
+    prev_view = previous_view(view)
+    before = pd.Series(0, index=now.index)
+    if prev_view is not None:
+        prev = results.cube(prev_view)
+        prev_codes = prev.area.ward if view.layer == "wards" else prev.area.estate
+        before = pd.Series(prev.by_cell(), index=prev_codes).groupby(level=0).sum().reindex(now.index, fill_value=0)
+    areas = get_store().read_boundaries(view.layer)
+    km2 = areas.set_index("code").to_crs("EPSG:27700").area / 1e6
+    table = pd.DataFrame({"code": now.index, "now": now.to_numpy(), "before": before.to_numpy()})
+    table = table[table["code"] != ""]
+    table["name"] = table["code"].map(areas.set_index("code")["name"])
+    table["km2"] = table["code"].map(km2)
+    table["change"] = safe_change(table["now"].to_numpy(), table["before"].to_numpy())
+    table["per_km2"] = suppress(table["now"]) / table["km2"]
+    table["shown_now"] = suppress_labels(table["now"])
+    table["shown_before"] = suppress_labels(table["before"])
+    return table.drop(columns=["now", "before"]).reset_index(drop=True)
+
+
+def monthly_by_area(view: View) -> pd.DataFrame:
+    """Long frame ``area, month, incidents`` (suppressed), plus the town's mean per area as ``Town (average)``."""
+    cube = results.cube(view)
+    codes = cube.area.ward if view.layer == "wards" else cube.area.estate
+    per = pd.DataFrame(cube.by_cell_month(), columns=cube.months).groupby(codes).sum()
+    per = per[per.index != ""]
+    names = get_store().read_boundaries(view.layer).set_index("code")["name"]
+    town = per.mean(axis=0)
+    long = per.rename(index=names).stack().rename("raw").reset_index()
+    long.columns = ["area", "month", "raw"]
+    long["incidents"] = suppress(long["raw"])
+    town_rows = pd.DataFrame({"area": "Town (average per area)", "month": town.index, "incidents": town.to_numpy()})
+    return pd.concat([long.drop(columns="raw"), town_rows], ignore_index=True)
+
+
+def choropleth(view: View, table: pd.DataFrame, *, value: str = "change") -> folium.Map:
+    """Areas shaded by change against the previous period (or by incidents per km²)."""
+    areas = get_store().read_boundaries(view.layer).merge(table, on=["code", "name"], how="left")
+    m = maps.base_map(bounds=tuple(areas.total_bounds) if not areas.empty else None)
+    vals = areas[value].to_numpy(dtype=float)
+    colours = [_colour(v, value=value, top=np.nanmax(vals) if np.isfinite(vals).any() else 1.0) for v in vals]
+    features = []
+    for geom, name, colour, now, change, density in zip(
+        areas.geometry, areas["name"], colours, areas["shown_now"], areas["change"], areas["per_km2"], strict=True
+    ):
+        change_text = "not shown (small numbers)" if not np.isfinite(change) else f"{change:+.0%}"
+        density_text = "not shown" if not np.isfinite(density) else f"{density:.1f} per km²"
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geom.__geo_interface__,
+                "properties": {
+                    "name": html.escape(str(name)),
+                    "now": html.escape(str(now)),
+                    "change": html.escape(change_text),
+                    "density": html.escape(density_text),
+                    "colour": colour,
+                },
+            }
+        )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Areas",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.6,
+            "color": "#555",
+            "weight": 1,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "now", "change", "density"],
+            aliases=["Area", "Incidents", "Change", "Density"],
+        ),
+    ).add_to(m)
+    if value == "change":
+        legend = [
+            ("fell 25 % or more", "#1b5e20"),
+            ("fell", "#81c784"),
+            ("rose", "#ef9a9a"),
+            ("rose 25 % or more", "#b71c1c"),
+        ]
+    else:
+        legend = [("fewer per km²", "#fff3e0"), ("more per km²", "#e65100")]
+    legend.append(("not shown (small numbers)", "#bdbdbd"))
+    maps.add_legend(m, legend, title="Change on the previous period" if value == "change" else "Incidents per km²")
+    return m
+
+
+def _colour(v: float, *, value: str, top: float) -> str:
+    if not np.isfinite(v):
+        return "#bdbdbd"
+    if value == "change":
+        if v <= -0.25:
+            return "#1b5e20"
+        if v < 0:
+            return "#81c784"
+        return "#b71c1c" if v >= 0.25 else "#ef9a9a"
+    share = 0.0 if top <= 0 else min(1.0, v / top)
+    palette = ["#fff3e0", "#ffcc80", "#ffa726", "#f57c00", "#e65100"]
+    return palette[min(len(palette) - 1, int(share * len(palette)))]
+
+
+def emerging_map(view: View) -> folium.Map:
+    """Hexagons coloured by emerging pattern; no counts in the tooltips."""
+    table = results.emerging(view)
+    shown = table[table["category"] != "no pattern detected"].copy()
+    shown["colour"] = shown["category"].map(maps.EMERGING_COLOURS)
+    boundaries = get_store().read_boundaries(view.layer)
+    m = maps.base_map(bounds=tuple(boundaries.total_bounds) if not boundaries.empty else None)
+    maps.add_hexes(m, shown, colour="colour", tooltip=("category",), name="Emerging hot spots")
+    if not boundaries.empty:
+        maps.add_boundaries(m, boundaries, name="Boundaries")
+    present = [c for c in maps.EMERGING_COLOURS if c in set(shown["category"])]
+    maps.add_legend(m, [(c, maps.EMERGING_COLOURS[c]) for c in present], title="Emerging pattern")
+    maps.add_layer_control(m)
+    return m

@@ -1,0 +1,106 @@
+"""Patrol planner: where to go this week, in what order, and why."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import patrol, results
+from dashboard.context import get_store, sidebar_view
+from dashboard.plan import plan_to_csv, plan_to_geojson, plan_to_html
+from geo.errors import NestwatchError
+
+view = sidebar_view()
+st.title("Patrol planner")
+with st.sidebar:
+    top = st.slider("Places to visit", min_value=3, max_value=30, value=10, key="p_top")
+
+try:
+    ranked, scored, tour_m = results.priority(view, top=top)
+except NestwatchError as exc:
+    st.error(str(exc))
+    st.stop()
+
+ranked = patrol.with_names(ranked)
+scored = patrol.with_names(scored)
+span = f"{view.month_from} to {view.month_to}"
+st.caption(
+    f"{len(ranked)} places ranked from {span}; a round trip of {tour_m / 1000:.1f} km in the visiting order. "
+    "Hexagons: Gi* hot spots after FDR correction; outlined: hot spots with open flagged addresses."
+)
+
+left, right = st.columns([3, 2], gap="medium")
+with right:
+    st.subheader("Where to go")
+    table = ranked[["visit_order", "rank", "ward_name", "score", "reasons"]].rename(
+        columns={"visit_order": "visit", "ward_name": "ward", "reasons": "why"}
+    )
+    picked = st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="p_table",
+        column_config={"score": st.column_config.NumberColumn(format="%.0f")},
+    )
+    rows = picked.selection.rows if picked and picked.selection else []
+    focus = str(ranked["cell"].iloc[rows[0]]) if rows else None
+
+with left:
+    m = patrol.patrol_map(view, scored, ranked, focus=focus)
+    state = st_folium(m, key="p_map", height=560, use_container_width=True, returned_objects=["last_object_clicked"])
+
+clicked = (state or {}).get("last_object_clicked")
+cell = patrol.cell_at(clicked["lat"], clicked["lng"], res=view.res) if clicked else focus
+if cell:
+    details = patrol.cell_details(view, cell)
+    if details["inside"]:
+        row = scored[scored["cell"] == cell].iloc[0]
+        st.subheader(f"Hexagon {cell}")
+        st.markdown(
+            f"**{row['ward_name'] or 'outside the wards'}** · score {row['score']:.0f} · "
+            f"{int(row['count'])} incidents · pattern: {row['emerging'] or 'n/a'}"
+        )
+        st.write("Why: " + (row["reasons"] or "no hot spot or case data here."))
+        c1, c2 = st.columns(2)
+        c1.caption("Incidents per month")
+        c1.bar_chart(details["monthly"], height=180)
+        c2.caption("By category")
+        c2.dataframe(details["categories"].rename("incidents"), width="stretch")
+        if len(details["flagged"]):
+            st.caption("Flagged addresses in this hexagon")
+            st.dataframe(
+                details["flagged"][["address", "indicators", "first_flagged", "status", "agency"]],
+                hide_index=True,
+                width="stretch",
+            )
+        if len(details["closures"]):
+            st.caption("Closure orders in this hexagon")
+            st.dataframe(
+                details["closures"][["ref", "address", "granted", "expiry", "status"]], hide_index=True, width="stretch"
+            )
+
+st.subheader("Take the plan with you")
+d1, d2, d3 = st.columns(3)
+d1.download_button("Patrol plan (CSV)", plan_to_csv(ranked), file_name="patrol-plan.csv", mime="text/csv", key="p_csv")
+d2.download_button(
+    "Patrol plan (GeoJSON)",
+    plan_to_geojson(ranked),
+    file_name="patrol-plan.geojson",
+    mime="application/geo+json",
+    key="p_geojson",
+)
+d3.download_button(
+    "Printable plan (HTML)",
+    plan_to_html(
+        ranked,
+        title="Nestwatch patrol plan",
+        subtitle=f"Incidents {span}; categories: {', '.join(view.categories or ('all',))}",
+        boundaries=get_store().read_boundaries(view.layer),
+        tour_m=tour_m,
+    ),
+    file_name="patrol-plan.html",
+    mime="text/html",
+    key="p_html",
+)
