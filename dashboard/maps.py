@@ -1,0 +1,777 @@
+"""Compact, offline folium map builders for the Nestwatch pages.
+
+Why this module exists rather than plain ``folium.GeoJson``:
+
+* **Offline.** folium loads Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; a partnership laptop
+  behind a proxy shows a blank map. Every script and stylesheet here comes from ``static/vendor/``, which
+  Streamlit serves at ``/app/static/vendor/`` (``server.enableStaticServing``). Set
+  ``NESTWATCH_STATIC_URL`` when the app runs under a base path (default ``/app/static``).
+* **Small.** A force-wide map holds ~20,000 hexagons. As GeoJSON polygons with a tooltip that is 8.5 MB
+  of HTML and 2.4 s to build. Here the page receives one compact JSON payload (cell ids, a palette index
+  per cell, the tooltip values) and draws the hexagons in the browser with h3-js on a canvas.
+* **Safe.** folium escapes nothing and GeoJson embeds every property. Here only the columns named are
+  sent, every text value is written with JavaScript ``\\uXXXX`` escapes (no raw ``& < > " ' ` $ \\`` reaches
+  the page) and the browser inserts text with ``textContent``, never ``innerHTML``.
+
+How clicks reach ``st_folium`` (streamlit-folium 0.27, checked in Chromium): when the map script has run,
+streamlit-folium attaches its click listener to every layer then in ``map._layers``. Hexagons, points and
+boundary outlines are real Leaflet layers added synchronously (hidden point layers start on the map and
+leave it on the next tick, so they are wired too). A click on one gives
+
+* ``last_object_clicked``: ``{"lat": …, "lng": …}``, the click position, inside the hexagon; map it back
+  to the cell with ``geo.hexes.points_to_cells`` at the view's resolution;
+* ``last_object_clicked_tooltip``: the tooltip text, one ``"label: value"`` per line;
+* ``last_active_drawing``: a GeoJSON Feature whose ``properties`` say what was clicked:
+  ``{"layer": name, "cell": id}`` (hexagons), ``{"layer": name, "row": i}`` (points; ``i`` is the row's
+  position in the frame passed) or ``{"layer": name, "name": label}`` (boundaries);
+* ``last_clicked`` (the map click) too, and ``last_object_clicked_count`` goes up (by 2: the layer and its
+  group both report).
+
+A click on a marker-cluster bubble also reports (a Point feature with ``properties == {}``), as does a
+polygon drawn with :func:`add_draw` (``last_active_drawing`` with ``properties == {}``,
+``last_object_clicked`` None, and ``all_drawings``): check ``properties`` before trusting a click.
+
+This module imports folium, never streamlit; tests assert on the rendered HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.plugins import Draw, MarkerCluster
+from folium.template import Template
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+"""Where the vendored assets live on disk (served by Streamlit at ``/app/static``)."""
+
+#: Great Britain, for a map with nothing to fit yet: (min lng, min lat, max lng, max lat).
+GB_BOUNDS = (-8.7, 49.8, 1.9, 60.95)
+
+#: Gi* bins (-3..3, as in esda/Esri: ±3 = 99 %, ±2 = 95 %, ±1 = 90 % confidence).
+#: Reds for hot, blues for cold (ColorBrewer RdBu), light grey for not significant.
+GI_COLOURS: dict[int, str] = {
+    -3: "#2166ac",
+    -2: "#67a9cf",
+    -1: "#d1e5f0",
+    0: "#e0e0e0",
+    1: "#fddbc7",
+    2: "#ef8a62",
+    3: "#b2182b",
+}
+
+_PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating", "historical")
+_HOT = ("#fcbba1", "#fb8c5a", "#99000d", "#d7301f", "#f16913", "#fdae6b", "#e6550d", "#bc8f8f")
+_COLD = ("#c6dbef", "#6baed6", "#08306b", "#2171b5", "#4292c6", "#9ecae1", "#3f6fb0", "#9fb0c8")
+
+#: Emerging hot spot categories (after Esri's Emerging Hot Spot Analysis): hot patterns in reds and
+#: oranges (darkest for intensifying/persistent), the cold mirror in blues, "no pattern detected" light grey.
+EMERGING_COLOURS: dict[str, str] = {
+    **{f"{p} hot spot": c for p, c in zip(_PATTERNS, _HOT, strict=True)},
+    **{f"{p} cold spot": c for p, c in zip(_PATTERNS, _COLD, strict=True)},
+    "no pattern detected": "#eeeeee",
+}
+
+_COLOUR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|[a-zA-Z]{3,20}")
+_CELL_RE = r"[0-9a-f]{15,16}"
+_OUTLINE_COLOUR = "#111111"
+MAX_ZOOM = 19
+_POINTS_PANE_Z = 460
+_BOUNDARY_PANE_Z = 450
+
+# --------------------------------------------------------------------------- assets
+
+
+def _static_url() -> str:
+    """URL prefix of ``static/`` as the browser sees it (``NESTWATCH_STATIC_URL``, default ``/app/static``)."""
+    return os.environ.get("NESTWATCH_STATIC_URL", "/app/static").rstrip("/")
+
+
+def _vendor(path: str) -> str:
+    return f"{_static_url()}/vendor/{path}"
+
+
+def _leaflet_js() -> list[tuple[str, str]]:
+    return [("leaflet", _vendor("leaflet/leaflet.js"))]
+
+
+def _leaflet_css() -> list[tuple[str, str]]:
+    return [("leaflet_css", _vendor("leaflet/leaflet.css"))]
+
+
+class _LocalMarkerCluster(MarkerCluster):
+    """folium's MarkerCluster with the vendored leaflet.markercluster instead of cdnjs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_js = [("markerclusterjs", _vendor("leaflet.markercluster/leaflet.markercluster.js"))]
+        self.default_css = [
+            ("markerclustercss", _vendor("leaflet.markercluster/MarkerCluster.css")),
+            ("markerclusterdefaultcss", _vendor("leaflet.markercluster/MarkerCluster.Default.css")),
+        ]
+
+
+class _LocalDraw(Draw):
+    """folium's Draw control with the vendored leaflet-draw instead of cdnjs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_js = [("leaflet_draw_js", _vendor("leaflet-draw/leaflet.draw.js"))]
+        self.default_css = [("leaflet_draw_css", _vendor("leaflet-draw/leaflet.draw.css"))]
+
+
+# --------------------------------------------------------------------------- escaping
+
+_JS_UNSAFE = re.compile(r"""\\\\|\\"|[<>&'`$]""")
+_JS_REPLACE = {
+    "\\\\": "\\u005c",
+    '\\"': "\\u0022",
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "'": "\\u0027",
+    "`": "\\u0060",
+    "$": "\\u0024",
+}
+
+
+def js_literal(value: Any) -> str:
+    """JSON that is also a safe JavaScript literal inside ``<script>``.
+
+    ``json.dumps`` leaves ``<``, ``&``, quotes, backticks and ``$`` raw, so ``</script>`` in a value would
+    end the script. Every such character (and backslash, double quote, anything non-ASCII) becomes a
+    ``\\uXXXX`` escape: the text survives unchanged for the browser, and none of it is markup or code.
+    """
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return _JS_UNSAFE.sub(lambda m: _JS_REPLACE[m.group()], text)
+
+
+def _html_text(text: str) -> str:
+    """HTML-escape text for the few places Leaflet itself uses innerHTML (layer control names)."""
+    return html.escape(str(text), quote=True).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def _check_colour(colour: str) -> str:
+    if not isinstance(colour, str) or not _COLOUR_RE.fullmatch(colour):
+        raise ValueError(f"not a colour: {colour!r} (use #rgb, #rrggbb, #rrggbbaa or a CSS colour name)")
+    return colour
+
+
+def _text_values(series: pd.Series) -> list[str]:
+    """Tooltip strings for one column: numbers to 4 significant figures, missing values empty."""
+    if pd.api.types.is_bool_dtype(series):
+        return ["" if pd.isna(v) else "yes" if v else "no" for v in series.tolist()]
+    if pd.api.types.is_integer_dtype(series) and not series.isna().any():
+        return series.astype("int64").astype(str).tolist()
+    if pd.api.types.is_numeric_dtype(series):
+        out = []
+        for v in series.astype("float64").tolist():
+            if math.isnan(v):
+                out.append("")
+            elif math.isinf(v):
+                out.append("∞" if v > 0 else "-∞")
+            elif v == int(v) and abs(v) < 1e15:
+                out.append(str(int(v)))
+            else:
+                out.append(f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}")
+        return out
+    return ["" if pd.isna(v) else str(v) for v in series.tolist()]
+
+
+def _column_payload(values: list[str]) -> list[str] | dict[str, list]:
+    """One tooltip column: a plain list, or a dictionary + codes when values repeat (categories)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=False)
+    if len(uniques) * 2 <= len(values):
+        return {"d": [str(u) for u in uniques], "i": codes.tolist()}
+    return values
+
+
+def _tooltip_payload(frame: pd.DataFrame, tooltip: Sequence[str]) -> tuple[list[str], list]:
+    tooltip = list(tooltip)
+    missing = [c for c in tooltip if c not in frame.columns]
+    if missing:
+        raise KeyError(f"tooltip columns not in the frame: {missing}")
+    return [str(c) for c in tooltip], [_column_payload(_text_values(frame[c])) for c in tooltip]
+
+
+# --------------------------------------------------------------------------- JavaScript
+
+# Every layer script runs inside try/catch: streamlit-folium calls initComponent at the very end of the map
+# script, so one exception would leave the iframe 0 px high and the whole map blank.
+#
+# Shared by every data layer: builds a tooltip as DOM nodes (textContent only) for row ``layer.nwRow``.
+# Lines are separated by "\n" text nodes too, so streamlit-folium's innerText shows one "label: value"
+# per line in ``last_object_clicked_tooltip``.
+_TOOLTIP_JS = r"""
+  function nwColumn(c) {
+    return Array.isArray(c) ? function (i) { return c[i]; } : function (i) { return c.d[c.i[i]]; };
+  }
+  function nwTooltip(group, labels, values, opts) {
+    if (!labels.length) { return; }
+    var cols = values.map(nwColumn);
+    group.bindTooltip(function (layer) {
+      var box = document.createElement("div"), i = layer.nwRow;
+      for (var k = 0; k < labels.length; k++) {
+        if (k) { box.appendChild(document.createTextNode("\n")); }
+        var line = document.createElement("div"), b = document.createElement("b");
+        b.textContent = labels[k] + ": ";
+        line.appendChild(b);
+        line.appendChild(document.createTextNode(cols[k](i)));
+        box.appendChild(line);
+      }
+      return box;
+    }, opts);
+  }
+  function nwPane(map, name, z) {
+    if (!map.getPane(name)) {
+      var pane = map.createPane(name);
+      pane.style.zIndex = z;
+      pane.style.pointerEvents = "none";
+    }
+    map.nwSvg = map.nwSvg || {};
+    map.nwSvg[name] = map.nwSvg[name] || L.svg({pane: name});
+    return map.nwSvg[name];
+  }
+"""
+
+
+class _HexLayer(JSCSSMixin):
+    """Draws H3 hexagons from a compact payload with h3-js, on the map's canvas renderer.
+
+    A child of the FeatureGroup it fills; folium adds the group to the map after this script, so the
+    polygons go in while the group is off the map (fast) and are on the map before streamlit-folium
+    attaches its click listeners.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+;(function (run) {
+  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
+})(function () {
+  var d = {{ this.payload }};
+  var group = {{ this._parent.get_name() }};
+  """
+        + _TOOLTIP_JS
+        + """
+  if (typeof h3 === "undefined") { console.error("Nestwatch: h3-js did not load; no hexagons drawn"); return; }
+  var ids = d.cells ? d.cells.split(" ") : [], n = ids.length, first = n - d.outlined, s = d.style;
+  for (var i = 0; i < n; i++) {
+    var ring = i >= first;
+    var p = L.polygon(h3.cellToBoundary(ids[i]), {
+      fillColor: d.palette[d.colour[i]], fillOpacity: s.fillOpacity,
+      color: ring ? s.outline : s.stroke, weight: ring ? s.outlineWeight : s.weight,
+      opacity: ring ? 1 : s.opacity
+    });
+    p.feature = {type: "Feature", properties: {layer: d.name, cell: ids[i]}};
+    p.nwRow = i;
+    group.addLayer(p);
+  }
+  nwTooltip(group, d.labels, d.values, {sticky: true});
+});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: str) -> None:
+        super().__init__()
+        self._name = "NestwatchHexes"
+        self.payload = payload
+        self.default_js = [("h3_js", _vendor("h3-js/h3-js.umd.js"))]
+        self.default_css = []
+
+
+class _PointLayer(MacroElement):
+    """Circle markers from a compact payload, in an SVG pane above the hexagon canvas.
+
+    SVG in a pane with ``pointer-events: none`` means only the circles catch the mouse, so hexagons
+    underneath stay clickable, and the points stay on top when the hexagon layer is switched off and on.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+;(function (run) {
+  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
+})(function () {
+  var d = {{ this.payload }};
+  var group = {{ this._parent.get_name() }}, map = {{ this.map.get_name() }};
+  """
+        + _TOOLTIP_JS
+        + """
+  var pane = "nestwatchPoints", renderer = nwPane(map, pane, d.z), s = d.style, xy = d.xy, layers = [];
+  for (var i = 0; i < xy.length / 2; i++) {
+    var c = L.circleMarker([xy[2 * i], xy[2 * i + 1]], {
+      renderer: renderer, pane: pane, radius: s.radius, color: s.stroke, weight: s.weight,
+      fillColor: d.colour, fillOpacity: s.fillOpacity
+    });
+    c.feature = {type: "Feature", properties: {layer: d.name, row: d.rows[i]}};
+    c.nwRow = i;
+    layers.push(c);
+  }
+  if (group.addLayers) { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
+  nwTooltip(group, d.labels, d.values, {});
+  // Hidden layers start on the map so streamlit-folium wires their clicks, then leave it.
+  if (!d.show) { setTimeout(function () { map.removeLayer(group); }, 0); }
+});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, m: folium.Map, payload: str) -> None:
+        super().__init__()
+        self._name = "NestwatchPoints"
+        self.map = m
+        self.payload = payload
+
+
+class _BoundaryLayer(MacroElement):
+    """Unfilled outlines in an SVG pane: the stroke shows a name, the inside lets clicks reach hexagons."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+;(function (run) {
+  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
+})(function () {
+  var d = {{ this.payload }};
+  var group = {{ this._parent.get_name() }}, map = {{ this.map.get_name() }};
+  """
+        + _TOOLTIP_JS
+        + """
+  var pane = "nestwatchBoundaries", renderer = nwPane(map, pane, d.z), s = d.style;
+  function pairs(flat) {
+    var out = [];
+    for (var j = 0; j < flat.length; j += 2) { out.push([flat[j], flat[j + 1]]); }
+    return out;
+  }
+  for (var i = 0; i < d.shapes.length; i++) {
+    var rings = d.shapes[i].map(function (poly) { return poly.map(pairs); });
+    var p = L.polygon(rings, {
+      renderer: renderer, pane: pane, fill: false, color: s.colour, weight: s.weight, opacity: s.opacity
+    });
+    p.feature = {type: "Feature", properties: {layer: d.name, name: d.values[0][i]}};
+    p.nwRow = i;
+    group.addLayer(p);
+  }
+  nwTooltip(group, d.labels, d.values, {sticky: true});
+});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, m: folium.Map, payload: str) -> None:
+        super().__init__()
+        self._name = "NestwatchBoundaries"
+        self.map = m
+        self.payload = payload
+
+
+class _Legend(MacroElement):
+    """A legend as a Leaflet control, built with DOM calls (text via textContent, colours validated)."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+<style>
+  .nestwatch-legend { background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.35 sans-serif; max-width: 240px; }
+  .nestwatch-legend-title { font-weight: bold; margin-bottom: 3px; }
+  .nestwatch-legend-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+    vertical-align: -2px; border: 1px solid rgba(0,0,0,.25); }
+</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+;(function (run) {
+  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
+})(function () {
+  var d = {{ this.payload }};
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () {
+    var box = L.DomUtil.create("div", "nestwatch-legend");
+    L.DomUtil.create("div", "nestwatch-legend-title", box).textContent = d.title;
+    d.items.forEach(function (item) {
+      var row = L.DomUtil.create("div", "", box);
+      L.DomUtil.create("span", "nestwatch-legend-swatch", row).style.background = item[1];
+      row.appendChild(document.createTextNode(item[0]));
+    });
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: str) -> None:
+        super().__init__()
+        self._name = "NestwatchLegend"
+        self.payload = payload
+
+
+class _PlainBackground(MacroElement):
+    """A light, paper-like background for maps without tiles (offline), instead of Leaflet's grey."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+<style>.leaflet-container { background: #f3f2ee; }</style>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "NestwatchBackground"
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def _resolve_tiles(tiles: str | None) -> tuple[str | None, str | None]:
+    """(tiles, attribution) from the argument and ``NESTWATCH_TILES`` / ``NESTWATCH_TILES_ATTR``."""
+    if tiles == "default":
+        env = os.environ.get("NESTWATCH_TILES", "").strip()
+        if env.lower() == "none":
+            return None, None
+        tiles = env or "OpenStreetMap"
+    if not tiles or tiles.lower() == "none":
+        return None, None
+    attr = os.environ.get("NESTWATCH_TILES_ATTR") if "{" in tiles else None
+    if "{" in tiles and not attr:
+        attr = "Map tiles"
+    return tiles, attr
+
+
+def base_map(*, bounds: tuple[float, float, float, float] | None = None, tiles: str | None = "default") -> folium.Map:
+    """An empty map whose scripts and styles all come from ``/app/static/vendor``.
+
+    Parameters
+    ----------
+    bounds
+        ``(min lng, min lat, max lng, max lat)`` to fit, as ``GeoDataFrame.total_bounds`` gives them;
+        ``None`` (or NaN, from an empty frame) shows Great Britain.
+    tiles
+        ``"default"``: OpenStreetMap, unless ``NESTWATCH_TILES`` says otherwise (``none`` for no tiles,
+        for offline use; a provider name or URL template, with ``NESTWATCH_TILES_ATTR``, for a local tile
+        server). ``None`` or ``"none"``: no tile layer, a plain background. Anything else goes to folium.
+
+    Notes
+    -----
+    folium's own CDN list (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers) is replaced by the
+    vendored Leaflet alone: nothing here needs the others, and an offline browser cannot fetch them.
+    ``prefer_canvas`` keeps thousands of hexagons responsive.
+    """
+    if bounds is not None and not all(np.isfinite(bounds)):
+        bounds = None
+    minx, miny, maxx, maxy = bounds if bounds is not None else GB_BOUNDS
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=6,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    # Leaflet takes maxZoom from the tile layer; without tiles MarkerCluster refuses to start ("Map has no
+    # maxZoom specified"), which aborts the whole script and leaves streamlit-folium's iframe 0 px high.
+    m.options["max_zoom"] = MAX_ZOOM
+    m.default_js = _leaflet_js()
+    m.default_css = _leaflet_css()
+    url, attr = _resolve_tiles(tiles)
+    if url is None:
+        _PlainBackground().add_to(m)
+    else:
+        folium.TileLayer(url, attr=attr, control=False, max_zoom=MAX_ZOOM).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def add_hexes(
+    m: folium.Map,
+    cells: pd.DataFrame,
+    *,
+    colour: str = "colour",
+    outline: str | None = None,
+    tooltip: Sequence[str] = (),
+    name: str = "Hexagons",
+) -> None:
+    """Add H3 hexagons, drawn in the browser from their ids (no polygons in the page).
+
+    Parameters
+    ----------
+    m
+        The map (from :func:`base_map`).
+    cells
+        One row per hexagon: ``cell`` (H3 id as a string), the colour column and the tooltip columns.
+        Nothing else in the frame is sent to the browser.
+    colour
+        Column of fill colours (``#rrggbb``…), e.g. ``gi_bin.map(GI_COLOURS)``; stored once per distinct
+        colour, one palette index per cell.
+    outline
+        Optional boolean column: cells drawn with a thick dark outline (coincidence of a hotspot with
+        case data). They are drawn last so neighbours do not paint over the outline.
+    tooltip
+        Columns shown on hover, in this order (``label: value``); the only values that reach the page.
+    name
+        The layer's name in the layer control.
+
+    Notes
+    -----
+    Payload: ids joined by spaces (~16 bytes a cell), palette indices, and tooltip columns that are
+    dictionary-encoded when values repeat. 20,000 cells come to well under 1.5 MB of HTML.
+    """
+    missing = [c for c in ("cell", colour, *([outline] if outline else [])) if c not in cells.columns]
+    if missing:
+        raise KeyError(f"columns not in the frame: {missing}")
+    frame = cells
+    if outline is not None:
+        flags = frame[outline].fillna(False).astype(bool).to_numpy()
+        order = np.argsort(flags, kind="stable")
+        frame = frame.iloc[order]
+        n_outlined = int(flags.sum())
+    else:
+        n_outlined = 0
+    ids = frame["cell"].astype(str).str.lower()
+    bad = ~ids.str.fullmatch(_CELL_RE)
+    if bad.any():
+        raise ValueError(f"not H3 cell ids: {ids[bad].head(3).tolist()}")
+    codes, palette = pd.factorize(frame[colour], sort=False)
+    if (codes < 0).any():
+        raise ValueError(f"missing colours in column {colour!r}")
+    labels, values = _tooltip_payload(frame, tooltip)
+    payload = {
+        "name": str(name),
+        "cells": " ".join(ids.tolist()),
+        "outlined": n_outlined,
+        "palette": [_check_colour(c) for c in palette],
+        "colour": codes.tolist(),
+        "labels": labels,
+        "values": values,
+        "style": {
+            "fillOpacity": 0.7,
+            "stroke": "#ffffff",
+            "weight": 0.5,
+            "opacity": 0.8,
+            "outline": _OUTLINE_COLOUR,
+            "outlineWeight": 3,
+        },
+    }
+    group = folium.FeatureGroup(name=_html_text(name), overlay=True, control=True, show=True)
+    _HexLayer(js_literal(payload)).add_to(group)
+    group.add_to(m)
+
+
+def _polygon_rings(geom: Any) -> list[list[list[float]]]:
+    """Polygons of a geometry as lists of flat [lat, lng, …] rings, rounded to 5 decimals (~1 m)."""
+    polys, stack = [], [geom]
+    while stack:
+        g = stack.pop(0)
+        if g is None or g.is_empty:
+            continue
+        if g.geom_type == "Polygon":
+            polys.append(g)
+        elif hasattr(g, "geoms"):
+            stack[:0] = list(g.geoms)
+    out = []
+    for poly in polys:
+        rings = []
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.round(shapely.get_coordinates(ring)[:, ::-1], 5)
+            rings.append(xy.ravel().tolist())
+        out.append(rings)
+    return out
+
+
+def add_boundaries(
+    m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, label: str = "name", colour: str = "#444"
+) -> None:
+    """Add boundary outlines (wards, estates) with their name as a tooltip.
+
+    Parameters
+    ----------
+    m
+        The map.
+    gdf
+        A GeoDataFrame of (multi)polygons; reprojected to WGS84 when its CRS says otherwise (British
+        National Grid metres would otherwise land off Africa).
+    name
+        The layer's name in the layer control.
+    label
+        Column holding each boundary's name, the only attribute sent to the page.
+    colour
+        Outline colour.
+
+    Notes
+    -----
+    No fill, so the hexagons stay readable and clickable underneath; coordinates are rounded to 5
+    decimals (about a metre), which is finer than any generalised boundary and halves the payload.
+    """
+    _check_colour(colour)
+    if label not in gdf.columns:
+        raise KeyError(f"label column {label!r} not in the frame")
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    keep = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    gdf = gdf[keep]
+    shapes, rows = [], []
+    for i, geom in enumerate(gdf.geometry):
+        rings = _polygon_rings(geom)
+        if rings:
+            shapes.append(rings)
+            rows.append(i)
+    names = _text_values(gdf[label].iloc[rows]) if rows else []
+    payload = {
+        "name": str(name),
+        "z": _BOUNDARY_PANE_Z,
+        "shapes": shapes,
+        "labels": [str(label)],
+        "values": [names],
+        "style": {"colour": colour, "weight": 2, "opacity": 0.9},
+    }
+    group = folium.FeatureGroup(name=_html_text(name), overlay=True, control=True, show=True)
+    _BoundaryLayer(m, js_literal(payload)).add_to(group)
+    group.add_to(m)
+
+
+def _point_coordinates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(lat, lng) from a point GeoDataFrame (any CRS) or from ``lat``/``lng`` columns (WGS84)."""
+    if isinstance(frame, gpd.GeoDataFrame):
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        geoms = frame.geometry.to_numpy()
+        return shapely.get_y(geoms), shapely.get_x(geoms)
+    if not {"lat", "lng"} <= set(frame.columns):
+        raise KeyError("points need lat and lng columns (or a point GeoDataFrame)")
+    return frame["lat"].to_numpy(dtype="float64"), frame["lng"].to_numpy(dtype="float64")
+
+
+def add_points(
+    m: folium.Map,
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    tooltip: Sequence[str] = (),
+    colour: str = "#c00",
+    cluster_over: int = 50,
+    show: bool = True,
+) -> None:
+    """Add circle markers (flagged addresses, closure orders…), clustered when there are many.
+
+    Parameters
+    ----------
+    m
+        The map.
+    frame
+        ``lat``/``lng`` columns (WGS84) or a point GeoDataFrame; rows without coordinates are skipped.
+    name
+        The layer's name in the layer control.
+    tooltip
+        Columns shown on hover; the only attributes sent to the page.
+    colour
+        Fill colour of every marker.
+    cluster_over
+        More points than this go into a MarkerCluster, so a force-wide layer stays legible and fast.
+    show
+        Whether the layer is switched on when the map opens (it can be switched on in the layer control).
+
+    Notes
+    -----
+    Coordinates are rounded to 5 decimals (~1 m). Clicks report ``{"layer": name, "row": i}`` in
+    ``last_active_drawing`` properties, ``i`` being the row's position in ``frame``.
+    """
+    _check_colour(colour)
+    lat, lng = _point_coordinates(frame)
+    ok = np.isfinite(lat) & np.isfinite(lng)
+    rows = np.flatnonzero(ok)
+    labels, values = _tooltip_payload(frame.iloc[rows], tooltip)
+    xy = np.round(np.column_stack([lat[rows], lng[rows]]), 5).ravel().tolist()
+    payload = {
+        "name": str(name),
+        "z": _POINTS_PANE_Z,
+        "xy": xy,
+        "rows": rows.tolist(),
+        "colour": colour,
+        "show": bool(show),
+        "labels": labels,
+        "values": values,
+        "style": {"radius": 6, "stroke": "#ffffff", "weight": 1, "fillOpacity": 0.9},
+    }
+    if len(rows) > cluster_over:
+        group: folium.FeatureGroup | MarkerCluster = _LocalMarkerCluster(
+            name=_html_text(name),
+            overlay=True,
+            control=True,
+            show=True,
+            show_coverage_on_hover=False,
+            max_cluster_radius=40,
+            chunked_loading=True,
+        )
+    else:
+        group = folium.FeatureGroup(name=_html_text(name), overlay=True, control=True, show=True)
+    _PointLayer(m, js_literal(payload)).add_to(group)
+    group.add_to(m)
+
+
+def add_legend(m: folium.Map, items: Sequence[tuple[str, str]], *, title: str) -> None:
+    """Add a small legend in the bottom-right corner.
+
+    Parameters
+    ----------
+    m
+        The map.
+    items
+        ``(label, colour)`` pairs, in display order; labels are shown as text, never as HTML.
+    title
+        The legend's heading.
+    """
+    payload = {"title": str(title), "items": [[str(label), _check_colour(colour)] for label, colour in items]}
+    _Legend(js_literal(payload)).add_to(m)
+
+
+def add_draw(m: folium.Map) -> None:
+    """Add a polygon-only drawing tool, for drawing an estate boundary on the map.
+
+    The drawn polygon reaches ``st_folium`` as ``last_active_drawing`` (a GeoJSON Feature, properties
+    ``{}``) and in ``all_drawings``; folium's alert-on-click is switched off.
+    """
+    off = dict.fromkeys(("polyline", "rectangle", "circle", "marker", "circlemarker"), False)
+    _LocalDraw(
+        export=False,
+        position="topleft",
+        show_geometry_on_click=False,
+        draw_options={**off, "polygon": {"allowIntersection": False, "shapeOptions": {"color": "#1b5e20"}}},
+        edit_options={"edit": True, "remove": True},
+    ).add_to(m)
+
+
+def add_layer_control(m: folium.Map) -> None:
+    """Add the layer switcher (call last, after every layer), expanded so the layers are discoverable."""
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+
+
+def map_html(m: folium.Map) -> str:
+    """The whole page as the browser would get it standalone (for tests, size checks and exports).
+
+    The asset URLs are ``/app/static/…``: a saved file needs the app (or the same folder layout) to show.
+    """
+    return m.get_root().render()
+
+
+def html_bytes(m: folium.Map) -> int:
+    """Size of :func:`map_html` in UTF-8 bytes: the cost of shipping the map to the browser."""
+    return len(map_html(m).encode("utf-8"))
