@@ -11,6 +11,9 @@ st.set_page_config(page_title="Nestwatch", page_icon=":material/shield:", layout
 navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("pages/patrol.py", title="Patrol planner", icon=":material/local_police:"),
+        st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
+        st.Page("pages/data.py", title="Load data", icon=":material/upload_file:"),
         st.Page("pages/data_quality.py", title="Imports and rejects", icon=":material/fact_check:"),
     ]
 )

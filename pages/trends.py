@@ -69,7 +69,7 @@ chart = (
     )
     .properties(height=300)
 )
-st.altair_chart(chart, use_container_width=True)
+st.altair_chart(chart, width="stretch")
 
 st.subheader("Emerging hot spots")
 try:

@@ -1,0 +1,195 @@
+"""End to end in Debian's Chromium, offline: every page loads, the map draws hexagons, exports download.
+
+Starts the app on a free loopback port with the demo store and tiles off
+(``NESTWATCH_TILES=none``), so nothing is fetched from the internet. The
+browser is told to refuse any request that leaves 127.0.0.1, so a CDN
+script would show up as a blank map. Screenshots go to ``tests/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from geo.demo import load_demo
+from geo.store import Store
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+# hexagons are drawn on a canvas, so count Leaflet's polygon layers rather than SVG paths
+COUNT_POLYGONS = """() => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  let n = 0;
+  map.eachLayer(l => { if (l instanceof L.Polygon && !(l instanceof L.Rectangle)) n += 1; });
+  return n;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pytest.importorskip("playwright")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    db = tmp_path_factory.mktemp("browser") / "demo.sqlite"
+    store = Store(db)
+    load_demo(store)
+    store.dispose()
+    port = _free_port()
+    env = {**os.environ, "NESTWATCH_DB": str(db), "NESTWATCH_TILES": "none"}
+    env.pop("NESTWATCH_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, url: str, path: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(url) else route.abort(),
+    )
+    page = context.new_page()
+    page.goto(f"{url}/{path}")
+    page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
+    return context, page
+
+
+def _wait_idle(page) -> None:
+    """Until Streamlit has finished running the script and no element is a loading skeleton."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+              && !document.querySelector('[data-testid="stSkeleton"], .stSkeleton')""",
+        timeout=90_000,
+    )
+    time.sleep(1.5)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+              && !document.querySelector('[data-testid="stSkeleton"], .stSkeleton')""",
+        timeout=90_000,
+    )
+
+
+def _map_paths(page, *, minimum: int) -> int:
+    frame = None
+    deadline = time.time() + 60
+    while time.time() < deadline and frame is None:
+        for f in page.frames:
+            try:
+                if f.locator(".leaflet-container").count():
+                    frame = f
+                    break
+            except Exception:
+                continue
+        time.sleep(0.5)
+    assert frame is not None, "no Leaflet map found in any frame"
+    frame.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-container path, .leaflet-container canvas').length >= 1",
+        timeout=30_000,
+    )
+    return frame
+
+
+def test_every_page_loads_offline_and_gets_a_screenshot(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for path, text in (
+        ("", "Nestwatch"),
+        ("patrol", "Patrol planner"),
+        ("trends", "Trends"),
+        ("data", "Load data"),
+        ("data_quality", "Imports and rejects"),
+    ):
+        context, page = _page(browser, server, path)
+        page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)
+        _wait_idle(page)
+        assert not page.locator("[data-testid='stException']").count(), f"exception on {path or 'overview'}"
+        if path in ("patrol", "trends"):
+            _map_paths(page, minimum=1)
+            time.sleep(2)  # let every map iframe draw before the picture
+        page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
+        context.close()
+
+
+def test_patrol_map_draws_hexagons_and_exports_parse(server, browser):
+    context, page = _page(browser, server, "patrol")
+    page.get_by_text("Where to go").wait_for(timeout=60_000)
+    _wait_idle(page)
+    frame = _map_paths(page, minimum=1)
+    drawn = frame.evaluate(COUNT_POLYGONS)
+    assert drawn >= 20, f"only {drawn} hexagons drawn"
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Patrol plan (GeoJSON)").click()
+    data = json.loads(Path(info.value.path()).read_text())
+    assert len(data["features"]) == 10 and data["features"][0]["geometry"]["type"] == "Polygon"
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Patrol plan (CSV)").click()
+    assert Path(info.value.path()).read_text(encoding="utf-8-sig").startswith("visit_order,rank,cell")
+    page.screenshot(path=str(SHOTS / "patrol-map.png"), full_page=True)
+    context.close()
