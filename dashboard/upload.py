@@ -386,6 +386,7 @@ def import_upload(
                 code_column=code_column,
                 name_column=name_column,
                 layer=layer,
+                label=path.name,  # the import log and the quarantine name the file as uploaded
                 progress=lambda f, m: report(min(max(f, 0.0), 1.0), relabel(m)),
             )
     except NestwatchError as exc:

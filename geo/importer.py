@@ -59,9 +59,13 @@ def import_path(
     code_column: str | None = None,
     name_column: str | None = None,
     layer: str | None = None,
+    label: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a file, folder or zip of ``kind`` into ``store``.
+
+    ``label`` names the file in messages and the import log instead of its
+    path (uploads are saved under a temporary name).
 
     Raises
     ------
@@ -74,11 +78,13 @@ def import_path(
     report(0.0, f"reading {path}")
     parts = []
     if kind in BOUNDARY_KINDS:
-        raw = read_boundaries(path, kind, code_column=code_column, name_column=name_column, crs=crs, layer=layer)
+        raw = read_boundaries(
+            path, kind, code_column=code_column, name_column=name_column, crs=crs, layer=layer, label=label
+        )
         report(0.3, "validating")
         parts.append((validate_boundaries(raw, kind=kind), raw.n_rows, raw.sha256, "boundaries"))
     else:
-        tables = read_csv_kind(path, kind, mapping=mapping, source=source)
+        tables = read_csv_kind(path, kind, mapping=mapping, source=source, label=label)
         for i, raw in enumerate(tables):
             report(0.3 * (i + 1) / len(tables), f"validating {raw.file}")
             parts.append((validate_table(raw, coords=coords), raw.n_rows, raw.sha256, raw.source_format))
@@ -88,7 +94,7 @@ def import_path(
     reasons: Counter[str] = Counter()
     for reason, n in Counter(r for f in files for r in f.pop("reasons")).items():
         reasons[reason_class(reason)] += n  # classify each distinct reason once
-    result = ImportResult(kind=kind, path=str(path), files=files, reasons=dict(reasons.most_common()))
+    result = ImportResult(kind=kind, path=label or str(path), files=files, reasons=dict(reasons.most_common()))
     for key in ("rows", "stored", "rejected", "already_present"):
         setattr(result, key, sum(f[key] for f in files))
     for validated, *_ in parts:

@@ -148,8 +148,11 @@ def concat_rejects(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- sources
 
 
-def iter_csv_sources(path: str | Path) -> Iterator[tuple[str, bytes]]:
+def iter_csv_sources(path: str | Path, *, label: str | None = None) -> Iterator[tuple[str, bytes]]:
     """Yield ``(label, bytes)`` for each CSV in a file, a folder or a zip archive.
+
+    ``label`` names the file in messages and the import log instead of its
+    path (an upload is saved under a temporary folder the user never saw).
 
     police.uk archives hold ``*-street.csv`` beside outcomes and stop-and-search
     files; when street files are present only they are read, because the others
@@ -163,8 +166,9 @@ def iter_csv_sources(path: str | Path) -> Iterator[tuple[str, bytes]]:
         files = _prefer_street([(str(f), f.name) for f in files])
         if not files:
             raise InputError("folder holds no .csv files", file=str(path))
-        for label, _name in files:
-            yield label, Path(label).read_bytes()
+        for file, _name in files:
+            shown = f"{label}/{Path(file).relative_to(p)}" if label else file
+            yield shown, Path(file).read_bytes()
         return
     if zipfile.is_zipfile(p) and p.suffix.lower() == ".zip":
         with zipfile.ZipFile(p) as zf:
@@ -177,9 +181,9 @@ def iter_csv_sources(path: str | Path) -> Iterator[tuple[str, bytes]]:
             if not members:
                 raise InputError("zip archive holds no .csv files", file=str(path))
             for name, _ in members:
-                yield f"{p}:{name}", zf.read(name)
+                yield f"{label or p}:{name}", zf.read(name)
         return
-    yield str(p), p.read_bytes()
+    yield label or str(p), p.read_bytes()
 
 
 def _prefer_street(files: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -358,6 +362,7 @@ def read_csv_kind(
     *,
     mapping: Mapping[str, str] | None = None,
     source: str | None = None,
+    label: str | None = None,
 ) -> list[RawTable]:
     """Read one CSV, a folder of CSVs or a zip archive as ``kind``.
 
@@ -382,8 +387,8 @@ def read_csv_kind(
             file=str(path),
         )
     tables = []
-    for label, data in iter_csv_sources(path):
-        tables.append(read_csv_bytes(data, kind, file=label, mapping=mapping, source=source))
+    for shown, data in iter_csv_sources(path, label=label):
+        tables.append(read_csv_bytes(data, kind, file=shown, mapping=mapping, source=source))
     return tables
 
 
@@ -551,6 +556,7 @@ def read_boundaries(
     name_column: str | None = None,
     crs: str | None = None,
     layer: str | None = None,
+    label: str | None = None,
 ) -> RawBoundaries:
     """Read ward or estate polygons from GeoJSON, GeoPackage or a zipped Shapefile.
 
@@ -571,7 +577,7 @@ def read_boundaries(
         GeoPackage layer, when the file has more than one.
     """
     kind = KINDS[kind] if isinstance(kind, str) else kind
-    label = str(path)
+    label = label or str(path)
     p = Path(path)
     if not p.exists():
         raise InputError("no such file", file=label)

@@ -318,3 +318,12 @@ def test_safe_name_and_messages_for_the_page():
     assert upload.safe_name("C:\\Users\\me\\asb.csv") == "asb.csv"
     assert upload.safe_name("../") == "upload"
     assert "CRS override" in upload.for_page("x.geojson: no CRS: pass --crs EPSG:27700 for British National Grid")
+
+
+def test_the_import_log_names_the_file_as_uploaded(tmp_path):
+    store = Store(tmp_path / "log.sqlite")
+    body = police_csv(police_row(), police_row(lat="", lng=""))
+    upload.import_upload(store, "incidents", "asb-2024.csv", body.encode())
+    assert store.imports()["file"].tolist() == ["asb-2024.csv"]
+    assert store.rejects()["file"].tolist() == ["asb-2024.csv"]
+    store.dispose()
