@@ -50,9 +50,14 @@ def current_summary() -> dict:
     return summary(store.url, store.latest_import_id())
 
 
-def show_shell() -> None:
-    """Sidebar with what is loaded, and the synthetic-data banner when it applies."""
+def show_shell(pages: list | None = None) -> None:
+    """The menu, what is loaded, and the synthetic-data banner when it applies."""
     info = current_summary()
+    if pages:
+        with st.sidebar:
+            for page in pages:
+                st.page_link(page)
+            st.divider()
     if info["demo"]:
         st.warning(
             "**Synthetic demo data.** Nestwick is an invented town: no real place, person or address.",

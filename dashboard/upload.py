@@ -11,6 +11,7 @@ and turns their answers into tables for the page.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -436,3 +438,42 @@ class Report:
     kind: str
     result: ImportResult
     rejects: pd.DataFrame
+
+
+# --------------------------------------------------------------------------- drawing an estate
+
+
+def draw_map(store: Store) -> Any:
+    """A map over the loaded wards with the polygon Draw tool, for outlining an estate."""
+    from dashboard import maps
+
+    wards = store.read_boundaries("wards")
+    estates = store.read_boundaries("estates")
+    bounds = tuple(wards.total_bounds) if not wards.empty else None
+    m = maps.base_map(bounds=bounds)
+    if not wards.empty:
+        maps.add_boundaries(m, wards, name="Wards")
+    if not estates.empty:
+        maps.add_boundaries(m, estates, name="Estates", colour="#6a1b9a")
+    maps.add_draw(m)
+    maps.add_layer_control(m)
+    return m
+
+
+def drawn_polygon(state: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The polygon just drawn, from st_folium's state (clicks on other layers carry properties; drawings don't)."""
+    feature = (state or {}).get("last_active_drawing")
+    if not feature or feature.get("properties"):
+        return None
+    geometry = feature.get("geometry") or {}
+    return geometry if geometry.get("type") == "Polygon" else None
+
+
+def save_drawn_estate(store: Store, geometry: Mapping[str, Any], *, code: str, name: str) -> ImportResult:
+    """Store a drawn outline as an estate, through the same import (and validation) as a file."""
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise InputError("give the estate a code and a name")
+    feature = {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": dict(geometry)}
+    data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode("utf-8")
+    return import_upload(store, "estates", f"drawn-estate-{safe_name(code)}.geojson", data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit_folium import st_folium
 
 from dashboard import upload
 from dashboard.context import get_store
@@ -24,6 +25,24 @@ with st.expander("Expected columns", icon=":material/table_view:"):
         st.caption("Or, when only numbers are shared:")
         st.dataframe(upload.expected_columns("victim_counts"), hide_index=True, width="stretch")
     st.caption(upload.column_rules(kind))
+
+if kind == "estates":
+    with st.expander("Or draw an estate on the map", icon=":material/draw:"):
+        st.caption("Use the polygon tool (top left of the map), then give the estate a code and a name.")
+        drawn = st_folium(
+            upload.draw_map(get_store()), key="draw_map", height=420, returned_objects=["last_active_drawing"]
+        )
+        shape = upload.drawn_polygon(drawn)
+        c1, c2 = st.columns(2)
+        code = c1.text_input("Estate code", key="draw_code", placeholder="e.g. EST-HILLFIELDS")
+        name = c2.text_input("Estate name", key="draw_name", placeholder="e.g. Hillfields estate")
+        if st.button("Save estate", key="draw_save", disabled=shape is None or not code.strip() or not name.strip()):
+            try:
+                saved = upload.save_drawn_estate(get_store(), shape, code=code, name=name)
+            except NestwatchError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.success(f"Estate {name} saved ({saved.stored} stored, {saved.already_present} already present).")
 
 file = st.file_uploader(
     "File",

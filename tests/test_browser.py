@@ -193,3 +193,53 @@ def test_patrol_map_draws_hexagons_and_exports_parse(server, browser):
     assert Path(info.value.path()).read_text(encoding="utf-8-sig").startswith("visit_order,rank,cell")
     page.screenshot(path=str(SHOTS / "patrol-map.png"), full_page=True)
     context.close()
+
+
+# the centre of the first hot-spot hexagon (99 %), in the map container's pixels
+HOT_CELL_POINT = """() => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  let target = null;
+  map.eachLayer(l => {
+    if (!target && l instanceof L.Polygon && (l.options.fillColor || '').toLowerCase() === '#b2182b') target = l;
+  });
+  if (!target) return null;
+  const p = map.latLngToContainerPoint(target.getBounds().getCenter());
+  return {x: p.x, y: p.y};
+}"""
+
+
+def test_clicking_a_hexagon_opens_its_details(server, browser):
+    context, page = _page(browser, server, "patrol")
+    page.get_by_text("Where to go").wait_for(timeout=60_000)
+    _wait_idle(page)
+    frame = _map_paths(page, minimum=1)
+    point = frame.evaluate(HOT_CELL_POINT)
+    assert point is not None, "no 99 % hot spot drawn"
+    frame.locator(".leaflet-container").click(position=point)
+    page.get_by_text("Hexagon 8", exact=False).first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    assert page.get_by_text("Incidents per month").count()
+    assert page.get_by_text("Why:", exact=False).count()
+    page.screenshot(path=str(SHOTS / "patrol-details.png"), full_page=True)
+    context.close()
+
+
+def test_uploading_the_real_avon_file_reports_its_rejected_rows(server, browser):
+    from tests.conftest import real_file
+
+    path = real_file("2023-01-avon-and-somerset-street.csv")
+    context, page = _page(browser, server, "data")
+    page.get_by_text("Load data").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator("input[type='file']").set_input_files(str(path))
+    page.get_by_text("Preview").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("Why rows were rejected").wait_for(timeout=120_000)
+    _wait_idle(page)
+    body = page.locator("[data-testid='stMain']").inner_text()
+    assert "12,566" in body or "12566" in body
+    assert "778" in body  # 758 without coordinates + 20 repeated Crime IDs
+    assert page.get_by_text("Rejected rows (778)").count()
+    page.screenshot(path=str(SHOTS / "data-avon-report.png"), full_page=True)
+    context.close()

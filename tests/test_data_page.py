@@ -327,3 +327,18 @@ def test_the_import_log_names_the_file_as_uploaded(tmp_path):
     assert store.imports()["file"].tolist() == ["asb-2024.csv"]
     assert store.rejects()["file"].tolist() == ["asb-2024.csv"]
     store.dispose()
+
+
+def test_a_drawn_estate_is_saved_through_the_importer(tmp_path):
+    store = Store(tmp_path / "draw.sqlite")
+    square = {"type": "Polygon", "coordinates": [[[0.9, 53.9], [0.92, 53.9], [0.92, 53.92], [0.9, 53.92], [0.9, 53.9]]]}
+    assert upload.drawn_polygon({"last_active_drawing": {"type": "Feature", "properties": {}, "geometry": square}})
+    clicked_cell = {"type": "Feature", "properties": {"layer": "Hexagons", "cell": "89"}, "geometry": square}
+    assert upload.drawn_polygon({"last_active_drawing": clicked_cell}) is None  # a click on a layer, not a drawing
+    result = upload.save_drawn_estate(store, square, code="EST-1", name="Hill <b>estate</b>")
+    assert result.stored == 1
+    estates = store.read_boundaries("estates")
+    assert estates["name"].tolist() == ["Hill <b>estate</b>"] and estates.geometry.iloc[0].area > 0
+    with pytest.raises(InputError):
+        upload.save_drawn_estate(store, square, code=" ", name="x")
+    store.dispose()
