@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import show_shell
+from dashboard.context import mark_shell, show_shell
 
 st.set_page_config(page_title="Nestwatch", page_icon=":material/shield:", layout="wide")
 
@@ -19,4 +19,5 @@ PAGES = [
 # listing of the pages/ folder never shows, not even for a moment on a rerun.
 navigation = st.navigation(PAGES, position="hidden")
 show_shell(PAGES)
+mark_shell()
 navigation.run()

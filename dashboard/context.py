@@ -108,3 +108,28 @@ def sidebar_view() -> View:
         )
         layer = st.radio("Boundaries", ["wards", "estates"], horizontal=True, key="f_layer")
     return View(month_from=start, month_to=end, categories=tuple(cats) or None, res=res, layer=layer)
+
+
+SHELL_FLAG = "_nestwatch_shell_ran"
+
+
+def mark_shell() -> None:
+    """Called by app.py before it runs the page: this run went through the entry script."""
+    st.session_state[SHELL_FLAG] = True
+
+
+def ensure_shell() -> None:
+    """First line of every page: make sure the shell (banner, what is loaded) ran for this run.
+
+    With a ``pages/`` folder beside app.py, Streamlit runs the very first
+    request after the server starts in its old folder-based mode, which runs a
+    page straight from its URL and skips app.py. The page then draws the shell
+    itself, and Streamlit is switched to ``st.navigation`` mode (what
+    ``st.navigation`` does on its first call), so later runs go through app.py.
+    """
+    if st.session_state.pop(SHELL_FLAG, False):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    show_shell()

@@ -67,6 +67,10 @@ def patrol_map(view: View, scored: pd.DataFrame, ranked: pd.DataFrame, *, focus:
     )
     if not boundaries.empty:
         maps.add_boundaries(m, boundaries, name="Wards" if view.layer == "wards" else "Estates")
+    other = "estates" if view.layer == "wards" else "wards"
+    others = store.read_boundaries(other)
+    if not others.empty:  # the other layer's outlines too, in another colour
+        maps.add_boundaries(m, others, name=other.title(), colour="#6a1b9a" if other == "estates" else "#444")
     flagged, closures = results.flagged_and_closures()
     if not flagged.empty:
         open_ = flagged[flagged["status"] == "open"][["lat", "lng", "address", "indicators"]].copy()

@@ -6,10 +6,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import upload
-from dashboard.context import get_store
+from dashboard.context import ensure_shell, get_store
 from geo.errors import NestwatchError
 from geo.export import frame_to_csv_bytes
 from geo.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
+
+ensure_shell()
 
 st.title("Load data")
 st.caption(
@@ -202,7 +204,7 @@ if report is not None and report.upload_id == file.file_id:
         st.caption(f":material/info: {note}")
     if result.reasons:
         st.markdown("**Why rows were rejected**")
-        st.dataframe(upload.reasons_frame(result), hide_index=True, width="stretch")
+        st.table(upload.reasons_frame(result).set_index("reason"))
     if result.rejected > len(report.rejects):
         st.caption(
             f":material/info: {result.rejected - len(report.rejects):,} rejected rows are in the quarantine from an "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import get_store
+from dashboard.context import ensure_shell, get_store
 from geo.export import frame_to_csv_bytes
+
+ensure_shell()
 
 store = get_store()
 st.title("Imports and rejects")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import current_summary, get_store, monthly_counts
+from dashboard.context import current_summary, ensure_shell, get_store, monthly_counts
+
+ensure_shell()
 
 st.title("Nestwatch")
 st.caption("ASB hotspots, flagged addresses and closure orders, for community-safety partnerships.")

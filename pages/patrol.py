@@ -6,9 +6,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import patrol, results
-from dashboard.context import get_store, sidebar_view
+from dashboard.context import ensure_shell, get_store, sidebar_view
 from dashboard.plan import plan_to_csv, plan_to_geojson, plan_to_html
 from geo.errors import NestwatchError
+
+ensure_shell()
 
 view = sidebar_view()
 st.title("Patrol planner")

@@ -7,9 +7,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import trends
-from dashboard.context import sidebar_view
+from dashboard.context import ensure_shell, sidebar_view
 from geo.errors import NestwatchError
 from geo.privacy import SUPPRESS_BELOW
+
+ensure_shell()
 
 view = sidebar_view()
 st.title("Trends")
