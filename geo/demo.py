@@ -379,7 +379,16 @@ def load_demo(store: Store, *, seed: int = 7) -> list:
 
     paths = write_demo_files(seed=seed)
     order = ("wards", "estates", "incidents", "closures", "flagged", "victims")
-    return [import_path(store, kind, paths[kind]) for kind in order]
+    root = PROJECT_ROOT
+    # logged relative to the project (an absolute path says nothing to a user and names the machine)
+    return [import_path(store, kind, paths[kind], label=_relative(paths[kind], root)) for kind in order]
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def is_demo_store(store: Store) -> bool:
