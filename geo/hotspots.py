@@ -163,7 +163,7 @@ def fdr_bh(p: np.ndarray) -> np.ndarray:
     if p.size and not (np.all(p >= 0) and np.all(p <= 1)):
         raise InputError("p-values must lie between 0 and 1")
     m = p.size
-    order = np.argsort(p, kind="stable")
+    order = np.argsort(p)  # ties get equal adjusted values whatever their order, so no stable sort needed
     scaled = p[order] * m / np.arange(1, m + 1)
     adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     out = np.empty(m)
@@ -205,5 +205,8 @@ def weight_sums(w: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     ``w.sum(axis=1)``, which matters when Gi* itself takes ~2 ms.
     """
     ones = np.ones(w.shape[1])
+    w_sum = w @ ones
+    if np.all(w.data == 1.0):  # binary weights (the usual case): squares are the weights themselves
+        return w_sum, w_sum.copy()
     squared = sp.csr_matrix((w.data**2, w.indices, w.indptr), shape=w.shape)
-    return w @ ones, squared @ ones
+    return w_sum, squared @ ones
