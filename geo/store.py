@@ -22,7 +22,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -31,7 +31,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from geo.errors import StoreError
+from geo.errors import InputError, StoreError
 from geo.ingest import REJECT_COLUMNS, concat_rejects, rows_to_json
 from geo.keys import hash_rows
 from geo.parallel import thread_map
@@ -49,6 +49,9 @@ from geo.segments import (
 )
 from geo.validate import Validated
 
+if TYPE_CHECKING:
+    from geo.audit import AuditEntry
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "nestwatch.sqlite"
 CHUNK = 50_000
@@ -57,6 +60,9 @@ SEGMENT_KINDS = ("incidents",)
 SEGMENT_TABLE = "incident_segments"
 #: The quarantine, also in segments: a force-year can reject tens of thousands of rows.
 REJECT_TABLE = "reject_segments"
+#: Who consulted, disclosed, imported or erased what (see :mod:`geo.audit`).
+AUDIT_TABLE = "audit"
+AUDIT_COLUMNS = ("id", "at", "user", "role", "action", "target", "rows", "reason", "detail")
 
 _SQL_TYPES = {
     "str": sa.Text,
@@ -79,7 +85,7 @@ def default_url() -> str:
 
 
 def build_metadata() -> sa.MetaData:
-    """Tables for every kind, the import log and the quarantine."""
+    """Tables for every kind, the import log, the quarantine and the audit log."""
     md = sa.MetaData()
     sa.Table(
         "imports",
@@ -135,6 +141,19 @@ def build_metadata() -> sa.MetaData:
         sa.Column("rows", sa.Integer, nullable=False),
         sa.Column("keys", sa.LargeBinary, nullable=False),
         sa.Column("data", sa.LargeBinary, nullable=False),
+    )
+    sa.Table(  # DPA 2018 s.62 log, append-only: written by geo.audit.record, never updated or deleted
+        AUDIT_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.String(32), nullable=False, index=True),
+        sa.Column("user", sa.Text, nullable=False, index=True),
+        sa.Column("role", sa.String(40), nullable=False),
+        sa.Column("action", sa.String(20), nullable=False, index=True),
+        sa.Column("target", sa.Text, nullable=False),
+        sa.Column("rows", sa.Integer, nullable=True),
+        sa.Column("reason", sa.Text, nullable=False, default=""),
+        sa.Column("detail", sa.Text, nullable=False, default="{}"),
     )
     return md
 
@@ -501,7 +520,53 @@ class Store:
                 )
             )
 
+    def write_audit(self, entry: AuditEntry) -> int:
+        """Append one audit entry (use :func:`geo.audit.record`, which validates); return its id.
+
+        One INSERT in its own transaction. There is deliberately no way to
+        update or delete an entry.
+        """
+        values = {c: getattr(entry, c) for c in AUDIT_COLUMNS if c != "id"}
+        values["at"] = _utc_iso(entry.at)  # one text form, so filters can compare text
+        try:
+            with self.engine.begin() as conn:
+                return int(conn.execute(self.tables[AUDIT_TABLE].insert().values(**values)).inserted_primary_key[0])
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"cannot write the audit log: {exc.__class__.__name__}: {exc}") from None
+
     # ------------------------------------------------------------------ reads
+
+    def audit(
+        self,
+        *,
+        user: str | None = None,
+        action: str | None = None,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
+    ) -> pd.DataFrame:
+        """The audit log, newest first, optionally for one user and/or action.
+
+        ``since`` (inclusive) and ``until`` (exclusive) are datetimes or ISO
+        strings; naive ones are taken as UTC. ``at`` comes back as UTC
+        datetimes, ``rows`` as a nullable integer.
+        """
+        t = self.tables[AUDIT_TABLE]
+        q = sa.select(*(t.c[c] for c in AUDIT_COLUMNS)).order_by(t.c.id.desc())
+        if user is not None:
+            q = q.where(t.c.user == user)
+        if action is not None:
+            q = q.where(t.c.action == action)
+        if since is not None:
+            q = q.where(t.c.at >= _utc_iso(since))
+        if until is not None:
+            q = q.where(t.c.at < _utc_iso(until))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=list(AUDIT_COLUMNS))
+        text = {c: "str" for c in ("user", "role", "action", "target", "reason", "detail")}
+        frame = frame.astype({"id": "int64", "rows": "Int64", **text})
+        frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
+        return frame
 
     def imports(self) -> pd.DataFrame:
         """The import log, newest first."""
@@ -596,6 +661,18 @@ class Store:
     def dispose(self) -> None:
         """Close pooled connections (tests, and before deleting a SQLite file)."""
         self.engine.dispose()
+
+
+def _utc_iso(when: str | dt.datetime) -> str:
+    """``when`` in the audit log's text form (UTC, microseconds), so text comparison orders by time."""
+    if isinstance(when, str):
+        try:
+            when = dt.datetime.fromisoformat(when.strip())
+        except ValueError:
+            raise InputError(f"not an ISO date or time: {when!r}") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _as_list(values: pd.Series, column: str) -> list[Any]:
