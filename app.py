@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import mark_shell, show_shell
+from dashboard.auth import sign_in
+from dashboard.context import mark_shell, pages_for, show_shell
 
 st.set_page_config(page_title="Nestwatch", page_icon=":material/shield:", layout="wide")
 
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
-    st.Page("pages/patrol.py", title="Patrol planner", icon=":material/local_police:"),
-    st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
-    st.Page("pages/data.py", title="Load data", icon=":material/upload_file:"),
-    st.Page("pages/data_quality.py", title="Imports and rejects", icon=":material/fact_check:"),
-]
+session = sign_in()
+# Only the pages the role may open are registered: the others do not exist for this user.
+allowed = pages_for(session.role)
 # The menu is drawn by show_shell (page links), so that Streamlit's automatic
 # listing of the pages/ folder never shows, not even for a moment on a rerun.
-navigation = st.navigation(PAGES, position="hidden")
-show_shell(PAGES)
+navigation = st.navigation(allowed, position="hidden")
+show_shell(allowed, session)
 mark_shell()
 navigation.run()

@@ -6,12 +6,18 @@ shows at once while repeated page runs cost nothing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.view import View
 from geo.demo import is_demo_store
 from geo.store import Store, default_url
+
+if TYPE_CHECKING:
+    from dashboard.auth import Session
+    from geo.roles import Role
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,26 +56,39 @@ def current_summary() -> dict:
     return summary(store.url, store.latest_import_id())
 
 
-def show_shell(pages: list | None = None) -> None:
-    """The menu, what is loaded, and the synthetic-data banner when it applies."""
+def show_shell(pages: list | None = None, session: object | None = None) -> None:
+    """The menu, who is signed in, what is loaded, and the synthetic-data banner when it applies."""
+    from dashboard.auth import role_switcher
+    from geo.privacy import suppress_labels
+
     info = current_summary()
-    if pages:
-        with st.sidebar:
-            for page in pages:
-                st.page_link(page)
-            st.divider()
     if info["demo"]:
         st.warning(
             "**Synthetic demo data.** Nestwick is an invented town: no real place, person or address.",
             icon=":material/science:",
         )
     with st.sidebar:
+        if pages:
+            for page in pages:
+                st.page_link(page)
+            st.divider()
+        if session is not None:
+            role_switcher(session)
         st.subheader("Loaded")
         counts = info["counts"]
-        st.caption(
-            f"{counts['incidents']:,} incidents · {counts['flagged']:,} flagged addresses · "
-            f"{counts['closures']:,} closure orders · {counts['wards']:,} wards · {counts['estates']:,} estates"
-        )
+        suppressed = session is not None and session.role.suppress
+        shown = dict(zip(counts, suppress_labels(list(counts.values())), strict=True)) if suppressed else None
+
+        def n(key: str) -> str:
+            return shown[key] if shown else f"{counts[key]:,}"
+
+        line = f"{n('incidents')} incidents · {counts['wards']:,} wards · {counts['estates']:,} estates"
+        if session is None or session.role.point_data:
+            line = (
+                f"{n('incidents')} incidents · {n('flagged')} flagged addresses · "
+                f"{n('closures')} closure orders · {counts['wards']:,} wards · {counts['estates']:,} estates"
+            )
+        st.caption(line)
         if info["months"]:
             st.caption(f"Months covered: {info['months'][0]} to {info['months'][1]}")
         st.caption(f"Last import: {info['last_import'] or 'never'}")
@@ -112,24 +131,53 @@ def sidebar_view() -> View:
 
 SHELL_FLAG = "_nestwatch_shell_ran"
 
+#: Every page: id -> (script, title, icon). A role's ``pages`` say which it gets, in its order.
+PAGE_SPECS = {
+    "overview": ("pages/overview.py", "Overview", ":material/monitoring:"),
+    "patrol": ("pages/patrol.py", "Patrol planner", ":material/local_police:"),
+    "trends": ("pages/trends.py", "Trends", ":material/trending_up:"),
+    "data": ("pages/data.py", "Load data", ":material/upload_file:"),
+    "data_quality": ("pages/data_quality.py", "Imports and rejects", ":material/fact_check:"),
+    "audit": ("pages/audit.py", "Audit log", ":material/policy:"),
+    "users": ("pages/users.py", "Users", ":material/group:"),
+}
+
+
+def pages_for(role: Role) -> list:
+    """The st.Page objects of the pages ``role`` may open (the first is the default)."""
+    ids = [p for p in role.pages if p in PAGE_SPECS]
+    return [
+        st.Page(PAGE_SPECS[p][0], title=PAGE_SPECS[p][1], icon=PAGE_SPECS[p][2], default=i == 0)
+        for i, p in enumerate(ids)
+    ]
+
 
 def mark_shell() -> None:
     """Called by app.py before it runs the page: this run went through the entry script."""
     st.session_state[SHELL_FLAG] = True
 
 
-def ensure_shell() -> None:
-    """First line of every page: make sure the shell (banner, what is loaded) ran for this run.
+def ensure_shell(page: str) -> Session:
+    """First line of every page: the shell ran, the user is signed in, and the role may open ``page``.
 
     With a ``pages/`` folder beside app.py, Streamlit runs the very first
     request after the server starts in its old folder-based mode, which runs a
-    page straight from its URL and skips app.py. The page then draws the shell
-    itself, and Streamlit is switched to ``st.navigation`` mode (what
-    ``st.navigation`` does on its first call), so later runs go through app.py.
+    page straight from its URL and skips app.py. The page then signs the user
+    in and draws the shell itself, and Streamlit is switched to
+    ``st.navigation`` mode (what ``st.navigation`` does on its first call), so
+    later runs go through app.py. The role check runs either way: a page the
+    role may not see stops before it reads any data.
     """
-    if st.session_state.pop(SHELL_FLAG, False):
-        return
-    from streamlit.runtime.pages_manager import PagesManager
+    from dashboard.auth import current, sign_in
 
-    PagesManager.uses_pages_directory = False
-    show_shell()
+    if not st.session_state.pop(SHELL_FLAG, False):
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        fallback = sign_in()
+        show_shell(pages_for(fallback.role), fallback)
+    session = current() or sign_in()
+    if page not in session.role.pages:
+        st.error(f"The {session.role.label} role cannot open this page.", icon=":material/lock:")
+        st.stop()
+    return session

@@ -40,8 +40,19 @@ def cell_at(lat: float, lng: float, *, res: int) -> str:
     return str(cells_to_strings(points_to_cells(np.array([lat]), np.array([lng]), res=res))[0])
 
 
-def patrol_map(view: View, scored: pd.DataFrame, ranked: pd.DataFrame, *, focus: str | None = None) -> folium.Map:
-    """Hexagons by hotspot class, coincidence cells outlined, boundaries, flagged premises and closures."""
+def patrol_map(
+    view: View,
+    scored: pd.DataFrame,
+    ranked: pd.DataFrame,
+    *,
+    layers: tuple[str, ...],
+    focus: str | None = None,
+) -> folium.Map:
+    """Hexagons by hotspot class, coincidence cells outlined, boundaries, flagged premises and closures.
+
+    Only the ``layers`` the role may see are built: a layer left out never
+    reaches the browser.
+    """
     store = get_store()
     boundaries = store.read_boundaries(view.layer)
     bounds = tuple(boundaries.total_bounds) if not boundaries.empty else None
@@ -72,11 +83,11 @@ def patrol_map(view: View, scored: pd.DataFrame, ranked: pd.DataFrame, *, focus:
     if not others.empty:  # the other layer's outlines too, in another colour
         maps.add_boundaries(m, others, name=other.title(), colour="#6a1b9a" if other == "estates" else "#444")
     flagged, closures = results.flagged_and_closures()
-    if not flagged.empty:
+    if not flagged.empty and "flagged" in layers:
         open_ = flagged[flagged["status"] == "open"][["lat", "lng", "address", "indicators"]].copy()
         open_["indicators"] = open_["indicators"].str.replace("_", " ").str.replace(";", ", ")
         maps.add_points(m, open_, name="Flagged addresses (open)", tooltip=("address", "indicators"), colour="#6a1b9a")
-    if not closures.empty:
+    if not closures.empty and "closures" in layers:
         maps.add_points(
             m,
             closures[["lat", "lng", "ref", "address", "granted", "expiry"]],

@@ -78,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
             a.add_argument("--lookback", type=int, default=3, help="months used to choose hotspots (default 3)")
             a.add_argument("--area", type=float, default=0.05, help="share of cells chosen (default 0.05)")
 
+    us = sub.add_parser("users", help="local users and single sign-on roles (the users file)")
+    us_sub = us.add_subparsers(dest="users_command", required=True)
+    add = us_sub.add_parser("add", help="add a user (the password is asked for, or read from NESTWATCH_PASSWORD)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True)
+    add.add_argument("--replace", action="store_true", help="change the role or password of an existing user")
+    rm = us_sub.add_parser("remove", help="remove a user")
+    rm.add_argument("name")
+    us_sub.add_parser("list", help="list users and their roles (never passwords)")
+    oidc = us_sub.add_parser("oidc", help="give a single sign-on e-mail a role (--role none removes it)")
+    oidc.add_argument("email")
+    oidc.add_argument("--role", required=True)
+
     imp_ = sub.add_parser("impact", help="ASB before and after each closure order, against the rest of the town (CSV)")
     _db(imp_)
     imp_.add_argument("--radius", type=float, default=200.0, help="metres around the premises (default 200)")
@@ -127,7 +140,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from geo import users
+
+    path = users.users_path()
+    if args.users_command == "add":
+        password = os.environ.get("NESTWATCH_PASSWORD") or getpass.getpass(f"Password for {args.name}: ")
+        users.add_user(path, args.name, password, role=args.role, replace=args.replace)
+        print(f"{args.name} can now sign in as {args.role} ({path})")
+    elif args.users_command == "remove":
+        print(f"{args.name} removed" if users.remove_user(path, args.name) else f"no user {args.name}")
+    elif args.users_command == "list":
+        for name, role in users.list_users(path):
+            print(f"{name}\t{role}")
+    else:
+        users.set_oidc_role(path, args.email, None if args.role == "none" else args.role)
+        print(f"{args.email}: {args.role}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "users":  # needs no store
+        return _users(args)
     from geo.store import Store
 
     store = Store(args.db)

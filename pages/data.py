@@ -11,7 +11,7 @@ from geo.errors import NestwatchError
 from geo.export import frame_to_csv_bytes
 from geo.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
 
-ensure_shell()
+session = ensure_shell("data")
 
 st.title("Load data")
 st.caption(

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.context import ensure_shell, get_store
 from geo.export import frame_to_csv_bytes
 
-ensure_shell()
+session = ensure_shell("data_quality")
 
 store = get_store()
 st.title("Imports and rejects")

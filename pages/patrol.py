@@ -6,11 +6,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import patrol, results
+from dashboard.auth import log_export, log_once
 from dashboard.context import ensure_shell, get_store, sidebar_view
 from dashboard.plan import plan_to_csv, plan_to_geojson, plan_to_html
 from geo.errors import NestwatchError
 
-ensure_shell()
+session = ensure_shell("patrol")
 
 view = sidebar_view()
 st.title("Patrol planner")
@@ -50,7 +51,10 @@ with right:
     focus = str(ranked["cell"].iloc[rows[0]]) if rows else None
 
 with left:
-    m = patrol.patrol_map(view, scored, ranked, focus=focus)
+    m = patrol.patrol_map(view, scored, ranked, layers=session.role.layers, focus=focus)
+    for layer in ("flagged", "closures"):
+        if layer in session.role.layers:
+            log_once(session, action="view_layer", target=f"layer:{layer}")
     state = st_folium(m, key="p_map", height=560, use_container_width=True, returned_objects=["last_object_clicked"])
 
 clicked = (state or {}).get("last_object_clicked")
@@ -58,6 +62,7 @@ cell = patrol.cell_at(clicked["lat"], clicked["lng"], res=view.res) if clicked e
 if cell:
     details = patrol.cell_details(view, cell)
     if details["inside"]:
+        log_once(session, action="view_cell", target=f"cell:{cell}", rows=len(details["flagged"]))
         row = scored[scored["cell"] == cell].iloc[0]
         st.subheader(f"Hexagon {cell}")
         st.markdown(
@@ -84,14 +89,41 @@ if cell:
             )
 
 st.subheader("Take the plan with you")
+if "patrol_plan" not in session.role.exports:
+    st.caption("Your role cannot export the plan.")
+    st.stop()
+reason = st.text_input(
+    "Why are you taking the plan away?",
+    key="p_reason",
+    placeholder="e.g. Monday briefing, Hillfields team",
+    help="The plan names places linked to flagged addresses: every export is logged with this reason.",
+).strip()
+
+
+def _logged(target: str) -> None:
+    log_export(session, target=target, rows=len(ranked), reason=reason, personal=True)
+
+
 d1, d2, d3 = st.columns(3)
-d1.download_button("Patrol plan (CSV)", plan_to_csv(ranked), file_name="patrol-plan.csv", mime="text/csv", key="p_csv")
+d1.download_button(
+    "Patrol plan (CSV)",
+    plan_to_csv(ranked),
+    file_name="patrol-plan.csv",
+    mime="text/csv",
+    key="p_csv",
+    disabled=not reason,
+    on_click=_logged,
+    args=("export:patrol-plan.csv",),
+)
 d2.download_button(
     "Patrol plan (GeoJSON)",
     plan_to_geojson(ranked),
     file_name="patrol-plan.geojson",
     mime="application/geo+json",
     key="p_geojson",
+    disabled=not reason,
+    on_click=_logged,
+    args=("export:patrol-plan.geojson",),
 )
 d3.download_button(
     "Printable plan (HTML)",
@@ -105,4 +137,7 @@ d3.download_button(
     file_name="patrol-plan.html",
     mime="text/html",
     key="p_html",
+    disabled=not reason,
+    on_click=_logged,
+    args=("export:patrol-plan.html",),
 )

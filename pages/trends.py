@@ -11,7 +11,7 @@ from dashboard.context import ensure_shell, sidebar_view
 from geo.errors import NestwatchError
 from geo.privacy import SUPPRESS_BELOW
 
-ensure_shell()
+session = ensure_shell("trends")
 
 view = sidebar_view()
 st.title("Trends")
@@ -73,8 +73,11 @@ chart = (
 )
 st.altair_chart(chart, width="stretch")
 
-st.subheader("Emerging hot spots")
-try:
-    st_folium(trends.emerging_map(view), key="t_emerging", height=420, use_container_width=True, returned_objects=[])
-except NestwatchError as exc:
-    st.info(str(exc))
+if "emerging" in session.role.layers:  # hexagon-level: finer than the ward figures above
+    st.subheader("Emerging hot spots")
+    try:
+        st_folium(
+            trends.emerging_map(view), key="t_emerging", height=420, use_container_width=True, returned_objects=[]
+        )
+    except NestwatchError as exc:
+        st.info(str(exc))

@@ -79,3 +79,92 @@ def test_cabinet_view_shows_no_addresses(app):
     app.switch_page("pages/trends.py").run()
     shown = " ".join(str(df.value.to_dict()) for df in app.dataframe)
     assert "Nestwick (synthetic)," not in shown  # demo addresses end with the town name
+
+
+def _as(_app, role: str):
+    """A fresh session (NESTWATCH_DB is already set by the fixture) viewing as ``role``."""
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.run()
+    app.selectbox(key="auth_view_as").set_value(role).run()
+    assert not app.exception
+    return app
+
+
+def _menu(app) -> list[str]:
+    return [e.value for e in app.sidebar if getattr(e, "type", "") == "page_link"]
+
+
+def test_each_role_gets_only_its_pages(app):
+    assert _menu(_as(app, "inspector")) == ["Overview", "Patrol planner", "Trends"]
+    assert _menu(_as(app, "analyst"))[-2:] == ["Load data", "Imports and rejects"]
+    assert _menu(_as(app, "cabinet")) == ["Overview", "Trends"]
+    assert _menu(_as(app, "presentation")) == ["Overview"]
+    assert sorted(_menu(_as(app, "admin"))) == ["Audit log", "Users"]
+
+
+def test_a_page_the_role_may_not_open_stops_before_reading_data(app):
+    app = _as(app, "cabinet")
+    app.switch_page("pages/patrol.py").run()
+    assert not app.exception
+    assert any("cannot open this page" in e.value for e in app.error) or not any(
+        "Where to go" in s.value for s in app.subheader
+    )
+    assert not any("Where to go" in s.value for s in app.subheader)
+
+
+def test_cabinet_trends_have_no_hexagon_layer_and_presentation_counts_are_rounded(app):
+    app = _as(app, "cabinet")
+    app.switch_page("pages/trends.py").run()
+    assert not app.exception
+    assert not any("Emerging hot spots" in s.value for s in app.subheader)
+    app = _as(app, "presentation")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Incidents"] == "10,975"  # 10,974 rounded to the nearest 5
+    assert metrics["Flagged addresses"] == "40"
+
+
+def test_plan_exports_need_a_reason_and_views_are_audited(app, demo_db):
+    app = _as(app, "inspector")
+    app.switch_page("pages/patrol.py").run()
+    assert app.download_button(key="p_csv").disabled
+    app.text_input(key="p_reason").set_value("Monday briefing").run()
+    assert not app.download_button(key="p_csv").disabled
+    log = Store(demo_db).audit(action="view_layer")
+    assert {"layer:flagged", "layer:closures"} <= set(log["target"])
+
+
+def test_local_sign_in_grants_the_role_and_refusals_are_audited(demo_db, tmp_path, monkeypatch):
+    from geo.users import add_user
+
+    users = tmp_path / "users.toml"
+    add_user(users, "alice", "correct-horse-battery", role="cabinet")
+    monkeypatch.setenv("NESTWATCH_USERS", str(users))
+    monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
+    monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert not at.exception and not at.get("page_link")  # nothing but the sign-in form
+    at.text_input(key="auth_user").set_value("alice")
+    at.text_input(key="auth_password").set_value("wrong password!")
+    at.button[0].click().run()
+    assert any("wrong password" in e.value for e in at.error)
+    at.text_input(key="auth_password").set_value("correct-horse-battery")
+    at.button[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.get("page_link")] == ["Overview", "Trends"]
+    log = Store(demo_db).audit(user="alice")
+    assert log["action"].tolist()[:2] == ["sign_in", "sign_in_refused"]  # newest first
+    assert log["role"].iloc[0] == "cabinet"
+
+
+def test_users_cli_adds_lists_and_refuses_weak_passwords(tmp_path, monkeypatch, capsys):
+    from geo.__main__ import main
+
+    monkeypatch.setenv("NESTWATCH_USERS", str(tmp_path / "u.toml"))
+    monkeypatch.setenv("NESTWATCH_PASSWORD", "correct-horse-battery")
+    assert main(["users", "add", "bob", "--role", "inspector"]) == 0
+    assert main(["users", "list"]) == 0
+    assert "bob\tinspector" in capsys.readouterr().out
+    monkeypatch.setenv("NESTWATCH_PASSWORD", "short")
+    assert main(["users", "add", "carol", "--role", "cabinet"]) == 2
+    assert "too short" in capsys.readouterr().err
+    assert "correct-horse" not in (tmp_path / "u.toml").read_text()

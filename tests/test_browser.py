@@ -192,6 +192,10 @@ def test_patrol_map_draws_hexagons_and_exports_parse(server, browser):
     frame = _map_paths(page, minimum=1)
     drawn = frame.evaluate(COUNT_POLYGONS)
     assert drawn >= 20, f"only {drawn} hexagons drawn"
+    assert page.get_by_role("button", name="Patrol plan (GeoJSON)").is_disabled()  # no reason, no export
+    page.get_by_role("textbox", name="Why are you taking the plan away?").fill("Monday briefing")
+    page.get_by_role("textbox", name="Why are you taking the plan away?").press("Enter")
+    _wait_idle(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="Patrol plan (GeoJSON)").click()
     data = json.loads(Path(info.value.path()).read_text())
