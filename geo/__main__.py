@@ -189,6 +189,17 @@ def _run(args: argparse.Namespace) -> int:
             name_column=args.name_column,
             layer=args.layer,
         )
+        from geo import audit
+
+        audit.record(
+            store,
+            user=_os_user(),
+            role="cli",
+            action="import",
+            target=f"import:{args.kind}:{result.path}",
+            rows=result.rows,
+            detail={"stored": result.stored, "rejected": result.rejected, "already_present": result.already_present},
+        )
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
         else:
@@ -279,6 +290,16 @@ def _analyse(store: Store, args: argparse.Namespace) -> int:
         shares = ", ".join(f"top {k:.0%}: {v:.0%}" for k, v in summary["share_in_top"].items())
         print(f"{shares}; Gini {summary['gini']:.2f}", file=sys.stderr)
     return 0
+
+
+def _os_user() -> str:
+    """Who ran the command, for the audit log."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _safe_url(url: str) -> str:

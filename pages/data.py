@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from dashboard import upload
 from dashboard.context import ensure_shell, get_store
+from geo import audit
 from geo.errors import NestwatchError
 from geo.export import frame_to_csv_bytes
 from geo.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
@@ -179,6 +180,15 @@ if st.button(
         bar.empty()
         st.error(str(exc), icon=":material/error:")
     else:
+        audit.record(
+            store,
+            user=session.user,
+            role=session.role.name,
+            action="import",
+            target=f"import:{kind}:{result.path}",
+            rows=result.rows,
+            detail={"stored": result.stored, "rejected": result.rejected, "already_present": result.already_present},
+        )
         st.session_state["data_report"] = upload.Report(
             file.file_id, kind, result, upload.import_rejects(store, result)
         )

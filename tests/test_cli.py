@@ -55,3 +55,15 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path, write):
 def test_bad_mapping_argument(tmp_path, write):
     out = cli("import", "flagged", str(write("f.csv", "a\r\n1\r\n")), "--map", "nonsense", db=tmp_path / "d.sqlite")
     assert out.returncode == 2 and "COLUMN=HEADING" in out.stderr
+
+
+def test_imports_are_audited(tmp_path, write):
+    from geo.__main__ import main
+    from geo.store import Store
+
+    db = str(tmp_path / "a.sqlite")
+    path = write("2024-01-x-street.csv", police_csv(police_row(), police_row(lat="", lng="")))
+    assert main(["import", "incidents", str(path), "--db", db]) == 0
+    log = Store(db).audit(action="import")
+    assert len(log) == 1 and log["rows"].iloc[0] == 2 and log["role"].iloc[0] == "cli"
+    assert '"rejected": 1' in log["detail"].iloc[0]
