@@ -168,3 +168,25 @@ def test_users_cli_adds_lists_and_refuses_weak_passwords(tmp_path, monkeypatch, 
     assert main(["users", "add", "carol", "--role", "cabinet"]) == 2
     assert "too short" in capsys.readouterr().err
     assert "correct-horse" not in (tmp_path / "u.toml").read_text()
+
+
+def test_rejects_download_needs_a_reason_and_is_audited(app, demo_db, monkeypatch):
+    import dashboard.auth
+    import geo.errors
+    import geo.roles
+
+    app.run()
+    app.switch_page("pages/data_quality.py").run()
+    assert app.download_button(key="download_rejects").disabled
+    app.text_input(key="rejects_reason").set_value("fixing the feed").run()
+    assert not app.download_button(key="download_rejects").disabled
+    # what the button's on_click does (AppTest cannot press a download button)
+    store = Store(demo_db)
+    monkeypatch.setattr(dashboard.auth, "get_store", lambda: store)
+    session = dashboard.auth.Session(user="ana", role=geo.roles.role("analyst"), mode="local")
+    before = len(store.audit(action="export"))
+    with pytest.raises(geo.errors.InputError, match="needs a reason"):
+        dashboard.auth.log_export(session, target="export:rejects.csv", rows=40, reason=" ", personal=True)
+    dashboard.auth.log_export(session, target="export:rejects.csv", rows=40, reason="fixing the feed", personal=True)
+    log = store.audit(action="export")
+    assert len(log) == before + 1 and log["reason"].iloc[0] == "fixing the feed" and log["rows"].iloc[0] == 40
