@@ -260,3 +260,50 @@ def test_uploading_the_real_avon_file_reports_its_rejected_rows(server, browser)
     assert page.get_by_text("Rejected rows (778)").count()
     page.screenshot(path=str(SHOTS / "data-avon-report.png"), full_page=True)
     context.close()
+
+
+def _all_html(page) -> str:
+    """The page and every frame (maps live in iframes), as the browser holds them."""
+    parts = [page.content()]
+    for f in page.frames:
+        try:
+            parts.append(f.content())
+        except Exception:
+            continue
+    return "\n".join(parts)
+
+
+def test_a_cabinet_member_never_receives_an_address_or_a_flagged_point(server, browser):
+    import pandas as pd
+
+    flagged = pd.read_csv(ROOT / "data" / "demo-synthetic" / "flagged.csv", dtype=str)
+    closures = pd.read_csv(ROOT / "data" / "demo-synthetic" / "closures.csv", dtype=str)
+    secrets = [*flagged["Address"], *flagged["UPRN"], *flagged["Lat"], *closures["Address"], *closures["Order Ref"]]
+    # the check can fail: an inspector's patrol map does carry flagged addresses
+    context, page = _page(browser, server, "patrol")
+    page.get_by_text("Where to go").wait_for(timeout=60_000)
+    _wait_idle(page)
+    _map_paths(page, minimum=1)
+    assert any(s in _all_html(page) for s in flagged["Address"]), "the leak detector sees nothing even here"
+    context.close()
+
+    context, page = _page(browser, server, "")
+    page.get_by_text("Nestwatch").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("combobox", name="View as").click()  # the demo's role switcher
+    page.get_by_role("option", name="Cabinet member").click()
+    _wait_idle(page)
+    assert (
+        page.get_by_role("link", name="Trends").count() and not page.get_by_role("link", name="Patrol planner").count()
+    )
+    for link in ("Overview", "Trends"):
+        page.get_by_role("link", name=link).click()
+        _wait_idle(page)
+        if link == "Trends":
+            _map_paths(page, minimum=1)
+            time.sleep(2)
+        html = _all_html(page)
+        leaked = [s for s in secrets if s and s in html]
+        assert not leaked, f"{link} sent {leaked[:3]} to a cabinet member's browser"
+        page.screenshot(path=str(SHOTS / f"cabinet-{link.lower()}.png"), full_page=True)
+    context.close()
