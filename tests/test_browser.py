@@ -38,6 +38,29 @@ ARGS = [
 ]
 
 
+PAYLOADS = [
+    "<img src=x onerror=alert(1)>",
+    "${alert(1)}",
+    "back`tick",
+    "back\\slash </script><script>alert(2)</script>",
+]
+# placed on an open flagged address of the demo town, so they sit in a hot spot on the patrol map
+PAYLOAD_CSV = "UPRN,Address,Lat,Lng,First Flagged,Indicators,Status,Agency\n" + "".join(
+    f'9900{i},"{p.replace(chr(34), chr(34) * 2)}",53.955905,0.924157,2025-12-01,noise,open,Housing\n'
+    for i, p in enumerate(PAYLOADS)
+)
+
+PAYLOAD_POINT = """() => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  let at = null;
+  map.eachLayer(l => {
+    if (!at && l instanceof L.CircleMarker && Math.abs(l.getLatLng().lat - 53.955905) < 1e-4) at = l.getLatLng();
+  });
+  if (!at) return null;
+  const p = map.latLngToContainerPoint(at);
+  return {x: p.x, y: p.y};
+}"""
+
 # hexagons are drawn on a canvas, so count Leaflet's polygon layers rather than SVG paths
 COUNT_POLYGONS = """() => {
   const map = Object.values(window).find(v => v instanceof L.Map);
@@ -61,6 +84,11 @@ def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "demo.sqlite"
     store = Store(db)
     load_demo(store)
+    payloads = tmp_path_factory.mktemp("payloads") / "flagged-payloads.csv"
+    payloads.write_text(PAYLOAD_CSV, encoding="utf-8")
+    from geo.importer import import_path
+
+    assert import_path(store, "flagged", payloads).stored == len(PAYLOADS)
     store.dispose()
     port = _free_port()
     env = {**os.environ, "NESTWATCH_DB": str(db), "NESTWATCH_TILES": "none"}
@@ -306,4 +334,26 @@ def test_a_cabinet_member_never_receives_an_address_or_a_flagged_point(server, b
         leaked = [s for s in secrets if s and s in html]
         assert not leaked, f"{link} sent {leaked[:3]} to a cabinet member's browser"
         page.screenshot(path=str(SHOTS / f"cabinet-{link.lower()}.png"), full_page=True)
+    context.close()
+
+
+def test_injected_text_never_runs_and_never_appears_unescaped(server, browser):
+    context, page = _page(browser, server, "patrol")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.get_by_text("Where to go").wait_for(timeout=60_000)
+    _wait_idle(page)
+    frame = _map_paths(page, minimum=1)
+    # hover the flagged point that carries the payloads, so its tooltip is built from them
+    point = frame.evaluate(PAYLOAD_POINT)
+    assert point is not None
+    frame.locator(".leaflet-container").hover(position=point)
+    time.sleep(1)
+    html = _all_html(page)
+    for payload in ("<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>"):
+        assert payload not in html, f"unescaped {payload!r} in the page"
+    assert not dialogs, f"script ran: {dialogs}"
+    assert "onerror=alert(1)" in html  # the text did reach the browser, escaped
+    tooltips = " ".join(frame.locator(".leaflet-tooltip").all_inner_texts())
+    assert any(p in tooltips for p in PAYLOADS), tooltips  # the payload is shown as text, exactly as typed
     context.close()
