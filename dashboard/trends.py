@@ -49,11 +49,14 @@ def area_table(view: View) -> pd.DataFrame:
     table = table[table["code"] != ""]
     table["name"] = table["code"].map(areas.set_index("code")["name"])
     table["km2"] = table["code"].map(km2)
-    table["change"] = safe_change(table["now"].to_numpy(), table["before"].to_numpy())
-    table["per_km2"] = suppress(table["now"]) / table["km2"]
+    # only shown (suppressed, rounded) values are used from here on: see geo.privacy
+    now_shown, before_shown = suppress(table["now"]), suppress(table["before"])
+    table["change"] = safe_change(now_shown, before_shown)
+    table["per_km2"] = now_shown / table["km2"].to_numpy()
     table["shown_now"] = suppress_labels(table["now"])
     table["shown_before"] = suppress_labels(table["before"])
-    return table.drop(columns=["now", "before"]).reset_index(drop=True)
+    table["now"], table["before"] = now_shown, before_shown  # numbers for charts and tests, already safe
+    return table.reset_index(drop=True)
 
 
 def monthly_by_area(view: View) -> pd.DataFrame:
@@ -63,10 +66,11 @@ def monthly_by_area(view: View) -> pd.DataFrame:
     per = pd.DataFrame(cube.by_cell_month(), columns=cube.months).groupby(codes).sum()
     per = per[per.index != ""]
     names = get_store().read_boundaries(view.layer).set_index("code")["name"]
-    town = per.mean(axis=0)
     long = per.rename(index=names).stack().rename("raw").reset_index()
     long.columns = ["area", "month", "raw"]
     long["incidents"] = suppress(long["raw"])
+    # the town line is the mean of the *shown* values (suppressed ones as 0): exact counts never enter it
+    town = long.assign(v=long["incidents"].fillna(0)).groupby("month")["v"].mean()
     town_rows = pd.DataFrame({"area": "Town (average per area)", "month": town.index, "incidents": town.to_numpy()})
     return pd.concat([long.drop(columns="raw"), town_rows], ignore_index=True)
 

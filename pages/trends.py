@@ -9,14 +9,14 @@ from streamlit_folium import st_folium
 from dashboard import trends
 from dashboard.context import ensure_shell, sidebar_view
 from geo.errors import NestwatchError
-from geo.privacy import SUPPRESS_BELOW
+from geo.privacy import label, threshold
 
 session = ensure_shell("trends")
 
 view = sidebar_view()
 st.title("Trends")
 st.caption(
-    f"Counts below {SUPPRESS_BELOW} are not shown and others are rounded to the nearest 5. "
+    f"Counts from 1 to {threshold() - 1} show as “{label()}” and others are rounded to a multiple of {threshold()}. "
     "Changes compare with the same number of months just before."
 )
 
