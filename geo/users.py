@@ -71,6 +71,19 @@ def add_user(path: str | os.PathLike, username: str, password: str, *, role: str
     _save(path, users, oidc)
 
 
+def set_role(path: str | os.PathLike, username: str, role: str) -> str:
+    """Give an existing user another role, keeping the password; return the old role."""
+    name = _username(username)
+    _role_name(role)
+    users, oidc = _load(path)
+    if name not in users:
+        raise InputError(f"no user {name!r}", file=str(path))
+    old = users[name]["role"]
+    users[name] = {"role": role, "hash": users[name]["hash"]}
+    _save(path, users, oidc)
+    return old
+
+
 def verify(path: str | os.PathLike, username: str, password: str) -> str | None:
     """The user's role when ``password`` is right, else None.
 

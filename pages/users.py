@@ -1,12 +1,14 @@
-"""Users (administrators): who may sign in, and as what role."""
+"""Users (administrators): who may sign in, as what role; role changes need a reason and are audited."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import ensure_shell
+from dashboard.context import ensure_shell, get_store
+from geo import audit
+from geo.errors import NestwatchError
 from geo.roles import ROLES
-from geo.users import list_users, load_oidc_roles, users_path
+from geo.users import list_users, load_oidc_roles, set_role, users_path
 
 session = ensure_shell("users")
 st.title("Users")
@@ -22,6 +24,30 @@ oidc = load_oidc_roles(path) if path.exists() else {}
 if oidc:
     st.subheader("Single sign-on")
     st.dataframe([{"e-mail": e, "role": ROLES[r].label} for e, r in oidc.items()], hide_index=True, width="stretch")
+
+if users:
+    st.subheader("Change a role")
+    c1, c2 = st.columns(2)
+    who = c1.selectbox("User", [u for u, _ in users], key="users_who")
+    new_role = c2.selectbox("New role", list(ROLES), format_func=lambda r: ROLES[r].label, key="users_role")
+    reason = st.text_input("Reason (recorded in the audit log)", key="users_reason").strip()
+    if st.button("Change role", key="users_change", disabled=not reason):
+        try:
+            old = set_role(path, who, new_role)
+            audit.record(
+                get_store(),
+                user=session.user,
+                role=session.role.name,
+                action="role_change",
+                target=f"user:{who}",
+                reason=reason,
+                detail={"from": old, "to": new_role},
+            )
+        except NestwatchError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"{who} is now {ROLES[new_role].label} (was {ROLES[old].label}).")
+
 st.info(
     "Add or remove users on the server: `python -m geo users add NAME --role inspector`, "
     "`python -m geo users remove NAME`, `python -m geo users oidc EMAIL --role cabinet`.",

@@ -190,3 +190,31 @@ def test_rejects_download_needs_a_reason_and_is_audited(app, demo_db, monkeypatc
     dashboard.auth.log_export(session, target="export:rejects.csv", rows=40, reason="fixing the feed", personal=True)
     log = store.audit(action="export")
     assert len(log) == before + 1 and log["reason"].iloc[0] == "fixing the feed" and log["rows"].iloc[0] == 40
+
+
+def test_an_admin_changes_a_role_with_a_reason_and_it_is_audited(demo_db, tmp_path, monkeypatch):
+    from geo.users import add_user, list_users
+
+    users = tmp_path / "users.toml"
+    add_user(users, "root", "administrator-pass", role="admin")
+    add_user(users, "bob", "inspector-passphrase", role="inspector")
+    monkeypatch.setenv("NESTWATCH_USERS", str(users))
+    monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at.text_input(key="auth_user").set_value("root")
+    at.text_input(key="auth_password").set_value("administrator-pass")
+    at.button[0].click().run()
+    assert sorted(e.value for e in at.get("page_link")) == ["Audit log", "Users"]
+    at.switch_page("pages/users.py").run()
+    at.selectbox(key="users_who").set_value("bob")
+    at.selectbox(key="users_role").set_value("cabinet").run()
+    assert at.button(key="users_change").disabled  # no reason, no change
+    at.text_input(key="users_reason").set_value("moved to the council liaison post").run()
+    at.button(key="users_change").click().run()
+    assert not at.exception and dict(list_users(users))["bob"] == "cabinet"
+    entry = Store(demo_db).audit(action="role_change").iloc[0]
+    assert (entry["user"], entry["target"], entry["reason"]) == (
+        "root",
+        "user:bob",
+        "moved to the council liaison post",
+    )
