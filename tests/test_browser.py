@@ -301,7 +301,7 @@ def _all_html(page) -> str:
     return "\n".join(parts)
 
 
-def test_a_cabinet_member_never_receives_an_address_or_a_flagged_point(server, browser):
+def test_cabinet_and_presentation_never_receive_an_address_or_a_flagged_point(server, browser):
     import pandas as pd
 
     flagged = pd.read_csv(ROOT / "data" / "demo-synthetic" / "flagged.csv", dtype=str)
@@ -315,26 +315,25 @@ def test_a_cabinet_member_never_receives_an_address_or_a_flagged_point(server, b
     assert any(s in _all_html(page) for s in flagged["Address"]), "the leak detector sees nothing even here"
     context.close()
 
-    context, page = _page(browser, server, "")
-    page.get_by_text("Nestwatch").first.wait_for(timeout=60_000)
-    _wait_idle(page)
-    page.get_by_role("combobox", name="View as").click()  # the demo's role switcher
-    page.get_by_role("option", name="Cabinet member").click()
-    _wait_idle(page)
-    assert (
-        page.get_by_role("link", name="Trends").count() and not page.get_by_role("link", name="Patrol planner").count()
-    )
-    for link in ("Overview", "Trends"):
-        page.get_by_role("link", name=link).click()
+    for label, links in (("Cabinet member", ("Overview", "Trends")), ("Presentation screen", ("Overview",))):
+        context, page = _page(browser, server, "")
+        page.get_by_text("Nestwatch").first.wait_for(timeout=60_000)
         _wait_idle(page)
-        if link == "Trends":
-            _map_paths(page, minimum=1)
-            time.sleep(2)
-        html = _all_html(page)
-        leaked = [s for s in secrets if s and s in html]
-        assert not leaked, f"{link} sent {leaked[:3]} to a cabinet member's browser"
-        page.screenshot(path=str(SHOTS / f"cabinet-{link.lower()}.png"), full_page=True)
-    context.close()
+        page.get_by_role("combobox", name="View as").click()  # the demo's role switcher
+        page.get_by_role("option", name=label).click()
+        _wait_idle(page)
+        assert not page.get_by_role("link", name="Patrol planner").count()
+        for link in links:
+            page.get_by_role("link", name=link).click()
+            _wait_idle(page)
+            if link == "Trends":
+                _map_paths(page, minimum=1)
+                time.sleep(2)
+            html = _all_html(page)
+            leaked = [s for s in secrets if s and s in html]
+            assert not leaked, f"{link} sent {leaked[:3]} to the {label}'s browser"
+            page.screenshot(path=str(SHOTS / f"{label.split()[0].lower()}-{link.lower()}.png"), full_page=True)
+        context.close()
 
 
 def test_injected_text_never_runs_and_never_appears_unescaped(server, browser):
