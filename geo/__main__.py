@@ -191,15 +191,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         from geo import audit
 
-        audit.record(
-            store,
-            user=_os_user(),
-            role="cli",
-            action="import",
-            target=f"import:{args.kind}:{result.path}",
-            rows=result.rows,
-            detail={"stored": result.stored, "rejected": result.rejected, "already_present": result.already_present},
-        )
+        audit.record_import(store, result, user=_os_user(), role="cli")
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
         else:

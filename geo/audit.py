@@ -183,3 +183,16 @@ def record(
         detail=detail,
     )
     return dataclasses.replace(entry, id=store.write_audit(entry))
+
+
+def record_import(store: Store, result: Any, *, user: str, role: str) -> AuditEntry:
+    """The audit entry of an import (an :class:`geo.importer.ImportResult`), wherever it was started."""
+    return record(
+        store,
+        user=user,
+        role=role,
+        action="import",
+        target=f"import:{result.kind}:{result.path}",
+        rows=result.rows,
+        detail={"stored": result.stored, "rejected": result.rejected, "already_present": result.already_present},
+    )

@@ -180,15 +180,7 @@ if st.button(
         bar.empty()
         st.error(str(exc), icon=":material/error:")
     else:
-        audit.record(
-            store,
-            user=session.user,
-            role=session.role.name,
-            action="import",
-            target=f"import:{kind}:{result.path}",
-            rows=result.rows,
-            detail={"stored": result.stored, "rejected": result.rejected, "already_present": result.already_present},
-        )
+        audit.record_import(store, result, user=session.user, role=session.role.name)
         st.session_state["data_report"] = upload.Report(
             file.file_id, kind, result, upload.import_rejects(store, result)
         )
