@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from dashboard import maps, results
-from dashboard.context import get_store
 from dashboard.view import View
 from geo.analysis import GI_CLASSES
 from geo.hexes import points_to_cells, strings_to_cells
@@ -20,8 +19,7 @@ from geo.hexes import points_to_cells, strings_to_cells
 
 def boundary_names(layer: str) -> pd.Series:
     """code -> name for wards or estates."""
-    frame = get_store().read_boundaries(layer)
-    return frame.set_index("code")["name"]
+    return results.boundaries(layer).set_index("code")["name"]
 
 
 def with_names(frame: pd.DataFrame) -> pd.DataFrame:
@@ -53,8 +51,7 @@ def patrol_map(
     Only the ``layers`` the role may see are built: a layer left out never
     reaches the browser.
     """
-    store = get_store()
-    boundaries = store.read_boundaries(view.layer)
+    boundaries = results.boundaries(view.layer)
     bounds = tuple(boundaries.total_bounds) if not boundaries.empty else None
     if focus:
         from geo.hexes import cells_to_polygons
@@ -79,7 +76,7 @@ def patrol_map(
     if not boundaries.empty:
         maps.add_boundaries(m, boundaries, name="Wards" if view.layer == "wards" else "Estates")
     other = "estates" if view.layer == "wards" else "wards"
-    others = store.read_boundaries(other)
+    others = results.boundaries(other)
     if not others.empty:  # the other layer's outlines too, in another colour
         maps.add_boundaries(m, others, name=other.title(), colour="#6a1b9a" if other == "estates" else "#444")
     flagged, closures = results.flagged_and_closures()

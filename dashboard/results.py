@@ -8,6 +8,7 @@ shared between sessions).
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
@@ -31,6 +32,16 @@ def _area(url: str, version: int, res: int) -> StudyArea:
 @st.cache_data(show_spinner="Counting incidents per hexagon…", max_entries=16)
 def _cube(url: str, version: int, view: View) -> Cube:
     return analysis.load_cube(get_store(), _area(url, version, view.res), filters=view.filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _boundaries(url: str, version: int, layer: str) -> gpd.GeoDataFrame:
+    return get_store().read_boundaries(layer)
+
+
+def boundaries(layer: str) -> gpd.GeoDataFrame:
+    """Wards or estates, read once per import rather than on every rerun (treat as read-only)."""
+    return _boundaries(*_version(), layer)
 
 
 def area(view: View) -> StudyArea:

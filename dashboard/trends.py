@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from dashboard import maps, results
-from dashboard.context import get_store
 from dashboard.view import View
 from geo.aggregate import month_range
 from geo.privacy import safe_change, suppress, suppress_labels
@@ -43,7 +42,7 @@ def area_table(view: View) -> pd.DataFrame:
         prev = results.cube(prev_view)
         prev_codes = prev.area.ward if view.layer == "wards" else prev.area.estate
         before = pd.Series(prev.by_cell(), index=prev_codes).groupby(level=0).sum().reindex(now.index, fill_value=0)
-    areas = get_store().read_boundaries(view.layer)
+    areas = results.boundaries(view.layer)
     km2 = areas.set_index("code").to_crs("EPSG:27700").area / 1e6
     table = pd.DataFrame({"code": now.index, "now": now.to_numpy(), "before": before.to_numpy()})
     table = table[table["code"] != ""]
@@ -65,7 +64,7 @@ def monthly_by_area(view: View) -> pd.DataFrame:
     codes = cube.area.ward if view.layer == "wards" else cube.area.estate
     per = pd.DataFrame(cube.by_cell_month(), columns=cube.months).groupby(codes).sum()
     per = per[per.index != ""]
-    names = get_store().read_boundaries(view.layer).set_index("code")["name"]
+    names = results.boundaries(view.layer).set_index("code")["name"]
     long = per.rename(index=names).stack().rename("raw").reset_index()
     long.columns = ["area", "month", "raw"]
     long["incidents"] = suppress(long["raw"])
@@ -77,7 +76,7 @@ def monthly_by_area(view: View) -> pd.DataFrame:
 
 def choropleth(view: View, table: pd.DataFrame, *, value: str = "change") -> folium.Map:
     """Areas shaded by change against the previous period (or by incidents per km²)."""
-    areas = get_store().read_boundaries(view.layer).merge(table, on=["code", "name"], how="left")
+    areas = results.boundaries(view.layer).merge(table, on=["code", "name"], how="left")
     m = maps.base_map(bounds=tuple(areas.total_bounds) if not areas.empty else None)
     vals = areas[value].to_numpy(dtype=float)
     colours = [_colour(v, value=value, top=np.nanmax(vals) if np.isfinite(vals).any() else 1.0) for v in vals]
@@ -147,7 +146,7 @@ def emerging_map(view: View) -> folium.Map:
     table = results.emerging(view)
     shown = table[table["category"] != "no pattern detected"].copy()
     shown["colour"] = shown["category"].map(maps.EMERGING_COLOURS)
-    boundaries = get_store().read_boundaries(view.layer)
+    boundaries = results.boundaries(view.layer)
     m = maps.base_map(bounds=tuple(boundaries.total_bounds) if not boundaries.empty else None)
     maps.add_hexes(m, shown, colour="colour", tooltip=("category",), name="Emerging hot spots")
     if not boundaries.empty:

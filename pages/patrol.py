@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from dashboard import patrol, results
 from dashboard.auth import log_export, log_once
-from dashboard.context import ensure_shell, get_store, sidebar_view
+from dashboard.context import ensure_shell, sidebar_view
 from dashboard.plan import plan_to_csv, plan_to_geojson, plan_to_html
 from geo.errors import NestwatchError
 
@@ -104,40 +104,31 @@ def _logged(target: str) -> None:
     log_export(session, target=target, rows=len(ranked), reason=reason, personal=True)
 
 
-d1, d2, d3 = st.columns(3)
-d1.download_button(
-    "Patrol plan (CSV)",
-    plan_to_csv(ranked),
-    file_name="patrol-plan.csv",
-    mime="text/csv",
-    key="p_csv",
-    disabled=not reason,
-    on_click=_logged,
-    args=("export:patrol-plan.csv",),
-)
-d2.download_button(
-    "Patrol plan (GeoJSON)",
-    plan_to_geojson(ranked),
-    file_name="patrol-plan.geojson",
-    mime="application/geo+json",
-    key="p_geojson",
-    disabled=not reason,
-    on_click=_logged,
-    args=("export:patrol-plan.geojson",),
-)
-d3.download_button(
-    "Printable plan (HTML)",
-    plan_to_html(
-        ranked,
-        title="Nestwatch patrol plan",
-        subtitle=f"Incidents {span}; categories: {', '.join(view.categories or ('all',))}",
-        boundaries=get_store().read_boundaries(view.layer),
-        tour_m=tour_m,
+exports = (
+    ("Patrol plan (CSV)", plan_to_csv(ranked), "patrol-plan.csv", "text/csv", "p_csv"),
+    ("Patrol plan (GeoJSON)", plan_to_geojson(ranked), "patrol-plan.geojson", "application/geo+json", "p_geojson"),
+    (
+        "Printable plan (HTML)",
+        plan_to_html(
+            ranked,
+            title="Nestwatch patrol plan",
+            subtitle=f"Incidents {span}; categories: {', '.join(view.categories or ('all',))}",
+            boundaries=results.boundaries(view.layer),
+            tour_m=tour_m,
+        ),
+        "patrol-plan.html",
+        "text/html",
+        "p_html",
     ),
-    file_name="patrol-plan.html",
-    mime="text/html",
-    key="p_html",
-    disabled=not reason,
-    on_click=_logged,
-    args=("export:patrol-plan.html",),
 )
+for column, (label, data, name, mime, key) in zip(st.columns(3), exports, strict=True):
+    column.download_button(
+        label,
+        data,
+        file_name=name,
+        mime=mime,
+        key=key,
+        disabled=not reason,
+        on_click=_logged,
+        args=(f"export:{name}",),
+    )
