@@ -88,11 +88,6 @@ def strings_to_cells(strings: Any) -> np.ndarray:
     return np.array([h3.str_to_int(s) for s in strings], dtype=np.uint64)
 
 
-def cell_area_km2(*, res: int) -> float:
-    """Average area of a cell at ``res`` (for describing the grid to people)."""
-    return float(h3.average_hexagon_area(check_res(res), unit="km^2"))
-
-
 def cells_to_geojson(cells: np.ndarray, properties: pd.DataFrame | None = None) -> dict[str, Any]:
     """A FeatureCollection of cell polygons; ``properties`` (one row per cell) become feature properties.
 

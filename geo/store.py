@@ -675,10 +675,6 @@ def _utc_iso(when: str | dt.datetime) -> str:
     return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _as_list(values: pd.Series, column: str) -> list[Any]:
-    return values.astype(int).tolist() if column == "row" else values.astype(str).tolist()
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA page_size=65536")  # only takes effect on a new file: segments are big blobs
