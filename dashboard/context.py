@@ -31,7 +31,7 @@ def get_store() -> Store:
 
 
 @st.cache_data(show_spinner=False)
-def summary(url: str, version: int) -> dict:
+def summary(url: str, version: str) -> dict:
     """What the store holds; ``version`` (latest import id) invalidates the cache."""
     store = _store(url)
     imports = store.imports()
@@ -44,7 +44,7 @@ def summary(url: str, version: int) -> dict:
 
 
 @st.cache_data(show_spinner="Counting incidents…")
-def monthly_counts(url: str, version: int) -> pd.DataFrame:
+def monthly_counts(url: str, version: str) -> pd.DataFrame:
     """Incidents per month: ASB beside all other categories."""
     frame = _store(url).read("incidents", columns=["month", "category"])
     frame["kind"] = frame["category"].where(frame["category"] == "Anti-social behaviour", "Other crime")
@@ -53,7 +53,7 @@ def monthly_counts(url: str, version: int) -> pd.DataFrame:
 
 def current_summary() -> dict:
     store = get_store()
-    return summary(store.url, store.latest_import_id())
+    return summary(store.url, store.data_version())
 
 
 def show_shell(pages: list | None = None, session: object | None = None) -> None:

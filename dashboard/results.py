@@ -19,23 +19,23 @@ from geo.aggregate import Cube, StudyArea
 from geo.impact import Impact
 
 
-def _version() -> tuple[str, int]:
+def _version() -> tuple[str, str]:
     store = get_store()
-    return store.url, store.latest_import_id()
+    return store.url, store.data_version()
 
 
 @st.cache_data(show_spinner="Laying the hexagon grid over the boundaries…", max_entries=8)
-def _area(url: str, version: int, res: int) -> StudyArea:
+def _area(url: str, version: str, res: int) -> StudyArea:
     return analysis.load_area(get_store(), res=res)
 
 
 @st.cache_data(show_spinner="Counting incidents per hexagon…", max_entries=16)
-def _cube(url: str, version: int, view: View) -> Cube:
+def _cube(url: str, version: str, view: View) -> Cube:
     return analysis.load_cube(get_store(), _area(url, version, view.res), filters=view.filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _boundaries(url: str, version: int, layer: str) -> gpd.GeoDataFrame:
+def _boundaries(url: str, version: str, layer: str) -> gpd.GeoDataFrame:
     return get_store().read_boundaries(layer)
 
 
@@ -55,7 +55,7 @@ def cube(view: View) -> Cube:
 
 
 @st.cache_data(show_spinner="Finding hot spots…", max_entries=16)
-def _hotspots(url: str, version: int, view: View) -> pd.DataFrame:
+def _hotspots(url: str, version: str, view: View) -> pd.DataFrame:
     return analysis.hotspot_table(_cube(url, version, view), k=view.k)
 
 
@@ -65,7 +65,7 @@ def hotspots(view: View) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Looking for emerging hot spots…", max_entries=16)
-def _emerging(url: str, version: int, view: View) -> pd.DataFrame:
+def _emerging(url: str, version: str, view: View) -> pd.DataFrame:
     return analysis.emerging_table(_cube(url, version, view), k=view.k)
 
 
@@ -75,7 +75,7 @@ def emerging(view: View) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Ranking where to patrol…", max_entries=16)
-def _priority(url: str, version: int, view: View, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def _priority(url: str, version: str, view: View, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     store = get_store()
     return analysis.priority_table(_cube(url, version, view), analysis.load_cases(store), k=view.k, top=top)
 
@@ -86,7 +86,7 @@ def priority(view: View, *, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _cases(url: str, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _cases(url: str, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     cases = analysis.load_cases(get_store())
     return cases.flagged, cases.closures
 
@@ -97,7 +97,7 @@ def flagged_and_closures() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @st.cache_data(show_spinner="Measuring closure-order impact…", max_entries=4)
-def _impact(url: str, version: int) -> Impact:
+def _impact(url: str, version: str) -> Impact:
     return analysis.impact(get_store())
 
 

@@ -54,12 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     _db(rej)
     rej.add_argument("--kind", choices=(*IMPORT_KINDS, "victim_counts"))
 
+    dele = sub.add_parser("delete-import", help="erase what one import stored and quarantined (audited)")
+    _db(dele)
+    dele.add_argument("import_id", type=int, help="the import's id (see `status --imports`)")
+    dele.add_argument("--reason", required=True, help="why: data shared in error, an erasure request...")
+
     demo = sub.add_parser("demo", help="load the synthetic demo town")
     _db(demo)
     demo.add_argument("--if-empty", action="store_true", help="only when nothing is imported yet")
 
     st = sub.add_parser("status", help="what the store holds")
     _db(st)
+    st.add_argument("--imports", action="store_true", help="print the import log as CSV instead")
 
     for name, help_ in (
         ("hotspots", "Gi* hot and cold spots per H3 cell over the period (CSV)"),
@@ -217,6 +223,15 @@ def _run(args: argparse.Namespace) -> int:
         results = load_demo(store)
         for r in results:
             print(r.summary())
+        return 0
+    if args.command == "delete-import":
+        from geo.importer import delete_import
+
+        removed = delete_import(store, args.import_id, user=_os_user(), role="cli", reason=args.reason)
+        print(json.dumps({"import_id": args.import_id, "removed": removed}))
+        return 0
+    if args.command == "status" and args.imports:
+        store.imports().to_csv(sys.stdout, index=False)
         return 0
     if args.command == "status":
         print(json.dumps({"url": _safe_url(store.url), "counts": store.counts(), "months": store.months()}))

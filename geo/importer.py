@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geo.audit import make_entry
 from geo.errors import InputError
 from geo.ingest import read_boundaries, read_csv_kind
 from geo.schema import BOUNDARY_KINDS, IMPORT_KINDS
@@ -110,3 +111,14 @@ def reason_class(reason: str) -> str:
     """A reason with its row-specific values removed, for counting alike reasons."""
     head = reason.split(": ", 1)[0]
     return re.sub(r"\s+", " ", _VALUE.sub("…", head)).strip()
+
+
+def delete_import(store: Store, import_id: int, *, user: str, role: str, reason: str) -> dict[str, int]:
+    """Erase what one import stored and quarantined, with its audit entry; return rows removed per kind.
+
+    For data shared in error or an erasure request: the page and the CLI both
+    come here, so a deletion is logged the same way whoever starts it. The
+    reason is checked before anything is touched.
+    """
+    entry = make_entry(user=user, role=role, action="delete", target=f"import:{import_id}", reason=reason)
+    return store.delete_import(import_id, entry=entry)

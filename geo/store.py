@@ -101,6 +101,8 @@ def build_metadata() -> sa.MetaData:
         sa.Column("rejected", sa.Integer, nullable=False, default=0),
         sa.Column("already_present", sa.Integer, nullable=False, default=0),
         sa.Column("notes", sa.Text, nullable=False, default="[]"),
+        # set when the import's rows were erased (the log line stays, so the history does)
+        sa.Column("deleted_at", sa.String(32), nullable=True),
     )
     sa.Table(
         SEGMENT_TABLE,
@@ -186,6 +188,7 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             METADATA.create_all(self.engine)
+            _add_nullable_columns(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot open store {url!r}: {exc.__class__.__name__}: {exc.orig}") from None
         self.tables = METADATA.tables
@@ -534,6 +537,74 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot write the audit log: {exc.__class__.__name__}: {exc}") from None
 
+    def delete_import(self, import_id: int, *, entry: AuditEntry) -> dict[str, int]:
+        """Erase every row an import stored and every row it quarantined, and log it.
+
+        The erasure and its audit entry are one transaction: there is no
+        deletion without its log line, and no log line for a deletion that
+        failed. The import's line in the import log stays, marked with
+        ``deleted_at``, so the history still says the file came and went.
+        Rows that later imports found *already present* were stored by this
+        import only, so they go too; importing those files again restores them.
+
+        Parameters
+        ----------
+        import_id
+            The ``id`` from :meth:`imports`.
+        entry
+            The ``delete`` entry (from :func:`geo.audit.make_entry`, which
+            insists on a reason). Its ``rows`` and ``detail`` are filled in
+            here with what was actually removed.
+
+        Returns
+        -------
+        dict
+            Rows removed per kind, and quarantined rows removed under ``rejects``.
+
+        Raises
+        ------
+        InputError
+            No such import, it was deleted already, or the entry is not a deletion.
+        """
+        if entry.action != "delete":
+            raise InputError(f"deleting an import needs a 'delete' audit entry, not {entry.action!r}")
+        imp = self.tables["imports"]
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(imp.c.kind, imp.c.deleted_at).where(imp.c.id == import_id)).first()
+            if row is None:
+                raise InputError(f"there is no import {import_id}")
+            if row.deleted_at:
+                raise InputError(f"import {import_id} was already deleted at {row.deleted_at}")
+            removed: dict[str, int] = {}
+            for kind in KINDS.values():
+                t = self.tables[SEGMENT_TABLE if kind.name in SEGMENT_KINDS else kind.table]
+                if kind.name in SEGMENT_KINDS:
+                    n = conn.execute(
+                        sa.select(sa.func.coalesce(sa.func.sum(t.c.rows), 0)).where(t.c.import_id == import_id)
+                    ).scalar_one()
+                else:
+                    n = conn.execute(sa.select(sa.func.count()).where(t.c.import_id == import_id)).scalar_one()
+                if n:
+                    removed[kind.name] = int(n)
+                    conn.execute(t.delete().where(t.c.import_id == import_id))
+            rej = self.tables[REJECT_TABLE]
+            n = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(rej.c.rows), 0)).where(rej.c.import_id == import_id)
+            ).scalar_one()
+            removed["rejects"] = int(n)
+            conn.execute(rej.delete().where(rej.c.import_id == import_id))
+            when = _utc_iso(entry.at)
+            conn.execute(imp.update().where(imp.c.id == import_id).values(deleted_at=when))
+            detail = {**json.loads(entry.detail or "{}"), "import_id": int(import_id), "removed": removed}
+            values = {c: getattr(entry, c) for c in AUDIT_COLUMNS if c != "id"}
+            values |= {
+                "at": when,
+                "rows": sum(v for k, v in removed.items() if k != "rejects"),
+                "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            }
+            conn.execute(self.tables[AUDIT_TABLE].insert().values(**values))
+        return removed
+
     # ------------------------------------------------------------------ reads
 
     def audit(
@@ -654,6 +725,13 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.max(self.tables["imports"].c.id))).scalar_one() or 0)
 
+    def data_version(self) -> str:
+        """A stamp that changes whenever stored data does (an import or a deletion), for caches."""
+        imp = self.tables["imports"]
+        with self.engine.connect() as conn:
+            newest, deleted = conn.execute(sa.select(sa.func.max(imp.c.id), sa.func.count(imp.c.deleted_at))).one()
+        return f"{newest or 0}.{deleted}"
+
     def is_empty(self) -> bool:
         """True when nothing has ever been imported."""
         return self.latest_import_id() == 0
@@ -684,3 +762,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-262144")  # 256 MB: random-key index inserts thrash a small cache
     cur.close()
+
+
+def _add_nullable_columns(engine: Engine) -> None:
+    """Add columns that newer versions declare and an older store lacks (nullable ones only).
+
+    ``create_all`` makes missing tables but never alters existing ones; this
+    keeps a store made by an earlier Nestwatch opening until schema migrations
+    (Alembic) take over.
+    """
+    present = sa.inspect(engine)
+    for table in METADATA.sorted_tables:
+        have = {c["name"] for c in present.get_columns(table.name)}
+        missing = [c for c in table.columns if c.name not in have and c.nullable]
+        with engine.begin() as conn:
+            for column in missing:
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))

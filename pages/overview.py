@@ -28,7 +28,7 @@ cols[3].metric("Wards / estates", f"{counts['wards']} / {counts['estates']}")
 
 store = get_store()
 st.subheader("Incidents per month")
-monthly = monthly_counts(store.url, store.latest_import_id())
+monthly = monthly_counts(store.url, store.data_version())
 if suppressed:
     monthly = monthly.apply(suppress)  # gaps where a month's count is small
 st.line_chart(monthly)

@@ -218,3 +218,30 @@ def test_an_admin_changes_a_role_with_a_reason_and_it_is_audited(demo_db, tmp_pa
         "user:bob",
         "moved to the council liaison post",
     )
+
+
+def test_an_analyst_deletes_an_import_with_a_reason_and_it_is_audited(demo_db, tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(demo_db, copy)
+    monkeypatch.setenv("NESTWATCH_DB", str(copy))
+    app = AppTest.from_file(str(APP), default_timeout=30).run()
+    app.switch_page("pages/data_quality.py").run()
+    assert not app.exception
+    store = Store(copy)
+    flagged_import = int(store.imports().query("kind == 'flagged'")["id"].iloc[0])
+    app.selectbox(key="delete_import").set_value(flagged_import).run()
+    assert app.button(key="delete_go").disabled  # no reason, no confirmation
+    app.text_input(key="delete_reason").set_value("shared in error").run()
+    assert app.button(key="delete_go").disabled
+    app.checkbox(key="delete_confirm").check().run()
+    app.button(key="delete_go").click().run()
+    assert not app.exception
+    assert any("deleted: 40 flagged" in s.value for s in app.success), [s.value for s in app.success]
+    assert store.count("flagged") == 0
+    log = store.audit(action="delete")
+    assert len(log) == 1 and (log["user"].iloc[0], log["reason"].iloc[0]) == ("demo", "shared in error")
+    options = app.selectbox(key="delete_import").options
+    assert options and not any(o.startswith(f"#{flagged_import} ") for o in options)  # deleted: no longer offered
+    store.dispose()
