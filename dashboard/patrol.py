@@ -103,7 +103,8 @@ def patrol_map(
 def cell_details(view: View, cell: str) -> dict[str, object]:
     """What a clicked hexagon holds: monthly counts, categories, pattern, case records, reasons."""
     cube = results.cube(view)
-    idx = cube.area.index_of(strings_to_cells([cell]))[0]
+    h3_cell = strings_to_cells([cell])[0]
+    idx = cube.area.index_of(np.array([h3_cell]))[0]
     if idx < 0:
         return {"inside": False}
     monthly = pd.Series(cube.by_cell_month()[idx], index=cube.months, name="incidents")
@@ -114,7 +115,7 @@ def cell_details(view: View, cell: str) -> dict[str, object]:
         if frame.empty:
             return frame
         cells = points_to_cells(frame["lat"].to_numpy(float), frame["lng"].to_numpy(float), res=view.res)
-        return frame[cells == strings_to_cells([cell])[0]]
+        return frame[cells == h3_cell]
 
     return {
         "inside": True,
@@ -122,4 +123,5 @@ def cell_details(view: View, cell: str) -> dict[str, object]:
         "categories": by_category[by_category > 0].sort_values(ascending=False),
         "flagged": in_cell(flagged),
         "closures": in_cell(closures),
+        "places": results.places(view, h3_cell),
     }

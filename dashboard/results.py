@@ -104,3 +104,13 @@ def _impact(url: str, version: str) -> Impact:
 def impact() -> Impact:
     """Closure-order impact over all stored data."""
     return _impact(*_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _places(url: str, version: str, view: View, cell: int) -> pd.DataFrame:
+    return analysis.places_in_cell(get_store(), cell, res=view.res, filters=view.filters)
+
+
+def places(view: View, cell: int) -> pd.DataFrame:
+    """Location texts of the incidents in one hexagon, with counts (for the hexagon details)."""
+    return _places(*_version(), view, int(cell))

@@ -119,6 +119,22 @@ def month_range(first: str, last: str) -> list[str]:
     return [str(p) for p in pd.period_range(first, last, freq="M")]
 
 
+def filters_to_mask(incidents: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """Which incident rows the filters keep (one rule for the cube and for every list of incidents)."""
+    f = filters
+    keep = np.ones(len(incidents), dtype=bool)
+    month = incidents["month"].astype("str").to_numpy()
+    if f.month_from:
+        keep &= month >= f.month_from
+    if f.month_to:
+        keep &= month <= f.month_to
+    if f.categories is not None:
+        keep &= incidents["category"].isin(list(f.categories)).to_numpy()
+    if f.sources is not None and "source" in incidents:
+        keep &= incidents["source"].isin(list(f.sources)).to_numpy()
+    return keep
+
+
 def incidents_to_cube(
     incidents: pd.DataFrame,
     area: StudyArea,
@@ -135,19 +151,8 @@ def incidents_to_cube(
     ``outside`` rather than silently dropped.
     """
     f = filters or Filters()
-    rows = incidents
-    keep = np.ones(len(rows), dtype=bool)
+    rows = incidents[filters_to_mask(incidents, f)]
     month = rows["month"].astype("str").to_numpy()
-    if f.month_from:
-        keep &= month >= f.month_from
-    if f.month_to:
-        keep &= month <= f.month_to
-    if f.categories is not None:
-        keep &= rows["category"].isin(list(f.categories)).to_numpy()
-    if f.sources is not None and "source" in rows:
-        keep &= rows["source"].isin(list(f.sources)).to_numpy()
-    rows = rows[keep]
-    month = month[keep]
     if f.month_from and f.month_to:
         months = month_range(f.month_from, f.month_to)
     elif len(rows):

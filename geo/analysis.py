@@ -12,11 +12,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from geo.aggregate import Cube, Filters, StudyArea, incidents_to_cube, study_area
+from geo.aggregate import Cube, Filters, StudyArea, filters_to_mask, incidents_to_cube, study_area
 from geo.concentration import backtest, gini, share_in_top
 from geo.emerging import emerging_hotspots
 from geo.errors import InputError
-from geo.hexes import cells_to_strings, cells_to_weights
+from geo.hexes import cells_to_strings, cells_to_weights, points_to_cells
 from geo.hotspots import gi_star
 from geo.impact import Impact, closure_impact
 from geo.priority import CaseData, case_features, rank, score_cells
@@ -46,6 +46,21 @@ def load_cube(store: Store, area: StudyArea, *, filters: Filters) -> Cube:
     if incidents.empty:
         raise InputError("no incidents are stored: import police.uk files first (python -m geo import incidents …)")
     return incidents_to_cube(incidents, area, filters=filters, categories=INCIDENT_CATEGORIES)
+
+
+def places_in_cell(store: Store, cell: int, *, res: int, filters: Filters) -> pd.DataFrame:
+    """Where in one hexagon the incidents were: location text (police.uk's "On or near …") and count.
+
+    An inspector deciding where to stand within a 170 m hexagon wants the
+    streets, not just a total. Police.uk locations are anonymised street
+    points, so these are never addresses.
+    """
+    incidents = store.read("incidents", columns=["lat", "lng", "month", "category", "source", "location"])
+    rows = incidents[filters_to_mask(incidents, filters)]
+    cells = points_to_cells(rows["lat"].to_numpy(float), rows["lng"].to_numpy(float), res=res)
+    here = rows.loc[cells == np.uint64(cell), "location"].fillna("").replace("", "(no location text)")
+    counts = here.value_counts()
+    return pd.DataFrame({"location": counts.index.astype(str), "incidents": counts.to_numpy()})
 
 
 def hotspot_table(cube: Cube, *, k: int = 1) -> pd.DataFrame:

@@ -75,6 +75,9 @@ if cell:
         c1.bar_chart(details["monthly"], height=180)
         c2.caption("By category")
         c2.dataframe(details["categories"].rename("incidents"), width="stretch")
+        if len(details["places"]):
+            st.caption("Where in this hexagon (police.uk locations are anonymised street points)")
+            st.dataframe(details["places"], hide_index=True, width="stretch")
         if len(details["flagged"]):
             st.caption("Flagged addresses in this hexagon")
             st.dataframe(

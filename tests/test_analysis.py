@@ -114,3 +114,25 @@ def test_real_bristol_hotspots_lie_in_cabot_and_lawrence_hill(store):
     assert set(names[hottest["ward"]]) <= {"Cabot", "Lawrence Hill"}  # ... hold the hottest cells
     assert (hottest["gi_bin"] == 3).all()
     assert np.isfinite(table["gi_z"]).all()
+
+
+def test_places_in_a_cell_count_its_location_texts_under_the_filters(store, write):
+    from geo.hexes import points_to_cells
+    from tests.conftest import police_csv, police_row
+
+    rows = [
+        police_row(location="On or near Park Street"),
+        police_row(location="On or near Park Street", month="2024-02"),
+        police_row(location="<img src=x onerror=alert(1)>"),
+        police_row(location="On or near Park Street", month="2023-12"),  # before the filter's months
+        police_row(location="On or near Park Street", category="Drugs"),  # another category
+        police_row(location="Far away", lat="51.500000"),  # another cell
+    ]
+    import_path(store, "incidents", write("a.csv", police_csv(*rows)))
+    cell = int(points_to_cells(np.array([51.45]), np.array([-2.59]), res=9)[0])
+    filters = Filters(month_from="2024-01", month_to="2024-12", categories=(analysis.ASB,))
+    places = analysis.places_in_cell(store, cell, res=9, filters=filters)
+    assert places.to_dict("records") == [
+        {"location": "On or near Park Street", "incidents": 2},
+        {"location": "<img src=x onerror=alert(1)>", "incidents": 1},  # kept as text, exactly as typed
+    ]

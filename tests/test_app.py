@@ -245,3 +245,37 @@ def test_an_analyst_deletes_an_import_with_a_reason_and_it_is_audited(demo_db, t
     options = app.selectbox(key="delete_import").options
     assert options and not any(o.startswith(f"#{flagged_import} ") for o in options)  # deleted: no longer offered
     store.dispose()
+
+
+def _shown_counts(app) -> list[str]:
+    """Every count a page shows in a metric or a table column of counts, as the browser gets it."""
+    values = [m.value for m in app.metric if m.label != "Wards / estates"]  # boundaries, not people or events
+    for df in app.dataframe:
+        table = df.value
+        for column in table.columns:
+            if column in ("incidents", "previous period", "flagged", "closures", "victims", "count"):
+                values += [str(v) for v in table[column]]
+    return values
+
+
+@pytest.mark.parametrize("role", ["inspector", "analyst", "cabinet", "presentation", "admin"])
+def test_every_page_runs_for_its_roles_and_refuses_the_others(app, role):
+    from geo.privacy import threshold
+    from geo.roles import PAGES, ROLES
+
+    app = _as(app, role)
+    allowed = ROLES[role].pages
+    checked = 0
+    for page in PAGES:
+        app.switch_page(f"pages/{page}.py").run()
+        assert not app.exception, (role, page, app.exception)
+        refused = any("cannot open this page" in e.value for e in app.error)
+        assert refused == (page not in allowed), (role, page)
+        if ROLES[role].suppress and page in allowed:
+            n = threshold()
+            for value in _shown_counts(app):
+                number = value.replace(",", "")
+                assert value == f"fewer than {n}" or (number.isdigit() and int(number) % n == 0), (page, value)
+                checked += 1
+    if ROLES[role].suppress and "trends" in allowed:
+        assert checked > 10  # the ward table's counts were seen, so the check can fail

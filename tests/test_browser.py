@@ -50,6 +50,26 @@ PAYLOAD_CSV = "UPRN,Address,Lat,Lng,First Flagged,Indicators,Status,Agency\n" + 
     for i, p in enumerate(PAYLOADS)
 )
 
+# police.uk rows at the same point: the payloads as location text (stored), and as a category (rejected,
+# so they reach the rejects table through the reason)
+POLICE_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+    "Last outcome category,Context\n"
+)
+
+
+def _incident_payload_csv(month: str) -> str:
+    def quoted(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    rows = [
+        f",{month},Force,Force,0.924157,53.955905,{quoted(p)},E0,Nestwick 001A,{quoted(c)},,\n"
+        for p in PAYLOADS
+        for c in ("Anti-social behaviour", p)
+    ]
+    return POLICE_HEADER + "".join(rows)
+
+
 PAYLOAD_POINT = """() => {
   const map = Object.values(window).find(v => v instanceof L.Map);
   let at = null;
@@ -89,6 +109,10 @@ def server(tmp_path_factory):
     from geo.importer import import_path
 
     assert import_path(store, "flagged", payloads).stored == len(PAYLOADS)
+    incidents = payloads.with_name("incident-payloads.csv")
+    incidents.write_text(_incident_payload_csv(store.months()[1]), encoding="utf-8")
+    result = import_path(store, "incidents", incidents)
+    assert (result.stored, result.rejected) == (len(PAYLOADS), len(PAYLOADS))
     store.dispose()
     port = _free_port()
     env = {**os.environ, "NESTWATCH_DB": str(db), "NESTWATCH_TILES": "none"}
@@ -332,6 +356,13 @@ def test_cabinet_and_presentation_never_receive_an_address_or_a_flagged_point(se
             html = _all_html(page)
             leaked = [s for s in secrets if s and s in html]
             assert not leaked, f"{link} sent {leaked[:3]} to the {label}'s browser"
+            if link == "Trends":  # the ward map's tooltips: every count shown is suppressed or rounded
+                import re
+
+                counts = re.findall(r'"now":\s*"([^"]*)"', html)
+                assert len(counts) >= 8, "no ward counts found in the map frame"
+                small = [c for c in counts if c != "fewer than 5" and int(c.replace(",", "")) % 5]
+                assert not small, f"unrounded counts {small} in the {label}'s map"
             page.screenshot(path=str(SHOTS / f"{label.split()[0].lower()}-{link.lower()}.png"), full_page=True)
         context.close()
 
@@ -355,4 +386,19 @@ def test_injected_text_never_runs_and_never_appears_unescaped(server, browser):
     assert "onerror=alert(1)" in html  # the text did reach the browser, escaped
     tooltips = " ".join(frame.locator(".leaflet-tooltip").all_inner_texts())
     assert any(p in tooltips for p in PAYLOADS), tooltips  # the payload is shown as text, exactly as typed
+    # the hexagon's details: flagged addresses and incident locations holding the payloads, in tables
+    frame.locator(".leaflet-container").click(position=point)
+    page.get_by_text("Where in this hexagon", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_text("Flagged addresses in this hexagon").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.screenshot(path=str(SHOTS / "payload-details.png"), full_page=True)
+    # the rejects table: the payload categories are quoted in the reasons
+    page.get_by_role("link", name="Imports and rejects").click()
+    _wait_idle(page)
+    page.get_by_text("Rejected rows", exact=False).first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SHOTS / "payload-rejects.png"), full_page=True)
+    html = _all_html(page)
+    for payload in ("<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>"):
+        assert payload not in html, f"unescaped {payload!r} in the page"
+    assert not dialogs, f"script ran: {dialogs}"
     context.close()
