@@ -258,16 +258,40 @@ def _shown_counts(app) -> list[str]:
     return values
 
 
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory) -> Path:
+    """One local user per role (argon2 hashing is slow on purpose: done once)."""
+    from geo.roles import ROLES
+    from geo.users import add_user
+
+    path = tmp_path_factory.mktemp("users") / "users.toml"
+    for name in ROLES:
+        add_user(path, f"{name}-user", f"{name}-passphrase-long", role=name)
+    return path
+
+
 @pytest.mark.parametrize("role", ["inspector", "analyst", "cabinet", "presentation", "admin"])
-def test_every_page_runs_for_its_roles_and_refuses_the_others(app, role):
+def test_every_page_runs_for_its_roles_and_refuses_the_others(demo_db, users_file, monkeypatch, role):
     from geo.privacy import threshold
     from geo.roles import PAGES, ROLES
 
-    app = _as(app, role)
+    monkeypatch.setenv("NESTWATCH_USERS", str(users_file))
+    monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
+    monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
+    app = AppTest.from_file(str(APP), default_timeout=30).run()
+    app.text_input(key="auth_user").set_value(f"{role}-user")
+    app.text_input(key="auth_password").set_value(f"{role}-passphrase-long")
+    app.button[0].click().run()
+    assert not app.exception and not app.error
     allowed = ROLES[role].pages
     checked = 0
     for page in PAGES:
-        app.switch_page(f"pages/{page}.py").run()
+        try:
+            app.switch_page(f"pages/{page}.py")
+        except ValueError:  # not even registered with st.navigation for this role
+            assert page not in allowed, (role, page)
+            continue
+        app.run()
         assert not app.exception, (role, page, app.exception)
         refused = any("cannot open this page" in e.value for e in app.error)
         assert refused == (page not in allowed), (role, page)

@@ -97,7 +97,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def browser_db(tmp_path_factory) -> Path:
+    """The demo town plus the payload rows; the server below serves it."""
     pytest.importorskip("playwright")
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
@@ -114,6 +115,12 @@ def server(tmp_path_factory):
     result = import_path(store, "incidents", incidents)
     assert (result.stored, result.rejected) == (len(PAYLOADS), len(PAYLOADS))
     store.dispose()
+    return db
+
+
+@pytest.fixture(scope="module")
+def server(browser_db):
+    db = browser_db
     port = _free_port()
     env = {**os.environ, "NESTWATCH_DB": str(db), "NESTWATCH_TILES": "none"}
     env.pop("NESTWATCH_DATABASE_URL", None)
@@ -276,7 +283,7 @@ HOT_CELL_POINT = """() => {
 }"""
 
 
-def test_clicking_a_hexagon_opens_its_details(server, browser):
+def test_clicking_a_hexagon_opens_its_details_and_is_audited_once(server, browser, browser_db):
     context, page = _page(browser, server, "patrol")
     page.get_by_text("Where to go").wait_for(timeout=60_000)
     _wait_idle(page)
@@ -289,7 +296,17 @@ def test_clicking_a_hexagon_opens_its_details(server, browser):
     assert page.get_by_text("Incidents per month").count()
     assert page.get_by_text("Why:", exact=False).count()
     page.screenshot(path=str(SHOTS / "patrol-details.png"), full_page=True)
+    heading = page.get_by_text("Hexagon 8", exact=False).first.inner_text()
+    cell = heading.split()[-1]
+    frame.locator(".leaflet-container").click(position=point)  # the same hexagon again: not a new look
+    _wait_idle(page)
     context.close()
+    store = Store(browser_db)
+    views = store.audit(action="view_cell")
+    views = views[views["target"] == f"cell:{cell}"]
+    assert len(views) == 1, views  # one entry for the look, with who and as what
+    assert (views["user"].iloc[0], views["role"].iloc[0]) == ("demo", "analyst")
+    store.dispose()
 
 
 def test_uploading_the_real_avon_file_reports_its_rejected_rows(server, browser):
