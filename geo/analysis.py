@@ -16,7 +16,7 @@ from geo.aggregate import Cube, Filters, StudyArea, filters_to_mask, incidents_t
 from geo.concentration import backtest, gini, share_in_top
 from geo.emerging import emerging_hotspots
 from geo.errors import InputError
-from geo.hexes import cells_to_strings, cells_to_weights, points_to_cells
+from geo.hexes import cells_to_gi_weights, cells_to_strings, points_to_cells
 from geo.hotspots import gi_star
 from geo.impact import Impact, closure_impact
 from geo.priority import CaseData, case_features, rank, score_cells
@@ -66,7 +66,7 @@ def places_in_cell(store: Store, cell: int, *, res: int, filters: Filters) -> pd
 def hotspot_table(cube: Cube, *, k: int = 1) -> pd.DataFrame:
     """Gi* per cell over the cube's whole period, one row per study-area cell."""
     y = cube.by_cell().astype(float)
-    gi = gi_star(y, cells_to_weights(cube.area.cells, k=k), fdr=True)
+    gi = gi_star(y, cells_to_gi_weights(cube.area.cells, k=k), fdr=True)
     return pd.DataFrame(
         {
             "cell": cells_to_strings(cube.area.cells),
@@ -87,7 +87,7 @@ def emerging_table(cube: Cube, *, k: int = 1, time_steps: int = 1) -> pd.DataFra
     """Emerging hot spot category and trend per cell."""
     if len(cube.months) < 3:
         raise InputError(f"emerging hot spots need at least 3 months of data; the range has {len(cube.months)}")
-    result = emerging_hotspots(cube.by_cell_month(), cells_to_weights(cube.area.cells, k=k), time_steps=time_steps)
+    result = emerging_hotspots(cube.by_cell_month(), cells_to_gi_weights(cube.area.cells, k=k), time_steps=time_steps)
     front = pd.DataFrame({"cell": cells_to_strings(cube.area.cells), "count": cube.by_cell(), "ward": cube.area.ward})
     return pd.concat([front, result.reset_index(drop=True)], axis=1)
 

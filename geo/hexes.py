@@ -21,6 +21,7 @@ from h3ronpy import grid_disk
 from h3ronpy.vector import cells_to_coordinates, cells_to_wkb_polygons, coordinates_to_cells
 
 from geo.errors import InputError
+from geo.hotspots import Weights
 from geo.schema import BNG, WGS84
 
 RESOLUTIONS = range(6, 12)
@@ -127,6 +128,16 @@ def cells_to_weights(cells: np.ndarray, *, k: int = 1) -> sp.csr_matrix:
     cols = order[pos[inside]]
     data = np.ones(int(inside.sum()), dtype=np.float64)
     return sp.csr_matrix((data, (rows[inside], cols)), shape=(n, n))
+
+
+def cells_to_gi_weights(cells: np.ndarray, *, k: int = 1) -> Weights:
+    """:func:`cells_to_weights` prepared for Gi* (:class:`geo.hotspots.Weights`): build once per study area.
+
+    Holds the checked CSR matrix with its row sums and Gi*'s per-cell
+    denominator, so :func:`geo.hotspots.gi_star` on it does only the work that
+    depends on the values.
+    """
+    return Weights(cells_to_weights(cells, k=k))
 
 
 def assign_cells(cells: np.ndarray, boundaries: gpd.GeoDataFrame) -> np.ndarray:

@@ -15,6 +15,7 @@ from geo.hexes import (
     assign_cells,
     boundaries_to_cells,
     cells_to_geojson,
+    cells_to_gi_weights,
     cells_to_latlng,
     cells_to_polygons,
     cells_to_strings,
@@ -66,6 +67,16 @@ def test_weights_are_the_k_ring_within_the_area():
     assert sorted(w.sum(axis=1).tolist()) == [4.0] * 6 + [7.0]  # each outer cell: self, centre, two ring cells
     w2 = cells_to_weights(cells, k=2).toarray()
     assert (w2 == 1).all()  # everything is within two steps, and nothing outside the area is added
+
+
+def test_gi_weights_are_the_k_ring_weights_prepared():
+    centre = h3.latlng_to_cell(51.45, -2.59, 9)
+    cells = np.array(sorted(h3.str_to_int(c) for c in h3.grid_disk(centre, 2)), dtype=np.uint64)
+    for k in (1, 2):
+        plain = cells_to_weights(cells, k=k)
+        prepared = cells_to_gi_weights(cells, k=k)
+        assert (prepared.matrix != plain).nnz == 0
+        assert prepared.w_sum.tolist() == np.asarray(plain.sum(axis=1)).ravel().tolist()
 
 
 def test_assign_cells_picks_the_boundary_holding_most_of_the_cell():

@@ -16,7 +16,7 @@ from scipy import stats
 
 from geo.errors import InputError
 from geo.hexes import boundaries_to_cells, cells_to_weights, points_to_cells
-from geo.hotspots import fdr_bh, gi_bins, gi_star
+from geo.hotspots import Weights, as_weights, fdr_bh, gi_bins, gi_scores, gi_star, weight_sums
 
 WARDS = "data/boundaries/demo_wards.geojson"
 
@@ -237,3 +237,86 @@ def test_outputs_are_well_formed_and_follow_the_cells(problem, rnd):
     perm = np.array(order)
     moved = gi_star(y[perm], w[perm][:, perm])
     assert_allclose(moved.z, res.z[perm], rtol=1e-9, atol=1e-12)
+
+
+def _assert_same_result(a, b):
+    for name in ("z", "p", "p_fdr", "gi_bin"):
+        assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+        assert getattr(a, name).dtype == getattr(b, name).dtype
+
+
+def test_prepared_weights_give_exactly_what_the_matrix_gives():
+    rng = np.random.default_rng(5)
+    cells = np.unique(points_to_cells(51.45 + rng.normal(0, 0.01, 3000), -2.59 + rng.normal(0, 0.015, 3000), res=9))
+    w = cells_to_weights(cells, k=1)
+    y = rng.poisson(2, len(cells)).astype(float)
+    prepared = Weights(w)
+    for fdr in (True, False):
+        _assert_same_result(gi_star(y, prepared, fdr=fdr), gi_star(y, w, fdr=fdr))
+    z, p = gi_scores(y, prepared)
+    assert_array_equal(z, gi_star(y, w).z)
+    assert_array_equal(p, gi_star(y, w).p)
+    z[0] = 99.0  # gi_scores hands over fresh, writable arrays
+    # non-binary, dense and duplicate-entry weights, and a lonely cell with nothing to compare
+    y7 = np.array([4, 9, 1, 0, 2, 5, 7], dtype=float)
+    dense = ring_weights()
+    dense[1, 2] = 2.5
+    dense[5, 5] = 0.0
+    for given_w in (dense, sp.csr_array(dense), sp.coo_matrix(dense)):
+        _assert_same_result(gi_star(y7, Weights(given_w)), gi_star(y7, given_w))
+    _assert_same_result(gi_star(y7, Weights(Weights(dense))), gi_star(y7, dense))
+    empty = Weights(sp.csr_matrix((0, 0)))
+    assert gi_star(np.zeros(0), empty).z.shape == (0,)
+
+
+def test_prepared_weights_are_frozen_and_checked():
+    w = sp.csr_matrix(ring_weights())
+    prepared = Weights(w)
+    assert prepared.n == 7 and "n=7" in repr(prepared)
+    assert_array_equal(prepared.w_sum, ring_weights().sum(axis=1))
+    assert_array_equal(prepared.w_sq_sum, (ring_weights() ** 2).sum(axis=1))
+    before = gi_star(np.arange(7.0), prepared)
+    w.data[:] = 5.0  # the caller's matrix changes; the prepared copy does not
+    _assert_same_result(gi_star(np.arange(7.0), prepared), before)
+    with pytest.raises(AttributeError):
+        prepared.w_sum = np.zeros(7)
+    for array in (prepared.w_sum, prepared.w_sq_sum, prepared.matrix.data, prepared.matrix.indices):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 3
+    # as the pieces geo.emerging uses
+    assert as_weights(prepared, 7) is prepared.matrix
+    assert weight_sums(prepared) == (prepared.w_sum, prepared.w_sq_sum)
+    # pickled (as a cache would) and back: the same weights, prepared again
+    import pickle
+
+    again = pickle.loads(pickle.dumps(prepared))
+    _assert_same_result(gi_star(np.arange(7.0), again), before)
+    with pytest.raises(InputError, match="do not match"):
+        gi_star(np.ones(6), prepared)
+    with pytest.raises(InputError, match="square"):
+        Weights(np.ones((3, 4)))
+    with pytest.raises(InputError, match="finite"):
+        Weights(np.diag([1.0, np.inf]))
+
+
+def test_space_time_gi_takes_prepared_weights():
+    from geo.emerging import space_time_gi
+
+    rng = np.random.default_rng(2)
+    counts = rng.poisson(2, (7, 6)).astype(float)
+    w = sp.csr_matrix(ring_weights())
+    _assert_same_result(space_time_gi(counts, Weights(w), time_steps=1), space_time_gi(counts, w, time_steps=1))
+
+
+def test_fdr_is_exact_for_values_that_differ_only_in_their_last_bits():
+    # the sort key drops the lowest mantissa bits; neighbours closer than that must still come out in order
+    rng = np.random.default_rng(9)
+    base = rng.random(5000)
+    p = np.concatenate([base, np.nextafter(base, 0), np.nextafter(base, 1), base, [0.0, -0.0, 1.0, 0.0]])
+    p = np.clip(p, 0, 1)[rng.permutation(p.size)]
+    assert_allclose(fdr_bh(p), stats.false_discovery_control(p, method="bh"), rtol=1e-15, atol=0)
+    order = np.argsort(p, kind="stable")
+    adjusted = np.minimum(np.minimum.accumulate((p[order] * p.size / np.arange(1, p.size + 1))[::-1])[::-1], 1)
+    expected = np.empty(p.size)
+    expected[order] = adjusted
+    assert_array_equal(fdr_bh(p), expected)  # bit for bit, the written-out definition
