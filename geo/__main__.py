@@ -54,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     _db(rej)
     rej.add_argument("--kind", choices=(*IMPORT_KINDS, "victim_counts"))
 
+    exp = sub.add_parser("export-all", help="back up every table, the quarantine and the audit log to a folder")
+    _db(exp)
+    exp.add_argument("folder", help="a new or empty folder (CSV, GeoPackage and manifest.json with checksums)")
+    res = sub.add_parser("import-all", help="restore a folder written by export-all into an empty store")
+    _db(res)
+    res.add_argument("folder")
+
+    mig = sub.add_parser("migrate", help="bring the store's schema up to date (also done on every start)")
+    _db(mig)
+
     dele = sub.add_parser("delete-import", help="erase what one import stored and quarantined (audited)")
     _db(dele)
     dele.add_argument("import_id", type=int, help="the import's id (see `status --imports`)")
@@ -167,9 +177,30 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from geo import migrations
+    from geo.store import resolve_url
+
+    url = resolve_url(args.db)
+    engine = sa.create_engine(url)
+    try:
+        before, after = migrations.upgrade(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"{_safe_url(url)}: already at revision {after}")
+    else:
+        print(f"{_safe_url(url)}: upgraded from {before or 'an empty database'} to revision {after}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "users":  # needs no store
         return _users(args)
+    if args.command == "migrate":
+        return _migrate(args)
     from geo.store import Store
 
     store = Store(args.db)
@@ -223,6 +254,14 @@ def _run(args: argparse.Namespace) -> int:
         results = load_demo(store)
         for r in results:
             print(r.summary())
+        return 0
+    if args.command in ("export-all", "import-all"):
+        from geo.backup import export_all, import_all
+
+        summary = (export_all if args.command == "export-all" else import_all)(store, args.folder)
+        done = "exported to" if args.command == "export-all" else "restored from"
+        counts = ", ".join(f"{n:,} {name}" for name, n in summary.rows.items())
+        print(f"{done} {summary.folder} (schema {summary.revision or 'unknown'}): {counts}")
         return 0
     if args.command == "delete-import":
         from geo.importer import delete_import

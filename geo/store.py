@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import alembic.util
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from geo import migrations
 from geo.errors import InputError, StoreError
 from geo.ingest import REJECT_COLUMNS, concat_rejects, rows_to_json
 from geo.keys import hash_rows
@@ -82,6 +84,12 @@ def default_url() -> str:
         return url
     path = os.environ.get("NESTWATCH_DB") or str(DEFAULT_DB_PATH)
     return path if "://" in path else f"sqlite:///{Path(path).resolve()}"
+
+
+def resolve_url(url: str | os.PathLike[str] | None) -> str:
+    """A SQLAlchemy URL from what a user gives: a URL, a SQLite file path, or nothing (:func:`default_url`)."""
+    url = str(url) if url is not None else default_url()
+    return url if "://" in url else f"sqlite:///{Path(url).resolve()}"
 
 
 def build_metadata() -> sa.MetaData:
@@ -174,23 +182,23 @@ class Store:
     """
 
     def __init__(self, url: str | os.PathLike[str] | None = None) -> None:
-        url = str(url) if url is not None else default_url()
-        if "://" not in url:
-            url = f"sqlite:///{Path(url).resolve()}"
+        url = resolve_url(url)
         self.url = url
         try:
             if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = sa.create_engine(url)
+            # pre-ping: a pooled connection that died with a database restart is replaced, not handed out
+            self.engine: Engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         except Exception as exc:
             raise StoreError(f"cannot open store {url!r}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
-            METADATA.create_all(self.engine)
-            _add_nullable_columns(self.engine)
+            migrations.upgrade(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot open store {url!r}: {exc.__class__.__name__}: {exc.orig}") from None
+        except alembic.util.CommandError as exc:  # e.g. a store made by a newer Nestwatch
+            raise StoreError(f"cannot open store {url!r}: {exc}") from None
         self.tables = METADATA.tables
 
     # ------------------------------------------------------------------ writes
@@ -763,19 +771,3 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA cache_size=-262144")  # 256 MB: random-key index inserts thrash a small cache
     cur.close()
 
-
-def _add_nullable_columns(engine: Engine) -> None:
-    """Add columns that newer versions declare and an older store lacks (nullable ones only).
-
-    ``create_all`` makes missing tables but never alters existing ones; this
-    keeps a store made by an earlier Nestwatch opening until schema migrations
-    (Alembic) take over.
-    """
-    present = sa.inspect(engine)
-    for table in METADATA.sorted_tables:
-        have = {c["name"] for c in present.get_columns(table.name)}
-        missing = [c for c in table.columns if c.name not in have and c.nullable]
-        with engine.begin() as conn:
-            for column in missing:
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from geo.schema import POLICE_UK_HEADER
 from geo.store import Store
@@ -16,6 +18,58 @@ if os.environ.get("NESTWATCH_REAL_DATA"):
     REAL = Path(os.environ["NESTWATCH_REAL_DATA"])
 
 POLICE_HEADER = ",".join(POLICE_UK_HEADER)
+
+
+#: Set (by ``scripts/test.sh --postgres``) to run every store on PostgreSQL: each test gets its own database.
+TEST_SERVER = os.environ.get("NESTWATCH_TEST_DATABASE_URL", "")
+_CREATED: list[str] = []
+
+
+def _admin() -> sa.Engine:
+    return sa.create_engine(TEST_SERVER.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+
+
+def store_url(path: Path, *, template: str | None = None) -> str:
+    """Where a test's store lives: the SQLite file ``path``, or a new database on the test PostgreSQL cluster.
+
+    ``template`` (a URL this function returned) copies that store: a SQLite file
+    copy, or ``CREATE DATABASE … TEMPLATE`` on PostgreSQL.
+    """
+    if not TEST_SERVER:
+        if template:
+            import shutil
+
+            shutil.copy(template.removeprefix("sqlite:///"), path)
+        return f"sqlite:///{Path(path).resolve()}"
+    name = f"t_{path.stem.lower()[:20]}_{uuid.uuid4().hex[:10]}".replace("-", "_")
+    engine = _admin()
+    with engine.connect() as conn:
+        if template:
+            source = template.rsplit("/", 1)[1]
+            conn.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}'"))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        else:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    _CREATED.append(name)
+    return TEST_SERVER.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_store(url: str) -> None:
+    """Remove a PostgreSQL test database (SQLite files go with tmp_path)."""
+    if not url.startswith("postgresql"):
+        return
+    engine = _admin()
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    yield
+    for name in _CREATED:
+        drop_store(f"{TEST_SERVER.rsplit('/', 1)[0]}/{name}")
 
 
 def real_file(name: str) -> Path:
@@ -28,9 +82,11 @@ def real_file(name: str) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "test.sqlite")
+    url = store_url(tmp_path / "test.sqlite")
+    s = Store(url)
     yield s
     s.dispose()
+    drop_store(url)
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from geo.__main__ import main
 from geo.aggregate import Filters
 from geo.demo import load_demo
 from geo.importer import import_path
-from tests.conftest import real_file
+from tests.conftest import real_file, store_url
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from geo.store import Store
 
-    store = Store(tmp_path_factory.mktemp("demo") / "demo.sqlite")
+    store = Store(store_url(tmp_path_factory.mktemp("demo") / "demo.sqlite"))
     load_demo(store)
     area = analysis.load_area(store, res=9)
     cube = analysis.load_cube(store, area, filters=Filters(categories=(analysis.ASB,)))

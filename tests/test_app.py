@@ -10,13 +10,14 @@ from streamlit.testing.v1 import AppTest
 
 from geo.demo import load_demo
 from geo.store import Store
+from tests.conftest import store_url
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("app") / "demo.sqlite"
+    path = store_url(tmp_path_factory.mktemp("app") / "demo.sqlite")
     store = Store(path)
     load_demo(store)
     store.dispose()
@@ -47,7 +48,7 @@ def test_rejects_page_lists_the_quarantine(app):
 
 
 def test_empty_store_says_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.setenv("NESTWATCH_DB", str(tmp_path / "empty.sqlite"))
+    monkeypatch.setenv("NESTWATCH_DB", store_url(tmp_path / "empty.sqlite"))
     at = AppTest.from_file(str(APP), default_timeout=30).run()
     assert not at.exception
     assert "No incidents loaded yet" in at.info[0].value
@@ -221,10 +222,7 @@ def test_an_admin_changes_a_role_with_a_reason_and_it_is_audited(demo_db, tmp_pa
 
 
 def test_an_analyst_deletes_an_import_with_a_reason_and_it_is_audited(demo_db, tmp_path, monkeypatch):
-    import shutil
-
-    copy = tmp_path / "copy.sqlite"
-    shutil.copy(demo_db, copy)
+    copy = store_url(tmp_path / "copy.sqlite", template=demo_db)
     monkeypatch.setenv("NESTWATCH_DB", str(copy))
     app = AppTest.from_file(str(APP), default_timeout=30).run()
     app.switch_page("pages/data_quality.py").run()

@@ -22,6 +22,7 @@ import pytest
 
 from geo.demo import load_demo
 from geo.store import Store
+from tests.conftest import store_url
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +103,7 @@ def browser_db(tmp_path_factory) -> Path:
     pytest.importorskip("playwright")
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    db = tmp_path_factory.mktemp("browser") / "demo.sqlite"
+    db = store_url(tmp_path_factory.mktemp("browser") / "demo.sqlite")
     store = Store(db)
     load_demo(store)
     payloads = tmp_path_factory.mktemp("payloads") / "flagged-payloads.csv"

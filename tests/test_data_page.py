@@ -22,7 +22,7 @@ from geo.demo import load_demo
 from geo.errors import InputError
 from geo.schema import IMPORT_KINDS
 from geo.store import Store
-from tests.conftest import police_csv, police_row
+from tests.conftest import police_csv, police_row, store_url
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -57,7 +57,7 @@ def xlsx_bytes() -> bytes:
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data_page") / "demo.sqlite"
+    path = store_url(tmp_path_factory.mktemp("data_page") / "demo.sqlite")
     store = Store(path)
     load_demo(store)
     store.dispose()
@@ -76,7 +76,7 @@ def open_page(db: Path, monkeypatch) -> AppTest:
 
 @pytest.fixture
 def empty_db(tmp_path) -> Path:
-    return tmp_path / "empty.sqlite"
+    return store_url(tmp_path / "empty.sqlite")
 
 
 def stored(db: Path) -> dict[str, int]:
@@ -321,7 +321,7 @@ def test_safe_name_and_messages_for_the_page():
 
 
 def test_the_import_log_names_the_file_as_uploaded(tmp_path):
-    store = Store(tmp_path / "log.sqlite")
+    store = Store(store_url(tmp_path / "log.sqlite"))
     body = police_csv(police_row(), police_row(lat="", lng=""))
     upload.import_upload(store, "incidents", "asb-2024.csv", body.encode())
     assert store.imports()["file"].tolist() == ["asb-2024.csv"]
@@ -330,7 +330,7 @@ def test_the_import_log_names_the_file_as_uploaded(tmp_path):
 
 
 def test_a_drawn_estate_is_saved_through_the_importer(tmp_path):
-    store = Store(tmp_path / "draw.sqlite")
+    store = Store(store_url(tmp_path / "draw.sqlite"))
     square = {"type": "Polygon", "coordinates": [[[0.9, 53.9], [0.92, 53.9], [0.92, 53.92], [0.9, 53.92], [0.9, 53.9]]]}
     assert upload.drawn_polygon({"last_active_drawing": {"type": "Feature", "properties": {}, "geometry": square}})
     clicked_cell = {"type": "Feature", "properties": {"layer": "Hexagons", "cell": "89"}, "geometry": square}

@@ -13,7 +13,7 @@ from geo.audit import make_entry
 from geo.errors import InputError
 from geo.importer import delete_import, import_path
 from geo.store import Store
-from tests.conftest import police_csv, police_row
+from tests.conftest import police_csv, police_row, store_url
 
 FLAGGED = "ref,address,lat,lng,first_flagged,indicators,status\r\n"
 
@@ -105,29 +105,10 @@ def test_a_deletion_whose_audit_entry_cannot_be_written_deletes_nothing(two_impo
     assert store.imports()["deleted_at"].isna().all()
 
 
-def test_a_store_made_before_deletions_existed_gains_the_column(tmp_path, write):
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:  # the imports table as the first release made it
-        conn.execute(
-            sa.text(
-                "CREATE TABLE imports (id INTEGER PRIMARY KEY, kind VARCHAR(20) NOT NULL, file TEXT NOT NULL, "
-                "sha256 VARCHAR(64) NOT NULL, imported_at VARCHAR(32) NOT NULL, source_format VARCHAR(20) NOT NULL, "
-                "rows INTEGER NOT NULL, stored INTEGER NOT NULL, rejected INTEGER NOT NULL, "
-                "already_present INTEGER NOT NULL, notes TEXT NOT NULL)"
-            )
-        )
-    engine.dispose()
-    store = Store(url)
-    import_path(store, "incidents", write("a.csv", police_csv(police_row())))
-    assert delete_import(store, 1, user="ana", role="analyst", reason="test") == {"incidents": 1, "rejects": 0}
-    store.dispose()
-
-
 def test_the_command_line_deletes_with_a_reason_and_lists_imports(tmp_path, write):
     from tests.test_cli import cli
 
-    db = tmp_path / "cli.sqlite"
+    db = store_url(tmp_path / "cli.sqlite")
     path = write("a.csv", police_csv(police_row(), police_row(lat="")))
     assert cli("import", "incidents", str(path), db=db).returncode == 0
     listed = cli("status", "--imports", db=db)

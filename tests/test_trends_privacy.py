@@ -9,13 +9,14 @@ from geo.aggregate import month_range
 from geo.demo import load_demo
 from geo.privacy import threshold
 from geo.store import Store
+from tests.conftest import store_url
 
 MONTHS = month_range("2023-11", "2026-10")
 
 
 @pytest.fixture(scope="module")
 def demo_env(tmp_path_factory):
-    db = tmp_path_factory.mktemp("diff") / "demo.sqlite"
+    db = store_url(tmp_path_factory.mktemp("diff") / "demo.sqlite")
     store = Store(db)
     load_demo(store)
     store.dispose()
