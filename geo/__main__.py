@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp_.add_argument("--radius", type=float, default=200.0, help="metres around the premises (default 200)")
     imp_.add_argument("--months", type=int, default=6, help="months before and after (default 6)")
     imp_.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
+
+    rep = sub.add_parser("report", help="the outcomes report pack (published figures only): PDF, or HTML")
+    _db(rep)
+    rep.add_argument("--from", dest="month_from", metavar="YYYY-MM", help="first month (default: first in the data)")
+    rep.add_argument("--to", dest="month_to", metavar="YYYY-MM", help="last month (default: last in the data)")
+    rep.add_argument("--area", metavar="CODE", help="a ward or estate code (default: the whole town)")
+    rep.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, or FILE.html for the one-file HTML page")
+    rep.add_argument("--html", metavar="FILE", help="also write the HTML page to FILE")
     return p
 
 
@@ -277,7 +285,52 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command in ("hotspots", "emerging", "priority", "concentration", "impact"):
         return _analyse(store, args)
+    if args.command == "report":
+        return _report(store, args)
     raise AssertionError(args.command)  # argparse guarantees one of the above
+
+
+def _report(store: Store, args: argparse.Namespace) -> int:
+    """Write the report pack; each file written is audited as an export (aggregates only: not personal)."""
+    from pathlib import Path
+
+    from geo import audit
+    from geo.errors import InputError
+    from geo.outcomes import outcomes_for
+    from geo.published import publish
+    from geo.report import report_pictures, report_to_html, report_to_pdf
+
+    outputs = [Path(args.out), *([Path(args.html)] if args.html else [])]
+    for path in outputs:
+        if path.suffix.lower() not in (".pdf", ".html", ".htm"):
+            raise InputError(f"{path}: the report is written as .pdf or .html")
+    span = store.months()
+    start = args.month_from or (span[0] if span else None)
+    end = args.month_to or (span[1] if span else None)
+    published = publish(outcomes_for(store, start=start or "", end=end or "", area=args.area))
+    pictures = report_pictures(published)
+    for path in outputs:
+        fmt = "pdf" if path.suffix.lower() == ".pdf" else "html"
+        if fmt == "pdf":
+            path.write_bytes(report_to_pdf(published, pictures=pictures))
+        else:
+            path.write_text(report_to_html(published, pictures=pictures), encoding="utf-8")
+        audit.record(
+            store,
+            user=_os_user(),
+            role="cli",
+            action="export",
+            target=f"export:{path.name}",
+            detail={
+                "report": "outcomes",
+                "format": fmt,
+                "from": published.period.start,
+                "to": published.period.end,
+                "area": args.area or "town",
+            },
+        )
+        print(f"{path}: {published.area_name}, {published.period.label()}", file=sys.stderr)
+    return 0
 
 
 def _analyse(store: Store, args: argparse.Namespace) -> int:
