@@ -230,6 +230,7 @@ class Store:
         done = 0
         seen: list[pd.DataFrame] | None = None  # keys already stored, loaded once per import
         with self.engine.begin() as conn:
+            _write_lock(conn)
             for validated, n_rows, sha, source_format in parts:
                 k = KINDS[validated.kind]
                 import_id = conn.execute(
@@ -578,6 +579,7 @@ class Store:
             raise InputError(f"deleting an import needs a 'delete' audit entry, not {entry.action!r}")
         imp = self.tables["imports"]
         with self.engine.begin() as conn:
+            _write_lock(conn)
             row = conn.execute(sa.select(imp.c.kind, imp.c.deleted_at).where(imp.c.id == import_id)).first()
             if row is None:
                 raise InputError(f"there is no import {import_id}")
@@ -771,3 +773,24 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA cache_size=-262144")  # 256 MB: random-key index inserts thrash a small cache
     cur.close()
 
+
+#: The key of the PostgreSQL advisory lock that serialises writers (any constant all processes share).
+WRITE_LOCK = 0x4E57_5752  # "NWWR"
+
+
+def _write_lock(conn: Connection) -> None:
+    """Serialise imports and deletions, taken first thing in their transaction.
+
+    An import reads the stored keys, decides what is new, then writes; two at
+    once would each find a row absent and both store it. Taking the lock
+    before the read makes parallel imports equal to the same imports one after
+    another. Readers never wait: PostgreSQL's MVCC and SQLite's WAL let the
+    dashboard read the last committed state throughout. On SQLite the lock is
+    the database's own write lock (``BEGIN IMMEDIATE``), whose wait the
+    ``busy_timeout`` pragma bounds; a deferred transaction would instead fail
+    at once with "database is locked" when it tried to upgrade its read.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
