@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what is needed and run the whole test suite (CI runs exactly this).
+# Install what is needed and run the whole test suite, on SQLite and then on PostgreSQL (CI runs exactly this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements-dev.txt
@@ -11,4 +11,21 @@ if ! { command -v chromium && command -v pdftoppm; } >/dev/null && [ "$(id -u)" 
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-exec .venv/bin/python -m pytest "$@"
+# 1. the whole suite on the embedded SQLite store
+.venv/bin/python -m pytest "$@"
+# 2. the whole suite again on PostgreSQL 15 + PostGIS 3: a throw-away cluster on loopback (scripts/pg.sh),
+#    every test's store a fresh database in it. NESTWATCH_BACKENDS=sqlite skips this run.
+case " ${NESTWATCH_BACKENDS:-sqlite postgresql} " in
+  *" postgresql "*)
+    if [ "$(id -u)" = 0 ]; then bash scripts/pg.sh install; fi
+    if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+      echo "PostgreSQL 15 is not installed (run as root, or apt-get install postgresql-15 postgresql-15-postgis-3)" >&2
+      exit 1
+    fi
+    export NESTWATCH_PG_DIR="${NESTWATCH_PG_DIR:-$(mktemp -d /tmp/nestwatch-pg.XXXXXX)}"
+    export NESTWATCH_PG_PORT="${NESTWATCH_PG_PORT:-$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+    url="$(bash scripts/pg.sh start)"
+    trap 'bash scripts/pg.sh stop' EXIT
+    NESTWATCH_TEST_DATABASE_URL="$url" NESTWATCH_TEST_PG_DATA="$NESTWATCH_PG_DIR/data" .venv/bin/python -m pytest "$@"
+    ;;
+esac
