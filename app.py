@@ -10,6 +10,8 @@ from dashboard.context import mark_shell, pages_for, show_shell
 st.set_page_config(page_title="Nestwatch", page_icon=":material/shield:", layout="wide")
 
 session = sign_in()
+if session.role.name == "presentation":  # a projector: the page fills the screen, the menu stays out of sight
+    st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
 # Only the pages the role may open are registered: the others do not exist for this user.
 allowed = pages_for(session.role)
 # The menu is drawn by show_shell (page links), so that Streamlit's automatic

@@ -131,8 +131,16 @@ def _local(path: object) -> Session:
     raise AssertionError
 
 
+_CHOSEN = "auth_view_as_chosen"
+
+
+def _keep_choice() -> None:
+    # kept outside the widget's own state, which Streamlit clears when the page changes under it
+    st.session_state[_CHOSEN] = st.session_state["auth_view_as"]
+
+
 def _open() -> Session:
-    chosen = st.session_state.get("auth_view_as", "analyst")
+    chosen = st.session_state.get(_CHOSEN) or st.session_state.get("auth_view_as", "analyst")
     session = Session(user="demo", role=role(chosen), mode="open")
     return _remember(session)
 
@@ -148,6 +156,7 @@ def role_switcher(session: Session) -> None:
         index=list(ROLES).index(session.role.name),
         format_func=lambda n: ROLES[n].label,
         key="auth_view_as",
+        on_change=_keep_choice,
         help="Demo mode: no sign-in (synthetic data only). Each role sees only what it may.",
     )
 

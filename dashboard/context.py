@@ -136,6 +136,7 @@ PAGE_SPECS = {
     "overview": ("pages/overview.py", "Overview", ":material/monitoring:"),
     "patrol": ("pages/patrol.py", "Patrol planner", ":material/local_police:"),
     "trends": ("pages/trends.py", "Trends", ":material/trending_up:"),
+    "outcomes": ("pages/outcomes.py", "Outcomes", ":material/emoji_events:"),
     "data": ("pages/data.py", "Load data", ":material/upload_file:"),
     "data_quality": ("pages/data_quality.py", "Imports and rejects", ":material/fact_check:"),
     "audit": ("pages/audit.py", "Audit log", ":material/policy:"),
@@ -178,6 +179,8 @@ def ensure_shell(page: str) -> Session:
         show_shell(pages_for(fallback.role), fallback)
     session = current() or sign_in()
     if page not in session.role.pages:
+        if session.mode == "open" and session.role.pages:  # the demo's "View as" just changed: go to its first page
+            st.switch_page(PAGE_SPECS[session.role.pages[0]][0])
         st.error(f"The {session.role.label} role cannot open this page.", icon=":material/lock:")
         st.stop()
     return session

@@ -38,10 +38,10 @@ from dataclasses import dataclass
 
 from geo.errors import InputError
 
-PAGES = ("overview", "patrol", "trends", "data", "data_quality", "audit", "users")
+PAGES = ("overview", "patrol", "trends", "outcomes", "data", "data_quality", "audit", "users")
 LAYERS = ("hotspots", "flagged", "closures", "boundaries", "emerging")
-EXPORTS = ("patrol_plan", "hotspot_table", "rejects", "ward_summary", "audit_log")
-OPERATIONAL_PAGES = ("overview", "patrol", "trends", "data", "data_quality")
+EXPORTS = ("patrol_plan", "hotspot_table", "rejects", "ward_summary", "outcomes_report", "audit_log")
+OPERATIONAL_PAGES = ("overview", "patrol", "trends", "outcomes", "data", "data_quality")
 # Flags (permissions without an id): point_data, unsuppressed.
 FLAGS = ("point_data", "unsuppressed")
 
@@ -91,11 +91,11 @@ class Role:
 _INSPECTOR = Role(
     name="inspector",
     label="Inspector",
-    pages=("overview", "patrol", "trends"),
+    pages=("overview", "patrol", "trends", "outcomes"),
     point_data=True,
     layers=LAYERS,
     suppress=False,
-    exports=("patrol_plan", "hotspot_table"),
+    exports=("patrol_plan", "hotspot_table", "outcomes_report"),
 )
 
 ROLES: dict[str, Role] = {
@@ -114,16 +114,16 @@ ROLES: dict[str, Role] = {
         Role(
             name="cabinet",
             label="Cabinet member",
-            pages=("overview", "trends"),
+            pages=("overview", "trends", "outcomes"),
             point_data=False,
             layers=("boundaries",),
             suppress=True,
-            exports=("ward_summary",),
+            exports=("ward_summary", "outcomes_report"),
         ),
         Role(
             name="presentation",
             label="Presentation screen",
-            pages=("overview",),
+            pages=("outcomes",),  # a projector in a room: the outcomes and nothing else
             point_data=False,
             layers=("boundaries",),
             suppress=True,

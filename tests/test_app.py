@@ -96,10 +96,10 @@ def _menu(app) -> list[str]:
 
 
 def test_each_role_gets_only_its_pages(app):
-    assert _menu(_as(app, "inspector")) == ["Overview", "Patrol planner", "Trends"]
+    assert _menu(_as(app, "inspector")) == ["Overview", "Patrol planner", "Trends", "Outcomes"]
     assert _menu(_as(app, "analyst"))[-2:] == ["Load data", "Imports and rejects"]
-    assert _menu(_as(app, "cabinet")) == ["Overview", "Trends"]
-    assert _menu(_as(app, "presentation")) == ["Overview"]
+    assert _menu(_as(app, "cabinet")) == ["Overview", "Trends", "Outcomes"]
+    assert _menu(_as(app, "presentation")) == ["Outcomes"]
     assert sorted(_menu(_as(app, "admin"))) == ["Audit log", "Users"]
 
 
@@ -113,15 +113,14 @@ def test_a_page_the_role_may_not_open_stops_before_reading_data(app):
     assert not any("Where to go" in s.value for s in app.subheader)
 
 
-def test_cabinet_trends_have_no_hexagon_layer_and_presentation_counts_are_rounded(app):
+def test_cabinet_trends_have_no_hexagon_layer_and_cabinet_counts_are_rounded(app):
     app = _as(app, "cabinet")
-    app.switch_page("pages/trends.py").run()
-    assert not app.exception
-    assert not any("Emerging hot spots" in s.value for s in app.subheader)
-    app = _as(app, "presentation")
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Incidents"] == "10,975"  # 10,974 rounded to the nearest 5
     assert metrics["Flagged addresses"] == "40"
+    app.switch_page("pages/trends.py").run()
+    assert not app.exception
+    assert not any("Emerging hot spots" in s.value for s in app.subheader)
 
 
 def test_plan_exports_need_a_reason_and_views_are_audited(app, demo_db):
@@ -151,7 +150,7 @@ def test_local_sign_in_grants_the_role_and_refusals_are_audited(demo_db, tmp_pat
     at.text_input(key="auth_password").set_value("correct-horse-battery")
     at.button[0].click().run()
     assert not at.exception
-    assert [e.value for e in at.get("page_link")] == ["Overview", "Trends"]
+    assert [e.value for e in at.get("page_link")] == ["Overview", "Trends", "Outcomes"]
     log = Store(demo_db).audit(user="alice")
     assert log["action"].tolist()[:2] == ["sign_in", "sign_in_refused"]  # newest first
     assert log["role"].iloc[0] == "cabinet"

@@ -1,0 +1,143 @@
+"""Outcomes page glue: the published figures for a period and area, the ward/estate map, the report files.
+
+Only the *published* outcomes (:func:`geo.published.publish`: small counts
+suppressed, others rounded) ever reach this module's callers, whatever the
+role: the page is made to be put on a projector, and the same numbers go into
+the handed-out report, so the room and the paper agree.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import maps
+from dashboard.context import get_store
+from geo.outcomes import outcomes_for
+from geo.published import PublishedOutcomes, publish
+from geo.report import report_pictures, report_to_html, report_to_pdf
+
+#: How each headline reads in the room: is a rise good news? (ASB down is; people safeguarded up is.)
+RISE_IS_GOOD = {
+    "asb": False,
+    "people_safeguarded": True,
+    "orders_secured": True,
+    "orders_active": True,
+    "flagged_opened": True,
+    "flagged_resolved": True,
+    "quiet_addresses": True,
+}
+
+
+def _version() -> tuple[str, str]:
+    store = get_store()
+    return store.url, store.data_version()
+
+
+@st.cache_data(show_spinner="Counting outcomes…", max_entries=16)
+def _published(url: str, version: str, start: str, end: str, area: str | None) -> PublishedOutcomes:
+    return publish(outcomes_for(get_store(), start=start, end=end, area=area))
+
+
+def published(start: str, end: str, area: str | None) -> PublishedOutcomes:
+    """The published outcomes for the period and area (cached per import)."""
+    return _published(*_version(), start, end, area)
+
+
+@st.cache_data(show_spinner="Drawing the report…", max_entries=8)
+def _report(url: str, version: str, start: str, end: str, area: str | None) -> tuple[bytes, str]:
+    pack = _published(url, version, start, end, area)
+    pictures = report_pictures(pack)
+    return report_to_pdf(pack, pictures=pictures), report_to_html(pack, pictures=pictures)
+
+
+def report_files(start: str, end: str, area: str | None) -> tuple[bytes, str]:
+    """The report pack as PDF bytes and one-file HTML, the same figures as the page."""
+    return _report(*_version(), start, end, area)
+
+
+def delta_of(figure_key: str, change_text: str) -> tuple[str | None, str]:
+    """``st.metric`` delta and colour for a published change ("+12%", "-5%", "not shown", "no change")."""
+    if not change_text or change_text[0] not in "+-":
+        return None, "off"
+    return change_text, "normal" if RISE_IS_GOOD.get(figure_key, True) else "inverse"
+
+
+def areas_frame(pack: PublishedOutcomes, layer: str) -> pd.DataFrame:
+    """The per-area table for one layer, as shown beside the map."""
+    table = pack.areas[pack.areas["layer"] == layer]
+    columns = {"name": "area", "asb_text": "ASB reports", "asb_previous_text": "previous period"}
+    columns["change_text"] = "change"
+    return table[list(columns)].rename(columns=columns).reset_index(drop=True)
+
+
+def _colour(change: float) -> str:
+    if not np.isfinite(change):
+        return "#bdbdbd"
+    if change <= -0.25:
+        return "#1b5e20"
+    if change < 0:
+        return "#81c784"
+    if change == 0:
+        return "#fff9c4"
+    return "#ef9a9a" if change < 0.25 else "#b71c1c"
+
+
+def outcomes_map(pack: PublishedOutcomes, layer: str) -> folium.Map:
+    """Wards or estates shaded by the change in ASB on the previous period; published values only.
+
+    No point of any kind is drawn: the tooltips hold the area's name and its
+    published count and change, escaped.
+    """
+    outlines = pack.boundaries[pack.boundaries["layer"] == layer].merge(
+        pack.areas[pack.areas["layer"] == layer][["code", "asb_text", "change", "change_text"]], on="code", how="left"
+    )
+    m = maps.base_map(bounds=tuple(outlines.total_bounds) if len(outlines) else None)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geom.__geo_interface__,
+            "properties": {
+                "name": html.escape(str(name)),
+                "asb": html.escape(str(asb if isinstance(asb, str) else "0")),
+                "change": html.escape(str(change_text if isinstance(change_text, str) else "")),
+                "colour": _colour(float(change) if pd.notna(change) else np.nan),
+            },
+        }
+        for geom, name, asb, change, change_text in zip(
+            outlines.geometry,
+            outlines["name"],
+            outlines["asb_text"],
+            outlines["change"],
+            outlines["change_text"],
+            strict=True,
+        )
+    ]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Areas",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.65,
+            "color": "#444",
+            "weight": 1,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name", "asb", "change"], aliases=["Area", "ASB reports", "Change"]),
+    ).add_to(m)
+    maps.add_legend(
+        m,
+        [
+            ("ASB fell 25 % or more", "#1b5e20"),
+            ("ASB fell", "#81c784"),
+            ("no change", "#fff9c4"),
+            ("ASB rose", "#ef9a9a"),
+            ("ASB rose 25 % or more", "#b71c1c"),
+            ("not shown (small numbers) or no comparison", "#bdbdbd"),
+        ],
+        title="ASB against the previous period",
+    )
+    return m

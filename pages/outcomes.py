@@ -1,0 +1,157 @@
+"""Outcomes: what the partnership achieved in a period, safe to put on a projector and to hand out.
+
+Every number here is published: counts from 1 to N-1 read "fewer than N" and the
+rest are rounded (geo.privacy), for every role, so the room, the handout and the
+minutes agree. The period and area live in the URL (``?from=2025-11&to=2026-10&area=X05000003``)
+so a presenter can open the exact screen from a bookmark.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import outcomes, results
+from dashboard.auth import log_export
+from dashboard.context import current_summary, ensure_shell
+from geo.aggregate import month_range
+from geo.errors import NestwatchError
+from geo.report import report_filename
+
+session = ensure_shell("outcomes")
+presenting = session.role.name == "presentation"
+
+info = current_summary()
+months = month_range(*info["months"]) if info["months"] else []
+if not months:
+    st.info("No incidents loaded yet: outcomes are counted once police.uk or partner data is imported.")
+    st.stop()
+
+areas = {"": "Whole town"}
+for layer in ("wards", "estates"):
+    b = results.boundaries(layer)
+    areas |= {str(c): f"{n} ({layer[:-1]})" for c, n in zip(b["code"], b["name"], strict=True)}
+
+# the URL is the source of truth, so the screen can be bookmarked; widgets write back to it
+q = st.query_params
+default = (months[max(0, len(months) - 12)], months[-1])
+start = q.get("from") if q.get("from") in months else default[0]
+end = q.get("to") if q.get("to") in months else default[1]
+if start > end:
+    start, end = default
+area = q.get("area") if q.get("area") in areas else ""
+layer = q.get("layer") if q.get("layer") in ("ward", "estate") else "ward"
+
+
+def _controls() -> tuple[str, str, str, str]:
+    c1, c2, c3 = st.columns([3, 2, 1])
+    period = c1.select_slider("Period", options=months, value=(start, end), key="o_months")
+    chosen = c2.selectbox("Area", list(areas), index=list(areas).index(area), format_func=areas.get, key="o_area")
+    shown = c3.radio("Map by", ["ward", "estate"], index=["ward", "estate"].index(layer), key="o_layer")
+    return period[0], period[1], chosen, shown
+
+
+if presenting:  # large type, nothing an audience could misread; the presenter's controls fold away
+    st.markdown(
+        """<style>
+        [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.4rem !important; }
+        [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.35rem !important; }
+        [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.25rem !important; }
+        [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
+        [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.1rem !important; }
+        </style>""",
+        unsafe_allow_html=True,  # a fixed style sheet: no data goes into it
+    )
+    with st.popover("Presenter", icon=":material/tune:"):
+        start, end, area, layer = _controls()
+else:
+    start, end, area, layer = _controls()
+st.query_params.update({"from": start, "to": end, "area": area, "layer": layer})
+
+try:
+    pack = outcomes.published(start, end, area or None)
+except NestwatchError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+
+st.title(f"What the partnership achieved: {pack.area_name}")
+compared = "against the same number of months just before" if pack.compared else "(no earlier data to compare with)"
+st.caption(f"{pack.period.label()}, {compared}.")
+
+figures = list(pack.figures)
+for row in (figures[:4], figures[4:]):
+    cols = st.columns(4)
+    for col, figure in zip(cols, row, strict=False):
+        delta, colour = outcomes.delta_of(figure.key, figure.change_text)
+        col.metric(
+            figure.label,
+            figure.now_text,
+            delta=delta,
+            delta_color=colour,
+            help=f"Previous period: {figure.previous_text} ({figure.change_text}).",
+        )
+
+st.subheader("Around the closure orders")
+st.info(pack.effect.sentence, icon=":material/lock:")
+if pack.effect_previous is not None:
+    st.caption(f"Against the previous period: {pack.effect_trend_text}.")
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    st.subheader(f"ASB by {layer}")
+    st_folium(
+        outcomes.outcomes_map(pack, layer), key="o_map", height=440, use_container_width=True, returned_objects=[]
+    )
+with right:
+    st.subheader("ASB month by month")
+    monthly = pack.monthly
+    long = pd.concat(
+        [
+            pd.DataFrame({"month": monthly["month"], "ASB reports": monthly["asb"], "period": "this period"}),
+            pd.DataFrame(
+                {"month": monthly["month"], "ASB reports": monthly["asb_previous"], "period": "a year before"}
+            ),
+        ]
+    )
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title=None),
+            y=alt.Y("ASB reports:Q"),
+            color=alt.Color("period:N", title=None, legend=alt.Legend(orient="bottom")),
+            strokeDash=alt.StrokeDash("period:N", legend=None),
+        )
+        .properties(height=280)
+    )
+    st.altair_chart(chart, width="stretch")
+    st.dataframe(outcomes.areas_frame(pack, layer), hide_index=True, width="stretch", height=240)
+
+st.divider()
+source = "Synthetic demo data: Nestwick is an invented town." if pack.demo else "Data: " + "; ".join(pack.sources) + "."
+st.caption(source)
+st.caption(pack.suppression_note)
+for line in pack.attribution:
+    st.caption(line)
+
+if "outcomes_report" in session.role.exports:
+    st.subheader("Hand it out")
+    pdf, page = outcomes.report_files(start, end, area or None)
+    c1, c2 = st.columns(2)
+    for col, data, suffix, mime in (
+        (c1, pdf, ".pdf", "application/pdf"),
+        (c2, page.encode("utf-8"), ".html", "text/html"),
+    ):
+        name = report_filename(pack, suffix=suffix)
+        col.download_button(
+            f"Report pack ({suffix[1:].upper()})",
+            data,
+            file_name=name,
+            mime=mime,
+            key=f"o_download{suffix}",
+            on_click=log_export,
+            args=(session,),
+            kwargs={"target": f"export:{name}", "rows": len(figures), "reason": "", "personal": False},
+        )
