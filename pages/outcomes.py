@@ -107,12 +107,11 @@ with left:
 with right:
     st.subheader("ASB month by month")
     monthly = pack.monthly
+    order = ["this period", "previous period"]  # the previous period's months laid under this period's
     long = pd.concat(
         [
-            pd.DataFrame({"month": monthly["month"], "ASB reports": monthly["asb"], "period": "this period"}),
-            pd.DataFrame(
-                {"month": monthly["month"], "ASB reports": monthly["asb_previous"], "period": "a year before"}
-            ),
+            pd.DataFrame({"month": monthly["month"], "ASB reports": monthly["asb"], "period": order[0]}),
+            pd.DataFrame({"month": monthly["month"], "ASB reports": monthly["asb_previous"], "period": order[1]}),
         ]
     )
     chart = (
@@ -121,8 +120,13 @@ with right:
         .encode(
             x=alt.X("month:O", title=None),
             y=alt.Y("ASB reports:Q"),
-            color=alt.Color("period:N", title=None, legend=alt.Legend(orient="bottom")),
-            strokeDash=alt.StrokeDash("period:N", legend=None),
+            color=alt.Color(
+                "period:N",
+                title=None,
+                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(domain=order, range=["#1565c0", "#90a4ae"]),
+            ),
+            strokeDash=alt.StrokeDash("period:N", legend=None, scale=alt.Scale(domain=order, range=[[1, 0], [5, 4]])),
         )
         .properties(height=280)
     )

@@ -231,6 +231,7 @@ def test_every_page_loads_offline_and_gets_a_screenshot(server, browser):
         ("patrol", "Patrol planner"),
         ("trends", "Trends"),
         ("data_quality", "Imports and rejects"),
+        ("outcomes", "What the partnership achieved"),
     ):
         context, page = _page(browser, server, path)
         page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)
@@ -238,10 +239,15 @@ def test_every_page_loads_offline_and_gets_a_screenshot(server, browser):
         assert not page.locator("[data-testid='stException']").count(), f"exception on {path or 'overview'}"
         assert page.get_by_text("Synthetic demo data.").count(), f"{path or 'overview'} ran without app.py"
         assert page.get_by_text("Loaded", exact=True).count()
-        if path in ("patrol", "trends"):
+        if path in ("patrol", "trends", "outcomes"):
             _map_paths(page, minimum=1)
             time.sleep(2)  # let every map iframe draw before the picture
         page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
+        if path == "outcomes":  # below the fold: the map and the chart
+            frame = page.locator("iframe").first
+            frame.scroll_into_view_if_needed()
+            time.sleep(1)
+            page.screenshot(path=str(SHOTS / "outcomes-map.png"))
         context.close()
 
 
