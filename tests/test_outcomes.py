@@ -343,3 +343,41 @@ def test_real_avon_month_in_bristol_wards(store):
     year = o.generated[:4]
     assert f"Contains National Statistics and OS data © Crown copyright and database right {year}" in o.attribution
     assert any("E06000023_bristol_wards_WD13.geojson" in s for s in o.sources)
+
+
+# --------------------------------------------------------------------------- differencing
+
+
+def _published_counts(store: Store, start: str, end: str, area: str | None) -> dict[str, float]:
+    """Every count a cabinet member or a room can read off the Outcomes page for one choice of filters."""
+    pack = publish(outcomes_for(store, start=start, end=end, area=area))
+    counts = {f"{f.key}:{which}": v for f in pack.figures for which, v in (("now", f.now), ("prev", f.previous))}
+    for row in pack.areas.itertuples():
+        counts[f"area:{row.code}"] = row.asb
+    for row in pack.monthly.itertuples():
+        counts[f"month:{row.month}"] = row.asb
+    return counts
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_two_choices_of_period_and_area_differ_by_a_hidden_count(demo, seed):
+    """Moving the period by a month, or a ward against the town: every difference is 0 or at least N."""
+    from geo.aggregate import month_range
+
+    rng = np.random.default_rng(seed)
+    months = month_range(*demo.months())
+    codes = [None, *demo.read_boundaries("wards")["code"], *demo.read_boundaries("estates")["code"]]
+    n = threshold()
+    for _ in range(4):
+        i = int(rng.integers(0, len(months) - 3))
+        j = int(rng.integers(i + 1, len(months)))
+        area = codes[int(rng.integers(0, len(codes)))]
+        a = _published_counts(demo, months[i], months[j], area)
+        for other in (
+            _published_counts(demo, months[i + 1], months[j], area),  # one month shorter
+            _published_counts(demo, months[i], months[j], None),  # the town against the area
+        ):
+            for key in a.keys() & other.keys():
+                x, y = a[key], other[key]
+                if np.isfinite(x) and np.isfinite(y):
+                    assert abs(x - y) % n == 0, (key, x, y)
