@@ -265,7 +265,7 @@ def outcomes_for(
 
     closures = _in_area(store.read("closures"), area_geom, town)
     flagged = _in_area(store.read("flagged"), area_geom, town)
-    victims, victims_from = _victims(store, area_geom, town, area)
+    victims, victims_from = _victims(store, town, area)
     figures = {
         "asb": _pair(period, prev_known, asb_count),
         "people_safeguarded": _pair(period, prev_known, lambda p: _victim_count(victims, victims_from, p)),
@@ -384,13 +384,13 @@ def _in_area(frame: pd.DataFrame, area: shapely.Geometry | None, town: shapely.G
     return frame[_points_in(where, frame)].reset_index(drop=True)
 
 
-def _victims(
-    store: Store, area: shapely.Geometry | None, town: shapely.Geometry | None, code: str | None
-) -> tuple[pd.DataFrame, VictimSource]:
+def _victims(store: Store, town: shapely.Geometry | None, code: str | None) -> tuple[pd.DataFrame, VictimSource]:
     """Victim records in the area; only when no record is stored, the shared counts (``area_code``)."""
-    records = store.read("victims", columns=["date_safeguarded", "lat", "lng"])
-    if len(records):
-        return _in_area(records, area, town), "records"
+    if store.count("victims"):
+        if town is None:  # no boundaries at all: the whole store is the town
+            return store.read("victims", columns=["date_safeguarded"]), "records"
+        # placed in the database where it can be (PostGIS): the homes themselves are never loaded
+        return store.read_in_area("victims", code=code, columns=["date_safeguarded"]), "records"
     counts = store.read("victim_counts", columns=["area_code", "month", "count"])
     if code is not None:
         counts = counts[counts["area_code"] == code]

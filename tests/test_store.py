@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.errors import StoreError
+from geo.errors import InputError, StoreError
 from geo.importer import import_path
 from geo.store import Store
 from tests.conftest import police_csv, police_row
@@ -109,3 +109,32 @@ def test_boundaries_round_trip(store, write):
 def test_bad_url_is_a_store_error(tmp_path):
     with pytest.raises(StoreError):
         Store("nosuchdialect://x")
+
+
+def test_points_in_an_area_match_a_geopandas_spatial_join(tmp_path):
+    """PostgreSQL answers in the database (PostGIS), SQLite with shapely: both equal geopandas' sjoin."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.demo import load_demo
+    from geo.schema import WGS84
+    from tests.conftest import drop_store, store_url
+
+    url = store_url(tmp_path / "area.sqlite")
+    store = Store(url)
+    load_demo(store)
+    outlines = pd.concat([store.read_boundaries("wards"), store.read_boundaries("estates")], ignore_index=True)
+    outlines = gpd.GeoDataFrame(outlines, geometry="geometry", crs=WGS84)
+    for kind in ("victims", "flagged", "closures"):
+        rows = store.read(kind, columns=["ref", "lat", "lng"])
+        points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(rows["lng"], rows["lat"]), crs=WGS84)
+        joined = gpd.sjoin(points, outlines[["code", "geometry"]], predicate="intersects")
+        for code in [None, *outlines["code"]]:
+            want = joined if code is None else joined[joined["code"] == code]
+            got = store.read_in_area(kind, code=code, columns=["ref"])
+            assert sorted(got["ref"]) == sorted(set(want["ref"])), (kind, code)
+            assert list(got.columns) == ["ref"]  # no location left the store
+    with pytest.raises(InputError, match="no point rows"):
+        store.read_in_area("incidents", code=None, columns=["ref"])
+    store.dispose()
+    drop_store(url)
