@@ -425,6 +425,18 @@ def test_injected_text_never_runs_and_never_appears_unescaped(server, browser):
     _wait_idle(page)
     page.get_by_text("Rejected rows", exact=False).first.wait_for(timeout=60_000)
     page.screenshot(path=str(SHOTS / "payload-rejects.png"), full_page=True)
+    # the rejects export: the payloads leave as plain CSV text, exactly as typed
+    page.get_by_role("textbox", name="Why are you downloading the rejected rows?").fill("checking the feed")
+    page.get_by_role("textbox", name="Why are you downloading the rejected rows?").press("Enter")
+    _wait_idle(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download rejected rows (CSV)").click()
+    import csv
+    import io
+
+    exported = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    reasons = " ".join(row["reason"] for row in csv.DictReader(io.StringIO(exported)))
+    assert all(p in reasons for p in PAYLOADS[:3]), reasons[:300]
     html = _all_html(page)
     for payload in ("<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>"):
         assert payload not in html, f"unescaped {payload!r} in the page"
