@@ -281,7 +281,12 @@ def _run(args: argparse.Namespace) -> int:
         store.imports().to_csv(sys.stdout, index=False)
         return 0
     if args.command == "status":
-        print(json.dumps({"url": _safe_url(store.url), "counts": store.counts(), "months": store.months()}))
+        from geo import migrations
+
+        with store.engine.connect() as conn:
+            revision = migrations.current(conn)
+        status = {"url": _safe_url(store.url), "backend": store.engine.dialect.name, "schema": revision}
+        print(json.dumps(status | {"counts": store.counts(), "months": store.months()}))
         return 0
     if args.command in ("hotspots", "emerging", "priority", "concentration", "impact"):
         return _analyse(store, args)

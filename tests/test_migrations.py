@@ -96,3 +96,13 @@ def test_the_migrate_command_reports_the_revision(tmp_path, capsys):
     assert capsys.readouterr().out.strip().endswith(f"to revision {migrations.HEAD}")
     assert main(["migrate", "--db", str(tmp_path / "m.sqlite")]) == 0
     assert "already at revision" in capsys.readouterr().out
+
+
+def test_status_names_the_backend_and_the_schema_revision(store, capsys):
+    import json
+
+    from geo.__main__ import main
+
+    assert main(["status", "--db", store.url]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["schema"] == migrations.HEAD and status["backend"] == store.engine.dialect.name
