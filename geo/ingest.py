@@ -10,15 +10,20 @@ NUL bytes) are rejected here; a file that cannot be read at all raises
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
+import mmap
+import os
 import re
+import threading
 import warnings
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,7 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo.errors import InputError
-from geo.keys import as_string_array
+from geo.keys import as_string_array, dictionary_parts
 from geo.schema import (
     BNG,
     BOUNDARY_KINDS,
@@ -58,13 +63,16 @@ class RawTable:
     file
         Label shown in messages: the path, or ``archive.zip:member.csv``.
     sha256
-        Hash of the file's bytes, recorded with the import.
+        Hash of the file's bytes, recorded with the import (computed in the
+        background while the file is parsed and validated).
     frame
         Canonical columns (text) plus ``_row``, the spreadsheet row number
         (header = row 1), for every row that split into the right fields.
+        Built from ``original`` when first asked for.
     original
-        The same rows under the file's own headings, kept so that rejected
-        rows can be exported exactly as they arrived.
+        The same rows under the file's own headings plus ``_row``, kept so
+        that rejected rows can be exported exactly as they arrived. Built from
+        ``arrow`` when first asked for, if the file came that way.
     rejects
         Rows refused while reading (``file, row, column, reason, raw``).
     n_rows
@@ -73,18 +81,75 @@ class RawTable:
         Things the user should know (encoding used, columns ignored...).
     source_format
         ``"police.uk"`` or ``"csv"``.
+    columns
+        Canonical column -> heading in the file.
+    source
+        The ``source`` value of incident rows.
+    arrow
+        ``original`` as arrow string columns (no ``_row``), when the file took
+        the fast path (clean UTF-8, nothing refused while reading); None otherwise.
     """
 
     file: str
-    sha256: str
-    frame: pd.DataFrame
-    original: pd.DataFrame
+    digest: str | _Digest
+    text: pd.DataFrame | None
     rejects: pd.DataFrame
     n_rows: int
     notes: list[str] = field(default_factory=list)
     source_format: str = "csv"
     columns: dict[str, str] = field(default_factory=dict)
     kind: str = "incidents"
+    source: str = "csv"
+    arrow: pa.Table | None = None
+
+    @property
+    def sha256(self) -> str:
+        return self.digest if isinstance(self.digest, str) else self.digest.result()
+
+    @cached_property
+    def original(self) -> pd.DataFrame:
+        if self.text is not None:
+            return self.text
+        assert self.arrow is not None
+        original = _decoded(self.arrow).to_pandas()
+        original["_row"] = self.rows
+        return original
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """``_row`` of every row read (in the fast path simply 2, 3, ...)."""
+        if self.text is not None:
+            return self.text["_row"].to_numpy()
+        assert self.arrow is not None
+        return np.arange(2, self.arrow.num_rows + 2, dtype=np.int64)
+
+    def take(self, positions: np.ndarray) -> pd.DataFrame | pa.Table:
+        """Some rows under the file's own headings (arrow when the file came that way), no ``_row``."""
+        if self.arrow is None:
+            return self.original.iloc[positions].drop(columns="_row")
+        # per chunk: arrow's take on a chunked text column would first join every chunk
+        table = self.arrow
+        starts = np.cumsum([0] + [b.num_rows for b in table.to_batches()])
+        pieces = []
+        for i, batch in enumerate(table.to_batches()):
+            lo, hi = np.searchsorted(positions, [starts[i], starts[i + 1]])
+            if hi > lo:
+                pieces.append(batch.take(pa.array(positions[lo:hi] - starts[i])))
+        return pa.Table.from_batches(pieces, schema=table.schema)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        original, columns = self.original, self.columns
+        frame = pd.DataFrame(index=original.index)
+        for col in KINDS[self.kind].column_names:
+            frame[col] = original[columns[col]] if col in columns else ""
+        for extra in ("easting", "northing"):
+            if extra in columns:
+                frame[extra] = original[columns[extra]]
+        if self.kind == "incidents":
+            frame["source"] = self.source
+        frame["_row"] = original["_row"]
+        return frame
 
 
 @dataclass
@@ -99,35 +164,62 @@ class RawBoundaries:
     notes: list[str] = field(default_factory=list)
 
 
-def rows_to_json(frame: pd.DataFrame, *, columns: list[str] | None = None) -> list[str]:
+def rows_to_json(frame: pd.DataFrame | pa.Table, *, columns: list[str] | None = None) -> list[str]:
     """Each row as a JSON object of its cells as text (the quarantine keeps rows this way).
+
+    ``frame`` may be an arrow table of text columns (the file as read), with
+    the same result. See :func:`json_rows`.
+    """
+    return json_rows(frame, columns=columns).to_pylist()
+
+
+def json_rows(frame: pd.DataFrame | pa.Table, *, columns: list[str] | None = None) -> pa.Array:
+    """:func:`rows_to_json` as an arrow array (no Python string per row).
 
     Built column-wise: each distinct value is encoded once and the pieces are
     joined by pyarrow, because a force-year can reject tens of thousands of
     rows and ``json.dumps`` per row would dominate the import.
     """
-    heads = [c for c in (columns or list(frame.columns)) if c != "_row"]
+    names = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+    heads = [c for c in (columns or names) if c != "_row"]
     if not len(frame):
-        return []
+        return pa.array([], pa.string())
     if not heads:
-        return ["{}"] * len(frame)
+        return pa.array(["{}"] * len(frame), pa.string())
     parts: list[pa.Array | str] = []
     for i, h in enumerate(heads):
-        col = frame[h]
-        if not isinstance(col.dtype, pd.StringDtype):
-            col = col.astype(object).where(col.notna(), "").astype(str)
-        values = as_string_array(col)
-        if pc.any(pc.match_substring_regex(values, r'[\\"\x00-\x1f]')).as_py():  # needs escapes
+        codes = None
+        if isinstance(frame, pa.Table):
+            column = frame.column(h)
+            if pa.types.is_dictionary(column.type) and column.num_chunks and not column.null_count:
+                # a police.uk column as read: encode each distinct value once
+                dictionary, codes = dictionary_parts(column)
+                values = as_string_array(dictionary)
+            else:
+                values = as_string_array(column)
+        else:
+            col = frame[h]
+            if not isinstance(col.dtype, pd.StringDtype):
+                col = col.astype(object).where(col.notna(), "").astype(str)
+            values = as_string_array(col)
+        key = ("{" if i == 0 else ", ") + json.dumps(h, ensure_ascii=False) + ": "
+        if _needs_escapes(values):
             py = values.to_numpy(zero_copy_only=False)
-            table = {v: json.dumps(v, ensure_ascii=False) for v in pd.unique(py)}
+            table = {v: key + json.dumps(v, ensure_ascii=False) for v in pd.unique(py)}
             encoded = pa.array([table[v] for v in py], type=pa.string())
         else:
-            encoded = pc.binary_join_element_wise('"', values, '"', "")
-        parts.append(("{" if i == 0 else ", ") + json.dumps(h, ensure_ascii=False) + ": ")
-        parts.append(encoded)
-    parts.append("}")
-    joined = pc.binary_join_element_wise(*parts, "")
-    return joined.to_pylist()
+            encoded = pc.binary_join_element_wise(key + '"', values, '"', "")
+        parts.append(encoded if codes is None else encoded.take(codes))
+    return pc.binary_join_element_wise(*parts, "}", "")
+
+
+def _needs_escapes(values: pa.Array) -> bool:
+    """Whether any value holds a quote, a backslash or a control character (JSON must escape them)."""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    if values.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return False
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return bool(((data < 0x20) | (data == 0x22) | (data == 0x5C)).any())
 
 
 def empty_rejects() -> pd.DataFrame:
@@ -140,6 +232,11 @@ def concat_rejects(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     if not frames:
         return empty_rejects()
+    if len(frames) == 1:  # usually validation's own rejects, already in row order: no copy
+        out = frames[0][list(REJECT_COLUMNS)]
+        rows = out["row"].to_numpy()
+        if out["row"].dtype == np.int64 and (rows[1:] >= rows[:-1]).all():
+            return out.reset_index(drop=True)
     out = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
     out["row"] = out["row"].astype("int64")
     return out.sort_values("row", kind="stable", ignore_index=True)
@@ -148,11 +245,16 @@ def concat_rejects(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- sources
 
 
-def iter_csv_sources(path: str | Path, *, label: str | None = None) -> Iterator[tuple[str, bytes]]:
+def iter_csv_sources(
+    path: str | Path, *, label: str | None = None, mapped: bool = False
+) -> Iterator[tuple[str, bytes | mmap.mmap]]:
     """Yield ``(label, bytes)`` for each CSV in a file, a folder or a zip archive.
 
     ``label`` names the file in messages and the import log instead of its
     path (an upload is saved under a temporary folder the user never saw).
+    With ``mapped``, files on disk come as read-only memory maps instead of
+    bytes: the page cache is read in place, not copied (hundreds of megabytes
+    for a force-year).
 
     police.uk archives hold ``*-street.csv`` beside outcomes and stop-and-search
     files; when street files are present only they are read, because the others
@@ -168,7 +270,7 @@ def iter_csv_sources(path: str | Path, *, label: str | None = None) -> Iterator[
             raise InputError("folder holds no .csv files", file=str(path))
         for file, _name in files:
             shown = f"{label}/{Path(file).relative_to(p)}" if label else file
-            yield shown, Path(file).read_bytes()
+            yield shown, _read(Path(file), mapped=mapped)
         return
     if zipfile.is_zipfile(p) and p.suffix.lower() == ".zip":
         with zipfile.ZipFile(p) as zf:
@@ -183,7 +285,17 @@ def iter_csv_sources(path: str | Path, *, label: str | None = None) -> Iterator[
             for name, _ in members:
                 yield f"{label or p}:{name}", zf.read(name)
         return
-    yield label or str(p), p.read_bytes()
+    yield label or str(p), _read(p, mapped=mapped)
+
+
+def _read(path: Path, *, mapped: bool) -> bytes | mmap.mmap:
+    if not mapped:
+        return path.read_bytes()
+    with path.open("rb") as f:
+        try:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # empty file, or a file system without mmap
+            return path.read_bytes()
 
 
 def _prefer_street(files: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -234,13 +346,17 @@ def decode_bytes(data: bytes, *, file: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- CSV
 
 
-def _read_clean_utf8(data: bytes, *, file: str) -> tuple[list[str], pd.DataFrame, pd.DataFrame] | None:
+def _read_clean_utf8(
+    data: bytes | mmap.mmap, *, file: str, encoded: Callable[[list[str]], Iterable[str]] = lambda _h: ()
+) -> tuple[list[str], pa.Table] | None:
     """The fast path for the common case: well-formed UTF-8 without NUL bytes.
 
     pyarrow then splits the bytes on both cores with no per-row callback, and row
     numbers follow from positions. Returns None whenever the careful path is
     needed instead (another encoding, NUL bytes, a ragged row, a broken quote),
-    so the answer never depends on which path ran.
+    so the answer never depends on which path ran. The columns that
+    ``encoded(header)`` names come dictionary-encoded (built while parsing, on
+    both cores: a police.uk column repeats a few thousand values a million times).
     """
     start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
     # no slicing or stripping of the whole body: each would copy hundreds of megabytes
@@ -248,7 +364,8 @@ def _read_clean_utf8(data: bytes, *, file: str) -> tuple[list[str], pd.DataFrame
         _NON_SPACE.search(data, start) is None
         or data[start : start + 2] in (b"\xff\xfe", b"\xfe\xff", b"PK")
         or data.find(b"\x00") != -1
-        or data.find(NUL_SENTINEL.encode()) != -1
+        # the sentinel's lead byte first: a one-byte search is a memchr, ten times faster
+        or (data.find(NUL_SENTINEL.encode()[:1]) != -1 and data.find(NUL_SENTINEL.encode()) != -1)
     ):
         return None
     eol = data.find(b"\n", start)
@@ -262,23 +379,48 @@ def _read_clean_utf8(data: bytes, *, file: str) -> tuple[list[str], pd.DataFrame
     try:
         table = pacsv.read_csv(
             pa.py_buffer(memoryview(data)[start:]),
-            read_options=pacsv.ReadOptions(use_threads=True, column_names=header, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=_all_text(header),
+            read_options=pacsv.ReadOptions(use_threads=True, column_names=header, skip_rows=1, block_size=1 << 22),
+            # without quotes no value can hold a line break, and pyarrow may then split
+            # the file into blocks at any line end, which is much faster
+            parse_options=pacsv.ParseOptions(newlines_in_values=data.find(b'"') != -1),
+            # UTF-8 is checked below, once per distinct value rather than once per cell
+            convert_options=_all_text(header, encoded=set(encoded(header)), check_utf8=False),
         )
+        table = table.unify_dictionaries()
+        _check_utf8(table)
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    frame = table.to_pandas()
-    frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
-    return header, frame, empty_rejects()
+    return header, table
 
 
-def _all_text(header: list[str]) -> pacsv.ConvertOptions:
+def _check_utf8(table: pa.Table) -> None:
+    """Raise ArrowInvalid unless every text value is UTF-8 (pure ASCII needs no closer look)."""
+    for column in table.columns:
+        for chunk in column.chunks[:1] if pa.types.is_dictionary(column.type) else column.chunks:
+            values = chunk.dictionary if pa.types.is_dictionary(column.type) else chunk
+            data = values.buffers()[2]
+            if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 0x80:
+                values.validate(full=True)
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """Dictionary-encoded text columns as plain text."""
+    schema = pa.schema(
+        [pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in table.schema]
+    )
+    return table.cast(schema) if schema != table.schema else table
+
+
+def _all_text(
+    header: list[str], *, encoded: set[str] | frozenset[str] = frozenset(), check_utf8: bool = True
+) -> pacsv.ConvertOptions:
     """Every cell as text, blanks as "" (validation decides what a blank means)."""
+    dictionary = pa.dictionary(pa.int32(), pa.string())
     return pacsv.ConvertOptions(
-        column_types={h: pa.string() for h in header},
+        column_types={h: dictionary if h in encoded else pa.string() for h in header},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
+        check_utf8=check_utf8,
     )
 
 
@@ -387,13 +529,13 @@ def read_csv_kind(
             file=str(path),
         )
     tables = []
-    for shown, data in iter_csv_sources(path, label=label):
+    for shown, data in iter_csv_sources(path, label=label, mapped=True):
         tables.append(read_csv_bytes(data, kind, file=shown, mapping=mapping, source=source))
     return tables
 
 
 def read_csv_bytes(
-    data: bytes,
+    data: bytes | mmap.mmap,
     kind: Kind,
     *,
     file: str,
@@ -401,11 +543,19 @@ def read_csv_bytes(
     source: str | None = None,
 ) -> RawTable:
     """Read one CSV file's bytes as ``kind`` (see :func:`read_csv_kind`)."""
-    fast = _read_clean_utf8(data, file=file)
+    digest = _Digest(data)  # beside the parse and the checks, in their idle moments
+
+    def encoded(header: list[str]) -> list[str]:  # incidents are validated straight from arrow
+        police = kind.name == "incidents" and not mapping and _is_police_header(header)
+        return [h for h, p in zip(header, POLICE_UK_HEADER, strict=True) if p != "Crime ID"] if police else []
+
+    fast = _read_clean_utf8(data, file=file, encoded=encoded)
+    arrow = original = None
     if fast is not None:
-        (header, original, rejects), encoding, has_nul = fast, "utf-8", False
+        header, arrow = fast
+        rejects, encoding, has_nul = empty_rejects(), "utf-8", False
     else:
-        text, encoding = decode_bytes(data, file=file)
+        text, encoding = decode_bytes(data if isinstance(data, bytes) else bytes(data), file=file)
         header, original, rejects = read_csv_text(text, file=file)
         has_nul = "\x00" in text
     if kind.name == "victims" and _is_victim_counts(header, mapping):
@@ -420,38 +570,69 @@ def read_csv_bytes(
         }
     else:
         columns = map_columns(header, kind, mapping=mapping, file=file)
-    frame = pd.DataFrame(index=original.index)
-    for col in kind.column_names:
-        frame[col] = original[columns[col]] if col in columns else ""
-    for extra in ("easting", "northing"):
-        if extra in columns:
-            frame[extra] = original[columns[extra]]
-    if kind.name == "incidents":
-        frame["source"] = "police.uk" if is_police else (source or "csv")
-    frame["_row"] = original["_row"]
     unused = [h for h in header if h not in columns.values()]
     if unused and not is_police:
         notes.append(f"columns not used: {', '.join(unused)}")
     if has_nul:
         rejects = concat_rejects([rejects, _nul_rows(original, file=file)])
     if len(rejects):  # (no copies of a clean million-row file)
-        keep = ~frame["_row"].isin(rejects["row"])
-        frame, original = (
-            frame[keep].reset_index(drop=True),
-            original[keep].reset_index(drop=True),
-        )
+        original = original[~original["_row"].isin(rejects["row"])].reset_index(drop=True)
     return RawTable(
         file=file,
-        sha256=hashlib.sha256(data).hexdigest(),
-        frame=frame,
-        original=original,
+        digest=digest,
+        text=original,
         rejects=rejects,
-        n_rows=len(frame) + len(rejects),
+        n_rows=(len(original) if arrow is None else arrow.num_rows) + len(rejects),
         notes=notes,
         source_format="police.uk" if is_police else "csv",
         columns=columns,
         kind=kind.name,
+        source="police.uk" if is_police else (source or "csv"),
+        arrow=arrow,
     )
+
+
+class _Digest:
+    """The SHA-256 of a file's bytes, worked out on a thread of the lowest CPU priority.
+
+    The parse and the checks have both cores first; the hash fills their idle
+    moments. Whatever is left when :meth:`result` is called (on a busy
+    machine a lowest-priority thread may hardly run) is hashed right there,
+    at normal priority, so the import never waits on a starved thread.
+    """
+
+    _CHUNK = 1 << 22
+
+    def __init__(self, data: bytes | mmap.mmap) -> None:
+        self._view: memoryview | None = memoryview(data)
+        self._hash = hashlib.sha256()
+        self._done = 0
+        self._lock = threading.Lock()
+        self._hex: str | None = None
+        self._thread = threading.Thread(target=self._background, daemon=True)
+        self._thread.start()
+
+    def _step(self) -> bool:
+        with self._lock:  # the chunks must go in order, whoever hashes them
+            if self._view is None or self._done >= len(self._view):
+                self._view = None  # done: the file's bytes may go
+                return False
+            self._hash.update(self._view[self._done : self._done + self._CHUNK])
+            self._done += self._CHUNK
+            return True
+
+    def _background(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # a thread's priority is settable on Linux only
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        while self._step():
+            pass
+
+    def result(self) -> str:
+        if self._hex is None:
+            while self._step():
+                pass
+            self._hex = self._hash.hexdigest()
+        return self._hex
 
 
 def _is_victim_counts(header: list[str], mapping: Mapping[str, str] | None) -> bool:

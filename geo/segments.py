@@ -15,32 +15,75 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from geo.keys import strings_to_hash
+from geo.ingest import REJECT_COLUMNS
+from geo.keys import hash_rows, repeated, strings_to_hash
 
 SEGMENT_ROWS = 262_144
 KEY_DTYPE = np.dtype([("k1", "<i8"), ("k2", "<i8"), ("ref", "<u8"), ("row", "<i8")])
 
 
 def frame_to_parquet(frame: pd.DataFrame) -> bytes:
-    """A frame as Parquet bytes (zstd; repeated text is dictionary-encoded by Parquet)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    """A frame as Parquet bytes (see :func:`table_to_parquet`)."""
+    return table_to_parquet(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def table_to_parquet(table: pa.Table) -> bytes:
+    """An arrow table as Parquet bytes: zstd, repeated values dictionary-encoded.
+
+    Dictionary-encoded arrow columns are written from their dictionaries as
+    they are; text columns whose values hardly repeat (refs) are written
+    plain, because building a dictionary that is then abandoned costs more
+    than the rest of the column. No statistics: segments are always read
+    whole. No arrow schema either, so every segment reads back with the same
+    plain types however it was written (see :func:`parquet_to_table`).
+    """
+    dictionary = [f.name for f in table.schema if not _mostly_distinct(table.column(f.name))]
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd", compression_level=1)
+    pq.write_table(
+        table,
+        sink,
+        compression="zstd",
+        compression_level=1,
+        use_dictionary=dictionary,
+        write_statistics=False,
+        store_schema=False,
+    )
     return sink.getvalue()
 
 
+def _mostly_distinct(column: pa.ChunkedArray) -> bool:
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return False
+    sample = column.slice(0, 4096)
+    return len(sample) > 64 and pc.count_distinct(sample).as_py() > len(sample) // 2
+
+
 def parquet_to_table(blobs: Iterable[bytes], *, columns: Sequence[str] | None = None) -> pa.Table | None:
-    """Concatenate segment blobs into one arrow table (None when there are none)."""
-    tables = [pq.read_table(io.BytesIO(b), columns=list(columns) if columns is not None else None) for b in blobs]
+    """Concatenate segment blobs into one arrow table (None when there are none).
+
+    Text comes back as ``large_string`` whichever way a segment was written
+    (older segments carry pandas' schema, newer ones none).
+    """
+    tables = [
+        _plain_text(pq.read_table(io.BytesIO(b), columns=list(columns) if columns is not None else None)) for b in blobs
+    ]
     if not tables:
         return None
     return pa.concat_tables(tables)
+
+
+def _plain_text(table: pa.Table) -> pa.Table:
+    text = (pa.types.is_string, pa.types.is_large_string)
+    fields = [pa.field(f.name, pa.large_string()) if any(t(f.type) for t in text) else f for f in table.schema]
+    return table.cast(pa.schema(fields))
 
 
 def keys_to_blob(k1: np.ndarray, k2: np.ndarray, ref: np.ndarray, row: np.ndarray) -> bytes:
@@ -98,19 +141,57 @@ def isin(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
 
 def first_of_pairs(k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
     """True for the first row of each distinct ``(k1, k2)`` pair, in order."""
-    if not len(k1):
-        return np.zeros(0, dtype=bool)
-    order = np.argsort(k1, kind="stable")
-    a, b = k1[order], k2[order]
-    repeat = np.zeros(len(k1), dtype=bool)
-    same1 = a[1:] == a[:-1]
-    if (same1 & (b[1:] != b[:-1])).any():  # pairs may interleave under one k1: exact path
-        return ~pd.DataFrame({"a": k1, "b": k2}).duplicated().to_numpy()
-    same = same1 & (b[1:] == b[:-1])
-    repeat[order[1:][same]] = True
-    return ~repeat
+    first = np.ones(len(k1), dtype=bool)
+    rows = np.flatnonzero(repeated(k1))  # content keys practically never repeat: usually none
+    if not len(rows):
+        return first
+    a, b = k1[rows], k2[rows]
+    order = np.argsort(a, kind="stable")
+    sa, sb = a[order], b[order]
+    same1 = sa[1:] == sa[:-1]
+    if (same1 & (sb[1:] != sb[:-1])).any():  # pairs may interleave under one k1: exact path
+        first[rows] = ~pd.DataFrame({"a": a, "b": b}).duplicated().to_numpy()
+        return first
+    repeat = np.zeros(len(rows), dtype=bool)
+    repeat[order[1:][same1 & (sb[1:] == sb[:-1])]] = True
+    first[rows] = ~repeat
+    return first
+
+
+@dataclass
+class Quarantine:
+    """Rejected rows ready for the quarantine: their keys, their text, and Parquet per segment of them all."""
+
+    k1: np.ndarray
+    k2: np.ndarray
+    frame: pd.DataFrame
+    blobs: list[bytes]
+
+
+def quarantine(kind: str, rejects: pd.DataFrame) -> Quarantine:
+    """Key and encode rejected rows for the quarantine (pure: may run beside the store's other work).
+
+    The key of a quarantined row is its kind, its row as the file had it and
+    its reason, so that re-importing a file does not quarantine it again.
+    """
+    key = pd.DataFrame({"kind": kind, "raw": rejects["raw"].astype(str), "reason": rejects["reason"]})
+    k1, k2 = hash_rows(key, repeats_distinct=True, salt="rej")
+    frame = rejects[list(REJECT_COLUMNS)].astype({"row": "int64"})
+    for c in ("file", "column", "reason", "raw"):
+        frame[c] = frame[c].astype(str)
+    return Quarantine(k1, k2, frame, [frame_to_parquet(frame.iloc[part]) for part in split_rows(len(frame))])
 
 
 def split_rows(n: int, size: int = SEGMENT_ROWS) -> list[slice]:
     """Consecutive slices of at most ``size`` rows covering ``range(n)``."""
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def text_min_max(column: pa.ChunkedArray | pa.Array) -> tuple[str, str]:
+    """Smallest and largest value of a text column, dictionary-encoded or not ("" when empty)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks else pa.array([], pa.string())
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary.take(pc.unique(column.indices))
+    lo, hi = pc.min_max(column).values()
+    return lo.as_py() or "", hi.as_py() or ""

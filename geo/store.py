@@ -21,6 +21,8 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ import alembic.util
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -35,10 +38,10 @@ from sqlalchemy.engine import Connection, Engine
 from geo import migrations
 from geo.errors import InputError, StoreError
 from geo.ingest import REJECT_COLUMNS, concat_rejects, rows_to_json
-from geo.keys import hash_rows
-from geo.parallel import thread_map
+from geo.parallel import in_background, thread_imap
 from geo.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
 from geo.segments import (
+    Quarantine,
     blob_to_keys,
     first_of_pairs,
     frame_to_parquet,
@@ -46,8 +49,11 @@ from geo.segments import (
     keys_to_blob,
     pairs_present,
     parquet_to_table,
+    quarantine,
     refs_to_hash,
     split_rows,
+    table_to_parquet,
+    text_min_max,
 )
 from geo.validate import Validated
 
@@ -253,6 +259,10 @@ class Store:
                     if progress:
                         progress(min(done / total, 1.0), f"storing {_file}")
 
+                # the quarantine's keys and Parquet are worked out beside the rows' own
+                ready = None
+                if len(validated.rejects):
+                    ready = in_background(partial(quarantine, k.name, validated.rejects))
                 if k.name in SEGMENT_KINDS:
                     if seen is None:
                         seen = self._segment_keys(conn)
@@ -265,7 +275,7 @@ class Store:
                     conflicts = self._ref_conflicts(conn, k, import_id, validated)
                     stored -= len(conflicts)
                 rejects = concat_rejects([validated.rejects, conflicts])
-                self._insert_rejects(conn, k.name, import_id, rejects)
+                self._insert_rejects(conn, k.name, import_id, rejects, ready=None if len(conflicts) else ready)
                 already = len(validated.positions) - stored - len(conflicts)
                 counts = {
                     "rows": n_rows,
@@ -312,10 +322,15 @@ class Store:
         each other exactly as separate imports would be.
         """
         kind = KINDS[validated.kind]
-        table, pos = validated.table, validated.positions
-        k1, k2 = table["_k1"].to_numpy()[pos], table["_k2"].to_numpy()[pos]
-        src_rows = table["_row"].to_numpy()[pos]
-        ref_h = refs_to_hash(table[kind.ref_column])[pos] if kind.ref_column else np.zeros(len(pos), np.uint64)
+        table, pos = validated.data(), validated.positions  # arrow: no pandas copies of a million rows
+        k1, k2 = validated.values("_k1")[pos], validated.values("_k2")[pos]
+        src_rows = validated.values("_row")[pos]
+        if not kind.ref_column:
+            ref_h = np.zeros(len(pos), np.uint64)
+        elif validated.ref_hash is not None:  # worked out with the content keys
+            ref_h = validated.ref_hash[pos]
+        else:
+            ref_h = refs_to_hash(validated.table[kind.ref_column])[pos]
         old = {c: np.concatenate([p[c].to_numpy() for p in seen]) if seen else np.zeros(0) for c in ("k1", "k2", "ref")}
         present = pairs_present(k1, k2, old["k1"], old["k2"])
         new = ~present & first_of_pairs(k1, k2)
@@ -332,25 +347,23 @@ class Store:
         parts = split_rows(len(keep))
 
         def encode(part: slice) -> dict[str, Any]:
-            chunk = table.iloc[pos[keep[part]]]  # the only copy of the rows, made in parallel
+            rows = keep[part]
+            chunk = table.select(data_cols).take(pa.array(pos[rows]))  # the only copy of the rows, made in parallel
+            month_min, month_max = text_min_max(chunk.column("month"))
             return {
                 "import_id": import_id,
-                "rows": len(chunk),
-                "month_min": chunk["month"].min(),
-                "month_max": chunk["month"].max(),
-                "keys": keys_to_blob(
-                    chunk["_k1"].to_numpy(), chunk["_k2"].to_numpy(), ref_h[keep[part]], chunk["_row"].to_numpy()
-                ),
-                "data": frame_to_parquet(chunk[data_cols]),
+                "rows": chunk.num_rows,
+                "month_min": month_min,
+                "month_max": month_max,
+                "keys": keys_to_blob(k1[rows], k2[rows], ref_h[rows], src_rows[rows]),
+                "data": table_to_parquet(chunk),
             }
 
-        for values in thread_map(encode, parts):  # Parquet encoding runs on all cores
+        for values in thread_imap(encode, parts):  # Parquet encoding runs on all cores, beside the writes
             conn.execute(self.tables[SEGMENT_TABLE].insert().values(**values))
             tick(values["rows"])
-        added = pd.DataFrame({"k1": k1[keep], "k2": k2[keep], "ref": ref_h[keep], "row": src_rows[keep]}).assign(
-            import_id=import_id
-        )
-        seen.append(added)
+        added = {"k1": k1[keep], "k2": k2[keep], "ref": ref_h[keep], "row": src_rows[keep]}
+        seen.append(pd.DataFrame(added | {"import_id": np.full(len(keep), import_id, np.int64)}, copy=False))
         return len(keep), conflicts
 
     def _segment_conflicts(
@@ -369,7 +382,7 @@ class Store:
         if not len(candidates):
             return concat_rejects([])
         kind = KINDS[validated.kind]
-        acc = validated.accepted
+        at = validated.positions[candidates]  # positions in validated.table
         wanted = ref_h[candidates]
         earlier = pd.concat([p[p["ref"].isin(wanted)] for p in seen]).drop_duplicates("ref")
         old_text = self._segment_values(conn, earlier, kind.ref_column)
@@ -377,12 +390,12 @@ class Store:
         imp = self.tables["imports"]
         files = dict(conn.execute(sa.select(imp.c.id, imp.c.file).where(imp.c.id.in_(earlier["import_id"].tolist()))))
         hit = earlier.loc[ref_h[candidates]]
-        refs = acc[kind.ref_column].to_numpy()[candidates]
+        refs = validated.values(kind.ref_column, at)
         real = hit["text"].to_numpy() == refs
-        candidates, hit, refs = candidates[real], hit[real], refs[real]
-        if not len(candidates):
+        at, hit, refs = at[real], hit[real], refs[real]
+        if not len(at):
             return concat_rejects([])
-        src_rows = acc["_row"].to_numpy()[candidates]
+        src_rows = validated.values("_row", at)
         original = validated.original.set_index("_row").loc[src_rows]
         return pd.DataFrame(
             {
@@ -503,32 +516,42 @@ class Store:
             }
         )
 
-    def _insert_rejects(self, conn: Connection, kind: str, import_id: int, rejects: pd.DataFrame) -> None:
-        """Quarantine rejected rows; a row quarantined before (same kind, content, reason) is not added again."""
+    def _insert_rejects(
+        self,
+        conn: Connection,
+        kind: str,
+        import_id: int,
+        rejects: pd.DataFrame,
+        *,
+        ready: Future[Quarantine] | None = None,
+    ) -> None:
+        """Quarantine rejected rows; a row quarantined before (same kind, content, reason) is not added again.
+
+        ``ready`` is :func:`geo.segments.quarantine` of these very ``rejects``, when already under way.
+        """
         if rejects.empty:
             return
-        key = pd.DataFrame({"kind": kind, "raw": rejects["raw"].astype(str), "reason": rejects["reason"]})
-        k1, k2 = hash_rows(key, repeats_distinct=True, salt="rej")
+        q = ready.result() if ready is not None else quarantine(kind, rejects)
         t = self.tables[REJECT_TABLE]
         present = np.zeros(len(rejects), dtype=bool)
         for blob in conn.execute(sa.select(t.c["keys"]).where(t.c.kind == kind)).scalars():
             old = blob_to_keys(blob)
-            present |= pairs_present(k1, k2, old["k1"], old["k2"])
+            present |= pairs_present(q.k1, q.k2, old["k1"], old["k2"])
         keep = np.flatnonzero(~present)
         if not len(keep):
             return
-        frame = rejects.iloc[keep][list(REJECT_COLUMNS)].astype({"row": "int64"})
-        for c in ("file", "column", "reason", "raw"):
-            frame[c] = frame[c].astype(str)
+        parts = split_rows(len(keep))
+        blobs = q.blobs if len(keep) == len(rejects) else [frame_to_parquet(q.frame.iloc[keep[p]]) for p in parts]
         zeros = np.zeros(len(keep), dtype=np.uint64)
-        for part in split_rows(len(keep)):
+        rows = q.frame["row"].to_numpy()[keep]
+        for part, data in zip(parts, blobs, strict=True):
             conn.execute(
                 t.insert().values(
                     import_id=import_id,
                     kind=kind,
                     rows=part.stop - part.start,
-                    keys=keys_to_blob(k1[keep[part]], k2[keep[part]], zeros[part], frame["row"].to_numpy()[part]),
-                    data=frame_to_parquet(frame.iloc[part]),
+                    keys=keys_to_blob(q.k1[keep[part]], q.k2[keep[part]], zeros[part], rows[part]),
+                    data=data,
                 )
             )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import zipfile
 
+import pyarrow as pa
 import pytest
 
 from geo.errors import InputError
-from geo.ingest import read_boundaries, read_csv_kind
+from geo.ingest import read_boundaries, read_csv_kind, rows_to_json
 from tests.conftest import POLICE_HEADER, police_csv, police_row
 
 FLAGGED_HEADER = "UPRN,Address,Lat,Lng,First Flagged,Indicators,Status\r\n"
@@ -207,3 +208,57 @@ def test_quoted_line_breaks_stay_inside_their_cell(write):
     [raw] = read_csv_kind(write("f.csv", text), "flagged")
     assert raw.frame["address"].tolist() == ["Flat 2\r\n1 Long Road", "b"]
     assert raw.frame["_row"].tolist() == [2, 3]
+
+
+def test_police_files_come_as_arrow_with_repeated_columns_encoded(write):
+    path = write("p.csv", police_csv(police_row(crime_id="007"), police_row(location="NA")))
+    [raw] = read_csv_kind(path, "incidents")
+    assert raw.arrow is not None and raw.arrow.num_rows == 2
+    assert raw.arrow.schema.field("Crime ID").type == pa.string()
+    assert pa.types.is_dictionary(raw.arrow.schema.field("Location").type)
+    # the pandas views are built on demand and show plain text, as the careful path does
+    assert raw.original["Crime ID"].tolist() == ["007", ""] and raw.original["_row"].tolist() == [2, 3]
+    assert raw.frame["location"].tolist() == ["On or near Park Street", "NA"]
+    assert len(raw.sha256) == 64
+
+
+def test_the_nul_sentinel_is_refused_but_its_neighbours_are_text(write):
+    with pytest.raises(InputError, match="U\\+E000"):
+        read_csv_kind(write("s.csv", police_csv(police_row(location="x\ue000y"))), "incidents")
+    [raw] = read_csv_kind(write("t.csv", police_csv(police_row(location="x\ue001y"))), "incidents")
+    assert raw.arrow is not None and raw.frame["location"].tolist() == ["x\ue001y"]
+
+
+def test_rows_to_json_is_the_same_from_arrow_and_pandas():
+    cells = ["plain", 'quo"te', "back\\slash", "tab\tnew\nline", "NA", "007", "", "ünï"]
+    table = pa.table(
+        {
+            "A": pa.array(cells),
+            "B": pa.array(cells[::-1]).dictionary_encode(),
+            'C "x"': pa.chunked_array([pa.array(cells[:3]), pa.array(cells[3:])]).dictionary_encode(),
+        }
+    )
+    frame = table.to_pandas().astype("str")
+    from_arrow = rows_to_json(table)
+    assert from_arrow == rows_to_json(frame.assign(_row=range(len(frame))))
+    assert [json.loads(r) for r in from_arrow] == frame.to_dict("records")
+
+
+def test_police_file_in_cp1252_takes_the_careful_path(write):
+    path = write("p.csv", police_csv(police_row(location="Café Row")), encoding="cp1252")
+    [raw] = read_csv_kind(path, "incidents")
+    assert raw.arrow is None and "decoded as cp1252" in raw.notes
+    assert raw.frame["location"].tolist() == ["Café Row"]
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_file_digest_is_sha256_even_if_the_background_never_runs(monkeypatch, background):
+    import hashlib
+
+    from geo.ingest import _Digest
+
+    if not background:  # a starved lowest-priority thread: the caller hashes everything itself
+        monkeypatch.setattr(_Digest, "_background", lambda self: None)
+    data = bytes(range(256)) * 40_000  # several chunks and a partial one
+    digest = _Digest(data)
+    assert digest.result() == hashlib.sha256(data).hexdigest() == digest.result()

@@ -1,12 +1,25 @@
 """Key set operations of the segment store against plain-Python references."""
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.keys import hash_rows, occurrences, strings_to_hash
-from geo.segments import blob_to_keys, first_of_pairs, isin, keys_to_blob, pairs_present
+from geo.keys import combine_hashes, hash_rows, occurrences, repeated, strings_to_hash
+from geo.segments import (
+    blob_to_keys,
+    first_of_pairs,
+    frame_to_parquet,
+    isin,
+    keys_to_blob,
+    pairs_present,
+    parquet_to_table,
+    table_to_parquet,
+    text_min_max,
+)
 
 # few distinct values, so that repeats and shared first halves are common
 small = st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3)), max_size=40)
@@ -79,3 +92,62 @@ def test_key_blob_round_trip():
     k = np.array([1, -2], dtype=np.int64)
     back = blob_to_keys(keys_to_blob(k, k * 3, np.array([0, 9], dtype=np.uint64), np.array([2, 3])))
     assert back["k1"].tolist() == [1, -2] and back["k2"].tolist() == [3, -6] and back["row"].tolist() == [2, 3]
+
+
+@given(st.lists(st.text(max_size=70), min_size=1, max_size=60))
+def test_a_column_hashes_like_each_of_its_values_alone(values):
+    # one width, one width and blanks, many widths: every layout hashes a value the same way
+    h1, h2 = strings_to_hash(pa.array(values, pa.string()))
+    for i, v in enumerate(values):
+        a1, a2 = strings_to_hash(pa.array([v], pa.string()))
+        assert (h1[i], h2[i]) == (a1[0], a2[0])
+
+
+def test_hashes_of_blank_and_fixed_width_values_need_no_gather():
+    ids = pa.array(["", "a" * 64, "", "b" * 64, "c" * 64], pa.string()).slice(1)  # an offset, too
+    h1, _ = strings_to_hash(ids)
+    assert h1.tolist() == [strings_to_hash(pa.array([v]))[0][0] for v in ids.to_pylist()]
+
+
+def test_repeated_and_occurrences_on_many_groups():
+    # past the look-up table for a few repeated values: the argsort branch
+    rng = np.random.default_rng(7)
+    h1 = rng.integers(0, 6_000, 40_000).astype(np.uint64)
+    h2 = (h1 % 3 + rng.integers(0, 2, len(h1))).astype(np.uint64)
+    counts = Counter(h1.tolist())
+    assert repeated(h1).tolist() == [counts[v] > 1 for v in h1.tolist()]
+    seen: Counter = Counter()
+    expected = []
+    for pair in zip(h1.tolist(), h2.tolist(), strict=True):
+        expected.append(seen[pair])
+        seen[pair] += 1
+    assert occurrences(h1, h2).tolist() == expected
+    assert first_of_pairs(h1.view(np.int64), h2.view(np.int64)).tolist() == [o == 0 for o in expected]
+
+
+def test_combined_hashes_do_not_depend_on_the_layout():
+    rng = np.random.default_rng(3)
+    n = 70_000  # more than one block
+    d1, d2 = rng.integers(0, 2**63, 50).astype(np.uint64), rng.integers(0, 2**63, 50).astype(np.uint64)
+    codes = rng.integers(0, 50, n).astype(np.int32)
+    full = (rng.integers(0, 2**63, n).astype(np.uint64), rng.integers(0, 2**63, n).astype(np.uint64))
+    const = (d1[:1], d2[:1])
+    a = combine_hashes([full, (d1, d2, codes), const], n, salt="s")
+    b = combine_hashes([full, (d1[codes], d2[codes]), (np.repeat(d1[:1], n), np.repeat(d2[:1], n))], n, salt="s")
+    assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
+
+
+def test_parquet_segments_round_trip_whatever_their_encoding():
+    table = pa.table(
+        {
+            "ref": pa.array(["a1", "", "b2"]),
+            "month": pa.DictionaryArray.from_arrays(pa.array([1, 0, 1], pa.int32()), pa.array(["2024-01", "2024-02"])),
+            "lat": pa.array([51.5, np.nan, 51.4]),
+        }
+    )
+    back = parquet_to_table([table_to_parquet(table), frame_to_parquet(table.to_pandas())])
+    assert back.schema.field("month").type == pa.large_string()
+    assert back.column("month").to_pylist() == ["2024-02", "2024-01", "2024-02"] * 2
+    assert back.column("ref").to_pylist() == ["a1", "", "b2"] * 2
+    assert text_min_max(table.column("month")) == ("2024-01", "2024-02")
+    assert text_min_max(pa.chunked_array([], pa.string())) == ("", "")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 
+import geo.ingest
 from geo.errors import InputError, StoreError
 from geo.importer import import_path
-from geo.store import Store
-from tests.conftest import police_csv, police_row
+from geo.segments import blob_to_keys
+from geo.store import SEGMENT_TABLE, Store
+from tests.conftest import drop_store, police_csv, police_row, store_url
+from tests.test_validate import messy_police_csv
 
 FLAGGED = "UPRN,Address,Lat,Lng,First Flagged,Indicators,Status\r\n"
 
@@ -109,6 +117,58 @@ def test_boundaries_round_trip(store, write):
 def test_bad_url_is_a_store_error(tmp_path):
     with pytest.raises(StoreError):
         Store("nosuchdialect://x")
+
+
+def _stored(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every stored incident with its key blob columns, and the quarantine."""
+    t = store.tables[SEGMENT_TABLE]
+    with store.engine.connect() as conn:
+        blobs = conn.execute(sa.select(t.c["keys"]).order_by(t.c.id)).scalars().all()
+    keys = pd.DataFrame(np.concatenate([blob_to_keys(b) for b in blobs]))
+    data = pd.concat([store.read("incidents"), keys], axis=1)
+    return data, store.rejects().drop(columns="import_id")
+
+
+def test_fast_and_careful_readers_store_the_same_rows_and_rejects(tmp_path, write, monkeypatch):
+    path = write("2024-01-x-street.csv", messy_police_csv())
+    urls = [store_url(tmp_path / "fast.sqlite"), store_url(tmp_path / "careful.sqlite")]
+    fast, careful = Store(urls[0]), Store(urls[1])
+    try:
+        a = import_path(fast, "incidents", path)
+        with monkeypatch.context() as m:
+            m.setattr(geo.ingest, "_read_clean_utf8", lambda *_a, **_k: None)
+            b = import_path(careful, "incidents", path)
+            again = import_path(careful, "incidents", path)
+        assert (a.rows, a.stored, a.rejected, a.reasons) == (b.rows, b.stored, b.rejected, b.reasons)
+        assert a.rejected and a.stored
+        (data_a, rej_a), (data_b, rej_b) = _stored(fast), _stored(careful)
+        pd.testing.assert_frame_equal(data_a, data_b)
+        pd.testing.assert_frame_equal(rej_a, rej_b)
+        # and re-importing through the other path finds every row already there
+        assert (again.stored, again.already_present) == (0, a.stored)
+        assert import_path(fast, "incidents", path).already_present == b.stored
+        assert len(fast.rejects()) == a.rejected
+    finally:
+        fast.dispose()
+        careful.dispose()
+        for url in urls:
+            drop_store(url)
+
+
+def test_segments_written_before_the_bulk_path_still_read(store, write):
+    """Older segments carry pandas' schema (large strings); newer ones none and dictionary pages."""
+    import_path(store, "incidents", write("a.csv", police_csv(police_row(), police_row(crime_id="x", month="2024-02"))))
+    old = store.read("incidents")
+    t = store.tables[SEGMENT_TABLE]
+    with store.engine.begin() as conn:
+        blob = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(old, preserve_index=False), blob, compression="zstd")
+        conn.execute(t.update().values(data=blob.getvalue().to_pybytes()))
+    import_path(store, "incidents", write("b.csv", police_csv(police_row(month="2024-03"))))
+    both = store.read("incidents")
+    assert both["month"].tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert str(both["ref"].dtype) == "str" and both["lat"].dtype == np.float64
+    assert store.months() == ("2024-01", "2024-03")
 
 
 def test_points_in_an_area_match_a_geopandas_spatial_join(tmp_path):

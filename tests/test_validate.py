@@ -7,7 +7,11 @@ import json
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
@@ -202,3 +206,140 @@ def test_boundary_rejections():
 def test_point_in_boundary_file_is_not_a_polygon():
     v = validate_boundaries(raw_boundaries([Point(-2.6, 51.4)]), kind="estates")
     assert v.rejects["reason"].tolist() == ["not a polygon: Point"]
+
+
+# --------------------------------------------------------------------------- the bulk path for incidents
+
+
+def messy_police_csv(copies: int = 3) -> str:
+    """police.uk rows with every kind of trouble (and some repeats), for comparing code paths."""
+    rows = [
+        police_row(),
+        police_row(),  # identical: a separate incident, kept
+        police_row(crime_id="c1", category="Drugs", outcome="Under investigation"),
+        police_row(crime_id="c1", category="Drugs", outcome="Charged"),  # same ref, other content
+        police_row(crime_id="c2", category="Robbery"),
+        police_row(crime_id="c2", category="Robbery"),  # same ref, same content
+        police_row(crime_id="007", lsoa="007", location="NA"),
+        police_row(crime_id="NA", category="asb"),
+        police_row(lng="", lat=""),
+        police_row(lat="north"),
+        police_row(lng="east"),
+        police_row(lng="0", lat="0"),
+        police_row(lng="2.35", lat="48.85"),
+        police_row(lng="51.45", lat="-2.59"),
+        police_row(lng="358000", lat="173000"),
+        police_row(lat="inf"),
+        police_row(lat="1e1"),
+        police_row(lng=" -2.5 ", lat=" 51.5"),
+        police_row(lng="-0.0", lat="-0.0"),
+        police_row(month="2024-13"),
+        police_row(month=""),
+        police_row(month="2024-03-05"),
+        police_row(month="05/03/2024"),
+        police_row(month=" 2024-02 "),
+        police_row(category="Loitering"),
+        police_row(category=""),
+        police_row(category="  anti-social BEHAVIOUR "),
+        police_row(location='He said ""hi"", \\ back, and left'),
+        police_row(location="Café – ünïcode"),
+        police_row(location="  padded  ", lsoa=" E01014540 "),
+        police_row(outcome="Investigation complete; no suspect identified"),
+    ]
+    out = []
+    for i in range(copies):
+        out += [r.replace("2024-", f"{2020 + i}-", 1) if i and "2024-13" not in r else r for r in rows]
+    return police_csv(*out)
+
+
+def _careful_only(monkeypatch):
+    import geo.ingest
+
+    monkeypatch.setattr(geo.ingest, "_read_clean_utf8", lambda *_a, **_k: None)
+
+
+def _force_distinct(monkeypatch, distinct):
+    from geo import validate as v
+
+    of = v._Text.of.__func__
+
+    def forced(cls, column, *, distinct_=None, **_k):
+        return of(cls, column, distinct=distinct)
+
+    monkeypatch.setattr(v._Text, "of", classmethod(forced))
+
+
+def _outcome(v):
+    accepted = v.accepted.reset_index(drop=True)
+    return accepted, v.rejects.reset_index(drop=True), v.notes
+
+
+@pytest.mark.parametrize(
+    ("reader", "distinct"), [("careful", None), ("fast", True), ("fast", False), ("careful", True), ("careful", False)]
+)
+def test_fast_and_careful_paths_accept_and_reject_the_same_rows(write, monkeypatch, reader, distinct):
+    text = messy_police_csv()
+    fast = _outcome(validated(write, text))
+    assert fast[0]["_k1"].nunique() == len(fast[0])  # every accepted row has its own key
+    with monkeypatch.context() as m:
+        if reader == "careful":
+            _careful_only(m)
+        if distinct is not None:
+            _force_distinct(m, distinct)
+        other = _outcome(validated(write, text))
+    pd.testing.assert_frame_equal(fast[0], other[0])
+    pd.testing.assert_frame_equal(fast[1], other[1], check_dtype=False)
+    assert fast[2] == other[2]
+
+
+def test_messy_rows_get_their_reasons(write):
+    v = validated(write, messy_police_csv(copies=1))
+    reasons = dict(zip(v.rejects["row"], v.rejects["reason"], strict=True))
+    assert reasons[5] == "ref 'c1' repeats row 4 with different content"
+    assert 7 not in reasons  # same ref, same content: a second incident
+    assert reasons[11] == "not a number: north" and reasons[12] == "not a number: east"
+    assert reasons[17] == "not a number: inf"
+    assert reasons[21] == "unparseable month (expected YYYY-MM): 2024-13"
+    assert reasons[26] == "unknown category: Loitering"
+    assert reasons[27] == "category is blank"
+    accepted = v.accepted.set_index("_row")
+    assert accepted.loc[8, ["ref", "lsoa_code", "location"]].tolist() == ["007", "007", "NA"]
+    assert accepted.loc[9, ["ref", "category"]].tolist() == ["NA", "Anti-social behaviour"]
+    assert accepted.loc[23, "month"] == "2024-03" and accepted.loc[24, "month"] == "2024-03"
+    assert accepted.loc[19, ["lat", "lng"]].tolist() == [51.5, -2.5]
+    assert accepted.loc[31, ["location", "lsoa_code"]].tolist() == ["padded", "E01014540"]
+    raw = json.loads(v.rejects.set_index("row").loc[5, "raw"])
+    assert raw["Crime ID"] == "c1" and raw["Last outcome category"] == "Charged"
+
+
+#: content keys of police_row() twice, a crime and a moved row, as the first release computed them
+PINNED_KEYS = [
+    [-7458890504473448514, -8398742497343384984],
+    [350388428178211156, -8398742497343384983],
+    [7131222604459445565, -6072577548469271080],
+    [6985388611598653345, 1915476472495612676],
+]
+
+
+@pytest.mark.parametrize("reader", ["fast", "careful"])
+def test_incident_keys_are_stable_across_versions(write, monkeypatch, reader):
+    # if these change, every stored incident changes key and re-imports duplicate data
+    if reader == "careful":
+        _careful_only(monkeypatch)
+    rows = [
+        police_row(),
+        police_row(),
+        police_row(crime_id="abc123", category="Drugs", outcome="Under investigation"),
+        police_row(lat="51.460000", location="On or near Café Street", month="2024-02"),
+    ]
+    v = validated(write, police_csv(*rows))
+    assert v.accepted[["_k1", "_k2"]].values.tolist() == PINNED_KEYS
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab \t\r\n\x1c\xa0\u2003\u3000éz"), max_size=6), max_size=30))
+def test_strip_is_utf8_trim_whitespace(values):
+    from geo.validate import _strip
+
+    arr = pa.array(values, pa.string())
+    assert _strip(arr).to_pylist() == pc.utf8_trim_whitespace(arr).to_pylist()
+    assert _strip(arr.slice(1)).to_pylist() == pc.utf8_trim_whitespace(arr.slice(1)).to_pylist()  # with an offset
