@@ -80,6 +80,22 @@ def real_file(name: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_town(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The synthetic demo town's store, loaded once per test run; its URL.
+
+    For tests that read it (audit entries aside). A test that changes data
+    copies it first: ``store_url(tmp_path / "copy.sqlite", template=demo_town)``.
+    """
+    from geo.demo import load_demo
+
+    url = store_url(tmp_path_factory.mktemp("demo_town") / "demo.sqlite")
+    store = Store(url)
+    load_demo(store)
+    store.dispose()
+    return url
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     url = store_url(tmp_path / "test.sqlite")

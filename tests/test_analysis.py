@@ -7,17 +7,15 @@ import pytest
 from geo import analysis
 from geo.__main__ import main
 from geo.aggregate import Filters
-from geo.demo import load_demo
 from geo.importer import import_path
-from tests.conftest import real_file, store_url
+from tests.conftest import real_file
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(demo_town):
     from geo.store import Store
 
-    store = Store(store_url(tmp_path_factory.mktemp("demo") / "demo.sqlite"))
-    load_demo(store)
+    store = Store(demo_town)
     area = analysis.load_area(store, res=9)
     cube = analysis.load_cube(store, area, filters=Filters(categories=(analysis.ASB,)))
     yield store, cube

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.demo import load_demo
 from geo.store import Store
 from tests.conftest import store_url
 
@@ -16,12 +15,8 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = store_url(tmp_path_factory.mktemp("app") / "demo.sqlite")
-    store = Store(path)
-    load_demo(store)
-    store.dispose()
-    return path
+def demo_db(demo_town):
+    return demo_town
 
 
 @pytest.fixture

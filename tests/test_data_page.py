@@ -18,7 +18,6 @@ from streamlit.testing.v1 import AppTest
 
 import geo.export
 from dashboard import upload
-from geo.demo import load_demo
 from geo.errors import InputError
 from geo.schema import IMPORT_KINDS
 from geo.store import Store
@@ -56,12 +55,8 @@ def xlsx_bytes() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = store_url(tmp_path_factory.mktemp("data_page") / "demo.sqlite")
-    store = Store(path)
-    load_demo(store)
-    store.dispose()
-    return path
+def demo_db(demo_town):
+    return demo_town
 
 
 def open_page(db: Path, monkeypatch) -> AppTest:

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from geo.demo import load_demo
 from geo.errors import InputError
 from geo.importer import import_path
 from geo.outcomes import FIGURES, Figure, Period, outcomes_for
@@ -19,20 +18,17 @@ from geo.privacy import threshold
 from geo.published import publish, suppression_note
 from geo.schema import ASB, BNG, WGS84
 from geo.store import Store
-from tests.conftest import drop_store, police_csv, police_row, real_file, store_url
+from tests.conftest import police_csv, police_row, real_file
 
 NOW = ("2025-11", "2026-10")
 PREV = ("2024-11", "2025-10")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    url = store_url(tmp_path_factory.mktemp("outcomes") / "demo.sqlite")
-    store = Store(url)
-    load_demo(store)
+def demo(demo_town):
+    store = Store(demo_town)
     yield store
     store.dispose()
-    drop_store(url)
 
 
 def between(dates: pd.Series, months: tuple[str, str]) -> pd.Series:

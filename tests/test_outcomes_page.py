@@ -7,24 +7,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.demo import load_demo
 from geo.outcomes import outcomes_for
 from geo.published import publish
 from geo.report import report_to_html
 from geo.store import Store
-from tests.conftest import drop_store, store_url
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    url = store_url(tmp_path_factory.mktemp("outcomes_page") / "demo.sqlite")
-    store = Store(url)
-    load_demo(store)
-    store.dispose()
-    yield url
-    drop_store(url)
+def demo_db(demo_town):
+    return demo_town
 
 
 def _open(demo_db, monkeypatch, role: str, **params: str) -> AppTest:

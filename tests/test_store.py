@@ -171,18 +171,14 @@ def test_segments_written_before_the_bulk_path_still_read(store, write):
     assert store.months() == ("2024-01", "2024-03")
 
 
-def test_points_in_an_area_match_a_geopandas_spatial_join(tmp_path):
+def test_points_in_an_area_match_a_geopandas_spatial_join(demo_town):
     """PostgreSQL answers in the database (PostGIS), SQLite with shapely: both equal geopandas' sjoin."""
     import geopandas as gpd
     import pandas as pd
 
-    from geo.demo import load_demo
     from geo.schema import WGS84
-    from tests.conftest import drop_store, store_url
 
-    url = store_url(tmp_path / "area.sqlite")
-    store = Store(url)
-    load_demo(store)
+    store = Store(demo_town)
     outlines = pd.concat([store.read_boundaries("wards"), store.read_boundaries("estates")], ignore_index=True)
     outlines = gpd.GeoDataFrame(outlines, geometry="geometry", crs=WGS84)
     for kind in ("victims", "flagged", "closures"):
@@ -197,4 +193,3 @@ def test_points_in_an_area_match_a_geopandas_spatial_join(tmp_path):
     with pytest.raises(InputError, match="no point rows"):
         store.read_in_area("incidents", code=None, columns=["ref"])
     store.dispose()
-    drop_store(url)

@@ -6,20 +6,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.aggregate import month_range
-from geo.demo import load_demo
 from geo.privacy import threshold
-from geo.store import Store
-from tests.conftest import store_url
 
 MONTHS = month_range("2023-11", "2026-10")
 
 
 @pytest.fixture(scope="module")
-def demo_env(tmp_path_factory):
-    db = store_url(tmp_path_factory.mktemp("diff") / "demo.sqlite")
-    store = Store(db)
-    load_demo(store)
-    store.dispose()
+def demo_env(demo_town):
+    db = demo_town
     mp = pytest.MonkeyPatch()
     mp.setenv("NESTWATCH_DB", str(db))
     mp.delenv("NESTWATCH_DATABASE_URL", raising=False)
