@@ -727,6 +727,46 @@ def add_points(
     group.add_to(m)
 
 
+def add_shaded_areas(
+    m: folium.Map,
+    geometries: Sequence[shapely.Geometry],
+    colours: Sequence[str],
+    tooltip: dict[str, tuple[str, Sequence[object]]],
+    *,
+    name: str = "Areas",
+    opacity: float = 0.6,
+) -> None:
+    """Wards or estates filled one colour each, with a text tooltip (the trends and outcomes maps).
+
+    ``tooltip`` maps a property key to its label and one value per area; the
+    values are HTML-escaped here and nothing else reaches the page, so only
+    what the caller chose to publish (already suppressed counts) is sent.
+    """
+    keys = list(tooltip)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geom.__geo_interface__,
+            "properties": {
+                **{k: html.escape("" if tooltip[k][1][i] is None else str(tooltip[k][1][i])) for k in keys},
+                "colour": colours[i],
+            },
+        }
+        for i, geom in enumerate(geometries)
+    ]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": opacity,
+            "color": "#555",
+            "weight": 1,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=keys, aliases=[tooltip[k][0] for k in keys]),
+    ).add_to(m)
+
+
 def add_legend(m: folium.Map, items: Sequence[tuple[str, str]], *, title: str) -> None:
     """Add a small legend in the bottom-right corner.
 

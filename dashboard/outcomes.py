@@ -8,8 +8,6 @@ the handed-out report, so the room and the paper agree.
 
 from __future__ import annotations
 
-import html
-
 import folium
 import numpy as np
 import pandas as pd
@@ -97,37 +95,17 @@ def outcomes_map(pack: PublishedOutcomes, layer: str) -> folium.Map:
         pack.areas[pack.areas["layer"] == layer][["code", "asb_text", "change", "change_text"]], on="code", how="left"
     )
     m = maps.base_map(bounds=tuple(outlines.total_bounds) if len(outlines) else None)
-    features = [
+    maps.add_shaded_areas(
+        m,
+        list(outlines.geometry),
+        [_colour(float(c) if pd.notna(c) else np.nan) for c in outlines["change"]],
         {
-            "type": "Feature",
-            "geometry": geom.__geo_interface__,
-            "properties": {
-                "name": html.escape(str(name)),
-                "asb": html.escape(str(asb if isinstance(asb, str) else "0")),
-                "change": html.escape(str(change_text if isinstance(change_text, str) else "")),
-                "colour": _colour(float(change) if pd.notna(change) else np.nan),
-            },
-        }
-        for geom, name, asb, change, change_text in zip(
-            outlines.geometry,
-            outlines["name"],
-            outlines["asb_text"],
-            outlines["change"],
-            outlines["change_text"],
-            strict=True,
-        )
-    ]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name="Areas",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.65,
-            "color": "#444",
-            "weight": 1,
+            "name": ("Area", list(outlines["name"])),
+            "asb": ("ASB reports", [a if isinstance(a, str) else "0" for a in outlines["asb_text"]]),
+            "change": ("Change", [c if isinstance(c, str) else "" for c in outlines["change_text"]]),
         },
-        tooltip=folium.GeoJsonTooltip(fields=["name", "asb", "change"], aliases=["Area", "ASB reports", "Change"]),
-    ).add_to(m)
+        opacity=0.65,
+    )
     maps.add_legend(
         m,
         [

@@ -8,7 +8,6 @@ or case record is read here.
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 
 import folium
@@ -80,39 +79,19 @@ def choropleth(view: View, table: pd.DataFrame, *, value: str = "change") -> fol
     m = maps.base_map(bounds=tuple(areas.total_bounds) if not areas.empty else None)
     vals = areas[value].to_numpy(dtype=float)
     colours = [_colour(v, value=value, top=np.nanmax(vals) if np.isfinite(vals).any() else 1.0) for v in vals]
-    features = []
-    for geom, name, colour, now, change, density in zip(
-        areas.geometry, areas["name"], colours, areas["shown_now"], areas["change"], areas["per_km2"], strict=True
-    ):
-        change_text = "not shown (small numbers)" if not np.isfinite(change) else f"{change:+.0%}"
-        density_text = "not shown" if not np.isfinite(density) else f"{density:.1f} per km²"
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geom.__geo_interface__,
-                "properties": {
-                    "name": html.escape(str(name)),
-                    "now": html.escape(str(now)),
-                    "change": html.escape(change_text),
-                    "density": html.escape(density_text),
-                    "colour": colour,
-                },
-            }
-        )
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name="Areas",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.6,
-            "color": "#555",
-            "weight": 1,
+    changes = ["not shown (small numbers)" if not np.isfinite(c) else f"{c:+.0%}" for c in areas["change"]]
+    densities = ["not shown" if not np.isfinite(d) else f"{d:.1f} per km²" for d in areas["per_km2"]]
+    maps.add_shaded_areas(
+        m,
+        list(areas.geometry),
+        colours,
+        {
+            "name": ("Area", list(areas["name"])),
+            "now": ("Incidents", list(areas["shown_now"])),
+            "change": ("Change", changes),
+            "density": ("Density", densities),
         },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "now", "change", "density"],
-            aliases=["Area", "Incidents", "Change", "Density"],
-        ),
-    ).add_to(m)
+    )
     if value == "change":
         legend = [
             ("fell 25 % or more", "#1b5e20"),
