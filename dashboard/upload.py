@@ -24,20 +24,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo.boundary_files import find_attr  # the same defaults read_boundaries uses
+from geo.csv_careful import decode_bytes, read_csv_text
+from geo.csv_sources import iter_csv_sources
 from geo.errors import InputError, NestwatchError
+from geo.field_checks import CoordMode
 from geo.importer import ImportResult, Progress, import_path
-from geo.ingest import (
-    _find_attr,  # the same defaults read_boundaries uses
-    _is_police_header,  # the same test read_csv_bytes uses
-    _is_victim_counts,
-    decode_bytes,
-    iter_csv_sources,
-    map_columns,
-    read_csv_text,
-)
+from geo.ingest import is_police_header, is_victim_counts, map_columns  # the same tests read_csv_bytes uses
 from geo.schema import BOUNDARY_KINDS, EASTING, KINDS, NORTHING, Column, Kind
 from geo.store import Store
-from geo.validate import CoordMode
 
 PREVIEW_ROWS = 20
 NOT_IN_FILE = "(not in file)"
@@ -220,9 +215,9 @@ def preview_path(path: Path, kind: str, *, layer: str | None = None) -> Preview:
         label=relabel(label),
         frame=frame,
         header=header,
-        police_uk=_is_police_header(header),
+        police_uk=is_police_header(header),
         encoding=encoding,
-        counts_like=_is_victim_counts(header, None),
+        counts_like=is_victim_counts(header, None),
     )
 
 
@@ -274,8 +269,8 @@ def _preview_boundaries(path: Path, *, layer: str | None) -> Preview:
         crs=info.get("crs"),
         features=int(info["features"]) if info.get("features") is not None else None,
         geometry_type=info.get("geometry_type"),
-        code_column=_find_attr(pd.Index(header), ("cd", "code")),
-        name_column=_find_attr(pd.Index(header), ("nm", "name")),
+        code_column=find_attr(pd.Index(header), ("cd", "code")),
+        name_column=find_attr(pd.Index(header), ("nm", "name")),
     )
 
 

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from geo import migrations
 from geo.errors import InputError
-from geo.ingest import REJECT_COLUMNS
+from geo.rejects import REJECT_COLUMNS
 from geo.schema import BOUNDARY_KINDS, KINDS, WGS84
 from geo.segments import (
     blob_to_keys,

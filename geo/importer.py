@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from geo.audit import make_entry
+from geo.boundary_files import read_boundaries
 from geo.errors import InputError
-from geo.ingest import read_boundaries, read_csv_kind
+from geo.ingest import read_csv_kind
 from geo.schema import BOUNDARY_KINDS, IMPORT_KINDS
 from geo.store import Store
 from geo.validate import CoordMode, validate_boundaries, validate_table

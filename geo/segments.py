@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from geo.ingest import REJECT_COLUMNS
 from geo.keys import hash_rows, repeated, strings_to_hash
+from geo.rejects import REJECT_COLUMNS
 
 SEGMENT_ROWS = 262_144
 KEY_DTYPE = np.dtype([("k1", "<i8"), ("k2", "<i8"), ("ref", "<u8"), ("row", "<i8")])

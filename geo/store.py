@@ -37,8 +37,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from geo import migrations
 from geo.errors import InputError, StoreError
-from geo.ingest import REJECT_COLUMNS, concat_rejects, rows_to_json
 from geo.parallel import in_background, thread_imap
+from geo.rejects import REJECT_COLUMNS, concat_rejects, rows_to_json
 from geo.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
 from geo.segments import (
     Quarantine,

@@ -8,8 +8,10 @@ import zipfile
 import pyarrow as pa
 import pytest
 
+from geo.boundary_files import read_boundaries
 from geo.errors import InputError
-from geo.ingest import read_boundaries, read_csv_kind, rows_to_json
+from geo.ingest import read_csv_kind
+from geo.rejects import rows_to_json
 from tests.conftest import POLICE_HEADER, police_csv, police_row
 
 FLAGGED_HEADER = "UPRN,Address,Lat,Lng,First Flagged,Indicators,Status\r\n"
@@ -255,10 +257,10 @@ def test_police_file_in_cp1252_takes_the_careful_path(write):
 def test_file_digest_is_sha256_even_if_the_background_never_runs(monkeypatch, background):
     import hashlib
 
-    from geo.ingest import _Digest
+    from geo.csv_sources import FileDigest
 
     if not background:  # a starved lowest-priority thread: the caller hashes everything itself
-        monkeypatch.setattr(_Digest, "_background", lambda self: None)
+        monkeypatch.setattr(FileDigest, "_background", lambda self: None)
     data = bytes(range(256)) * 40_000  # several chunks and a partial one
-    digest = _Digest(data)
+    digest = FileDigest(data)
     assert digest.result() == hashlib.sha256(data).hexdigest() == digest.result()

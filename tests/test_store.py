@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-import geo.ingest
+import geo.csv_fast
 from geo.errors import InputError, StoreError
 from geo.importer import import_path
 from geo.segments import blob_to_keys
@@ -136,7 +136,7 @@ def test_fast_and_careful_readers_store_the_same_rows_and_rejects(tmp_path, writ
     try:
         a = import_path(fast, "incidents", path)
         with monkeypatch.context() as m:
-            m.setattr(geo.ingest, "_read_clean_utf8", lambda *_a, **_k: None)
+            m.setattr(geo.csv_fast, "read_clean_utf8", lambda *_a, **_k: None)
             b = import_path(careful, "incidents", path)
             again = import_path(careful, "incidents", path)
         assert (a.rows, a.stored, a.rejected, a.reasons) == (b.rows, b.stored, b.rejected, b.reasons)

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
-from geo.ingest import RawBoundaries, read_csv_kind
-from geo.validate import parse_dates, validate_boundaries, validate_table
+from geo.boundary_files import RawBoundaries
+from geo.field_checks import parse_dates
+from geo.ingest import read_csv_kind
+from geo.validate import validate_boundaries, validate_table
 from tests.conftest import police_csv, police_row
 
 
@@ -253,20 +255,20 @@ def messy_police_csv(copies: int = 3) -> str:
 
 
 def _careful_only(monkeypatch):
-    import geo.ingest
+    import geo.csv_fast
 
-    monkeypatch.setattr(geo.ingest, "_read_clean_utf8", lambda *_a, **_k: None)
+    monkeypatch.setattr(geo.csv_fast, "read_clean_utf8", lambda *_a, **_k: None)
 
 
 def _force_distinct(monkeypatch, distinct):
-    from geo import validate as v
+    from geo.arrowtext import TextColumn
 
-    of = v._Text.of.__func__
+    of = TextColumn.of.__func__
 
     def forced(cls, column, *, distinct_=None, **_k):
         return of(cls, column, distinct=distinct)
 
-    monkeypatch.setattr(v._Text, "of", classmethod(forced))
+    monkeypatch.setattr(TextColumn, "of", classmethod(forced))
 
 
 def _outcome(v):
@@ -338,8 +340,8 @@ def test_incident_keys_are_stable_across_versions(write, monkeypatch, reader):
 
 @given(st.lists(st.text(alphabet=st.sampled_from("ab \t\r\n\x1c\xa0\u2003\u3000éz"), max_size=6), max_size=30))
 def test_strip_is_utf8_trim_whitespace(values):
-    from geo.validate import _strip
+    from geo.arrowtext import strip_blanks
 
     arr = pa.array(values, pa.string())
-    assert _strip(arr).to_pylist() == pc.utf8_trim_whitespace(arr).to_pylist()
-    assert _strip(arr.slice(1)).to_pylist() == pc.utf8_trim_whitespace(arr.slice(1)).to_pylist()  # with an offset
+    assert strip_blanks(arr).to_pylist() == pc.utf8_trim_whitespace(arr).to_pylist()
+    assert strip_blanks(arr.slice(1)).to_pylist() == pc.utf8_trim_whitespace(arr.slice(1)).to_pylist()  # with an offset
