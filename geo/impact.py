@@ -131,6 +131,7 @@ def closure_impact(
                 }
             )
     orders = pd.DataFrame(rows, columns=["ref", "granted", "before", "after", "included", "_g"])
+    orders["included"] = orders["included"].astype(bool)  # an empty frame would otherwise index by column names
     control_month = month_no[~near_any] - first if len(inc) else np.zeros(0, int)
     control_per_month = np.bincount(control_month, minlength=len(per_month)) if len(inc) else per_month
     cb = ca = 0

@@ -50,3 +50,11 @@ def test_orders_without_whole_windows_are_listed_but_not_counted():
 def test_bad_options_are_refused():
     with pytest.raises(InputError):
         closure_impact(asb(*HOME, "2024-01", 1), pd.DataFrame(columns=["ref", "lat", "lng", "granted"]), radius_m=0)
+
+
+def test_no_closure_orders_gives_an_empty_comparison_not_an_error():
+    incidents = pd.DataFrame({"lat": [53.9], "lng": [0.9], "month": ["2024-01"], "category": ["Anti-social behaviour"]})
+    closures = pd.DataFrame({c: pd.Series(dtype=str) for c in ("ref", "lat", "lng", "granted")})
+    result = closure_impact(incidents, closures)
+    assert result.orders.empty
+    assert (result.before, result.after, result.control_before, result.control_after) == (0, 0, 0, 0)
