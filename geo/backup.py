@@ -43,7 +43,8 @@ from geo.segments import (
     parquet_to_table,
     split_rows,
 )
-from geo.store import AUDIT_TABLE, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE, Store
+from geo.store import Store
+from geo.tables import AUDIT_TABLE, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
 
 FORMAT = "nestwatch-backup/1"
 MANIFEST = "manifest.json"

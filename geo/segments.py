@@ -8,7 +8,7 @@ table row, written in the import's transaction like any other row, plus a small
 uncompressed key blob (content key, ref hash, source row) so that duplicate and
 conflict checks never need to decode the data itself.
 
-Everything here is pure (bytes in, frames out); :mod:`geo.store` does the SQL.
+Everything here is pure (bytes in, frames out); :mod:`geo.store_writes` does the SQL.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ Design choices that keep "nothing lost" true:
 * rejected rows are kept in ``rejects`` (the quarantine) with file, row,
   column and reason, and can be listed and exported.
 
-Bulk inserts use the DB-API's ``executemany`` with ``ON CONFLICT DO NOTHING``,
-which SQLite (3.24+) and PostgreSQL both understand.
+The tables are declared in :mod:`geo.tables`; the bulk writes an import makes
+inside its transaction are in :mod:`geo.store_writes`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,31 +29,17 @@ import alembic.util
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from geo import migrations
+from geo import migrations, store_writes
 from geo.errors import InputError, StoreError
-from geo.parallel import in_background, thread_imap
-from geo.rejects import REJECT_COLUMNS, concat_rejects, rows_to_json
+from geo.parallel import in_background
+from geo.rejects import REJECT_COLUMNS, concat_rejects
 from geo.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
-from geo.segments import (
-    Quarantine,
-    blob_to_keys,
-    first_of_pairs,
-    frame_to_parquet,
-    isin,
-    keys_to_blob,
-    pairs_present,
-    parquet_to_table,
-    quarantine,
-    refs_to_hash,
-    split_rows,
-    table_to_parquet,
-    text_min_max,
-)
+from geo.segments import parquet_to_table, quarantine
+from geo.tables import AUDIT_COLUMNS, AUDIT_TABLE, METADATA, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
 from geo.validate import Validated
 
 if TYPE_CHECKING:
@@ -62,24 +47,6 @@ if TYPE_CHECKING:
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "nestwatch.sqlite"
-CHUNK = 50_000
-#: Kinds kept as column segments (see :mod:`geo.segments`) rather than table rows.
-SEGMENT_KINDS = ("incidents",)
-SEGMENT_TABLE = "incident_segments"
-#: The quarantine, also in segments: a force-year can reject tens of thousands of rows.
-REJECT_TABLE = "reject_segments"
-#: Who consulted, disclosed, imported or erased what (see :mod:`geo.audit`).
-AUDIT_TABLE = "audit"
-AUDIT_COLUMNS = ("id", "at", "user", "role", "action", "target", "rows", "reason", "detail")
-
-_SQL_TYPES = {
-    "str": sa.Text,
-    "float": sa.Float,
-    "int": sa.Integer,
-    "month": sa.String(7),
-    "date": sa.String(10),
-    "geometry": sa.LargeBinary,
-}
 
 
 def default_url() -> str:
@@ -96,85 +63,6 @@ def resolve_url(url: str | os.PathLike[str] | None) -> str:
     """A SQLAlchemy URL from what a user gives: a URL, a SQLite file path, or nothing (:func:`default_url`)."""
     url = str(url) if url is not None else default_url()
     return url if "://" in url else f"sqlite:///{Path(url).resolve()}"
-
-
-def build_metadata() -> sa.MetaData:
-    """Tables for every kind, the import log, the quarantine and the audit log."""
-    md = sa.MetaData()
-    sa.Table(
-        "imports",
-        md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("file", sa.Text, nullable=False),
-        sa.Column("sha256", sa.String(64), nullable=False),
-        sa.Column("imported_at", sa.String(32), nullable=False),
-        sa.Column("source_format", sa.String(20), nullable=False, default=""),
-        sa.Column("rows", sa.Integer, nullable=False, default=0),
-        sa.Column("stored", sa.Integer, nullable=False, default=0),
-        sa.Column("rejected", sa.Integer, nullable=False, default=0),
-        sa.Column("already_present", sa.Integer, nullable=False, default=0),
-        sa.Column("notes", sa.Text, nullable=False, default="[]"),
-        # set when the import's rows were erased (the log line stays, so the history does)
-        sa.Column("deleted_at", sa.String(32), nullable=True),
-    )
-    sa.Table(
-        SEGMENT_TABLE,
-        md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
-        sa.Column("rows", sa.Integer, nullable=False),
-        sa.Column("month_min", sa.String(7), nullable=False),
-        sa.Column("month_max", sa.String(7), nullable=False),
-        sa.Column("keys", sa.LargeBinary, nullable=False),
-        sa.Column("data", sa.LargeBinary, nullable=False),
-    )
-    for kind in KINDS.values():
-        if kind.name in SEGMENT_KINDS:
-            continue
-        cols: list[Any] = [
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
-            sa.Column("src_row", sa.Integer, nullable=False),
-            sa.Column("k1", sa.BigInteger, nullable=False),
-            sa.Column("k2", sa.BigInteger, nullable=False),
-        ]
-        for c in kind.columns:
-            cols.append(sa.Column(c.name, _SQL_TYPES[c.dtype], nullable=c.dtype in ("float", "geometry")))
-        if kind.name in BOUNDARY_KINDS:
-            cols += [sa.Column(b, sa.Float) for b in ("minx", "miny", "maxx", "maxy")]
-        t = sa.Table(kind.table, md, *cols, sa.UniqueConstraint("k1", "k2", name=f"uq_{kind.table}_key"))
-        if kind.ref_column:
-            sa.Index(f"ix_{kind.table}_{kind.ref_column}", t.c[kind.ref_column])
-        if kind.name == "incidents":
-            sa.Index("ix_incidents_month_category", t.c.month, t.c.category)
-    sa.Table(
-        REJECT_TABLE,
-        md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
-        sa.Column("kind", sa.String(20), nullable=False, index=True),
-        sa.Column("rows", sa.Integer, nullable=False),
-        sa.Column("keys", sa.LargeBinary, nullable=False),
-        sa.Column("data", sa.LargeBinary, nullable=False),
-    )
-    sa.Table(  # DPA 2018 s.62 log, append-only: written by geo.audit.record, never updated or deleted
-        AUDIT_TABLE,
-        md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("at", sa.String(32), nullable=False, index=True),
-        sa.Column("user", sa.Text, nullable=False, index=True),
-        sa.Column("role", sa.String(40), nullable=False),
-        sa.Column("action", sa.String(20), nullable=False, index=True),
-        sa.Column("target", sa.Text, nullable=False),
-        sa.Column("rows", sa.Integer, nullable=True),
-        sa.Column("reason", sa.Text, nullable=False, default=""),
-        sa.Column("detail", sa.Text, nullable=False, default="{}"),
-    )
-    return md
-
-
-METADATA = build_metadata()
 
 
 class Store:
@@ -265,17 +153,21 @@ class Store:
                     ready = in_background(partial(quarantine, k.name, validated.rejects))
                 if k.name in SEGMENT_KINDS:
                     if seen is None:
-                        seen = self._segment_keys(conn)
-                    stored, conflicts = self._store_segments(conn, validated, import_id, seen, tick)
+                        seen = store_writes.segment_keys(conn, self.tables)
+                    stored, conflicts = store_writes.store_segments(
+                        conn, self.tables, validated, import_id, seen=seen, tick=tick
+                    )
                 else:
-                    self._insert_rows(conn, k, validated.accepted, import_id, tick)
+                    store_writes.insert_rows(conn, k, validated.accepted, import_id, tick)
                     stored = conn.execute(
                         sa.select(sa.func.count()).where(self.tables[k.table].c.import_id == import_id)
                     ).scalar_one()
-                    conflicts = self._ref_conflicts(conn, k, import_id, validated)
+                    conflicts = store_writes.ref_conflicts(conn, self.tables, k, import_id, validated)
                     stored -= len(conflicts)
                 rejects = concat_rejects([validated.rejects, conflicts])
-                self._insert_rejects(conn, k.name, import_id, rejects, ready=None if len(conflicts) else ready)
+                store_writes.insert_rejects(
+                    conn, self.tables, k.name, import_id, rejects, ready=None if len(conflicts) else ready
+                )
                 already = len(validated.positions) - stored - len(conflicts)
                 counts = {
                     "rows": n_rows,
@@ -298,262 +190,6 @@ class Store:
                     }
                 )
         return results
-
-    def _segment_keys(self, conn: Connection) -> list[pd.DataFrame]:
-        """Keys of every stored incident, a frame per segment: ``k1, k2, ref`` (hash), ``row``, ``import_id``."""
-        t = self.tables[SEGMENT_TABLE]
-        return [
-            pd.DataFrame(blob_to_keys(blob)).assign(import_id=import_id)
-            for import_id, blob in conn.execute(sa.select(t.c.import_id, t.c["keys"]).order_by(t.c.id))
-        ]
-
-    def _store_segments(
-        self,
-        conn: Connection,
-        validated: Validated,
-        import_id: int,
-        seen: list[pd.DataFrame],
-        tick: Callable[[int], None],
-    ) -> tuple[int, pd.DataFrame]:
-        """Write the new rows of one file as segments; return (stored, ref-conflict rejects).
-
-        ``seen`` (the keys already stored, this import's earlier files included)
-        is extended in place, so the files of one archive are checked against
-        each other exactly as separate imports would be.
-        """
-        kind = KINDS[validated.kind]
-        table, pos = validated.data(), validated.positions  # arrow: no pandas copies of a million rows
-        k1, k2 = validated.values("_k1")[pos], validated.values("_k2")[pos]
-        src_rows = validated.values("_row")[pos]
-        if not kind.ref_column:
-            ref_h = np.zeros(len(pos), np.uint64)
-        elif validated.ref_hash is not None:  # worked out with the content keys
-            ref_h = validated.ref_hash[pos]
-        else:
-            ref_h = refs_to_hash(validated.table[kind.ref_column])[pos]
-        old = {c: np.concatenate([p[c].to_numpy() for p in seen]) if seen else np.zeros(0) for c in ("k1", "k2", "ref")}
-        present = pairs_present(k1, k2, old["k1"], old["k2"])
-        new = ~present & first_of_pairs(k1, k2)
-        live_ref = new & (ref_h != 0)
-        clash = np.zeros(len(pos), dtype=bool)
-        if live_ref.any():
-            clash[live_ref] = isin(ref_h[live_ref], old["ref"][old["ref"] != 0])
-        conflicts = self._segment_conflicts(conn, validated, np.flatnonzero(clash), ref_h, seen)
-        clash[:] = False
-        if len(conflicts):
-            clash[np.isin(src_rows, conflicts["row"].to_numpy())] = True
-        keep = np.flatnonzero(new & ~clash)
-        data_cols = list(kind.column_names)
-        parts = split_rows(len(keep))
-
-        def encode(part: slice) -> dict[str, Any]:
-            rows = keep[part]
-            chunk = table.select(data_cols).take(pa.array(pos[rows]))  # the only copy of the rows, made in parallel
-            month_min, month_max = text_min_max(chunk.column("month"))
-            return {
-                "import_id": import_id,
-                "rows": chunk.num_rows,
-                "month_min": month_min,
-                "month_max": month_max,
-                "keys": keys_to_blob(k1[rows], k2[rows], ref_h[rows], src_rows[rows]),
-                "data": table_to_parquet(chunk),
-            }
-
-        for values in thread_imap(encode, parts):  # Parquet encoding runs on all cores, beside the writes
-            conn.execute(self.tables[SEGMENT_TABLE].insert().values(**values))
-            tick(values["rows"])
-        added = {"k1": k1[keep], "k2": k2[keep], "ref": ref_h[keep], "row": src_rows[keep]}
-        seen.append(pd.DataFrame(added | {"import_id": np.full(len(keep), import_id, np.int64)}, copy=False))
-        return len(keep), conflicts
-
-    def _segment_conflicts(
-        self,
-        conn: Connection,
-        validated: Validated,
-        candidates: np.ndarray,
-        ref_h: np.ndarray,
-        seen: list[pd.DataFrame],
-    ) -> pd.DataFrame:
-        """Rejects for rows whose ref is already stored with other content.
-
-        Ref hashes only nominate candidates; the stored refs are read back and
-        compared as text, so a hash collision can never quarantine a row.
-        """
-        if not len(candidates):
-            return concat_rejects([])
-        kind = KINDS[validated.kind]
-        at = validated.positions[candidates]  # positions in validated.table
-        wanted = ref_h[candidates]
-        earlier = pd.concat([p[p["ref"].isin(wanted)] for p in seen]).drop_duplicates("ref")
-        old_text = self._segment_values(conn, earlier, kind.ref_column)
-        earlier = earlier.assign(text=old_text).set_index("ref")
-        imp = self.tables["imports"]
-        files = dict(conn.execute(sa.select(imp.c.id, imp.c.file).where(imp.c.id.in_(earlier["import_id"].tolist()))))
-        hit = earlier.loc[ref_h[candidates]]
-        refs = validated.values(kind.ref_column, at)
-        real = hit["text"].to_numpy() == refs
-        at, hit, refs = at[real], hit[real], refs[real]
-        if not len(at):
-            return concat_rejects([])
-        src_rows = validated.values("_row", at)
-        original = validated.original.set_index("_row").loc[src_rows]
-        return pd.DataFrame(
-            {
-                "file": validated.file,
-                "row": src_rows,
-                "column": validated.headings.get(kind.ref_column, kind.ref_column),
-                "reason": [
-                    f"{kind.ref_column} {r!r} is already stored with different content ({files[i]}, row {o})"
-                    for r, i, o in zip(refs, hit["import_id"], hit["row"], strict=True)
-                ],
-                "raw": rows_to_json(original.reset_index(drop=True)),
-            }
-        )
-
-    def _segment_values(self, conn: Connection, where: pd.DataFrame, column: str) -> list[str]:
-        """The stored ``column`` value at each (import_id, row) of ``where``."""
-        t = self.tables[SEGMENT_TABLE]
-        wanted = set(zip(where["import_id"], where["row"], strict=True))
-        found: dict[tuple[int, int], str] = {}
-        ids = where["import_id"].unique().tolist()
-        q = sa.select(t.c.import_id, t.c["keys"], t.c.data).where(t.c.import_id.in_(ids))
-        for import_id, keys, data in conn.execute(q):
-            rows = blob_to_keys(keys)["row"]
-            values = parquet_to_table([data], columns=[column])[column].to_pylist()
-            for r, v in zip(rows.tolist(), values, strict=True):
-                if (import_id, r) in wanted:
-                    found[(import_id, r)] = v
-        return [found.get(k, "") for k in zip(where["import_id"], where["row"], strict=True)]
-
-    def _insert_rows(
-        self,
-        conn: Connection,
-        kind: Kind,
-        frame: pd.DataFrame,
-        import_id: int,
-        tick: Callable[[int], None],
-    ) -> None:
-        names = [c for c in kind.column_names if c != "geometry"]
-        columns: list[list[Any]] = [
-            [import_id] * len(frame),
-            frame["_row"].tolist(),
-            frame["_k1"].tolist(),
-            frame["_k2"].tolist(),
-        ]
-        for name in names:
-            values = frame[name]
-            if kind.column(name).dtype == "float":
-                arr = values.to_numpy(dtype=float)
-                columns.append([None if np.isnan(v) else v for v in arr.tolist()])
-            else:
-                columns.append(values.tolist())
-        sql_cols = ["import_id", "src_row", "k1", "k2", *names]
-        if kind.name in BOUNDARY_KINDS:
-            geoms = frame.geometry.to_numpy()
-            columns.append(shapely.to_wkb(geoms).tolist() if len(frame) else [])
-            bounds = shapely.bounds(geoms) if len(frame) else np.zeros((0, 4))
-            columns += [bounds[:, i].tolist() for i in range(4)]
-            sql_cols += ["geometry", "minx", "miny", "maxx", "maxy"]
-        rows = list(zip(*columns, strict=True))
-        self._execute_many(conn, kind.table, sql_cols, rows, tick=tick)
-
-    def _execute_many(
-        self,
-        conn: Connection,
-        table: str,
-        cols: list[str],
-        rows: list[tuple[Any, ...]],
-        *,
-        tick: Callable[[int], None] | None = None,
-    ) -> None:
-        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        quoted = ", ".join(self.engine.dialect.identifier_preparer.quote(c) for c in cols)
-        sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([mark] * len(cols))}) ON CONFLICT (k1, k2) DO NOTHING"
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            conn.exec_driver_sql(sql, chunk)
-            if tick:
-                tick(len(chunk))
-
-    def _ref_conflicts(self, conn: Connection, kind: Kind, import_id: int, validated: Validated) -> pd.DataFrame:
-        """Move rows whose ref is already stored with different content to the quarantine."""
-        if not kind.ref_column:
-            return concat_rejects([])
-        t = self.tables[kind.table]
-        ref = t.c[kind.ref_column]
-        others = conn.execute(sa.select(t.c.id).where(t.c.import_id != import_id).limit(1)).first()
-        if others is None:
-            return concat_rejects([])
-        old = t.alias("old")
-        imp = self.tables["imports"]
-        q = (
-            sa.select(t.c.id, t.c.src_row, ref, old.c.src_row.label("old_row"), imp.c.file.label("old_file"))
-            .select_from(t.join(old, sa.and_(old.c[kind.ref_column] == ref, old.c.import_id != import_id)))
-            .join(imp, imp.c.id == old.c.import_id)
-            .where(t.c.import_id == import_id, ref != "")
-        )
-        hits = pd.DataFrame(conn.execute(q).mappings().all())
-        if hits.empty:
-            return concat_rejects([])
-        hits = hits.drop_duplicates("id")
-        conn.execute(t.delete().where(t.c.id.in_(hits["id"].tolist())))
-        original = validated.original.set_index("_row")
-        raw = [
-            json.dumps({h: str(v) for h, v in original.loc[r].items()}, ensure_ascii=False, default=str)
-            for r in hits["src_row"]
-        ]
-        col_heading = validated.headings.get(kind.ref_column, kind.ref_column)
-        return pd.DataFrame(
-            {
-                "file": validated.file,
-                "row": hits["src_row"].to_numpy(),
-                "column": col_heading,
-                "reason": [
-                    f"{kind.ref_column} {r!r} is already stored with different content ({f}, row {o})"
-                    for r, f, o in zip(hits[kind.ref_column], hits["old_file"], hits["old_row"], strict=True)
-                ],
-                "raw": raw,
-            }
-        )
-
-    def _insert_rejects(
-        self,
-        conn: Connection,
-        kind: str,
-        import_id: int,
-        rejects: pd.DataFrame,
-        *,
-        ready: Future[Quarantine] | None = None,
-    ) -> None:
-        """Quarantine rejected rows; a row quarantined before (same kind, content, reason) is not added again.
-
-        ``ready`` is :func:`geo.segments.quarantine` of these very ``rejects``, when already under way.
-        """
-        if rejects.empty:
-            return
-        q = ready.result() if ready is not None else quarantine(kind, rejects)
-        t = self.tables[REJECT_TABLE]
-        present = np.zeros(len(rejects), dtype=bool)
-        for blob in conn.execute(sa.select(t.c["keys"]).where(t.c.kind == kind)).scalars():
-            old = blob_to_keys(blob)
-            present |= pairs_present(q.k1, q.k2, old["k1"], old["k2"])
-        keep = np.flatnonzero(~present)
-        if not len(keep):
-            return
-        parts = split_rows(len(keep))
-        blobs = q.blobs if len(keep) == len(rejects) else [frame_to_parquet(q.frame.iloc[keep[p]]) for p in parts]
-        zeros = np.zeros(len(keep), dtype=np.uint64)
-        rows = q.frame["row"].to_numpy()[keep]
-        for part, data in zip(parts, blobs, strict=True):
-            conn.execute(
-                t.insert().values(
-                    import_id=import_id,
-                    kind=kind,
-                    rows=part.stop - part.start,
-                    keys=keys_to_blob(q.k1[keep[part]], q.k2[keep[part]], zeros[part], rows[part]),
-                    data=data,
-                )
-            )
 
     def write_audit(self, entry: AuditEntry) -> int:
         """Append one audit entry (use :func:`geo.audit.record`, which validates); return its id.
@@ -834,7 +470,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA busy_timeout=300000")  # writers queue behind a running import (up to 5 min); readers never wait
     cur.execute("PRAGMA cache_size=-262144")  # 256 MB: random-key index inserts thrash a small cache
     cur.close()
 

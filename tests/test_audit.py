@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from geo import audit
 from geo.audit import ACTIONS, AuditEntry, record
 from geo.errors import InputError
-from geo.store import AUDIT_TABLE, Store
+from geo.store import Store
+from geo.tables import AUDIT_TABLE
 from tests.conftest import store_url
 
 #: A valid call per action; reasons given where one is required.

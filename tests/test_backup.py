@@ -14,7 +14,8 @@ from geo.demo import load_demo
 from geo.errors import InputError
 from geo.importer import delete_import, import_path
 from geo.segments import blob_to_keys, parquet_to_table
-from geo.store import REJECT_TABLE, SEGMENT_TABLE, Store
+from geo.store import Store
+from geo.tables import REJECT_TABLE, SEGMENT_TABLE
 from tests.conftest import drop_store, store_url
 
 

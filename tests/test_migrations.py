@@ -14,7 +14,8 @@ from geo import migrations
 from geo.demo import load_demo
 from geo.errors import StoreError
 from geo.importer import delete_import, import_path
-from geo.store import METADATA, Store
+from geo.store import Store
+from geo.tables import METADATA
 from tests.conftest import police_csv, police_row, store_url
 
 

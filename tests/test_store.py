@@ -10,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 import geo.csv_fast
+import geo.store_writes
 from geo.errors import InputError, StoreError
 from geo.importer import import_path
 from geo.segments import blob_to_keys
-from geo.store import SEGMENT_TABLE, Store
+from geo.store import Store
+from geo.tables import SEGMENT_TABLE
 from tests.conftest import drop_store, police_csv, police_row, store_url
 from tests.test_validate import messy_police_csv
 
@@ -62,7 +64,7 @@ def test_failure_part_way_leaves_nothing_behind(store, write, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Store, "_insert_rejects", boom)
+    monkeypatch.setattr(geo.store_writes, "insert_rejects", boom)
     with pytest.raises(RuntimeError):
         import_path(store, "incidents", path)
     assert store.count("incidents") == 0
@@ -76,15 +78,15 @@ def test_archive_is_one_transaction(store, write, tmp_path, monkeypatch):
     write("dl/2024-01-x-street.csv", police_csv(police_row()))
     write("dl/2024-02-x-street.csv", police_csv(police_row(month="2024-02")))
     calls = []
-    real = Store._store_segments
+    real = geo.store_writes.store_segments
 
-    def second_fails(self, *args):
+    def second_fails(*args, **kwargs):
         calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("killed")
-        return real(self, *args)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(Store, "_store_segments", second_fails)
+    monkeypatch.setattr(geo.store_writes, "store_segments", second_fails)
     with pytest.raises(RuntimeError):
         import_path(store, "incidents", tmp_path / "dl")
     assert store.count("incidents") == 0 and store.imports().empty
