@@ -42,8 +42,12 @@ def load_area(store: Store, *, res: int) -> StudyArea:
 
 def load_cube(store: Store, area: StudyArea, *, filters: Filters) -> Cube:
     """Incident counts over the study area (all known categories kept as axes)."""
-    incidents = store.read("incidents", columns=["lat", "lng", "month", "category", "source"])
-    if incidents.empty:
+    incidents = store.read(
+        "incidents",
+        columns=["lat", "lng", "month", "category", "source"],
+        months=(filters.month_from, filters.month_to),
+    )
+    if incidents.empty and not store.count("incidents"):
         raise InputError("no incidents are stored: import police.uk files first (python -m geo import incidents …)")
     return incidents_to_cube(incidents, area, filters=filters, categories=INCIDENT_CATEGORIES)
 
@@ -55,7 +59,11 @@ def places_in_cell(store: Store, cell: int, *, res: int, filters: Filters) -> pd
     streets, not just a total. Police.uk locations are anonymised street
     points, so these are never addresses.
     """
-    incidents = store.read("incidents", columns=["lat", "lng", "month", "category", "source", "location"])
+    incidents = store.read(
+        "incidents",
+        columns=["lat", "lng", "month", "category", "source", "location"],
+        months=(filters.month_from, filters.month_to),
+    )
     rows = incidents[filters_to_mask(incidents, filters)]
     cells = points_to_cells(rows["lat"].to_numpy(float), rows["lng"].to_numpy(float), res=res)
     here = rows.loc[cells == np.uint64(cell), "location"].fillna("").replace("", "(no location text)")

@@ -283,7 +283,7 @@ def outcomes_for(
 
     def effect(p: Period) -> ClosureEffect:
         granted = closures[closures["granted"].astype(str).str.slice(0, 7).between(p.start, p.end)]
-        if granted.empty:  # nothing to measure (and closure_impact trips over an empty order table)
+        if granted.empty:  # nothing to measure
             return ClosureEffect(0, 0, 0, 0, 0)
         upto = town_asb[town_asb["month"].astype(str) <= p.end]
         return ClosureEffect.from_impact(closure_impact(upto, granted, radius_m=radius_m, months=window_months))

@@ -349,22 +349,42 @@ class Store:
             out["rejects"] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(t.c.rows), 0))).scalar_one())
         return out
 
-    def read(self, kind: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
-        """All stored rows of a point or count kind, canonical columns only."""
+    def read(
+        self,
+        kind: str,
+        *,
+        columns: Iterable[str] | None = None,
+        months: tuple[str | None, str | None] | None = None,
+    ) -> pd.DataFrame:
+        """All stored rows of a point or count kind, canonical columns only.
+
+        ``months`` (first, last ``YYYY-MM``, either None for open) lets the
+        incident read skip whole segments that lie outside the months, from the
+        month bounds kept beside each segment. It is a saving, not a filter: rows
+        of a segment that overlaps are all returned, and the caller filters them.
+        """
         k = KINDS[kind]
         if kind in BOUNDARY_KINDS:
             return self.read_boundaries(kind)
         names = list(columns) if columns is not None else list(k.column_names)
         if kind in SEGMENT_KINDS:
-            return self._read_segments(k, names)
+            return self._read_segments(k, names, months=months)
         t = self.tables[k.table]
         with self.engine.connect() as conn:
             return pd.read_sql(sa.select(*(t.c[c] for c in names)).order_by(t.c.id), conn)
 
-    def _read_segments(self, kind: Kind, names: list[str]) -> pd.DataFrame:
+    def _read_segments(
+        self, kind: Kind, names: list[str], *, months: tuple[str | None, str | None] | None = None
+    ) -> pd.DataFrame:
         t = self.tables[SEGMENT_TABLE]
+        q = sa.select(t.c.data).order_by(t.c.id)
+        first, last = months or (None, None)
+        if first:
+            q = q.where(t.c.month_max >= first)
+        if last:
+            q = q.where(t.c.month_min <= last)
         with self.engine.connect() as conn:
-            blobs = conn.execute(sa.select(t.c.data).order_by(t.c.id)).scalars()
+            blobs = conn.execute(q).scalars()
             table = parquet_to_table(blobs, columns=names)
         if table is None:
             return pd.DataFrame(

@@ -195,3 +195,17 @@ def test_points_in_an_area_match_a_geopandas_spatial_join(demo_town):
     with pytest.raises(InputError, match="no point rows"):
         store.read_in_area("incidents", code=None, columns=["ref"])
     store.dispose()
+
+
+def test_a_month_range_skips_whole_segments_outside_it(store, write):
+    for month in ("2024-01", "2024-02", "2024-03"):  # one import, so one segment, per month
+        rows = police_csv(police_row(month=month), police_row(month=month))
+        import_path(store, "incidents", write(f"{month}.csv", rows))
+
+    def months_read(first: str | None, last: str | None) -> list[str]:
+        return sorted(store.read("incidents", columns=["month"], months=(first, last))["month"])
+
+    assert months_read("2024-02", None) == ["2024-02", "2024-02", "2024-03", "2024-03"]
+    assert months_read("2024-02", "2024-02") == ["2024-02", "2024-02"]
+    assert months_read("2025-01", None) == []
+    assert len(months_read(None, None)) == 6
