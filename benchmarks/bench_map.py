@@ -34,7 +34,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard import maps  # noqa: E402
+from dashboard import map_assets, maps  # noqa: E402
 
 CENTRE = (51.45, -2.59)
 CLASSES = {3: "hot 99 %", 2: "hot 95 %", 1: "hot 90 %", 0: "not significant"}
@@ -103,7 +103,7 @@ def browser_boundaries(frame: pd.DataFrame) -> float | None:
     if node is None:
         return None
     script = f"""
-        const h3 = require({json.dumps(str(maps.STATIC_DIR / "vendor" / "h3-js" / "h3-js.umd.js"))});
+        const h3 = require({json.dumps(str(map_assets.STATIC_DIR / "vendor" / "h3-js" / "h3-js.umd.js"))});
         const ids = require("fs").readFileSync(process.argv[process.argv.length - 1], "utf8").split(" ");
         let best = Infinity;
         for (let r = 0; r < 3; r++) {{

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, box
 
-from dashboard import maps
+from dashboard import map_assets, map_layers, maps
 
 XSS = ["<img src=x onerror=alert(1)>", "${alert(1)}", "tick`tock", "back\\slash", "</script><script>alert(2)//"]
 SECRET = "TOP-SECRET-7731"
@@ -116,7 +116,7 @@ def test_vendored_files_referenced_exist() -> None:
     expected = {"leaflet.js", "leaflet.css", "h3-js.umd.js", "leaflet.markercluster.js", "leaflet.draw.js"}
     assert expected <= {Path(a).name for a in assets}
     for asset in assets:
-        path = maps.STATIC_DIR / asset.removeprefix("/app/static/")
+        path = map_assets.STATIC_DIR / asset.removeprefix("/app/static/")
         assert path.is_file(), asset
         if path.suffix == ".css":  # images the stylesheets point at
             for ref in re.findall(r"url\(['\"]?([^'\")#]+)['\"]?\)", path.read_text()):
@@ -124,7 +124,7 @@ def test_vendored_files_referenced_exist() -> None:
 
 
 def test_vendor_folder_is_small_and_documented() -> None:
-    vendor = maps.STATIC_DIR / "vendor"
+    vendor = map_assets.STATIC_DIR / "vendor"
     files = [p for p in vendor.rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) < 1_000_000
     assert not [p for p in files if p.suffix == ".map" or "src" in p.parts]
@@ -241,7 +241,7 @@ def test_columns_not_listed_never_reach_the_page() -> None:
 
 @given(st.text())
 def test_js_literal_round_trips_and_hides_every_special_character(text: str) -> None:
-    literal = maps.js_literal({"k": [text]})
+    literal = map_layers.js_literal({"k": [text]})
     assert json.loads(literal) == {"k": [text]}
     assert not set(literal) & set("<>&'`$")
     assert "\\\\" not in literal and '\\"' not in literal
