@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import maps
+from dashboard import maps, results
 from dashboard.context import get_store
 from geo.outcomes import outcomes_for
 from geo.published import PublishedOutcomes, publish
-from geo.report import report_pictures, report_to_html, report_to_pdf
 
 #: How each headline reads in the room: is a rise good news? (ASB down is; people safeguarded up is.)
 RISE_IS_GOOD = {
@@ -31,11 +30,6 @@ RISE_IS_GOOD = {
 }
 
 
-def _version() -> tuple[str, str]:
-    store = get_store()
-    return store.url, store.data_version()
-
-
 @st.cache_data(show_spinner="Counting outcomes…", max_entries=16)
 def _published(url: str, version: str, start: str, end: str, area: str | None) -> PublishedOutcomes:
     return publish(outcomes_for(get_store(), start=start, end=end, area=area))
@@ -43,19 +37,7 @@ def _published(url: str, version: str, start: str, end: str, area: str | None) -
 
 def published(start: str, end: str, area: str | None) -> PublishedOutcomes:
     """The published outcomes for the period and area (cached per import)."""
-    return _published(*_version(), start, end, area)
-
-
-@st.cache_data(show_spinner="Drawing the report…", max_entries=8)
-def _report(url: str, version: str, start: str, end: str, area: str | None) -> tuple[bytes, str]:
-    pack = _published(url, version, start, end, area)
-    pictures = report_pictures(pack)
-    return report_to_pdf(pack, pictures=pictures), report_to_html(pack, pictures=pictures)
-
-
-def report_files(start: str, end: str, area: str | None) -> tuple[bytes, str]:
-    """The report pack as PDF bytes and one-file HTML, the same figures as the page."""
-    return _report(*_version(), start, end, area)
+    return _published(*results.version(), start, end, area)
 
 
 def delta_of(figure_key: str, change_text: str) -> tuple[str | None, str]:

@@ -19,7 +19,8 @@ from geo.aggregate import Cube, StudyArea
 from geo.impact import Impact
 
 
-def _version() -> tuple[str, str]:
+def version() -> tuple[str, str]:
+    """The cache key of the stored data: store URL and data version (changes with every import or deletion)."""
     store = get_store()
     return store.url, store.data_version()
 
@@ -41,17 +42,17 @@ def _boundaries(url: str, version: str, layer: str) -> gpd.GeoDataFrame:
 
 def boundaries(layer: str) -> gpd.GeoDataFrame:
     """Wards or estates, read once per import rather than on every rerun (treat as read-only)."""
-    return _boundaries(*_version(), layer)
+    return _boundaries(*version(), layer)
 
 
 def area(view: View) -> StudyArea:
     """The study area at the view's resolution."""
-    return _area(*_version(), view.res)
+    return _area(*version(), view.res)
 
 
 def cube(view: View) -> Cube:
     """The count cube for the view."""
-    return _cube(*_version(), view)
+    return _cube(*version(), view)
 
 
 @st.cache_data(show_spinner="Finding hot spots…", max_entries=16)
@@ -61,7 +62,7 @@ def _hotspots(url: str, version: str, view: View) -> pd.DataFrame:
 
 def hotspots(view: View) -> pd.DataFrame:
     """Gi* per cell."""
-    return _hotspots(*_version(), view)
+    return _hotspots(*version(), view)
 
 
 @st.cache_data(show_spinner="Looking for emerging hot spots…", max_entries=16)
@@ -71,7 +72,7 @@ def _emerging(url: str, version: str, view: View) -> pd.DataFrame:
 
 def emerging(view: View) -> pd.DataFrame:
     """Emerging pattern per cell (needs three months or more)."""
-    return _emerging(*_version(), view)
+    return _emerging(*version(), view)
 
 
 @st.cache_data(show_spinner="Ranking where to patrol…", max_entries=16)
@@ -82,7 +83,7 @@ def _priority(url: str, version: str, view: View, top: int) -> tuple[pd.DataFram
 
 def priority(view: View, *, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Ranked cells, every cell's score, and the tour length in metres."""
-    return _priority(*_version(), view, top)
+    return _priority(*version(), view, top)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -93,7 +94,7 @@ def _cases(url: str, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def flagged_and_closures() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Flagged addresses and closure orders (for inspectors' layers only)."""
-    return _cases(*_version())
+    return _cases(*version())
 
 
 @st.cache_data(show_spinner="Measuring closure-order impact…", max_entries=4)
@@ -103,7 +104,7 @@ def _impact(url: str, version: str) -> Impact:
 
 def impact() -> Impact:
     """Closure-order impact over all stored data."""
-    return _impact(*_version())
+    return _impact(*version())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -113,4 +114,4 @@ def _places(url: str, version: str, view: View, cell: int) -> pd.DataFrame:
 
 def places(view: View, cell: int) -> pd.DataFrame:
     """Location texts of the incidents in one hexagon, with counts (for the hexagon details)."""
-    return _places(*_version(), view, int(cell))
+    return _places(*version(), view, int(cell))

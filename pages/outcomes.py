@@ -18,7 +18,7 @@ from dashboard.auth import log_export
 from dashboard.context import current_summary, ensure_shell
 from geo.aggregate import month_range
 from geo.errors import NestwatchError
-from geo.report import report_filename
+from geo.report import report_filename, report_to_html, report_to_pdf
 
 session = ensure_shell("outcomes")
 presenting = session.role.name == "presentation"
@@ -142,11 +142,11 @@ for line in pack.attribution:
 
 if "outcomes_report" in session.role.exports:
     st.subheader("Hand it out")
-    pdf, page = outcomes.report_files(start, end, area or None)
     c1, c2 = st.columns(2)
+    # built when the button is pressed, not on every run of the page (a PDF takes about a second)
     for col, data, suffix, mime in (
-        (c1, pdf, ".pdf", "application/pdf"),
-        (c2, page.encode("utf-8"), ".html", "text/html"),
+        (c1, lambda: report_to_pdf(pack), ".pdf", "application/pdf"),
+        (c2, lambda: report_to_html(pack).encode("utf-8"), ".html", "text/html"),
     ):
         name = report_filename(pack, suffix=suffix)
         col.download_button(
