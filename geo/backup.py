@@ -255,8 +255,7 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
     manifest = read_manifest(folder)
     if not store.is_empty() or store.audit().shape[0]:
         raise InputError("import-all restores into an empty store only; this one already holds data")
-    known = {"0001", "0002", "0003"}
-    if manifest["revision"] and manifest["revision"] not in known | {migrations.HEAD}:
+    if manifest["revision"] and manifest["revision"] not in migrations.revisions():
         raise InputError(f"{folder}: written by schema {manifest['revision']}, newer than this Nestwatch")
     rows: dict[str, int] = {}
     with store.engine.begin() as conn:

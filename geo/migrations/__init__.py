@@ -39,6 +39,11 @@ def script_head() -> str:
     return ScriptDirectory.from_config(_config(None)).get_current_head()  # type: ignore[arg-type]
 
 
+def revisions() -> set[str]:
+    """Every revision in ``versions/`` (a backup from any of them restores into this schema)."""
+    return {r.revision for r in ScriptDirectory.from_config(_config(None)).walk_revisions()}  # type: ignore[arg-type]
+
+
 def current(connection: Connection) -> str | None:
     """The store's revision (None for an empty database)."""
     return MigrationContext.configure(connection).get_current_revision()
