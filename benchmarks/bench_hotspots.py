@@ -2,10 +2,10 @@
 
 Baselines, measured in the same run:
 
-* indexing 1,000,000 points: ``geo.hexes.points_to_cells`` (h3ronpy) vs the
+* indexing 1,000,000 points: ``geo.space.hexes.points_to_cells`` (h3ronpy) vs the
   h3-py per-point loop (``h3.latlng_to_cell`` + ``str_to_int``). Target >= 2x.
 * Gi* on ~20,000 cells, ring-1 neighbours, weights prebuilt on both sides:
-  ``geo.hotspots.gi_scores`` (z and p, what esda computes) and ``gi_star``
+  ``geo.stats.hotspots.gi_scores`` (z and p, what esda computes) and ``gi_star``
   (z, p, FDR and bins) vs ``esda.G_Local(y, w, transform="B", star=True,
   permutations=0)``, warm and first call. Target >= 100x warm, like for like.
 * the whole path on 1,000,000 incidents over 36 months at res 9: cube, Gi*
@@ -58,7 +58,7 @@ def timed(fn, *args, repeat: int = 1, **kw):
 def bench_indexing(n: int = 1_000_000) -> None:
     import h3
 
-    from geo.hexes import points_to_cells
+    from geo.space.hexes import points_to_cells
 
     lat, lng = _points(n)
     fast, cells = timed(points_to_cells, lat, lng, res=9, repeat=3)
@@ -80,20 +80,21 @@ def bench_gi(target_cells: int = 20_000, repeat: int = 5) -> None:
     """Gi* against esda on the same cells, values and (prebuilt) weights, in this one process.
 
     Both sides get their weights built beforehand and untimed: esda a libpysal
-    ``W``, ``gi_star`` a :class:`geo.hotspots.Weights` (CSR matrix plus row sums
+    ``W``, ``gi_star`` a :class:`geo.stats.weights.Weights` (CSR matrix plus row sums
     and per-cell denominators); the build times are printed too. Two of ours
     are timed: ``gi_scores`` (z and p: what ``G_Local(permutations=0)`` computes,
     the like-for-like figure) and ``gi_star`` (z, p, BH-FDR and Gi_Bin classes:
     more than esda does). Each is set against esda's first call in the process
     (what a one-off analysis pays) and esda warm; every warm figure, ours and
     esda's, is the best of ``repeat`` calls. Last, ``gi_star`` on the plain CSR
-    matrix, preparing the weights on every call as ``geo.analysis`` does today.
+    matrix, preparing the weights on every call as ``geo.plan.analysis`` does today.
     """
     import esda
     import libpysal
 
-    from geo.hexes import cells_to_weights, points_to_cells
-    from geo.hotspots import Weights, gi_scores, gi_star
+    from geo.space.hexes import cells_to_weights, points_to_cells
+    from geo.stats.hotspots import gi_scores, gi_star
+    from geo.stats.weights import Weights
 
     lat, lng = _points(1_000_000)
     cells, counts = np.unique(points_to_cells(lat, lng, res=9), return_counts=True)
@@ -136,9 +137,9 @@ def whole_path_stage() -> None:
     import geopandas as gpd
     from shapely.geometry import box
 
-    from geo.aggregate import Filters, incidents_to_cube, study_area
-    from geo.analysis import emerging_table, hotspot_table
-    from geo.schema import WGS84
+    from geo.core.schema import WGS84
+    from geo.plan.analysis import emerging_table, hotspot_table
+    from geo.stats.aggregate import Filters, incidents_to_cube, study_area
 
     n = 1_000_000
     lat, lng = _points(n)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 def make_file(rows: int, path: Path, *, seed: int = 1) -> None:
     """Synthetic force-year: 30% ASB (blank Crime ID), 6% without location, snap points shared."""
-    from geo.schema import INCIDENT_CATEGORIES, POLICE_UK_HEADER
+    from geo.core.schema import INCIDENT_CATEGORIES, POLICE_UK_HEADER
 
     rng = np.random.default_rng(seed)
     points = 20_000
@@ -74,8 +74,8 @@ def stage(name: str, path: str, db: str) -> None:
     """Run one stage in this process and print JSON with seconds and peak RSS."""
     # Both stages start with their libraries loaded, so the ratio compares the
     # work on the data, not interpreter start-up and module imports.
-    from geo.importer import import_path
     from geo.store import Store
+    from geo.store.importer import import_path
 
     store = Store(db)
     phases = _time_phases() if name != "pandas.read_csv" else {}
@@ -94,7 +94,7 @@ def stage(name: str, path: str, db: str) -> None:
 
 def _time_phases() -> dict[str, float]:
     """Wall seconds of the import's read, validate and store steps (filled in as they run)."""
-    import geo.importer
+    import geo.store.importer
     from geo.store import Store
 
     phases: dict[str, float] = {}
@@ -111,8 +111,8 @@ def _time_phases() -> dict[str, float]:
 
         setattr(owner, attr, run)
 
-    timed(geo.importer, "read_csv_kind", "read")
-    timed(geo.importer, "validate_table", "validate")
+    timed(geo.store.importer, "read_csv_kind", "read")
+    timed(geo.store.importer, "validate_table", "validate")
     timed(Store, "import_validated", "store")
     return phases
 

@@ -43,8 +43,8 @@ def _grid_wards(path: Path, *, south: float, west: float, north: float, east: fl
 
 def make_store(kind: str, db: Path) -> None:
     from geo.demo import load_demo
-    from geo.importer import import_path
     from geo.store import Store
+    from geo.store.importer import import_path
 
     store = Store(db)
     if kind == "demo":

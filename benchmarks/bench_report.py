@@ -1,6 +1,6 @@
 """Report pack benchmark: the outcomes report for the demo town over its full three years.
 
-Stages, as :func:`geo.report.build_report` times them: figures (store reads, counts,
+Stages, as :func:`geo.publish.report.build_report` times them: figures (store reads, counts,
 the closure comparison, publishing), charts (monthly trend, before/after), maps
 (ward and estate choropleths), pdf (fpdf2) and html. The libraries are imported
 before the clock starts (their import is printed on its own); the first run is what
@@ -41,7 +41,7 @@ def main() -> None:
     import pandas as pd
 
     from geo.demo import FIRST_MONTH, N_MONTHS, load_demo
-    from geo.report import build_report
+    from geo.publish.report import build_report
     from geo.store import Store
 
     t_import = time.perf_counter() - t0

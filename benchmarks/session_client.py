@@ -6,7 +6,7 @@ than the server. A session connects to ``/_stcore/stream``, asks for one page
 (a ``rerun_script`` back-message, as a browser does on load) and reads forward
 messages until the script has finished: that is when the last element of the
 page has left the server. The browser's own drawing of the map comes on top
-and does not depend on server load; ``tests/test_browser.py`` covers it.
+and does not depend on server load; ``tests/pages/test_browser.py`` covers it.
 """
 
 from __future__ import annotations

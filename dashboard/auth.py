@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard.context import current_summary, get_store
-from geo import audit
-from geo.roles import ROLES, Role, role
-from geo.users import load_oidc_roles, users_path, verify
+from geo.access.roles import ROLES, Role, role
+from geo.access.users import load_oidc_roles, users_path, verify
+from geo.store import audit
 
 _KEY = "nestwatch_session"
 

@@ -12,12 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.view import View
-from geo.demo import is_demo_store
 from geo.store import Store, default_url
+from geo.store.provenance import is_demo_store
 
 if TYPE_CHECKING:
     from dashboard.auth import Session
-    from geo.roles import Role
+    from geo.access.roles import Role
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,7 +59,7 @@ def current_summary() -> dict:
 def show_shell(pages: list | None = None, session: object | None = None) -> None:
     """The menu, who is signed in, what is loaded, and the synthetic-data banner when it applies."""
     from dashboard.auth import role_switcher
-    from geo.privacy import suppress_labels
+    from geo.publish.privacy import suppress_labels
 
     info = current_summary()
     if info["demo"]:
@@ -99,8 +99,8 @@ def sidebar_view() -> View:
 
     Widgets carry keys, so the choice follows the user from page to page.
     """
-    from geo.aggregate import month_range
-    from geo.schema import INCIDENT_CATEGORIES
+    from geo.core.schema import INCIDENT_CATEGORIES
+    from geo.stats.aggregate import month_range
 
     info = current_summary()
     months = month_range(*info["months"]) if info["months"] else []

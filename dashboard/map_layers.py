@@ -13,7 +13,7 @@ boundary outlines are real Leaflet layers added synchronously (hidden point laye
 leave it on the next tick, so they are wired too). A click on one gives
 
 * ``last_object_clicked``: ``{"lat": …, "lng": …}``, the click position, inside the hexagon; map it back
-  to the cell with ``geo.hexes.points_to_cells`` at the view's resolution;
+  to the cell with ``geo.space.hexes.points_to_cells`` at the view's resolution;
 * ``last_object_clicked_tooltip``: the tooltip text, one ``"label: value"`` per line;
 * ``last_active_drawing``: a GeoJSON Feature whose ``properties`` say what was clicked:
   ``{"layer": name, "cell": id}`` (hexagons), ``{"layer": name, "row": i}`` (points; ``i`` is the row's

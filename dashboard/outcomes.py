@@ -1,6 +1,6 @@
 """Outcomes page glue: the published figures for a period and area, the ward/estate map, the report files.
 
-Only the *published* outcomes (:func:`geo.published.publish`: small counts
+Only the *published* outcomes (:func:`geo.publish.published.publish`: small counts
 suppressed, others rounded) ever reach this module's callers, whatever the
 role: the page is made to be put on a projector, and the same numbers go into
 the handed-out report, so the room and the paper agree.
@@ -15,8 +15,8 @@ import streamlit as st
 
 from dashboard import maps, results
 from dashboard.context import get_store
-from geo.outcomes import outcomes_for
-from geo.published import PublishedOutcomes, publish
+from geo.plan.outcomes import outcomes_for
+from geo.publish.published import PublishedOutcomes, publish
 
 #: How each headline reads in the room: is a rise good news? (ASB down is; people safeguarded up is.)
 RISE_IS_GOOD = {

@@ -13,8 +13,8 @@ import pandas as pd
 
 from dashboard import maps, results
 from dashboard.view import View
-from geo.analysis import GI_CLASSES
-from geo.hexes import points_to_cells, strings_to_cells
+from geo.plan.analysis import GI_CLASSES
+from geo.space.hexes import points_to_cells, strings_to_cells
 
 
 def boundary_names(layer: str) -> pd.Series:
@@ -33,7 +33,7 @@ def with_names(frame: pd.DataFrame) -> pd.DataFrame:
 
 def cell_at(lat: float, lng: float, *, res: int) -> str:
     """The H3 id under a clicked point."""
-    from geo.hexes import cells_to_strings
+    from geo.space.hexes import cells_to_strings
 
     return str(cells_to_strings(points_to_cells(np.array([lat]), np.array([lng]), res=res))[0])
 
@@ -54,7 +54,7 @@ def patrol_map(
     boundaries = results.boundaries(view.layer)
     bounds = tuple(boundaries.total_bounds) if not boundaries.empty else None
     if focus:
-        from geo.hexes import cells_to_polygons
+        from geo.space.hexes import cells_to_polygons
 
         bounds = tuple(cells_to_polygons(strings_to_cells([focus]))[0].buffer(0.004).bounds)
     m = maps.base_map(bounds=bounds)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.export import frame_to_csv_bytes
-from geo.hexes import cells_to_polygons, strings_to_cells
+from geo.publish.export import frame_to_csv_bytes
+from geo.space.hexes import cells_to_polygons, strings_to_cells
 
 PLAN_COLUMNS = [
     "visit_order",

@@ -14,9 +14,9 @@ import streamlit as st
 
 from dashboard.context import get_store
 from dashboard.view import View
-from geo import analysis
-from geo.aggregate import Cube, StudyArea
-from geo.impact import Impact
+from geo.plan import analysis
+from geo.stats.aggregate import Cube, StudyArea
+from geo.stats.impact import Impact
 
 
 def version() -> tuple[str, str]:

@@ -16,8 +16,8 @@ import pandas as pd
 
 from dashboard import maps, results
 from dashboard.view import View
-from geo.aggregate import month_range
-from geo.privacy import safe_change, suppress, suppress_labels
+from geo.publish.privacy import safe_change, suppress, suppress_labels
+from geo.stats.aggregate import month_range
 
 
 def previous_view(view: View) -> View | None:
@@ -47,7 +47,7 @@ def area_table(view: View) -> pd.DataFrame:
     table = table[table["code"] != ""]
     table["name"] = table["code"].map(areas.set_index("code")["name"])
     table["km2"] = table["code"].map(km2)
-    # only shown (suppressed, rounded) values are used from here on: see geo.privacy
+    # only shown (suppressed, rounded) values are used from here on: see geo.publish.privacy
     now_shown, before_shown = suppress(table["now"]), suppress(table["before"])
     table["change"] = safe_change(now_shown, before_shown)
     table["per_km2"] = now_shown / table["km2"].to_numpy()

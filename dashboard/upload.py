@@ -3,8 +3,8 @@
 An upload is written to a private temporary folder under its own name, read or
 imported from there, and the folder is removed at once. Messages, notes and the
 rejected rows name the file as the user knows it (``asb.csv``, ``police.zip:2024-01-street.csv``),
-never the temporary folder. Reading and importing are geo's (:mod:`geo.ingest`,
-:func:`geo.importer.import_path`); this module only prepares their arguments
+never the temporary folder. Reading and importing are geo's (:mod:`geo.ingest.readers`,
+:func:`geo.store.importer.import_path`); this module only prepares their arguments
 and turns their answers into tables for the page.
 """
 
@@ -24,15 +24,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.boundary_files import find_attr  # the same defaults read_boundaries uses
-from geo.csv_careful import decode_bytes, read_csv_text
-from geo.csv_sources import iter_csv_sources
-from geo.errors import InputError, NestwatchError
-from geo.field_checks import CoordMode
-from geo.importer import ImportResult, Progress, import_path
-from geo.ingest import is_police_header, is_victim_counts, map_columns  # the same tests read_csv_bytes uses
-from geo.schema import BOUNDARY_KINDS, EASTING, KINDS, NORTHING, Column, Kind
+from geo.core.errors import InputError, NestwatchError
+from geo.core.schema import BOUNDARY_KINDS, EASTING, KINDS, NORTHING, Column, Kind
+from geo.ingest import decode_bytes, iter_csv_sources, read_csv_text
+from geo.ingest.boundaries import find_attr  # the same defaults read_boundaries uses
+from geo.ingest.readers import is_police_header, is_victim_counts, map_columns  # the same tests read_csv_bytes uses
 from geo.store import Store
+from geo.store.importer import ImportResult, Progress, import_path
+from geo.validate import CoordMode
 
 PREVIEW_ROWS = 20
 NOT_IN_FILE = "(not in file)"
@@ -307,7 +306,7 @@ def preview_upload(upload_id: str, name: str, data: bytes, kind: str, *, layer: 
 def suggest_mapping(header: list[str], kind: str, *, file: str = "") -> tuple[dict[str, str], str | None]:
     """The automatic mapping (canonical column -> heading) and, when it is incomplete, why.
 
-    :func:`geo.ingest.map_columns` decides; when it refuses (a required column
+    :func:`geo.ingest.readers.map_columns` decides; when it refuses (a required column
     is missing) the columns it could find are still suggested, each found by
     map_columns itself, and its message is returned for the page to show.
     """
@@ -360,7 +359,7 @@ def import_upload(
     layer: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import uploaded bytes with :func:`geo.importer.import_path`, naming files as uploaded.
+    """Import uploaded bytes with :func:`geo.store.importer.import_path`, naming files as uploaded.
 
     Raises
     ------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo.aggregate import Filters
+from geo.stats.aggregate import Filters
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,11 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point, Polygon, mapping
 
-from geo.schema import ASB, INDICATORS, POLICE_UK_HEADER
+from geo.core.schema import ASB, INDICATORS, POLICE_UK_HEADER
 from geo.store import PROJECT_ROOT, Store
+from geo.store.provenance import DEMO_FOLDER, DEMO_WARDS_FILE
 
-DEMO_DIR = PROJECT_ROOT / "data" / "demo-synthetic"
+DEMO_DIR = PROJECT_ROOT / "data" / DEMO_FOLDER
 BOUNDARY_DIR = PROJECT_ROOT / "data" / "boundaries"
 CENTRE = (53.95, 0.95)  # lat, lng: open sea east of Holderness
 FIRST_MONTH = "2023-11"
@@ -360,7 +361,7 @@ def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path
     folder.mkdir(parents=True, exist_ok=True)
     boundaries.mkdir(parents=True, exist_ok=True)
     wards, estates = make_boundaries(seed=seed)
-    paths = {"wards": boundaries / "demo_wards.geojson", "estates": boundaries / "demo_estates.geojson"}
+    paths = {"wards": boundaries / DEMO_WARDS_FILE, "estates": boundaries / "demo_estates.geojson"}
     for kind, fc in (("wards", wards), ("estates", estates)):
         text = json.dumps(fc, indent=1) + "\n"
         if not paths[kind].exists() or paths[kind].read_text() != text:
@@ -375,7 +376,7 @@ def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path
 
 def load_demo(store: Store, *, seed: int = 7) -> list:
     """Generate and import the whole demo town into ``store`` (idempotent)."""
-    from geo.importer import import_path
+    from geo.store.importer import import_path
 
     paths = write_demo_files(seed=seed)
     order = ("wards", "estates", "incidents", "closures", "flagged", "victims")
@@ -389,11 +390,3 @@ def _relative(path: Path, root: Path) -> str:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
-
-
-def is_demo_store(store: Store) -> bool:
-    """True when the store holds demo data (the dashboard then shows a banner)."""
-    imports = store.imports()
-    return bool(imports["file"].str.contains(DEMO_DIR.name, regex=False).any()) or bool(
-        imports["file"].str.contains("demo_wards.geojson", regex=False).any()
-    )

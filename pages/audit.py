@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.context import ensure_shell, get_store
-from geo import audit
-from geo.export import frame_to_csv_bytes
+from geo.publish.export import frame_to_csv_bytes
+from geo.store import audit
 
 session = ensure_shell("audit")
 st.title("Audit log")

@@ -7,10 +7,10 @@ from streamlit_folium import st_folium
 
 from dashboard import upload
 from dashboard.context import ensure_shell, get_store
-from geo import audit
-from geo.errors import NestwatchError
-from geo.export import frame_to_csv_bytes
-from geo.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
+from geo.core.errors import NestwatchError
+from geo.core.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
+from geo.publish.export import frame_to_csv_bytes
+from geo.store import audit
 
 session = ensure_shell("data")
 

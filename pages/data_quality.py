@@ -6,9 +6,9 @@ import streamlit as st
 
 from dashboard.auth import log_export
 from dashboard.context import ensure_shell, get_store
-from geo.errors import NestwatchError
-from geo.export import frame_to_csv_bytes
-from geo.importer import delete_import
+from geo.core.errors import NestwatchError
+from geo.publish.export import frame_to_csv_bytes
+from geo.store.importer import delete_import
 
 session = ensure_shell("data_quality")
 

@@ -1,7 +1,7 @@
 """Outcomes: what the partnership achieved in a period, safe to put on a projector and to hand out.
 
 Every number here is published: counts from 1 to N-1 read "fewer than N" and the
-rest are rounded (geo.privacy), for every role, so the room, the handout and the
+rest are rounded (geo.publish.privacy), for every role, so the room, the handout and the
 minutes agree. The period and area live in the URL (``?from=2025-11&to=2026-10&area=X05000003``)
 so a presenter can open the exact screen from a bookmark.
 """
@@ -16,9 +16,9 @@ from streamlit_folium import st_folium
 from dashboard import outcomes, results
 from dashboard.auth import log_export
 from dashboard.context import current_summary, ensure_shell
-from geo.aggregate import month_range
-from geo.errors import NestwatchError
-from geo.report import report_filename, report_to_html, report_to_pdf
+from geo.core.errors import NestwatchError
+from geo.publish.report import report_filename, report_to_html, report_to_pdf
+from geo.stats.aggregate import month_range
 
 session = ensure_shell("outcomes")
 presenting = session.role.name == "presentation"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.context import current_summary, ensure_shell, get_store, monthly_counts
-from geo.privacy import suppress, suppress_labels
+from geo.publish.privacy import suppress, suppress_labels
 
 session = ensure_shell("overview")
 

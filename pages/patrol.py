@@ -9,7 +9,7 @@ from dashboard import patrol, results
 from dashboard.auth import log_export, log_once
 from dashboard.context import ensure_shell, sidebar_view
 from dashboard.plan import plan_to_csv, plan_to_geojson, plan_to_html
-from geo.errors import NestwatchError
+from geo.core.errors import NestwatchError
 
 session = ensure_shell("patrol")
 

@@ -8,8 +8,8 @@ from streamlit_folium import st_folium
 
 from dashboard import trends
 from dashboard.context import ensure_shell, sidebar_view
-from geo.errors import NestwatchError
-from geo.privacy import label, threshold
+from geo.core.errors import NestwatchError
+from geo.publish.privacy import label, threshold
 
 session = ensure_shell("trends")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.context import ensure_shell, get_store
-from geo import audit
-from geo.errors import NestwatchError
-from geo.roles import ROLES
-from geo.users import list_users, load_oidc_roles, set_role, users_path
+from geo.access.roles import ROLES
+from geo.access.users import list_users, load_oidc_roles, set_role, users_path
+from geo.core.errors import NestwatchError
+from geo.store import audit
 
 session = ensure_shell("users")
 st.title("Users")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,10 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from geo.schema import POLICE_UK_HEADER
+from geo.core.schema import POLICE_UK_HEADER
 from geo.store import Store
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
 if os.environ.get("NESTWATCH_REAL_DATA"):
     REAL = Path(os.environ["NESTWATCH_REAL_DATA"])
 
@@ -151,3 +154,55 @@ def police_row(
 
 def police_csv(*rows: str, eol: str = "\r\n") -> str:
     return eol.join([POLICE_HEADER, *rows]) + eol
+
+
+def cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m geo ARGS --db DB`` as cron would: a real subprocess from the project root."""
+    return subprocess.run(
+        [sys.executable, "-m", "geo", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def messy_police_csv(copies: int = 3) -> str:
+    """police.uk rows with every kind of trouble (and some repeats), for comparing code paths."""
+    rows = [
+        police_row(),
+        police_row(),  # identical: a separate incident, kept
+        police_row(crime_id="c1", category="Drugs", outcome="Under investigation"),
+        police_row(crime_id="c1", category="Drugs", outcome="Charged"),  # same ref, other content
+        police_row(crime_id="c2", category="Robbery"),
+        police_row(crime_id="c2", category="Robbery"),  # same ref, same content
+        police_row(crime_id="007", lsoa="007", location="NA"),
+        police_row(crime_id="NA", category="asb"),
+        police_row(lng="", lat=""),
+        police_row(lat="north"),
+        police_row(lng="east"),
+        police_row(lng="0", lat="0"),
+        police_row(lng="2.35", lat="48.85"),
+        police_row(lng="51.45", lat="-2.59"),
+        police_row(lng="358000", lat="173000"),
+        police_row(lat="inf"),
+        police_row(lat="1e1"),
+        police_row(lng=" -2.5 ", lat=" 51.5"),
+        police_row(lng="-0.0", lat="-0.0"),
+        police_row(month="2024-13"),
+        police_row(month=""),
+        police_row(month="2024-03-05"),
+        police_row(month="05/03/2024"),
+        police_row(month=" 2024-02 "),
+        police_row(category="Loitering"),
+        police_row(category=""),
+        police_row(category="  anti-social BEHAVIOUR "),
+        police_row(location='He said ""hi"", \\ back, and left'),
+        police_row(location="Café – ünïcode"),
+        police_row(location="  padded  ", lsoa=" E01014540 "),
+        police_row(outcome="Investigation complete; no suspect identified"),
+    ]
+    out = []
+    for i in range(copies):
+        out += [r.replace("2024-", f"{2020 + i}-", 1) if i and "2024-13" not in r else r for r in rows]
+    return police_csv(*out)

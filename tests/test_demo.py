@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from geo import demo
-from geo.schema import ASB
+from geo.core.schema import ASB
+from geo.store.provenance import is_demo_store
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,6 @@ def test_load_demo_is_idempotent(store):
     first = demo.load_demo(store)
     assert all(r.rows == r.stored + r.rejected + r.already_present for r in first)
     assert store.count("wards") == 8 and store.count("flagged") == 40
-    assert demo.is_demo_store(store)
+    assert is_demo_store(store)
     second = demo.load_demo(store)
     assert sum(r.stored for r in second) == 0

@@ -10,10 +10,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.errors import InputError
-from geo.importer import import_path
-from geo.schema import POLICE_UK_HEADER
+from geo.core.errors import InputError
+from geo.core.schema import POLICE_UK_HEADER
 from geo.store import Store
+from geo.store.importer import import_path
 
 SAMPLES = ["", "NA", "0", "51.45", "-2.59", "2024-01", "Anti-social behaviour", "Drugs", "x,y", '"q"', "00123"]
 SAMPLES += ["a\nb", "c\r\nd"]

@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from geo.importer import import_path
-from geo.schema import ASB
+from geo.core.schema import ASB
+from geo.store.importer import import_path
 from tests.conftest import real_file
 
 pytestmark = pytest.mark.real

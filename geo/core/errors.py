@@ -1,0 +1,86 @@
+"""Every exception Nestwatch raises on purpose, in one place.
+
+Callers (the CLI, the dashboard) catch these to show a one-line message
+instead of a traceback, so each carries enough context to act on. Three
+kinds, because each asks for a different fix:
+
+- :class:`InputError`: a file or a row is at fault (which file, row, column);
+  the data owner fixes the file.
+- :class:`OptionError`: an option or argument is at fault (a resolution out of
+  range, a month that is not ``YYYY-MM``, an unknown category); the person
+  running the command or moving the slider fixes the call.
+- :class:`StoreError`: the store is at fault (bad URL, locked file, schema
+  from a newer version); the administrator fixes the set-up.
+
+The command line maps all three to exit code 2 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+
+class NestwatchError(Exception):
+    """Base class: anything the user can fix or should be told about."""
+
+
+class InputError(NestwatchError, ValueError):
+    """A file cannot be read at all (as opposed to single rows being rejected).
+
+    Parameters
+    ----------
+    message
+        What is wrong, in words a data owner understands.
+    file
+        The file (or archive member) the problem was found in.
+    row
+        Spreadsheet-style row number (the header is row 1), when one row is to blame.
+    column
+        The column heading, when one column is to blame.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.row = row
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = [p for p in (self.file, _fmt("row", self.row), _fmt("column", self.column)) if p]
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class OptionError(NestwatchError, ValueError):
+    """An option or argument is not one the function accepts (the data is not to blame).
+
+    Parameters
+    ----------
+    message
+        What is wrong and what would be accepted.
+    option
+        The option's name as the caller knows it (``"res"``, ``"--from"``), when one is to blame.
+    """
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        self.message = message
+        self.option = option
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StoreError(NestwatchError):
+    """The store could not be opened or written (bad URL, locked file, schema mismatch)."""
+
+
+def _fmt(label: str, value: object) -> str | None:
+    if value is None:
+        return None
+    return f"{label} {value!r}" if label == "column" else f"{label} {value}"

@@ -1,0 +1,173 @@
+"""Reading ward and estate boundaries: GeoJSON, GeoPackage or a zipped Shapefile, in any CRS.
+
+Why a module of its own: boundary files share nothing with the CSV readers but
+the error type. Reading them is GDAL's work (through pyogrio) plus the traps of
+real files: a legacy GeoJSON ``crs`` member, a Shapefile without ``.prj``,
+metres labelled as degrees, and ONS attribute names whose year prefix and case
+vary (``WD23CD``, ``wd16nm``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.core.errors import InputError
+from geo.core.schema import BNG, KINDS, WGS84, Kind, normalise_label
+
+
+@dataclass
+class RawBoundaries:
+    """Boundary features reprojected to WGS84, not yet validated."""
+
+    file: str
+    sha256: str
+    frame: gpd.GeoDataFrame
+    original: pd.DataFrame
+    n_rows: int
+    notes: list[str] = field(default_factory=list)
+
+
+def read_boundaries(
+    path: str | Path,
+    kind: Kind | str,
+    *,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+    label: str | None = None,
+) -> RawBoundaries:
+    """Read ward or estate polygons from GeoJSON, GeoPackage or a zipped Shapefile.
+
+    The file's declared CRS is honoured (GDAL reads the legacy GeoJSON ``crs``
+    member, so ONS files in EPSG:27700 come out right) and everything is
+    reprojected to WGS84. A file with no CRS, or whose coordinates contradict
+    the CRS it declares (metres labelled as degrees), is refused unless ``crs``
+    overrides the declaration: guessing would put a ward in the sea.
+
+    Parameters
+    ----------
+    code_column, name_column
+        Attribute columns with the boundary code and name. By default ONS-style
+        ``WDnnCD``/``WDnnNM`` (any year, any case) or ``code``/``name``.
+    crs
+        Override for files with a missing or wrong CRS, e.g. ``"EPSG:27700"``.
+    layer
+        GeoPackage layer, when the file has more than one.
+    """
+    kind = KINDS[kind] if isinstance(kind, str) else kind
+    label = label or str(path)
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file", file=label)
+    data = p.read_bytes()
+    if not data.strip():
+        raise InputError("file is empty", file=label)
+    import pyogrio
+
+    source = f"/vsizip/{p}" if p.suffix.lower() == ".zip" else str(p)
+    try:
+        layers = pyogrio.list_layers(source)
+        if layer is None and len(layers) > 1:
+            polygon_layers = [str(n) for n, g in layers if g and "Polygon" in str(g)]
+            if len(polygon_layers) != 1:
+                raise InputError(
+                    f"file has several layers {[str(n) for n, _ in layers]}: choose one with --layer",
+                    file=label,
+                )
+            layer = polygon_layers[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = gpd.read_file(source, layer=layer, engine="pyogrio")
+    except InputError:
+        raise
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError...
+        raise InputError(f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {exc}", file=label) from None
+    notes: list[str] = []
+    if crs is not None:
+        gdf = gdf.set_crs(crs, allow_override=True)
+        notes.append(f"CRS set to {crs} by override")
+    elif gdf.crs is None:
+        raise InputError(
+            "the file declares no coordinate reference system (a Shapefile without .prj?): "
+            f"pass --crs {BNG} for British National Grid or --crs {WGS84} for lat/lng",
+            file=label,
+        )
+    _check_declared_crs(gdf, file=label)
+    if gdf.crs is not None and not gdf.crs.equals(WGS84):
+        notes.append(f"reprojected from {gdf.crs.to_string()} to {WGS84}")
+        gdf = gdf.to_crs(WGS84)
+    code_col = code_column or find_attr(gdf.columns, ("cd", "code"))
+    name_col = name_column or find_attr(gdf.columns, ("nm", "name"))
+    for what, col in (("code", code_col), ("name", name_col)):
+        if col is None or col not in gdf.columns:
+            attrs = [c for c in gdf.columns if c != "geometry"]
+            raise InputError(
+                f"cannot find the {what} column (have {attrs}): pass --{what}-column",
+                file=label,
+            )
+    original = pd.DataFrame(gdf.drop(columns="geometry"))
+    frame = gpd.GeoDataFrame(
+        {
+            "code": _attr_text(gdf[code_col]),
+            "name": _attr_text(gdf[name_col]),
+            "_row": np.arange(1, len(gdf) + 1),
+        },
+        geometry=gdf.geometry.values,
+        crs=WGS84,
+    )
+    original["_row"] = frame["_row"].to_numpy()
+    return RawBoundaries(
+        file=label,
+        sha256=hashlib.sha256(data).hexdigest(),
+        frame=frame,
+        original=original,
+        n_rows=len(frame),
+        notes=notes,
+    )
+
+
+def _check_declared_crs(gdf: gpd.GeoDataFrame, *, file: str) -> None:
+    """Refuse degrees-labelled files whose numbers are metres (and the reverse)."""
+    geoms = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    if geoms.empty or gdf.crs is None:
+        return
+    minx, miny, maxx, maxy = geoms.total_bounds
+    if gdf.crs.is_geographic and (max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90):
+        raise InputError(
+            f"coordinates ({minx:.0f}..{maxx:.0f}, {miny:.0f}..{maxy:.0f}) are metres but the file "
+            f"declares degrees ({gdf.crs.to_string()}): if this is British National Grid pass --crs {BNG}",
+            file=file,
+        )
+    if gdf.crs.is_projected and max(abs(minx), abs(maxx), abs(miny), abs(maxy)) <= 180:
+        raise InputError(
+            f"coordinates look like degrees but the file declares {gdf.crs.to_string()} (metres): pass --crs {WGS84}",
+            file=file,
+        )
+
+
+def find_attr(columns: pd.Index, suffixes: tuple[str, ...]) -> str | None:
+    """Find ONS-style ``WD23CD``/``wd16nm`` or plain ``code``/``name`` columns."""
+    cols = [c for c in columns if c != "geometry"]
+    for c in cols:
+        if normalise_label(c) in suffixes[1:]:
+            return c
+    pattern = re.compile(rf"^(wd|ward|est|estate)?\d*{suffixes[0]}$", re.IGNORECASE)
+    for c in cols:
+        if pattern.match(c) and not c.lower().endswith(("cdo", "nmw")):
+            return c
+    return None
+
+
+def _attr_text(series: pd.Series) -> pd.Series:
+    """Attribute values as text ('' for missing) without turning 7 into '7.0'."""
+    out = series.astype(object).where(series.notna(), "")
+    return out.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).astype(object)

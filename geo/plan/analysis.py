@@ -1,0 +1,151 @@
+"""The analysis path from the store to answers, shared by the CLI and the dashboard.
+
+store → study area (cells over wards/estates) → count cube → Gi* / emerging /
+priority / concentration. Each function takes the store and keyword options and
+returns plain frames, so the command line and the pages give the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from geo.core.errors import InputError
+from geo.core.schema import INCIDENT_CATEGORIES
+from geo.plan.priority import CaseData, case_features, rank, score_cells
+from geo.space.hexes import cells_to_strings, points_to_cells
+from geo.stats.aggregate import Cube, Filters, StudyArea, filters_to_mask, incidents_to_cube, study_area
+from geo.stats.concentration import backtest, gini, share_in_top
+from geo.stats.emerging import emerging_hotspots
+from geo.stats.hotspots import gi_star
+from geo.stats.impact import Impact, closure_impact
+from geo.stats.weights import cells_to_gi_weights
+from geo.store import Store
+
+ASB = "Anti-social behaviour"
+GI_CLASSES = {
+    3: "hot spot 99 %",
+    2: "hot spot 95 %",
+    1: "hot spot 90 %",
+    0: "not significant",
+    -1: "cold spot 90 %",
+    -2: "cold spot 95 %",
+    -3: "cold spot 99 %",
+}
+
+
+def load_area(store: Store, *, res: int) -> StudyArea:
+    """Cells over the stored wards and estates."""
+    return study_area(store.read_boundaries("wards"), store.read_boundaries("estates"), res=res)
+
+
+def load_cube(store: Store, area: StudyArea, *, filters: Filters) -> Cube:
+    """Incident counts over the study area (all known categories kept as axes)."""
+    incidents = store.read(
+        "incidents",
+        columns=["lat", "lng", "month", "category", "source"],
+        months=(filters.month_from, filters.month_to),
+    )
+    if incidents.empty and not store.count("incidents"):
+        raise InputError("no incidents are stored: import police.uk files first (python -m geo import incidents …)")
+    return incidents_to_cube(incidents, area, filters=filters, categories=INCIDENT_CATEGORIES)
+
+
+def places_in_cell(store: Store, cell: int, *, res: int, filters: Filters) -> pd.DataFrame:
+    """Where in one hexagon the incidents were: location text (police.uk's "On or near …") and count.
+
+    An inspector deciding where to stand within a 170 m hexagon wants the
+    streets, not just a total. Police.uk locations are anonymised street
+    points, so these are never addresses.
+    """
+    incidents = store.read(
+        "incidents",
+        columns=["lat", "lng", "month", "category", "source", "location"],
+        months=(filters.month_from, filters.month_to),
+    )
+    rows = incidents[filters_to_mask(incidents, filters)]
+    cells = points_to_cells(rows["lat"].to_numpy(float), rows["lng"].to_numpy(float), res=res)
+    here = rows.loc[cells == np.uint64(cell), "location"].fillna("").replace("", "(no location text)")
+    counts = here.value_counts()
+    return pd.DataFrame({"location": counts.index.astype(str), "incidents": counts.to_numpy()})
+
+
+def hotspot_table(cube: Cube, *, k: int = 1) -> pd.DataFrame:
+    """Gi* per cell over the cube's whole period, one row per study-area cell."""
+    y = cube.by_cell().astype(float)
+    gi = gi_star(y, cells_to_gi_weights(cube.area.cells, k=k), fdr=True)
+    return pd.DataFrame(
+        {
+            "cell": cells_to_strings(cube.area.cells),
+            "count": y.astype(np.int64),
+            "gi_z": gi.z,
+            "gi_p": gi.p,
+            "gi_p_fdr": gi.p_fdr,
+            "significant_fdr": gi.p_fdr < 0.05,
+            "gi_bin": gi.gi_bin,
+            "class": [GI_CLASSES[int(b)] for b in gi.gi_bin],
+            "ward": cube.area.ward,
+            "estate": cube.area.estate,
+        }
+    )
+
+
+def emerging_table(cube: Cube, *, k: int = 1, time_steps: int = 1) -> pd.DataFrame:
+    """Emerging hot spot category and trend per cell."""
+    if len(cube.months) < 3:
+        raise InputError(f"emerging hot spots need at least 3 months of data; the range has {len(cube.months)}")
+    result = emerging_hotspots(cube.by_cell_month(), cells_to_gi_weights(cube.area.cells, k=k), time_steps=time_steps)
+    front = pd.DataFrame({"cell": cells_to_strings(cube.area.cells), "count": cube.by_cell(), "ward": cube.area.ward})
+    return pd.concat([front, result.reset_index(drop=True)], axis=1)
+
+
+def load_cases(store: Store) -> CaseData:
+    """Flagged addresses, closure orders and victims (victims' homes stay inside geo/)."""
+    return CaseData(flagged=store.read("flagged"), closures=store.read("closures"), victims=store.read("victims"))
+
+
+def priority_table(
+    cube: Cube,
+    cases: CaseData,
+    *,
+    k: int = 1,
+    top: int = 10,
+    as_of: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Score every cell, then rank the top ones and plan a visit.
+
+    Returns
+    -------
+    ranked, scored, tour_m
+        The top ``top`` cells with ``visit_order``; every cell's score; the
+        closed tour length in metres.
+    """
+    hot = hotspot_table(cube, k=k)
+    category = emerging_table(cube, k=k)["category"].to_numpy() if len(cube.months) >= 3 else None
+    day = as_of or _end_of(cube.months[-1] if cube.months else dt.date.today().strftime("%Y-%m"))
+    features = case_features(cube.area, cases, as_of=day)
+    scored = score_cells(
+        cube.area, counts=hot["count"].to_numpy(), gi_bin=hot["gi_bin"].to_numpy(), category=category, features=features
+    )
+    scored.insert(5, "gi_z", hot["gi_z"].to_numpy())
+    ranked, length = rank(scored, top=top)
+    return ranked, scored, length
+
+
+def _end_of(month: str) -> str:
+    return (pd.Period(month, freq="M").end_time.date()).isoformat()
+
+
+def concentration_summary(cube: Cube, *, lookback: int = 3, area_fraction: float = 0.05) -> dict[str, object]:
+    """Share of incidents in the top 1/5/10 % of cells, Gini, and the hotspot backtest."""
+    totals = cube.by_cell()
+    bt = backtest(cube.by_cell_month(), lookback=lookback, area_fraction=area_fraction)
+    return {"share_in_top": share_in_top(totals), "gini": gini(totals), "backtest": bt}
+
+
+def impact(store: Store, *, radius_m: float = 200.0, months: int = 6) -> Impact:
+    """Closure-order impact over the stored incidents and orders."""
+    incidents = store.read("incidents", columns=["lat", "lng", "month", "category"])
+    return closure_impact(incidents, store.read("closures"), radius_m=radius_m, months=months)

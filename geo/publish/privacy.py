@@ -1,0 +1,70 @@
+"""Disclosure control for views that leave the operational team (cabinet, presentation).
+
+Small counts can point at a household, so counts from 1 to ``threshold - 1``
+are shown as "fewer than N" and every other count is rounded to a multiple of
+the same ``threshold`` (zero stays zero: "nothing happened here" discloses no
+one). Using one number for both is what makes differencing safe: every value
+shown is a multiple of N, so the difference of any two shown values (a month
+range against the same range one month shorter, a ward against the town minus
+the other wards) is a multiple of N too, and can never equal a suppressed
+count of 1 to N - 1. Everything derived for these roles (changes, rates, town
+averages) is computed from the shown values only, never from exact counts.
+
+The threshold is ``NESTWATCH_SUPPRESS_BELOW`` (default 5, as the partnership
+asked: 1-4 shown as "fewer than 5"); the ONS rule would be 10.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from geo.core.errors import InputError
+
+
+def threshold() -> int:
+    """The suppression threshold N (counts 1..N-1 hidden, others rounded to a multiple of N)."""
+    raw = os.environ.get("NESTWATCH_SUPPRESS_BELOW", "5")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"NESTWATCH_SUPPRESS_BELOW must be a whole number, not {raw!r}") from None
+    if value < 2:
+        raise InputError(f"NESTWATCH_SUPPRESS_BELOW must be 2 or more, not {value}")
+    return value
+
+
+def label() -> str:
+    """How a suppressed count reads: ``"fewer than 5"``."""
+    return f"fewer than {threshold()}"
+
+
+def suppress(values: np.ndarray | pd.Series | list, *, below: int | None = None) -> np.ndarray:
+    """Counts safe to publish: NaN where ``0 < count < below``, others rounded to a multiple of ``below``."""
+    n = below or threshold()
+    v = np.asarray(values, dtype=float)
+    out = np.floor(v / n + 0.5) * n  # round half up: 2.5 -> 5 whatever numpy's banker's rounding would do
+    out[(v > 0) & (v < n)] = np.nan
+    return out
+
+
+def suppress_labels(values: np.ndarray | pd.Series | list, *, below: int | None = None) -> list[str]:
+    """Like :func:`suppress`, as text for tables and tooltips."""
+    n = below or threshold()
+    return [f"fewer than {n}" if np.isnan(v) else f"{int(v):,}" for v in suppress(values, below=n)]
+
+
+def safe_change(now_shown: np.ndarray, before_shown: np.ndarray) -> np.ndarray:
+    """Fractional change between two periods, from *shown* (already suppressed) values.
+
+    NaN when either side is suppressed or the earlier one is zero: a
+    percentage over a tiny base both discloses and misleads (1 -> 3 is +200 %).
+    """
+    now = np.asarray(now_shown, dtype=float)
+    before = np.asarray(before_shown, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = now / before - 1
+    change[~np.isfinite(now) | ~np.isfinite(before) | (before == 0)] = np.nan
+    return change

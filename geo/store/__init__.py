@@ -1,0 +1,29 @@
+"""Persistence behind one interface: SQLite by default, PostgreSQL + PostGIS by URL.
+
+- :class:`Store`: one transaction per import under a write lock; incidents
+  as Parquet column segments, the other kinds as rows; the quarantine.
+- :mod:`geo.store.importer`: one import end to end (read → validate → store) with one accounting.
+- :mod:`geo.store.audit`: the append-only audit log (DPA 2018 s.62).
+- :mod:`geo.store.backup`: ``export-all`` / ``import-all`` as open files with checksums.
+- :mod:`geo.store.migrations`: Alembic revisions, applied on open.
+- :mod:`geo.store.provenance`: whether the store holds the synthetic demo town.
+"""
+
+from geo.store._store import PROJECT_ROOT, Store, default_url, resolve_url
+from geo.store.backup import export_all, import_all
+from geo.store.importer import ImportResult, Progress, delete_import, import_path
+from geo.store.provenance import is_demo_store
+
+__all__ = [
+    "PROJECT_ROOT",
+    "ImportResult",
+    "Progress",
+    "Store",
+    "default_url",
+    "delete_import",
+    "export_all",
+    "import_all",
+    "import_path",
+    "is_demo_store",
+    "resolve_url",
+]

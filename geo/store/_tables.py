@@ -1,0 +1,114 @@
+"""The store's schema, declared once: a table per kind, the import log, the quarantine, the audit log.
+
+Kept apart from :mod:`geo.store._store` because three kinds of code need the schema
+without the store's behaviour: the store itself, :mod:`geo.store.backup` (which
+copies every table by name) and the test that compares :data:`METADATA` with
+what the Alembic revisions build. The revisions in ``geo/store/migrations/versions``
+are frozen and deliberately do not import this module: a release's schema must
+not change when this declaration does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from geo.core.schema import BOUNDARY_KINDS, KINDS
+
+#: Kinds kept as column segments (see :mod:`geo.store._segments`) rather than table rows.
+SEGMENT_KINDS = ("incidents",)
+SEGMENT_TABLE = "incident_segments"
+#: The quarantine, also in segments: a force-year can reject tens of thousands of rows.
+REJECT_TABLE = "reject_segments"
+#: Who consulted, disclosed, imported or erased what (see :mod:`geo.store.audit`).
+AUDIT_TABLE = "audit"
+AUDIT_COLUMNS = ("id", "at", "user", "role", "action", "target", "rows", "reason", "detail")
+
+_SQL_TYPES = {
+    "str": sa.Text,
+    "float": sa.Float,
+    "int": sa.Integer,
+    "month": sa.String(7),
+    "date": sa.String(10),
+    "geometry": sa.LargeBinary,
+}
+
+
+def build_metadata() -> sa.MetaData:
+    """Tables for every kind, the import log, the quarantine and the audit log."""
+    md = sa.MetaData()
+    sa.Table(
+        "imports",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("file", sa.Text, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("imported_at", sa.String(32), nullable=False),
+        sa.Column("source_format", sa.String(20), nullable=False, default=""),
+        sa.Column("rows", sa.Integer, nullable=False, default=0),
+        sa.Column("stored", sa.Integer, nullable=False, default=0),
+        sa.Column("rejected", sa.Integer, nullable=False, default=0),
+        sa.Column("already_present", sa.Integer, nullable=False, default=0),
+        sa.Column("notes", sa.Text, nullable=False, default="[]"),
+        # set when the import's rows were erased (the log line stays, so the history does)
+        sa.Column("deleted_at", sa.String(32), nullable=True),
+    )
+    sa.Table(
+        SEGMENT_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("month_min", sa.String(7), nullable=False),
+        sa.Column("month_max", sa.String(7), nullable=False),
+        sa.Column("keys", sa.LargeBinary, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+    )
+    for kind in KINDS.values():
+        if kind.name in SEGMENT_KINDS:
+            continue
+        cols: list[Any] = [
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
+            sa.Column("src_row", sa.Integer, nullable=False),
+            sa.Column("k1", sa.BigInteger, nullable=False),
+            sa.Column("k2", sa.BigInteger, nullable=False),
+        ]
+        for c in kind.columns:
+            cols.append(sa.Column(c.name, _SQL_TYPES[c.dtype], nullable=c.dtype in ("float", "geometry")))
+        if kind.name in BOUNDARY_KINDS:
+            cols += [sa.Column(b, sa.Float) for b in ("minx", "miny", "maxx", "maxy")]
+        t = sa.Table(kind.table, md, *cols, sa.UniqueConstraint("k1", "k2", name=f"uq_{kind.table}_key"))
+        if kind.ref_column:
+            sa.Index(f"ix_{kind.table}_{kind.ref_column}", t.c[kind.ref_column])
+        if kind.name == "incidents":
+            sa.Index("ix_incidents_month_category", t.c.month, t.c.category)
+    sa.Table(
+        REJECT_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
+        sa.Column("kind", sa.String(20), nullable=False, index=True),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("keys", sa.LargeBinary, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+    )
+    sa.Table(  # DPA 2018 s.62 log, append-only: written by geo.store.audit.record, never updated or deleted
+        AUDIT_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.String(32), nullable=False, index=True),
+        sa.Column("user", sa.Text, nullable=False, index=True),
+        sa.Column("role", sa.String(40), nullable=False),
+        sa.Column("action", sa.String(20), nullable=False, index=True),
+        sa.Column("target", sa.Text, nullable=False),
+        sa.Column("rows", sa.Integer, nullable=True),
+        sa.Column("reason", sa.Text, nullable=False, default=""),
+        sa.Column("detail", sa.Text, nullable=False, default="{}"),
+    )
+    return md
+
+
+METADATA = build_metadata()

@@ -1,0 +1,327 @@
+"""The bulk write path of an import: new incidents as segments, other kinds as rows, rejects to the quarantine.
+
+:meth:`geo.store._store.Store.import_validated` owns the transaction, the write lock
+and the accounting; these functions do the writing inside it, given its open
+connection and the store's tables. They are apart from :mod:`geo.store._store`
+because they are the one hot path of an import (a force-year is a million
+rows) and are tuned as a unit: which keys are already stored, which refs clash,
+how rows are encoded and batched; the store's reads never touch them.
+
+Bulk inserts use the DB-API's ``executemany`` with ``ON CONFLICT DO NOTHING``,
+which SQLite (3.24+) and PostgreSQL both understand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo.core.parallel import thread_imap
+from geo.core.rejects import concat_rejects, rows_to_json
+from geo.core.schema import BOUNDARY_KINDS, KINDS, Kind
+from geo.store._segments import (
+    Quarantine,
+    blob_to_keys,
+    first_of_pairs,
+    frame_to_parquet,
+    isin,
+    keys_to_blob,
+    pairs_present,
+    parquet_to_table,
+    quarantine,
+    refs_to_hash,
+    split_rows,
+    table_to_parquet,
+    text_min_max,
+)
+from geo.store._tables import REJECT_TABLE, SEGMENT_TABLE
+from geo.validate import Validated
+
+#: Rows per ``executemany`` call: progress moves on during a long insert.
+CHUNK = 50_000
+
+
+def segment_keys(conn: Connection, tables: Mapping[str, sa.Table]) -> list[pd.DataFrame]:
+    """Keys of every stored incident, a frame per segment: ``k1, k2, ref`` (hash), ``row``, ``import_id``."""
+    t = tables[SEGMENT_TABLE]
+    return [
+        pd.DataFrame(blob_to_keys(blob)).assign(import_id=import_id)
+        for import_id, blob in conn.execute(sa.select(t.c.import_id, t.c["keys"]).order_by(t.c.id))
+    ]
+
+
+def store_segments(
+    conn: Connection,
+    tables: Mapping[str, sa.Table],
+    validated: Validated,
+    import_id: int,
+    *,
+    seen: list[pd.DataFrame],
+    tick: Callable[[int], None],
+) -> tuple[int, pd.DataFrame]:
+    """Write the new rows of one file as segments; return (stored, ref-conflict rejects).
+
+    ``seen`` (the keys already stored, this import's earlier files included)
+    is extended in place, so the files of one archive are checked against
+    each other exactly as separate imports would be.
+    """
+    kind = KINDS[validated.kind]
+    table, pos = validated.data(), validated.positions  # arrow: no pandas copies of a million rows
+    k1, k2 = validated.values("_k1")[pos], validated.values("_k2")[pos]
+    src_rows = validated.values("_row")[pos]
+    if not kind.ref_column:
+        ref_h = np.zeros(len(pos), np.uint64)
+    elif validated.ref_hash is not None:  # worked out with the content keys
+        ref_h = validated.ref_hash[pos]
+    else:
+        ref_h = refs_to_hash(validated.table[kind.ref_column])[pos]
+    old = {c: np.concatenate([p[c].to_numpy() for p in seen]) if seen else np.zeros(0) for c in ("k1", "k2", "ref")}
+    present = pairs_present(k1, k2, old["k1"], old["k2"])
+    new = ~present & first_of_pairs(k1, k2)
+    live_ref = new & (ref_h != 0)
+    clash = np.zeros(len(pos), dtype=bool)
+    if live_ref.any():
+        clash[live_ref] = isin(ref_h[live_ref], old["ref"][old["ref"] != 0])
+    conflicts = _segment_conflicts(conn, tables, validated, np.flatnonzero(clash), ref_h, seen=seen)
+    clash[:] = False
+    if len(conflicts):
+        clash[np.isin(src_rows, conflicts["row"].to_numpy())] = True
+    keep = np.flatnonzero(new & ~clash)
+    data_cols = list(kind.column_names)
+    parts = split_rows(len(keep))
+
+    def encode(part: slice) -> dict[str, Any]:
+        rows = keep[part]
+        chunk = table.select(data_cols).take(pa.array(pos[rows]))  # the only copy of the rows, made in parallel
+        month_min, month_max = text_min_max(chunk.column("month"))
+        return {
+            "import_id": import_id,
+            "rows": chunk.num_rows,
+            "month_min": month_min,
+            "month_max": month_max,
+            "keys": keys_to_blob(k1[rows], k2[rows], ref_h[rows], src_rows[rows]),
+            "data": table_to_parquet(chunk),
+        }
+
+    for values in thread_imap(encode, parts):  # Parquet encoding runs on all cores, beside the writes
+        conn.execute(tables[SEGMENT_TABLE].insert().values(**values))
+        tick(values["rows"])
+    added = {"k1": k1[keep], "k2": k2[keep], "ref": ref_h[keep], "row": src_rows[keep]}
+    seen.append(pd.DataFrame(added | {"import_id": np.full(len(keep), import_id, np.int64)}, copy=False))
+    return len(keep), conflicts
+
+
+def _segment_conflicts(
+    conn: Connection,
+    tables: Mapping[str, sa.Table],
+    validated: Validated,
+    candidates: np.ndarray,
+    ref_h: np.ndarray,
+    *,
+    seen: list[pd.DataFrame],
+) -> pd.DataFrame:
+    """Rejects for rows whose ref is already stored with other content.
+
+    Ref hashes only nominate candidates; the stored refs are read back and
+    compared as text, so a hash collision can never quarantine a row.
+    """
+    if not len(candidates):
+        return concat_rejects([])
+    kind = KINDS[validated.kind]
+    at = validated.positions[candidates]  # positions in validated.table
+    wanted = ref_h[candidates]
+    earlier = pd.concat([p[p["ref"].isin(wanted)] for p in seen]).drop_duplicates("ref")
+    old_text = _segment_values(conn, tables, earlier, kind.ref_column)
+    earlier = earlier.assign(text=old_text).set_index("ref")
+    imp = tables["imports"]
+    files = dict(conn.execute(sa.select(imp.c.id, imp.c.file).where(imp.c.id.in_(earlier["import_id"].tolist()))))
+    hit = earlier.loc[ref_h[candidates]]
+    refs = validated.values(kind.ref_column, at)
+    real = hit["text"].to_numpy() == refs
+    at, hit, refs = at[real], hit[real], refs[real]
+    if not len(at):
+        return concat_rejects([])
+    src_rows = validated.values("_row", at)
+    original = validated.original.set_index("_row").loc[src_rows]
+    return pd.DataFrame(
+        {
+            "file": validated.file,
+            "row": src_rows,
+            "column": validated.headings.get(kind.ref_column, kind.ref_column),
+            "reason": [
+                f"{kind.ref_column} {r!r} is already stored with different content ({files[i]}, row {o})"
+                for r, i, o in zip(refs, hit["import_id"], hit["row"], strict=True)
+            ],
+            "raw": rows_to_json(original.reset_index(drop=True)),
+        }
+    )
+
+
+def _segment_values(conn: Connection, tables: Mapping[str, sa.Table], where: pd.DataFrame, column: str) -> list[str]:
+    """The stored ``column`` value at each (import_id, row) of ``where``."""
+    t = tables[SEGMENT_TABLE]
+    wanted = set(zip(where["import_id"], where["row"], strict=True))
+    found: dict[tuple[int, int], str] = {}
+    ids = where["import_id"].unique().tolist()
+    q = sa.select(t.c.import_id, t.c["keys"], t.c.data).where(t.c.import_id.in_(ids))
+    for import_id, keys, data in conn.execute(q):
+        rows = blob_to_keys(keys)["row"]
+        values = parquet_to_table([data], columns=[column])[column].to_pylist()
+        for r, v in zip(rows.tolist(), values, strict=True):
+            if (import_id, r) in wanted:
+                found[(import_id, r)] = v
+    return [found.get(k, "") for k in zip(where["import_id"], where["row"], strict=True)]
+
+
+def insert_rows(
+    conn: Connection,
+    kind: Kind,
+    frame: pd.DataFrame,
+    import_id: int,
+    tick: Callable[[int], None],
+) -> None:
+    """Insert the accepted rows of a kind kept as table rows (all but incidents), calling ``tick`` per batch.
+
+    A row whose content key is already stored is skipped by the database
+    (``ON CONFLICT``), which is why the caller counts the import's rows
+    afterwards rather than trusting ``len(frame)``.
+    """
+    names = [c for c in kind.column_names if c != "geometry"]
+    columns: list[list[Any]] = [
+        [import_id] * len(frame),
+        frame["_row"].tolist(),
+        frame["_k1"].tolist(),
+        frame["_k2"].tolist(),
+    ]
+    for name in names:
+        values = frame[name]
+        if kind.column(name).dtype == "float":
+            arr = values.to_numpy(dtype=float)
+            columns.append([None if np.isnan(v) else v for v in arr.tolist()])
+        else:
+            columns.append(values.tolist())
+    sql_cols = ["import_id", "src_row", "k1", "k2", *names]
+    if kind.name in BOUNDARY_KINDS:
+        geoms = frame.geometry.to_numpy()
+        columns.append(shapely.to_wkb(geoms).tolist() if len(frame) else [])
+        bounds = shapely.bounds(geoms) if len(frame) else np.zeros((0, 4))
+        columns += [bounds[:, i].tolist() for i in range(4)]
+        sql_cols += ["geometry", "minx", "miny", "maxx", "maxy"]
+    rows = list(zip(*columns, strict=True))
+    _execute_many(conn, kind.table, sql_cols, rows, tick=tick)
+
+
+def _execute_many(
+    conn: Connection,
+    table: str,
+    cols: list[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    tick: Callable[[int], None] | None = None,
+) -> None:
+    """``INSERT ... ON CONFLICT (k1, k2) DO NOTHING`` of ``rows`` in batches of :data:`CHUNK`.
+
+    Straight to the DB-API (``exec_driver_sql``), so each batch is one
+    ``executemany`` in the driver's own parameter style.
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in cols)
+    sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([mark] * len(cols))}) ON CONFLICT (k1, k2) DO NOTHING"
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        conn.exec_driver_sql(sql, chunk)
+        if tick:
+            tick(len(chunk))
+
+
+def ref_conflicts(
+    conn: Connection, tables: Mapping[str, sa.Table], kind: Kind, import_id: int, validated: Validated
+) -> pd.DataFrame:
+    """Move rows whose ref is already stored with different content to the quarantine."""
+    if not kind.ref_column:
+        return concat_rejects([])
+    t = tables[kind.table]
+    ref = t.c[kind.ref_column]
+    others = conn.execute(sa.select(t.c.id).where(t.c.import_id != import_id).limit(1)).first()
+    if others is None:
+        return concat_rejects([])
+    old = t.alias("old")
+    imp = tables["imports"]
+    q = (
+        sa.select(t.c.id, t.c.src_row, ref, old.c.src_row.label("old_row"), imp.c.file.label("old_file"))
+        .select_from(t.join(old, sa.and_(old.c[kind.ref_column] == ref, old.c.import_id != import_id)))
+        .join(imp, imp.c.id == old.c.import_id)
+        .where(t.c.import_id == import_id, ref != "")
+    )
+    hits = pd.DataFrame(conn.execute(q).mappings().all())
+    if hits.empty:
+        return concat_rejects([])
+    hits = hits.drop_duplicates("id")
+    conn.execute(t.delete().where(t.c.id.in_(hits["id"].tolist())))
+    original = validated.original.set_index("_row")
+    raw = [
+        json.dumps({h: str(v) for h, v in original.loc[r].items()}, ensure_ascii=False, default=str)
+        for r in hits["src_row"]
+    ]
+    col_heading = validated.headings.get(kind.ref_column, kind.ref_column)
+    return pd.DataFrame(
+        {
+            "file": validated.file,
+            "row": hits["src_row"].to_numpy(),
+            "column": col_heading,
+            "reason": [
+                f"{kind.ref_column} {r!r} is already stored with different content ({f}, row {o})"
+                for r, f, o in zip(hits[kind.ref_column], hits["old_file"], hits["old_row"], strict=True)
+            ],
+            "raw": raw,
+        }
+    )
+
+
+def insert_rejects(
+    conn: Connection,
+    tables: Mapping[str, sa.Table],
+    kind: str,
+    import_id: int,
+    rejects: pd.DataFrame,
+    *,
+    ready: Future[Quarantine] | None = None,
+) -> None:
+    """Quarantine rejected rows; a row quarantined before (same kind, content, reason) is not added again.
+
+    ``ready`` is :func:`geo.store._segments.quarantine` of these very ``rejects``, when already under way.
+    """
+    if rejects.empty:
+        return
+    q = ready.result() if ready is not None else quarantine(kind, rejects)
+    t = tables[REJECT_TABLE]
+    present = np.zeros(len(rejects), dtype=bool)
+    for blob in conn.execute(sa.select(t.c["keys"]).where(t.c.kind == kind)).scalars():
+        old = blob_to_keys(blob)
+        present |= pairs_present(q.k1, q.k2, old["k1"], old["k2"])
+    keep = np.flatnonzero(~present)
+    if not len(keep):
+        return
+    parts = split_rows(len(keep))
+    blobs = q.blobs if len(keep) == len(rejects) else [frame_to_parquet(q.frame.iloc[keep[p]]) for p in parts]
+    zeros = np.zeros(len(keep), dtype=np.uint64)
+    rows = q.frame["row"].to_numpy()[keep]
+    for part, data in zip(parts, blobs, strict=True):
+        conn.execute(
+            t.insert().values(
+                import_id=import_id,
+                kind=kind,
+                rows=part.stop - part.start,
+                keys=keys_to_blob(q.k1[keep[part]], q.k2[keep[part]], zeros[part], rows[part]),
+                data=data,
+            )
+        )

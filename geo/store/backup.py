@@ -1,0 +1,297 @@
+"""Backup and restore of a whole store, as open files anyone can read: CSV, GeoPackage and a manifest.
+
+``python -m geo export-all DIR`` writes every table — the import log, each
+kind's rows with their content keys, the quarantine and the audit log — so that
+``python -m geo import-all DIR`` into an empty store (SQLite or PostgreSQL)
+gives back the same store: same rows, same keys (so re-importing a file after a
+restore still finds it already present), same import and audit ids. It is also
+how a team moves from the embedded SQLite file to a PostgreSQL server.
+
+Why files rather than a database dump: the partnership's information
+governance asks for a backup they can inspect and that outlives any one
+database engine. Why keys and ids travel too: without them a restore would be a
+*re-import*, which changes the audit trail and the duplicate checks.
+
+``manifest.json`` lists every file with its SHA-256 and row count and the
+schema revision; a restore checks all of them before it writes anything, and
+writes everything in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from geo.core.errors import InputError
+from geo.core.rejects import REJECT_COLUMNS
+from geo.core.schema import BOUNDARY_KINDS, KINDS, WGS84
+from geo.store import migrations
+from geo.store._segments import (
+    blob_to_keys,
+    frame_to_parquet,
+    keys_to_blob,
+    parquet_to_table,
+    split_rows,
+)
+from geo.store._store import Store
+from geo.store._tables import AUDIT_TABLE, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
+
+FORMAT = "nestwatch-backup/1"
+MANIFEST = "manifest.json"
+BOUNDARIES_FILE = "boundaries.gpkg"
+#: Tables as plain CSV files, in restore order (the import log first: everything points at it).
+ROW_TABLES = (
+    "imports",
+    *(k.table for k in KINDS.values() if k.name not in SEGMENT_KINDS and k.name not in BOUNDARY_KINDS),
+)
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    """What a backup holds: rows per table and the schema revision it came from."""
+
+    folder: Path
+    revision: str
+    rows: dict[str, int]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    # lineterminator fixed so the bytes (and checksums) do not depend on the platform
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def _table_frame(store: Store, conn: sa.Connection, name: str) -> pd.DataFrame:
+    t = store.tables[name]
+    rows = conn.execute(sa.select(t).order_by(t.c.id)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in t.columns])
+
+
+def _segments_frame(conn: sa.Connection, table: sa.Table, *, reject: bool) -> pd.DataFrame:
+    """Every row of a segment table, decoded: key columns then data columns, in stored order."""
+    parts = []
+    kind_col = [table.c.kind] if reject else []
+    for import_id, *kind, keys, data in conn.execute(
+        sa.select(table.c.import_id, *kind_col, table.c["keys"], table.c.data).order_by(table.c.id)
+    ):
+        frame = pd.DataFrame(blob_to_keys(keys)).add_prefix("key_")  # the data has its own ref and row
+        frame.insert(0, "import_id", import_id)
+        if reject:
+            frame.insert(1, "kind", kind[0])
+        body = parquet_to_table([data]).to_pandas()
+        parts.append(pd.concat([frame, body], axis=1))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def export_all(store: Store, folder: str | Path) -> BackupSummary:
+    """Write every table of ``store`` to ``folder`` (created; must be empty) with a manifest.
+
+    Read in one transaction, so the backup is a consistent snapshot even while
+    imports run.
+    """
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(f"{folder} is not empty: export-all writes a fresh folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, dict[str, Any]] = {}
+    rows: dict[str, int] = {}
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        revision = migrations.current(conn) or ""
+        for name in (*ROW_TABLES, AUDIT_TABLE):
+            frame = _table_frame(store, conn, name)
+            _csv(frame, folder / f"{name}.csv")
+            rows[name] = len(frame)
+        for name, table, reject in (
+            ("incidents", store.tables[SEGMENT_TABLE], False),
+            ("rejects", store.tables[REJECT_TABLE], True),
+        ):
+            frame = _segments_frame(conn, table, reject=reject)
+            _csv(frame, folder / f"{name}.csv")
+            rows[name] = len(frame)
+        layers = {}
+        for kind in BOUNDARY_KINDS:
+            frame = _table_frame(store, conn, KINDS[kind].table)
+            geometry = shapely.from_wkb(frame.pop("geometry").tolist()) if len(frame) else []
+            layers[kind] = gpd.GeoDataFrame(frame, geometry=list(geometry), crs=WGS84)
+            rows[kind] = len(frame)
+    for kind, layer in layers.items():
+        layer.to_file(folder / BOUNDARIES_FILE, layer=kind, driver="GPKG", engine="pyogrio")
+    for path in sorted(folder.iterdir()):
+        files[path.name] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+    manifest = {
+        "format": FORMAT,
+        "revision": revision,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "rows": rows,
+        "files": files,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return BackupSummary(folder=folder, revision=revision, rows=rows)
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The manifest, after checking every file it lists against its checksum.
+
+    Raises
+    ------
+    InputError
+        No manifest, an unknown format, a file missing, or a checksum that does
+        not match (a truncated copy, an edited CSV).
+    """
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise InputError(f"{folder}: no {MANIFEST}; is this a folder written by export-all?")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    if manifest.get("format") != FORMAT:
+        raise InputError(f"{path}: format {manifest.get('format')!r} is not {FORMAT!r}")
+    for name, meta in manifest["files"].items():
+        file = folder / name
+        if not file.is_file():
+            raise InputError(f"{folder}: {name} is listed in the manifest but missing")
+        if _sha256(file) != meta["sha256"]:
+            raise InputError(f"{file}: checksum does not match the manifest (changed or truncated since the export)")
+    return manifest
+
+
+def _read_csv(path: Path, nullable: tuple[str, ...] = ()) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    for column in nullable:
+        if column in frame:
+            frame[column] = frame[column].replace("", None)
+    return frame
+
+
+def _typed_records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
+    """CSV text back to the column types of ``table`` (blank means NULL only where NULL is allowed)."""
+    out = frame.astype(object)
+    for column in table.columns:
+        if column.name not in out:
+            continue
+        values = out[column.name]
+        blank = values.isna() | (values == "")
+        python = column.type.python_type if not isinstance(column.type, sa.LargeBinary) else bytes
+        if python is int:
+            converted = values.where(blank, values.map(lambda v: int(v) if v not in (None, "") else None))
+        elif python is float:
+            converted = values.where(blank, values.map(lambda v: float(v) if v not in (None, "") else None))
+        else:
+            converted = values
+        if column.nullable:
+            converted = converted.where(~blank, None)
+        out[column.name] = converted
+    return out.to_dict("records")
+
+
+def _segment_rows(frame: pd.DataFrame, data_columns: list[str], *, reject: bool) -> list[dict[str, Any]]:
+    """Segments rebuilt per import (and per kind for the quarantine), in the exported order."""
+    out = []
+    groups = ["import_id", "kind"] if reject else ["import_id"]
+    for key, group in frame.groupby(groups, sort=False):
+        import_id = key[0] if isinstance(key, tuple) else key
+        for part in split_rows(len(group)):
+            chunk = group.iloc[part]
+            keys = keys_to_blob(
+                chunk["key_k1"].astype(np.int64).to_numpy(),
+                chunk["key_k2"].astype(np.int64).to_numpy(),
+                chunk["key_ref"].astype(np.uint64).to_numpy(),
+                chunk["key_row"].astype(np.int64).to_numpy(),
+            )
+            body = chunk[data_columns].reset_index(drop=True)
+            row: dict[str, Any] = {"import_id": int(import_id), "rows": len(chunk), "keys": keys}
+            if reject:
+                row["kind"] = key[1]
+                body = body.astype({"row": "int64"})
+            else:
+                row["month_min"], row["month_max"] = body["month"].min(), body["month"].max()
+            row["data"] = frame_to_parquet(body)
+            out.append(row)
+    return out
+
+
+def _incident_frame(path: Path) -> pd.DataFrame:
+    kind = KINDS["incidents"]
+    frame = _read_csv(path)
+    if frame.empty:
+        return frame
+    for column in kind.columns:
+        if column.name in frame and column.dtype == "float":
+            frame[column.name] = pd.to_numeric(frame[column.name].replace("", None), errors="raise").astype(float)
+    return frame
+
+
+def import_all(store: Store, folder: str | Path) -> BackupSummary:
+    """Restore a backup written by :func:`export_all` into an empty ``store``, in one transaction.
+
+    Raises
+    ------
+    InputError
+        The store already holds data, or the backup fails its checks (see
+        :func:`read_manifest`), or it was written by a newer schema.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if not store.is_empty() or store.audit().shape[0]:
+        raise InputError("import-all restores into an empty store only; this one already holds data")
+    if manifest["revision"] and manifest["revision"] not in migrations.revisions():
+        raise InputError(f"{folder}: written by schema {manifest['revision']}, newer than this Nestwatch")
+    rows: dict[str, int] = {}
+    with store.engine.begin() as conn:
+        for name in (*ROW_TABLES, AUDIT_TABLE):
+            table = store.tables[name]
+            frame = _read_csv(folder / f"{name}.csv")
+            if len(frame):
+                conn.execute(table.insert(), _typed_records(frame, table))
+            rows[name] = len(frame)
+        incidents = _incident_frame(folder / "incidents.csv")
+        if len(incidents):
+            cols = list(KINDS["incidents"].column_names)
+            conn.execute(store.tables[SEGMENT_TABLE].insert(), _segment_rows(incidents, cols, reject=False))
+        rows["incidents"] = len(incidents)
+        rejects = _read_csv(folder / "rejects.csv")
+        if len(rejects):
+            conn.execute(store.tables[REJECT_TABLE].insert(), _segment_rows(rejects, list(REJECT_COLUMNS), reject=True))
+        rows["rejects"] = len(rejects)
+        gpkg = folder / BOUNDARIES_FILE
+        for kind in BOUNDARY_KINDS:
+            layer = gpd.read_file(gpkg, layer=kind, engine="pyogrio") if gpkg.exists() else gpd.GeoDataFrame()
+            if len(layer):
+                table = store.tables[KINDS[kind].table]
+                frame = pd.DataFrame(layer.drop(columns="geometry")).astype(str)
+                records = _typed_records(frame, table)
+                for record, geom in zip(records, shapely.to_wkb(layer.geometry.to_numpy()), strict=True):
+                    record["geometry"] = geom
+                conn.execute(table.insert(), records)
+            rows[kind] = len(layer)
+        if conn.dialect.name == "postgresql":  # explicit ids were inserted: move the sequences past them
+            for table in store.tables.values():
+                if "id" in table.c and table.name != "alembic_version":
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                    )
+        if rows != manifest["rows"]:  # raised inside the transaction: nothing is kept
+            raise InputError(f"{folder}: read {rows} rows, the manifest says {manifest['rows']}")
+    return BackupSummary(folder=folder, revision=manifest["revision"], rows=rows)

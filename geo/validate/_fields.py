@@ -1,0 +1,202 @@
+"""Field checks that every point and count kind shares: coordinates, dates and months.
+
+Why a module of its own: incidents (column-wise, in arrow) and the other kinds
+(in pandas) must accept and reject the same values with the same reasons, so
+these rules live once, here. Each check takes text as a pandas Series or as a
+:class:`~geo.core.arrowtext.TextColumn`, works once per distinct value, records
+failures on a :class:`~geo.validate._verdict.Rejector` and returns the parsed values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pyproj import Transformer
+
+from geo.core.arrowtext import TextColumn, to_float
+from geo.core.schema import BNG, BNG_BOUNDS, UK_BOUNDS, WGS84
+from geo.validate._verdict import Rejector
+
+CoordMode = Literal["auto", "wgs84", "bng"]
+
+_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+_EARLIEST = pd.Timestamp("1990-01-01")
+
+
+def _as_text(values: pd.Series | TextColumn) -> TextColumn:
+    return values if isinstance(values, TextColumn) else TextColumn.of(values, distinct=False)
+
+
+def says(
+    prefix: str, values: pd.Series | np.ndarray | TextColumn, suffix: str = ""
+) -> Callable[[np.ndarray], list[str]]:
+    """A lazy reason: ``prefix + value + suffix`` for each rejected row (only those are touched)."""
+
+    def build(mask: np.ndarray) -> list[str]:
+        texts = values.at(mask) if isinstance(values, TextColumn) else np.asarray(values, dtype=object)[mask]
+        return [f"{prefix}{v}{suffix}" for v in texts]
+
+    return build
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def check_coordinates(
+    text: dict[str, pd.Series] | dict[str, TextColumn],
+    rej: Rejector,
+    *,
+    coords: CoordMode,
+    optional: bool,
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Turn lat/lng or easting/northing text into WGS84 degrees, rejecting bad points.
+
+    ``coded``, when given, receives ``lat`` and ``lng`` as (value per distinct
+    text, code per row) whenever they are the numbers the text says (degrees
+    as given, NaN for a missing point), so that hashing them works per value.
+    """
+    has_en = "easting" in text and not ("lat" in rej.heading and "lng" in rej.heading)
+    if has_en:
+        xs, ys, xcol, ycol = _as_text(text["easting"]), _as_text(text["northing"]), "easting", "northing"
+    else:
+        xs, ys, xcol, ycol = _as_text(text["lng"]), _as_text(text["lat"]), "lng", "lat"
+    blank = xs.blank() & ys.blank()
+    if optional:
+        skip = blank
+    else:
+        skip = np.zeros(len(xs), dtype=bool)
+        rej.reject(blank, ycol, "no coordinates (blank location, e.g. police.uk 'No Location')")
+    xv, yv = to_float(xs.values), to_float(ys.values)
+    x, y = xs.spread(xv), ys.spread(yv)
+    for vals, raw, col in ((y, ys, ycol), (x, xs, xcol)):
+        bad = ~np.isfinite(vals) & ~skip
+        rej.reject(bad, col, says("not a number: ", raw))
+    num = np.isfinite(x) & np.isfinite(y)
+
+    note = ""
+    b = BNG_BOUNDS
+    fits_bng = (x >= b["e_min"]) & (x <= b["e_max"]) & (y >= b["n_min"]) & (y <= b["n_max"])
+    degreeish = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+    mode = coords
+    if has_en:
+        mode = "bng" if coords == "auto" else coords
+    elif coords == "auto":
+        metric = num & ~degreeish & fits_bng
+        if num.sum() and metric.sum() >= 0.9 * num.sum():
+            mode = "bng"
+            note = "coordinates detected as British National Grid easting/northing and converted to WGS84"
+        else:
+            mode = "wgs84"
+
+    lat = np.full(len(x), np.nan)
+    lng = np.full(len(x), np.nan)
+    if mode == "bng":
+        rej.reject(num & (x == 0) & (y == 0), ycol, "coordinates are 0,0 (no map point)")
+        rej.reject(
+            num & degreeish & ~((x > 1000) | (y > 1000)),
+            xcol,
+            "looks like lat/lng degrees, but easting/northing metres were expected",
+        )
+        rej.reject(num & ~fits_bng, xcol, "outside the British National Grid range")
+        use = num & rej.ok
+        tr = Transformer.from_crs(BNG, WGS84, always_xy=True)
+        lng[use], lat[use] = tr.transform(x[use], y[use])
+    else:
+        lat[num], lng[num] = y[num], x[num]
+        if coded is not None and xs.codes is not None and ys.codes is not None:
+            coded["lat"] = (np.append(yv, np.nan), np.where(num, ys.codes, len(yv)))
+            coded["lng"] = (np.append(xv, np.nan), np.where(num, xs.codes, len(xv)))
+        rej.reject(num & (x == 0) & (y == 0), ycol, "coordinates are 0,0 (no map point)")
+        rej.reject(
+            num & ~degreeish & fits_bng,
+            ycol,
+            "looks like British National Grid easting/northing in degree columns (import with coordinates set to BNG)",
+        )
+        rej.reject(num & ~degreeish, ycol, "out of range for latitude/longitude")
+    ub = UK_BOUNDS
+    in_uk = (lat >= ub["lat_min"]) & (lat <= ub["lat_max"]) & (lng >= ub["lng_min"]) & (lng <= ub["lng_max"])
+    swapped = (lng >= ub["lat_min"]) & (lng <= ub["lat_max"]) & (lat >= ub["lng_min"]) & (lat <= ub["lng_max"])
+    rej.reject(num & swapped, ycol, "latitude and longitude appear swapped")
+
+    def where(mask: np.ndarray) -> list[str]:
+        return [f"outside Great Britain (lat {a:.5g}, lng {b:.5g})" for a, b in zip(lat[mask], lng[mask], strict=True)]
+
+    rej.reject(num & ~in_uk, ycol, where)
+    return lat, lng, note
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def parse_dates(series: pd.Series) -> pd.Series:
+    """Parse dates as UK partners write them; NaT where nothing fits.
+
+    ISO (``2024-03-05``, with optional time) first, then day-first forms
+    (``05/03/2024``, ``5-3-2024``, ``5 Mar 2024``). Month-first (US) dates are
+    never assumed: ``03/05/2024`` is 3 May.
+    """
+    s = series.fillna("").str.strip()
+    if not (s != "").any():  # e.g. police.uk files have months, no dates
+        return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    out = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    for fmt in (
+        "%d/%m/%Y",
+        "%d/%m/%Y %H:%M",
+        "%d/%m/%Y %H:%M:%S",
+        "%d-%m-%Y",
+        "%d.%m.%Y",
+        "%d %b %Y",
+        "%d %B %Y",
+    ):
+        todo = out.isna() & (s != "")
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+    return out
+
+
+def check_dates(text: pd.Series | TextColumn, col: str, rej: Rejector, *, required: bool) -> pd.Series | TextColumn:
+    """Dates as ``YYYY-MM-DD`` ("" where blank or rejected), parsed once per distinct value.
+
+    Returns the same shape it was given: a Series for a Series, else text.
+    """
+    t = text if isinstance(text, TextColumn) else TextColumn.of(text)
+    blank = t.blank()
+    if required:
+        rej.reject(blank, col, f"{col} is blank")
+    latest = pd.Timestamp(dt.date.today()) + pd.Timedelta(days=366)
+    parsed = parse_dates(t.distinct())
+    bad = ~blank & t.spread(parsed.isna().to_numpy())
+    rej.reject(bad, col, says("unparseable date: ", t))
+    out_of_range = ~blank & t.spread(((parsed < _EARLIEST) | (parsed > latest)).to_numpy())
+    rej.reject(out_of_range, col, "date out of range (before 1990 or more than a year ahead)")
+    out = TextColumn(pa.array(parsed.dt.strftime("%Y-%m-%d").fillna("").astype("str"), type=pa.string()), t.codes)
+    return out if isinstance(text, TextColumn) else out.series(text.index)
+
+
+def _month_of(values: pd.Series) -> pd.Series:
+    """``YYYY-MM`` for each value: months as they are, full dates cut to their month, else ""."""
+    is_month = values.str.match(_MONTH_RE).astype(bool)
+    month = values.where(is_month, "")
+    other = (values != "") & ~is_month
+    if other.any():  # full dates in a month column: take their month
+        month[other] = parse_dates(values[other]).dt.strftime("%Y-%m").fillna("")
+    return month.astype("str")
+
+
+def check_months(text: pd.Series | TextColumn, col: str, rej: Rejector, *, required: bool) -> pd.Series | TextColumn:
+    """Months as ``YYYY-MM`` ("" where blank or rejected); same shape as given, like :func:`check_dates`."""
+    t = text if isinstance(text, TextColumn) else TextColumn.of(text)
+    blank = t.blank()
+    if required:
+        rej.reject(blank, col, f"{col} is blank")
+    month = t.map(_month_of)
+    bad = ~blank & month.blank()
+    rej.reject(bad, col, says("unparseable month (expected YYYY-MM): ", t))
+    return month if isinstance(text, TextColumn) else month.series(text.index)

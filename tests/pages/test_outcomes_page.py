@@ -1,0 +1,77 @@
+"""The Outcomes page: the same published figures as the report pack, period and area from the URL, per role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.plan.outcomes import outcomes_for
+from geo.publish.published import publish
+from geo.publish.report import report_to_html
+from geo.store import Store
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_town):
+    return demo_town
+
+
+def _open(demo_db, monkeypatch, role: str, **params: str) -> AppTest:
+    monkeypatch.setenv("NESTWATCH_DB", demo_db)
+    monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    app.selectbox(key="auth_view_as").set_value(role).run()
+    if role != "presentation":  # its only page, opened at once
+        app.switch_page("pages/outcomes.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_the_page_shows_the_published_figures_the_report_prints(demo_db, monkeypatch):
+    app = _open(demo_db, monkeypatch, "cabinet", **{"from": "2025-05", "to": "2026-04", "area": "X05000003"})
+    store = Store(demo_db)
+    pack = publish(outcomes_for(store, start="2025-05", end="2026-04", area="X05000003"))
+    store.dispose()
+    shown = {m.label: m.value for m in app.metric}
+    assert shown == {f.label: f.now_text for f in pack.figures}
+    assert app.title[0].value.endswith(pack.area_name) and "Millbrook" in pack.area_name
+    page = report_to_html(pack)
+    for figure in pack.figures:
+        assert figure.now_text in page
+    assert pack.effect.sentence in [i.value for i in app.info]
+    assert app.query_params["from"] == ["2025-05"] or app.query_params["from"] == "2025-05"
+
+
+def test_every_count_on_the_screen_is_suppressed_or_rounded(demo_db, monkeypatch):
+    app = _open(demo_db, monkeypatch, "presentation")
+    values = [m.value for m in app.metric]
+    assert len(values) == 7
+    for value in values:
+        number = value.replace(",", "")
+        assert value == "fewer than 5" or (number.isdigit() and int(number) % 5 == 0), value
+    table = app.dataframe[0].value
+    for value in [*table["ASB reports"], *table["previous period"]]:
+        assert value == "fewer than 5" or int(value.replace(",", "")) % 5 == 0, value
+    captions = " ".join(c.value for c in app.caption)
+    assert "Synthetic demo data" in captions and "fewer than 5" in captions
+
+
+def test_presentation_screen_has_no_downloads_and_no_other_page(demo_db, monkeypatch):
+    app = _open(demo_db, monkeypatch, "presentation")
+    assert not app.get("download_button")
+    assert [e.value for e in app.get("page_link")] == ["Outcomes"]
+    cabinet = _open(demo_db, monkeypatch, "cabinet")
+    assert len(cabinet.get("download_button")) == 2  # the report pack, PDF and HTML
+
+
+def test_a_bookmarked_period_that_does_not_exist_falls_back_to_the_last_twelve_months(demo_db, monkeypatch):
+    app = _open(demo_db, monkeypatch, "cabinet", **{"from": "1999-01", "to": "nonsense", "area": "<script>"})
+    assert app.title[0].value.endswith("Whole town")
+    assert "2025-11 to 2026-10" in app.caption[0].value

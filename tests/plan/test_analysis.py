@@ -1,0 +1,136 @@
+"""The analysis path end to end: the demo town's planted patterns, real Bristol data, and the CLI."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.cli import main
+from geo.plan import analysis
+from geo.stats.aggregate import Filters
+from geo.store.importer import import_path
+from tests.conftest import real_file
+
+
+@pytest.fixture(scope="module")
+def demo(demo_town):
+    from geo.store import Store
+
+    store = Store(demo_town)
+    area = analysis.load_area(store, res=9)
+    cube = analysis.load_cube(store, area, filters=Filters(categories=(analysis.ASB,)))
+    yield store, cube
+    store.dispose()
+
+
+def test_demo_hotspots_are_found_where_they_were_planted(demo):
+    _store, cube = demo
+    table = analysis.hotspot_table(cube)
+    assert len(table) == len(cube.area) and table["count"].sum() == cube.counts.sum()
+    hot = table[table["gi_bin"] == 3]
+    assert len(hot) >= 5
+    # the hottest cells hold far more ASB than a typical cell
+    assert hot["count"].median() > 4 * table["count"].median()
+
+
+def test_demo_emerging_hotspot_is_new_or_intensifying_and_the_old_ones_persist(demo):
+    _store, cube = demo
+    table = analysis.emerging_table(cube)
+    cats = set(table["category"])
+    assert {"persistent hot spot"} & cats or {"intensifying hot spot"} & cats
+    growing = table[table["category"].isin(["new hot spot", "consecutive hot spot", "intensifying hot spot"])]
+    assert len(growing) >= 1
+    # the planted emerging hotspot ramps up from month 24: its cells gain most between the two years
+    by_month = cube.by_cell_month()
+    idx = growing.index.to_numpy()
+    late, early = by_month[idx, -12:].sum(), by_month[idx, :12].sum()
+    assert late > 1.5 * early
+
+
+def test_demo_priority_puts_flagged_hotspots_first_with_reasons(demo):
+    store, cube = demo
+    ranked, _scored, length = analysis.priority_table(cube, analysis.load_cases(store), top=10)
+    assert len(ranked) == 10 and ranked["score"].is_monotonic_decreasing
+    assert (ranked["flagged_open"] > 0).sum() >= 3  # flagged addresses sit near hotspots in the demo
+    assert ranked["reasons"].str.contains("hot 99 %").any()
+    assert sorted(ranked["visit_order"]) == list(range(1, 11)) and length > 0
+
+
+def test_demo_closures_reduce_asb_more_than_elsewhere(demo):
+    store, _cube = demo
+    result = analysis.impact(store)
+    assert result.orders["included"].sum() >= 10
+    assert result.change < -0.2 and result.relative < -0.2 and abs(result.control_change) < 0.2
+
+
+def test_demo_concentration(demo):
+    _store, cube = demo
+    summary = analysis.concentration_summary(cube)
+    shares = summary["share_in_top"]
+    assert 0 < shares[0.01] < shares[0.05] < shares[0.10] <= 1
+    assert 0 < summary["gini"] < 1 and len(summary["backtest"]) == len(cube.months) - 3
+
+
+def test_cli_hotspots_priority_emerging_write_csv(demo, tmp_path, capsys):
+    store, cube = demo
+    db = store.url
+    out = tmp_path / "hot.csv"
+    assert main(["hotspots", "--db", db, "--out", str(out)]) == 0
+    hot = pd.read_csv(out, dtype={"cell": str})
+    assert {"cell", "count", "gi_z", "gi_p", "significant_fdr", "class", "ward"} <= set(hot.columns)
+    assert len(hot) == len(cube.area)
+    assert main(["priority", "--db", db, "--top", "5", "--out", str(tmp_path / "p.csv")]) == 0
+    pri = pd.read_csv(tmp_path / "p.csv")
+    assert len(pri) == 5 and {"rank", "score", "reasons", "visit_order"} <= set(pri.columns)
+    assert main(["emerging", "--db", db, "--from", "2024-01", "--out", str(tmp_path / "e.csv")]) == 0
+    em = pd.read_csv(tmp_path / "e.csv")
+    assert {"cell", "trend_tau", "trend_p", "category"} <= set(em.columns)
+    assert main(["hotspots", "--db", db, "--from", "2026-13"]) == 2
+    assert "YYYY-MM" in capsys.readouterr().err
+    assert main(["hotspots", "--db", db, "--res", "4"]) == 2
+
+
+def test_narrower_month_range_lowers_counts(demo):
+    store, _ = demo
+    area = analysis.load_area(store, res=9)
+    whole = analysis.load_cube(store, area, filters=Filters(categories=(analysis.ASB,)))
+    year = analysis.load_cube(store, area, filters=Filters(month_from="2025-11", categories=(analysis.ASB,)))
+    assert len(year.months) == 12 and 0 < year.counts.sum() < whole.counts.sum()
+
+
+@pytest.mark.real
+def test_real_bristol_hotspots_lie_in_cabot_and_lawrence_hill(store):
+    import_path(store, "wards", real_file("E06000023_bristol_wards_WD13.geojson"))
+    import_path(store, "incidents", real_file("2023-01-avon-and-somerset-street.csv"))
+    names = store.read_boundaries("wards").set_index("code")["name"]
+    area = analysis.load_area(store, res=9)
+    cube = analysis.load_cube(store, area, filters=Filters(categories=(analysis.ASB,)))
+    table = analysis.hotspot_table(cube)
+    by_ward = table.groupby("ward")["count"].sum().sort_values(ascending=False)
+    top_wards = {names[c] for c in by_ward.index[:2]}
+    assert top_wards == {"Cabot", "Lawrence Hill"}  # the wards with most ASB ...
+    hottest = table.sort_values("gi_z", ascending=False).head(5)
+    assert set(names[hottest["ward"]]) <= {"Cabot", "Lawrence Hill"}  # ... hold the hottest cells
+    assert (hottest["gi_bin"] == 3).all()
+    assert np.isfinite(table["gi_z"]).all()
+
+
+def test_places_in_a_cell_count_its_location_texts_under_the_filters(store, write):
+    from geo.space.hexes import points_to_cells
+    from tests.conftest import police_csv, police_row
+
+    rows = [
+        police_row(location="On or near Park Street"),
+        police_row(location="On or near Park Street", month="2024-02"),
+        police_row(location="<img src=x onerror=alert(1)>"),
+        police_row(location="On or near Park Street", month="2023-12"),  # before the filter's months
+        police_row(location="On or near Park Street", category="Drugs"),  # another category
+        police_row(location="Far away", lat="51.500000"),  # another cell
+    ]
+    import_path(store, "incidents", write("a.csv", police_csv(*rows)))
+    cell = int(points_to_cells(np.array([51.45]), np.array([-2.59]), res=9)[0])
+    filters = Filters(month_from="2024-01", month_to="2024-12", categories=(analysis.ASB,))
+    places = analysis.places_in_cell(store, cell, res=9, filters=filters)
+    assert places.to_dict("records") == [
+        {"location": "On or near Park Street", "incidents": 2},
+        {"location": "<img src=x onerror=alert(1)>", "incidents": 1},  # kept as text, exactly as typed
+    ]

@@ -1,0 +1,337 @@
+"""The report pack: the same published figures in the PDF and the HTML, pages that render, a page that
+stays offline, no personal data and no small count; and the ``report`` command."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import io
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geo.core.errors import InputError
+from geo.plan.outcomes import outcomes_for
+from geo.publish.privacy import threshold
+from geo.publish.report import ReportPack, build_report, figure_rows, report_filename, report_to_html, report_to_pdf
+from geo.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+NOW = ("2025-11", "2026-10")
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_town):
+    """The demo town's store (a SQLite file, or a PostgreSQL database when the suite runs on one)."""
+    return demo_town
+
+
+@pytest.fixture(scope="module")
+def demo(demo_db):
+    store = Store(demo_db)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(scope="module")
+def town(demo) -> ReportPack:
+    return build_report(demo, start=NOW[0], end=NOW[1])
+
+
+@pytest.fixture(scope="module")
+def estate(demo) -> ReportPack:
+    """An estate over a year: small counts to hide."""
+    return build_report(demo, start=NOW[0], end=NOW[1], area="XEST005")
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+class Tables(HTMLParser):
+    """Rows of every table (header and data cells as text), with each row's ``data-figure``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[str | None, list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append((dict(attrs).get("data-figure"), []))
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1][1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+class Links(HTMLParser):
+    """Every attribute that could make a browser load something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found += [v or "" for k, v in attrs if k in ("src", "href", "srcset", "action", "poster", "data")]
+
+
+def html_rows(page: str) -> list[tuple[str | None, list[str]]]:
+    parser = Tables()
+    parser.feed(page)
+    return parser.rows
+
+
+def visible_html(page: str) -> str:
+    """The page without its inlined pictures (base64 is not text anyone reads)."""
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+
+
+# --------------------------------------------------------------------------- same figures everywhere
+
+
+@pytest.mark.parametrize("pack", ["town", "estate"])
+def test_html_pdf_and_dataclass_show_the_same_published_figures(pack, request):
+    r: ReportPack = request.getfixturevalue(pack)
+    p = r.published
+    expected = figure_rows(p)
+    assert [row[0] for row in expected[:-1]] == [f.key for f in p.figures]
+    for (key, label, now, before, change), f in zip(expected, p.figures, strict=False):
+        assert (key, label, now, before, change) == (f.key, f.label, f.now_text, f.previous_text, f.change_text)
+    by_key = {key: cells for key, cells in html_rows(r.html) if key}
+    assert by_key == {key: [label, now, before, change] for key, label, now, before, change in expected}
+    text = squash(pdf_text(r.pdf))
+    for _key, label, now, before, change in expected:
+        assert f"{label} {now} {before} {change}" in text
+    columns = ("name", "layer", "asb_text", "asb_previous_text", "change_text")
+    for name, layer, now, before, change in p.areas[list(columns)].itertuples(index=False):
+        assert f"{name} {layer} {now} {before} {change}" in text
+        assert [name, layer, now, before, change] in [cells for key, cells in html_rows(r.html) if not key]
+    for part in (p.effect.sentence, p.suppression_note, *p.sources, *p.attribution, p.area_name):
+        assert squash(part) in text and html.escape(part) in r.html
+
+
+def test_every_stage_is_timed(town):
+    assert set(town.timings) == {"figures", "charts", "maps", "pdf", "html", "total"}
+    assert town.timings["total"] == pytest.approx(sum(v for k, v in town.timings.items() if k != "total"))
+    assert town.pdf.startswith(b"%PDF") and town.html.startswith("<!DOCTYPE html>")
+    assert report_filename(town.published) == "nestwatch-outcomes-2025-11-to-2026-10-whole-town.pdf"
+
+
+def test_the_suppression_note_and_the_demo_label_are_printed(town):
+    n = threshold()
+    note = f"Counts from 1 to {n - 1} are shown as 'fewer than {n}'; other counts are rounded to the nearest {n}."
+    assert town.published.suppression_note == note
+    text = squash(pdf_text(town.pdf))
+    assert note in text and "Synthetic demo data" in text and "synthetic demo data" in text  # sources and footer
+    assert "Synthetic demo data" in town.html and "2025-11 to 2026-10 (12 months)" in text
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def personal_strings(store: Store) -> list[str]:
+    """Every address and ref of the demo's case data, and each safeguarded person's home coordinates."""
+    out: list[str] = []
+    for kind in ("closures", "flagged", "victims"):
+        frame = store.read(kind)
+        out += frame["ref"].astype(str).tolist()
+        if "address" in frame:
+            out += frame["address"].astype(str).tolist()
+    victims = store.read("victims")
+    out += [f"{v:.4f}" for v in np.concatenate([victims["lat"].to_numpy(), victims["lng"].to_numpy()])]
+    return out
+
+
+COUNT_TEXT = re.compile(r"^(0|[1-9]\d{0,2}(,\d{3})*)$")
+
+
+@pytest.mark.parametrize("pack", ["town", "estate"])
+def test_no_personal_data_and_no_small_count(pack, request, demo):
+    r: ReportPack = request.getfixturevalue(pack)
+    n = threshold()
+    html_text, text = visible_html(r.html), pdf_text(r.pdf)
+    secrets = personal_strings(demo)
+    assert len(secrets) > 200
+    for s in secrets:
+        assert s not in html_text and s not in text, s
+    # every count printed is 0, a multiple of N, or "fewer than N" (never 1..N-1)
+    counts = []
+    for key, cells in html_rows(r.html):
+        if key and key != "closure_effect":
+            counts += cells[1:3]
+        elif not key and len(cells) == 5 and cells[1] in ("ward", "estate"):
+            counts += cells[2:4]
+    assert counts
+    for c in counts:
+        if COUNT_TEXT.match(c):
+            assert int(c.replace(",", "")) % n == 0, c
+        else:
+            assert c in (f"fewer than {n}", "no earlier data", "not enough data"), c
+    # the raw figures that are small appear only as "fewer than N"
+    o = outcomes_for(demo, start=NOW[0], end=NOW[1], area=r.published.area)
+    small = [(k, f.now) for k, f in o.figures.items() if f.now is not None and 0 < f.now < n]
+    for key, _value in small:
+        assert r.published.figure(key).now_text == f"fewer than {n}"
+    if pack == "estate":
+        assert small and f"fewer than {n}" in text
+    for number in re.findall(r"reports? went from (\S+) to (\S+) reports", squash(text)):
+        for value in number:
+            assert value == "fewer" or int(value.replace(",", "")) % n == 0
+
+
+def test_report_takes_published_outcomes_only(demo):
+    exact = outcomes_for(demo, start=NOW[0], end=NOW[1])
+    for fn in (report_to_pdf, report_to_html):
+        with pytest.raises(InputError, match="published"):
+            fn(exact)
+
+
+def test_every_value_is_escaped(town):
+    payload = "<img src=x onerror=alert(1)>"
+    hostile = dataclasses.replace(
+        town.published, area_name=f"{payload} & 'quotes'", sources=(f"{payload}.csv",), notes=("</p><script>x",)
+    )
+    page = report_to_html(hostile, pictures=None)
+    assert payload not in page and "<script>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; &#x27;quotes&#x27;" in page
+
+
+def test_html_has_no_external_reference(town):
+    links = Links()
+    links.feed(town.html)
+    assert links.found and all(v.startswith("data:image/png;base64,") for v in links.found), links.found[:3]
+    page = visible_html(town.html)
+    assert "http://" not in page and "https://" not in page and "url(" not in page
+    assert town.html.count("data:image/png;base64,") == 4  # trend, closures, ward map, estate map
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def test_pdf_pages_render_and_none_is_blank(town, tmp_path):
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    from PIL import Image
+
+    (tmp_path / "r.pdf").write_bytes(town.pdf)
+    subprocess.run([pdftoppm, "-png", "-r", "50", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 4
+    for page in pages:
+        pixels = np.asarray(Image.open(page).convert("L"), dtype=float)
+        assert pixels.shape[0] > pixels.shape[1]  # A4 portrait
+        assert pixels.std() > 10, f"{page.name} looks blank"
+        assert (pixels < 128).mean() > 0.005, f"{page.name} has almost no ink"
+
+
+@pytest.mark.browser
+def test_html_opens_in_chromium_with_no_network_request(town, tmp_path):
+    pytest.importorskip("playwright")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "report.html"
+    path.write_text(town.html, encoding="utf-8")
+    url = path.as_uri()
+    requests: list[str] = []
+
+    def route(r):
+        if r.request.url == url:
+            r.continue_()
+        else:
+            requests.append(r.request.url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.route("**/*", route)
+            page.goto(url)
+            page.wait_for_load_state("load")
+            loaded = page.evaluate("() => [...document.images].map(i => i.complete && i.naturalWidth > 0)")
+            heading = page.locator("h1").inner_text()
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert [r for r in requests if not r.startswith("data:")] == []
+    assert loaded == [True] * 4 and heading == "Nestwatch outcomes report"
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def cli(*args: str, db: Path | str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "geo", "report", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_report_command_writes_pdf_and_html_and_audits_them(demo_db, tmp_path):
+    pdf, page = tmp_path / "out.pdf", tmp_path / "out.html"
+    out = cli("--from", NOW[0], "--to", NOW[1], "--area", "XEST002", "--out", str(pdf), "--html", str(page), db=demo_db)
+    assert out.returncode == 0, out.stderr
+    assert pdf.read_bytes().startswith(b"%PDF") and page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "Gorse Hill" in page.read_text(encoding="utf-8")
+    only_html = tmp_path / "only.html"
+    assert cli("--from", NOW[0], "--to", NOW[1], "--out", str(only_html), db=demo_db).returncode == 0
+    assert only_html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    store = Store(demo_db)
+    log = store.audit(action="export")
+    store.dispose()
+    log = log[log["role"] == "cli"]  # the demo town is shared: other tests' exports are in the log too
+    assert {"export:out.pdf", "export:out.html", "export:only.html"} <= set(log["target"])
+    mine = log[log["target"].isin(["export:out.pdf", "export:out.html"])]
+    assert mine["detail"].str.contains('"area": "XEST002"').all() and len(mine) >= 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--from", "2025-13", "--to", "2026-10"), "YYYY-MM"),
+        (("--from", "2026-10", "--to", "2025-10"), "after"),
+        (("--from", "2025-11", "--to", "2026-10", "--area", "E05999999"), "unknown area code"),
+        (("--from", "2025-11", "--to", "2026-10", "--out", "report.docx"), ".pdf or .html"),
+    ],
+)
+def test_report_command_errors_are_one_line(demo_db, tmp_path, args, message):
+    if "--out" not in args:
+        args = (*args, "--out", str(tmp_path / "r.pdf"))
+    out = cli(*args, db=demo_db)
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert message in out.stderr
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_report_on_an_empty_store_says_so(tmp_path):
+    out = cli("--out", str(tmp_path / "r.pdf"), db=tmp_path / "empty.sqlite")
+    assert out.returncode == 2 and "empty" in out.stderr and len(out.stderr.strip().splitlines()) == 1

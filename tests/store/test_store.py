@@ -1,0 +1,210 @@
+"""The store: one transaction per import, idempotent re-imports, the quarantine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import sqlalchemy as sa
+
+import geo.ingest._csv_fast
+import geo.store._writes
+from geo.core.errors import InputError, StoreError
+from geo.store import Store
+from geo.store._segments import blob_to_keys
+from geo.store._tables import SEGMENT_TABLE
+from geo.store.importer import import_path
+from tests.conftest import drop_store, messy_police_csv, police_csv, police_row, store_url
+
+FLAGGED = "UPRN,Address,Lat,Lng,First Flagged,Indicators,Status\r\n"
+
+
+def test_import_accounts_for_every_row_and_reimport_adds_nothing(store, write):
+    path = write("a.csv", police_csv(police_row(), police_row(), police_row(lat=""), police_row(category="Drugs")))
+    first = import_path(store, "incidents", path)
+    assert (first.rows, first.stored, first.rejected, first.already_present) == (4, 3, 1, 0)
+    again = import_path(store, "incidents", path)
+    assert (again.rows, again.stored, again.rejected, again.already_present) == (4, 0, 1, 3)
+    assert store.count("incidents") == 3
+    assert len(store.rejects()) == 1  # the quarantine does not grow either
+    assert store.imports()["stored"].tolist() == [0, 3]
+
+
+def test_same_rows_in_another_file_are_already_present(store, write):
+    import_path(store, "incidents", write("a.csv", police_csv(police_row(), police_row(month="2024-02"))))
+    r = import_path(
+        store, "incidents", write("b.csv", police_csv(police_row(month="2024-02"), police_row(month="2024-03")))
+    )
+    assert (r.stored, r.already_present) == (1, 1)
+
+
+def test_a_ref_stored_earlier_with_other_content_is_rejected(store, write):
+    import_path(store, "flagged", write("a.csv", FLAGGED + "001,1 A St,51.45,-2.59,2024-01-02,noise,open\r\n"))
+    r = import_path(
+        store,
+        "flagged",
+        write(
+            "b.csv",
+            FLAGGED + "001,1 A St,51.45,-2.59,2024-01-02,noise,closed\r\n002,2 A St,51.45,-2.59,2024-01-02,,open\r\n",
+        ),
+    )
+    assert (r.stored, r.rejected, r.already_present) == (1, 1, 0)
+    rej = store.rejects(kind="flagged")
+    assert rej["reason"].iloc[0].startswith("ref '001' is already stored with different content")
+    assert rej["row"].iloc[0] == 2 and rej["column"].iloc[0] == "UPRN"
+    assert store.read("flagged")["ref"].tolist() == ["001", "002"]
+
+
+def test_failure_part_way_leaves_nothing_behind(store, write, monkeypatch):
+    path = write("a.csv", police_csv(police_row(), police_row(lat="")))
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(geo.store._writes, "insert_rejects", boom)
+    with pytest.raises(RuntimeError):
+        import_path(store, "incidents", path)
+    assert store.count("incidents") == 0
+    assert store.imports().empty
+    monkeypatch.undo()
+    r = import_path(store, "incidents", path)
+    assert (r.stored, r.rejected) == (1, 1)
+
+
+def test_archive_is_one_transaction(store, write, tmp_path, monkeypatch):
+    write("dl/2024-01-x-street.csv", police_csv(police_row()))
+    write("dl/2024-02-x-street.csv", police_csv(police_row(month="2024-02")))
+    calls = []
+    real = geo.store._writes.store_segments
+
+    def second_fails(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(geo.store._writes, "store_segments", second_fails)
+    with pytest.raises(RuntimeError):
+        import_path(store, "incidents", tmp_path / "dl")
+    assert store.count("incidents") == 0 and store.imports().empty
+
+
+def test_boundaries_round_trip(store, write):
+    import json
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "X1", "name": "Ward One"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[-2.6, 51.4], [-2.5, 51.4], [-2.5, 51.5], [-2.6, 51.4]]],
+                },
+            }
+        ],
+    }
+    r = import_path(store, "wards", write("w.geojson", json.dumps(fc)))
+    assert r.stored == 1
+    wards = store.read_boundaries("wards")
+    assert wards["name"].tolist() == ["Ward One"]
+    assert wards.geometry.iloc[0].area == pytest.approx(0.1 * 0.1 / 2)
+    assert import_path(store, "wards", write("w2.geojson", json.dumps(fc))).already_present == 1
+
+
+def test_bad_url_is_a_store_error(tmp_path):
+    with pytest.raises(StoreError):
+        Store("nosuchdialect://x")
+
+
+def _stored(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every stored incident with its key blob columns, and the quarantine."""
+    t = store.tables[SEGMENT_TABLE]
+    with store.engine.connect() as conn:
+        blobs = conn.execute(sa.select(t.c["keys"]).order_by(t.c.id)).scalars().all()
+    keys = pd.DataFrame(np.concatenate([blob_to_keys(b) for b in blobs]))
+    data = pd.concat([store.read("incidents"), keys], axis=1)
+    return data, store.rejects().drop(columns="import_id")
+
+
+def test_fast_and_careful_readers_store_the_same_rows_and_rejects(tmp_path, write, monkeypatch):
+    path = write("2024-01-x-street.csv", messy_police_csv())
+    urls = [store_url(tmp_path / "fast.sqlite"), store_url(tmp_path / "careful.sqlite")]
+    fast, careful = Store(urls[0]), Store(urls[1])
+    try:
+        a = import_path(fast, "incidents", path)
+        with monkeypatch.context() as m:
+            m.setattr(geo.ingest._csv_fast, "read_clean_utf8", lambda *_a, **_k: None)
+            b = import_path(careful, "incidents", path)
+            again = import_path(careful, "incidents", path)
+        assert (a.rows, a.stored, a.rejected, a.reasons) == (b.rows, b.stored, b.rejected, b.reasons)
+        assert a.rejected and a.stored
+        (data_a, rej_a), (data_b, rej_b) = _stored(fast), _stored(careful)
+        pd.testing.assert_frame_equal(data_a, data_b)
+        pd.testing.assert_frame_equal(rej_a, rej_b)
+        # and re-importing through the other path finds every row already there
+        assert (again.stored, again.already_present) == (0, a.stored)
+        assert import_path(fast, "incidents", path).already_present == b.stored
+        assert len(fast.rejects()) == a.rejected
+    finally:
+        fast.dispose()
+        careful.dispose()
+        for url in urls:
+            drop_store(url)
+
+
+def test_segments_written_before_the_bulk_path_still_read(store, write):
+    """Older segments carry pandas' schema (large strings); newer ones none and dictionary pages."""
+    import_path(store, "incidents", write("a.csv", police_csv(police_row(), police_row(crime_id="x", month="2024-02"))))
+    old = store.read("incidents")
+    t = store.tables[SEGMENT_TABLE]
+    with store.engine.begin() as conn:
+        blob = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(old, preserve_index=False), blob, compression="zstd")
+        conn.execute(t.update().values(data=blob.getvalue().to_pybytes()))
+    import_path(store, "incidents", write("b.csv", police_csv(police_row(month="2024-03"))))
+    both = store.read("incidents")
+    assert both["month"].tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert str(both["ref"].dtype) == "str" and both["lat"].dtype == np.float64
+    assert store.months() == ("2024-01", "2024-03")
+
+
+def test_points_in_an_area_match_a_geopandas_spatial_join(demo_town):
+    """PostgreSQL answers in the database (PostGIS), SQLite with shapely: both equal geopandas' sjoin."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.core.schema import WGS84
+
+    store = Store(demo_town)
+    outlines = pd.concat([store.read_boundaries("wards"), store.read_boundaries("estates")], ignore_index=True)
+    outlines = gpd.GeoDataFrame(outlines, geometry="geometry", crs=WGS84)
+    for kind in ("victims", "flagged", "closures"):
+        rows = store.read(kind, columns=["ref", "lat", "lng"])
+        points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(rows["lng"], rows["lat"]), crs=WGS84)
+        joined = gpd.sjoin(points, outlines[["code", "geometry"]], predicate="intersects")
+        for code in [None, *outlines["code"]]:
+            want = joined if code is None else joined[joined["code"] == code]
+            got = store.read_in_area(kind, code=code, columns=["ref"])
+            assert sorted(got["ref"]) == sorted(set(want["ref"])), (kind, code)
+            assert list(got.columns) == ["ref"]  # no location left the store
+    with pytest.raises(InputError, match="no point rows"):
+        store.read_in_area("incidents", code=None, columns=["ref"])
+    store.dispose()
+
+
+def test_a_month_range_skips_whole_segments_outside_it(store, write):
+    for month in ("2024-01", "2024-02", "2024-03"):  # one import, so one segment, per month
+        rows = police_csv(police_row(month=month), police_row(month=month))
+        import_path(store, "incidents", write(f"{month}.csv", rows))
+
+    def months_read(first: str | None, last: str | None) -> list[str]:
+        return sorted(store.read("incidents", columns=["month"], months=(first, last))["month"])
+
+    assert months_read("2024-02", None) == ["2024-02", "2024-02", "2024-03", "2024-03"]
+    assert months_read("2024-02", "2024-02") == ["2024-02", "2024-02"]
+    assert months_read("2025-01", None) == []
+    assert len(months_read(None, None)) == 6
