@@ -5,7 +5,8 @@ imported from there, and the folder is removed at once. Messages, notes and the
 rejected rows name the file as the user knows it (``asb.csv``, ``police.zip:2024-01-street.csv``),
 never the temporary folder. Reading and importing are geo's (:mod:`geo.ingest.readers`,
 :func:`geo.store.importer.import_path`); this module only prepares their arguments
-and turns their answers into tables for the page.
+(the page's choices arrive as one :class:`~geo.store.importer.ImportOptions`) and
+turns their answers into tables for the page.
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ from geo.ingest import decode_bytes, iter_csv_sources, read_csv_text
 from geo.ingest.boundaries import find_attr  # the same defaults read_boundaries uses
 from geo.ingest.readers import is_police_header, is_victim_counts, map_columns  # the same tests read_csv_bytes uses
 from geo.store import Store
-from geo.store.importer import ImportResult, Progress, import_path
-from geo.validate import CoordMode
+from geo.store.importer import ImportOptions, ImportResult, Progress, import_path
 
 PREVIEW_ROWS = 20
 NOT_IN_FILE = "(not in file)"
@@ -206,7 +206,7 @@ def preview_path(path: Path, kind: str, *, layer: str | None = None) -> Preview:
     if kind in BOUNDARY_KINDS:
         return _preview_boundaries(path, layer=layer)
     label, data = next(iter(iter_csv_sources(path)))
-    text, encoding = decode_bytes(data, file=label)
+    text, encoding = decode_bytes(data if isinstance(data, bytes) else bytes(data), file=label)
     header, frame, _rejects = read_csv_text(_head(text), file=label)
     frame = frame.drop(columns="_row").head(PREVIEW_ROWS)
     return Preview(
@@ -332,7 +332,7 @@ def check_mapping(header: list[str], kind: str, mapping: Mapping[str, str], *, f
     """None when ``mapping`` gives ``kind`` everything it needs, else the reason (as the import would say)."""
     try:
         map_columns(header, KINDS[kind], mapping=mapping, file=file)
-    except InputError as exc:
+    except NestwatchError as exc:  # a file without the columns, or a mapping that names a wrong one
         return for_page(str(exc))
     taken = list(mapping.values())
     twice = sorted({h for h in taken if taken.count(h) > 1})
@@ -349,17 +349,14 @@ def import_upload(
     kind: str,
     name: str,
     data: bytes,
+    options: ImportOptions | None = None,
     *,
-    mapping: Mapping[str, str] | None = None,
-    source: str | None = None,
-    coords: CoordMode = "auto",
-    crs: str | None = None,
-    code_column: str | None = None,
-    name_column: str | None = None,
-    layer: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import uploaded bytes with :func:`geo.store.importer.import_path`, naming files as uploaded.
+
+    ``options`` are the page's choices as the widgets give them: a blank source
+    or CRS override means none (a text box cannot say ``None``).
 
     Raises
     ------
@@ -368,6 +365,13 @@ def import_upload(
         ``OSError`` turned into one; nothing is stored then.
     """
     check_file_type(kind, name)
+    opts = options or ImportOptions()
+    opts = replace(
+        opts,
+        mapping=opts.mapping or None,
+        source=(opts.source or "").strip() or None,
+        crs=(opts.crs or "").strip() or None,
+    )
     report = progress or (lambda _f, _m: None)
     try:
         with saved_upload(name, data) as path:
@@ -375,13 +379,7 @@ def import_upload(
                 store,
                 kind,
                 path,
-                mapping=mapping or None,
-                source=(source or "").strip() or None,
-                coords=coords,
-                crs=(crs or "").strip() or None,
-                code_column=code_column,
-                name_column=name_column,
-                layer=layer,
+                opts,
                 label=path.name,  # the import log and the quarantine name the file as uploaded
                 progress=lambda f, m: report(min(max(f, 0.0), 1.0), relabel(m)),
             )

@@ -11,6 +11,7 @@ from geo.core.errors import NestwatchError
 from geo.core.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
 from geo.publish.export import frame_to_csv_bytes
 from geo.store import audit
+from geo.store.importer import ImportOptions
 
 session = ensure_shell("data")
 
@@ -167,13 +168,15 @@ if st.button(
             kind,
             file.name,
             file.getvalue(),
-            mapping=mapping,
-            source=source,
-            coords=coords,
-            crs=crs,
-            code_column=code_column,
-            name_column=name_column,
-            layer=layer,
+            ImportOptions(
+                mapping=mapping,
+                source=source,
+                coords=coords,
+                crs=crs,
+                code_column=code_column,
+                name_column=name_column,
+                layer=layer,
+            ),
             progress=lambda fraction, message: bar.progress(fraction, text=message),
         )
     except (NestwatchError, OSError) as exc:

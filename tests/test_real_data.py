@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from geo.core.schema import ASB
-from geo.store.importer import import_path
+from geo.store.importer import ImportOptions, import_path
 from tests.conftest import real_file
 
 pytestmark = pytest.mark.real
@@ -66,7 +66,6 @@ def test_bristol_lsoas_load_as_estates_with_explicit_columns(store):
         store,
         "estates",
         real_file("E06000023_bristol_lsoa_2011.geojson"),
-        code_column="LSOA11CD",
-        name_column="LSOA11NM",
+        ImportOptions(code_column="LSOA11CD", name_column="LSOA11NM"),
     )
     assert r.stored == 263

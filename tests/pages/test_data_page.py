@@ -21,6 +21,7 @@ from dashboard import upload
 from geo.core.errors import InputError
 from geo.core.schema import IMPORT_KINDS
 from geo.store import Store
+from geo.store.importer import ImportOptions
 from tests.conftest import police_csv, police_row, store_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -293,9 +294,22 @@ def test_mapping_is_passed_to_the_importer(store):
     assert "h.csv" in problem and "first_flagged" in problem
     mapping = suggested | {"first_flagged": "Date Raised"}
     assert upload.check_mapping(["Property Ref", "Date Raised", "Lat", "Lng"], "flagged", mapping) is None
-    result = upload.import_upload(store, "flagged", "h.csv", data, mapping=mapping)
+    result = upload.import_upload(store, "flagged", "h.csv", data, ImportOptions(mapping=mapping))
     assert result.stored == 1
     assert store.read("flagged")["ref"].tolist() == ["0001"]
+
+
+def test_blank_text_boxes_mean_no_source_and_no_crs_override(store):
+    """A text box gives "" or spaces when left empty: the page's options turn those into None, as before."""
+    partner = b"ref,month,category,lat,lng\n1,2024-01,ASB,51.45,-2.59\n"
+    result = upload.import_upload(store, "incidents", "p.csv", partner, ImportOptions(source="  "))
+    assert result.stored == 1
+    assert store.read("incidents", columns=["source"])["source"].tolist() == ["csv"]  # the default, not "  "
+    other = partner.replace(b"\n1,", b"\n2,")
+    tagged = upload.import_upload(store, "incidents", "q.csv", other, ImportOptions(source=" housing "))
+    assert tagged.stored == 1 and sorted(store.read("incidents", columns=["source"])["source"]) == ["csv", "housing"]
+    wards = upload.import_upload(store, "wards", "wards.geojson", WARDS.read_bytes(), ImportOptions(crs=" "))
+    assert wards.stored > 0 and not any("override" in n for n in wards.notes)  # " " is no override
 
 
 def test_preview_keeps_text_and_reads_only_the_head(tmp_path):

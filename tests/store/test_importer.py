@@ -1,4 +1,5 @@
-"""Deleting an import: what it stored and quarantined goes, the log line stays, one audit entry says who and why."""
+"""One import end to end with one options object; deleting an import: what it stored and quarantined goes,
+the log line stays, one audit entry says who and why."""
 
 from __future__ import annotations
 
@@ -9,13 +10,66 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.store import Store
 from geo.store.audit import make_entry
-from geo.store.importer import delete_import, import_path
+from geo.store.importer import COORD_MODES, ImportOptions, delete_import, import_path
 from tests.conftest import police_csv, police_row, store_url
 
 FLAGGED = "ref,address,lat,lng,first_flagged,indicators,status\r\n"
+
+
+# --------------------------------------------------------------------------- the options
+
+
+def test_import_options_are_frozen_keyword_only_and_default_to_files_as_published():
+    options = ImportOptions()
+    assert (options.mapping, options.source, options.coords, options.crs) == (None, None, "auto", None)
+    assert (options.code_column, options.name_column, options.layer) == (None, None, None)
+    with pytest.raises(TypeError):
+        ImportOptions({"ref": "Case Ref"})  # keyword-only: no positional options
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.coords = "bng"
+
+
+def test_a_mapping_and_a_coordinate_mode_reach_the_reader_and_the_validator(store, write):
+    """Headings nobody would guess, eastings/northings: stored only if both options arrive."""
+    path = write("h.csv", "Case Ref,Addr,E,N,Raised,Signs,State\r\n001,1 A St,358000,173000,2024-01-02,noise,open\r\n")
+    mapping = {"ref": "Case Ref", "address": "Addr", "easting": "E", "northing": "N", "first_flagged": "Raised"}
+    mapping |= {"indicators": "Signs", "status": "State"}
+    result = import_path(store, "flagged", path, ImportOptions(mapping=mapping, coords="bng"))
+    assert (result.rows, result.stored, result.rejected) == (1, 1, 0)
+    stored = store.read("flagged")
+    assert stored["ref"].tolist() == ["001"]
+    # BNG 358000 E, 173000 N is central Bristol: pyproj's EPSG:27700 -> EPSG:4326 gives 51.4544 N, 2.6058 W
+    assert abs(stored["lat"].iloc[0] - 51.4544) < 1e-3 and abs(stored["lng"].iloc[0] + 2.6058) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "words"),
+    [
+        ("parcels", ImportOptions(), ["unknown kind 'parcels'", "incidents", "estates"]),
+        ("flagged", ImportOptions(coords="osgb"), ["unknown coordinate mode 'osgb'", "auto, wgs84, bng"]),  # type: ignore[arg-type]
+        ("flagged", ImportOptions(mapping={"reference": "Case Ref"}), ["unknown column 'reference'", "'ref'"]),
+        # a mapping with ``count`` reads a victims file as counts: ``ref`` is then not a column
+        ("victims", ImportOptions(mapping={"count": "n", "ref": "id"}), ["unknown column 'ref'", "victim_counts"]),
+    ],
+)
+def test_bad_options_are_refused_before_the_file_is_read(store, kind, options, words):
+    """An OptionError (not an InputError: the file is not to blame), naming what is accepted, nothing stored."""
+    with pytest.raises(OptionError) as caught:
+        import_path(store, kind, "/nonexistent/file.csv", options)  # the missing file is never reached
+    assert not isinstance(caught.value, InputError)
+    assert all(w in str(caught.value) for w in words), str(caught.value)
+    assert store.is_empty() and store.imports().empty
+
+
+def test_accepted_options_pass_the_check():
+    ImportOptions().check("incidents")
+    ImportOptions(mapping={"area_code": "Ward", "count": "N"}).check("victims")  # victims sent as counts
+    ImportOptions(mapping={"easting": "E", "northing": "N"}, coords="bng").check("flagged")
+    ImportOptions(mapping={"anything": "x"}, crs="EPSG:27700").check("wards")  # boundaries take no mapping
+    assert COORD_MODES == ("auto", "wgs84", "bng")
 
 
 @pytest.fixture
@@ -78,7 +132,7 @@ def test_flagged_addresses_of_a_deleted_import_are_gone(store, write):
 
 def test_a_deletion_without_a_reason_is_refused_and_touches_nothing(two_imports):
     store, _ = two_imports
-    with pytest.raises(InputError, match="needs a reason"):
+    with pytest.raises(OptionError, match="needs a reason"):  # the caller's argument, not a file, is at fault
         delete_import(store, _id_of(store, "a.csv"), user="ana", role="analyst", reason="  ")
     assert store.count("incidents") == 4
     assert store.audit().empty
@@ -86,10 +140,10 @@ def test_a_deletion_without_a_reason_is_refused_and_touches_nothing(two_imports)
 
 def test_unknown_or_already_deleted_imports_are_refused(two_imports):
     store, _ = two_imports
-    with pytest.raises(InputError, match="no import 99"):
+    with pytest.raises(OptionError, match="no import 99"):
         delete_import(store, 99, user="ana", role="analyst", reason="typo")
     delete_import(store, _id_of(store, "a.csv"), user="ana", role="analyst", reason="once")
-    with pytest.raises(InputError, match="already deleted"):
+    with pytest.raises(OptionError, match="already deleted"):
         delete_import(store, _id_of(store, "a.csv"), user="ana", role="analyst", reason="twice")
     assert (store.audit()["action"] == "delete").sum() == 1
 

@@ -1,0 +1,284 @@
+"""The statistics as commands: hotspots, emerging, priority, concentration (over the count cube), and impact.
+
+Every cube statistic shares one path: the same options (``--db --res --k --from
+--to --category --source --out``), the same study area and count cube, one CSV
+table out and one summary line on stderr. What differs is data: a
+:func:`statistic` entry with a function adding the statistic's own options and
+one answering with its table and line (and, if its options need judging
+beyond argparse, a check). Adding a statistic is one entry in :data:`STATISTICS`;
+:mod:`geo.cli` lists them in ``--help`` in this order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from geo.cli._command import Command, add_db, open_store, write_csv
+from geo.core.errors import OptionError
+from geo.core.schema import ASB, INCIDENT_CATEGORIES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geo.stats.aggregate import Cube, Filters
+    from geo.store import Store
+
+#: A statistic's answer: its table (written as CSV) and one line for stderr, from the store and the cube.
+Answer = Callable[["Store", "Cube", argparse.Namespace], "tuple[pd.DataFrame, str]"]
+
+ALL_CATEGORIES = "all"
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def add_cube_options(p: argparse.ArgumentParser) -> None:
+    """The options every cube statistic takes, first in its ``--help``."""
+    add_db(p)
+    p.add_argument("--res", type=int, default=9, help="H3 resolution 6-11 (default 9, about 0.1 km2 a cell)")
+    p.add_argument("--k", type=int, default=1, help="neighbourhood rings for Gi* (default 1)")
+    p.add_argument("--from", dest="month_from", metavar="YYYY-MM", help="first month (default: first in the data)")
+    p.add_argument("--to", dest="month_to", metavar="YYYY-MM", help="last month (default: last in the data)")
+    p.add_argument(
+        "--category",
+        action="append",
+        metavar="C",
+        help='incident category, repeatable (default "Anti-social behaviour"; "all" for every category)',
+    )
+    p.add_argument("--source", action="append", metavar="S", help="incident source, repeatable (default: all)")
+    p.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
+
+
+def args_to_filters(args: argparse.Namespace) -> Filters:
+    """Which incidents count, from ``--from/--to/--category/--source``.
+
+    Raises
+    ------
+    OptionError
+        For a category that is not a police.uk crime type (stored incidents
+        carry only those, so it could never match), naming the accepted ones;
+        :class:`~geo.stats.aggregate.Filters` itself refuses a month that is not ``YYYY-MM``.
+    """
+    from geo.stats.aggregate import Filters
+
+    cats = args.category or [ASB]
+    unknown = [c for c in cats if c != ALL_CATEGORIES and c not in INCIDENT_CATEGORIES]
+    if unknown:
+        raise OptionError(
+            f"unknown category {unknown[0]!r}; expected {ALL_CATEGORIES!r} or one of: {', '.join(INCIDENT_CATEGORIES)}",
+            option="--category",
+        )
+    return Filters(
+        month_from=args.month_from,
+        month_to=args.month_to,
+        categories=None if ALL_CATEGORIES in cats else tuple(cats),
+        sources=tuple(args.source) if args.source else None,
+    )
+
+
+def statistic(
+    *,
+    name: str,
+    help: str,
+    add_options: Callable[[argparse.ArgumentParser], None],
+    answer: Answer,
+    check: Callable[[argparse.Namespace], None] | None = None,
+) -> Command:
+    """A command for a statistic over the count cube: the shared options and path, then ``answer``.
+
+    Parameters
+    ----------
+    name, help
+        As ``--help`` shows them.
+    add_options
+        Adds the statistic's own options (listed after the shared ones).
+    answer
+        Computes the table and the summary line from the store, the cube and the parsed arguments.
+    check
+        Refuses (:class:`~geo.core.errors.OptionError`) values of the statistic's own
+        options that argparse cannot judge, before the store is opened and the cube
+        counted (minutes on a national file); the shared options are checked here.
+    """
+
+    def add_arguments(p: argparse.ArgumentParser) -> None:
+        add_cube_options(p)
+        add_options(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from geo.plan import analysis
+
+        filters = args_to_filters(args)
+        if check is not None:
+            check(args)
+        store = open_store(args)
+        area = analysis.load_area(store, res=args.res)
+        cube = analysis.load_cube(store, area, filters=filters)
+        if not cube.months:
+            raise OptionError("no incidents match the filters")
+        table, line = answer(store, cube, args)
+        write_csv(table, args.out)
+        print(line, file=sys.stderr)
+        return 0
+
+    return Command(name=name, help=help, add_arguments=add_arguments, run=run)
+
+
+def _span(cube: Cube) -> str:
+    return f"{cube.months[0]}..{cube.months[-1]}"
+
+
+def _no_options(_p: argparse.ArgumentParser) -> None:
+    pass
+
+
+# --------------------------------------------------------------------------- hotspots
+
+
+def _hotspots(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+    from geo.plan import analysis
+
+    table = analysis.hotspot_table(cube, k=args.k)
+    hot = int((table["gi_bin"] > 0).sum())
+    return table, f"{len(table)} cells at res {args.res}, {_span(cube)}: {hot} hot spots (FDR)"
+
+
+# --------------------------------------------------------------------------- emerging
+
+
+def _emerging_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--time-steps", type=int, default=1, help="months of temporal neighbourhood (default 1)")
+
+
+def _emerging(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+    from geo.plan import analysis
+
+    table = analysis.emerging_table(cube, k=args.k, time_steps=args.time_steps)
+    counts = table["category"].value_counts()
+    return table, ", ".join(f"{n} {c}" for c, n in counts.items() if c != "no pattern detected")
+
+
+# --------------------------------------------------------------------------- priority
+
+
+def _priority_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--top", type=int, default=10, help="how many cells to visit (default 10)")
+    p.add_argument("--as-of", help="plan date YYYY-MM-DD (default: end of the last month)")
+
+
+def _priority_check(args: argparse.Namespace) -> None:
+    check_plan_options(top=args.top, as_of=args.as_of)
+
+
+def check_plan_options(*, top: int, as_of: str | None) -> None:
+    """Refuse a plan the options cannot mean.
+
+    Case dates are compared with ``as_of`` as ``YYYY-MM-DD`` text, so another
+    spelling of a day would give a plan for the wrong day rather than an error.
+
+    Raises
+    ------
+    OptionError
+        For a negative ``top`` or an ``as_of`` that is not a real ``YYYY-MM-DD`` day.
+    """
+    if top < 0:
+        raise OptionError(f"--top must be 0 or more, not {top}", option="--top")
+    if as_of is not None:
+        try:
+            valid = bool(_DAY.fullmatch(as_of)) and dt.date.fromisoformat(as_of) is not None
+        except ValueError:
+            valid = False
+        if not valid:
+            raise OptionError(f"--as-of must be a day YYYY-MM-DD, not {as_of!r}", option="--as-of")
+
+
+def _priority(store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+    from geo.plan import analysis
+
+    ranked, _scored, length = analysis.priority_table(
+        cube, analysis.load_cases(store), k=args.k, top=args.top, as_of=args.as_of
+    )
+    return ranked, f"{len(ranked)} cells to visit, tour {length / 1000:.1f} km ({_span(cube)})"
+
+
+# --------------------------------------------------------------------------- concentration
+
+
+def _concentration_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lookback", type=int, default=3, help="months used to choose hotspots (default 3)")
+    p.add_argument("--area", type=float, default=0.05, help="share of cells chosen (default 0.05)")
+
+
+def _concentration(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+    import pandas as pd
+
+    from geo.plan import analysis
+
+    summary = analysis.concentration_summary(cube, lookback=args.lookback, area_fraction=args.area)
+    backtest, share_in_top, gini = summary["backtest"], summary["share_in_top"], summary["gini"]
+    assert isinstance(backtest, pd.DataFrame) and isinstance(share_in_top, dict) and isinstance(gini, float)
+    table = backtest.assign(month=lambda f: [cube.months[i] for i in f["month_index"]])
+    shares = ", ".join(f"top {k:.0%}: {v:.0%}" for k, v in share_in_top.items())
+    return table, f"{shares}; Gini {gini:.2f}"
+
+
+#: The cube statistics, in ``--help`` order. A new one is one more entry here.
+STATISTICS = (
+    statistic(
+        name="hotspots",
+        help="Gi* hot and cold spots per H3 cell over the period (CSV)",
+        add_options=_no_options,
+        answer=_hotspots,
+    ),
+    statistic(
+        name="emerging",
+        help="emerging hot spot pattern and Mann-Kendall trend per cell (CSV)",
+        add_options=_emerging_options,
+        answer=_emerging,
+    ),
+    statistic(
+        name="priority",
+        help="cells where hotspots and case data meet, ranked, with a visiting order (CSV)",
+        add_options=_priority_options,
+        answer=_priority,
+        check=_priority_check,
+    ),
+    statistic(
+        name="concentration",
+        help="share of incidents in the top cells, Gini, and the monthly hotspot backtest (CSV)",
+        add_options=_concentration_options,
+        answer=_concentration,
+    ),
+)
+
+
+# --------------------------------------------------------------------------- impact (closure orders, no cube)
+
+
+def _impact_arguments(p: argparse.ArgumentParser) -> None:
+    add_db(p)
+    p.add_argument("--radius", type=float, default=200.0, help="metres around the premises (default 200)")
+    p.add_argument("--months", type=int, default=6, help="months before and after (default 6)")
+    p.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
+
+
+def _impact(args: argparse.Namespace) -> int:
+    from geo.plan import analysis
+
+    result = analysis.impact(open_store(args), radius_m=args.radius, months=args.months)
+    write_csv(result.orders, args.out)
+    print(result.sentence(), file=sys.stderr)
+    return 0
+
+
+IMPACT = Command(
+    name="impact",
+    help="ASB before and after each closure order, against the rest of the town (CSV)",
+    add_arguments=_impact_arguments,
+    run=_impact,
+)
+
+#: This group's commands (their places in ``--help`` are set by :data:`geo.cli.COMMANDS`).
+COMMANDS = (*STATISTICS, IMPACT)

@@ -1,0 +1,90 @@
+"""What a command is, and the few helpers every command group shares.
+
+A command is data (:class:`Command`): its name, its help line, a function that
+adds its arguments and one that runs it. The groups (``_imports``, ``_admin``,
+``_analysis``, ``_report``) each define theirs; :mod:`geo.cli` lists them in
+``--help`` order and dispatches by name, so a new command is one entry in one
+group and needs no branch anywhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geo.store import Store
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """One ``python -m geo`` subcommand.
+
+    Attributes
+    ----------
+    name
+        The word typed after ``python -m geo``.
+    help
+        The line ``--help`` shows beside the name (required: a command nobody can find is no use).
+    add_arguments
+        Adds the command's arguments to its subparser, in the order ``<command> --help`` lists them.
+    run
+        Does the work from the parsed arguments and returns the exit code; raises
+        :class:`~geo.core.errors.NestwatchError` (or ``OSError``) for :func:`geo.cli.main`
+        to turn into one line and exit code 2.
+    """
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def add_db(p: argparse.ArgumentParser) -> None:
+    """The ``--db`` option every command that reads or writes the store takes."""
+    p.add_argument("--db", help="SQLAlchemy URL or SQLite path (default: NESTWATCH_DB or data/)")
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The store ``--db`` names (opening it applies pending migrations)."""
+    from geo.store import Store
+
+    return Store(args.db)
+
+
+def write_csv(frame: pd.DataFrame, out: str) -> None:
+    """Write ``frame`` as the CSV an analyst opens, to the file ``out`` or, for ``-``, standard output.
+
+    The file keeps its byte-order mark so that Excel reads it as UTF-8; a pipe
+    gets none, because ``cut`` and ``awk`` would see it as part of the first heading.
+    """
+    from geo.publish.export import frame_to_csv_bytes
+
+    data = frame_to_csv_bytes(frame)
+    if out == "-":
+        sys.stdout.buffer.write(data.removeprefix("\ufeff".encode()))
+    else:
+        with open(out, "wb") as fh:
+            fh.write(data)
+
+
+def os_user() -> str:
+    """Who ran the command, for the audit log."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def safe_url(url: str) -> str:
+    """A URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
