@@ -16,9 +16,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.plan.priority import SHARED_FEATURES
 from geo.publish.export import frame_to_csv_bytes
 from geo.space.hexes import cells_to_polygons, strings_to_cells
 
+#: What a plan that leaves the building carries: place, score and reasons, and the case
+#: features each case kind marks as shared (never victims: see ``geo.plan.priority.CASE_KINDS``).
 PLAN_COLUMNS = [
     "visit_order",
     "rank",
@@ -30,10 +33,7 @@ PLAN_COLUMNS = [
     "score",
     "reasons",
     "count",
-    "flagged_open",
-    "indicators",
-    "closures_active",
-    "closures_recent",
+    *SHARED_FEATURES,
     "lat",
     "lng",
 ]

@@ -51,6 +51,20 @@ class Kind:
     with different content is rejected instead of silently stored twice.
     ``repeats_are_distinct`` is true only for police.uk-style incidents, where
     identical rows are separate incidents at one anonymised point.
+
+    The other facts validation needs are data here too, so that no check asks
+    which kind it is looking at:
+
+    ``bulk``
+        A force-year is a million rows: validated column-wise in arrow, once
+        per distinct value, rather than row by row in pandas.
+    ``coordinates_optional``
+        A row without a point is kept (a safeguarded person's home may be
+        unknown); for every other point kind blank coordinates reject the row.
+    ``mutable_columns``
+        Columns left out of a row's identity (its content key): police.uk
+        revises outcomes in later downloads of the same month, which must not
+        count as new incidents.
     """
 
     name: str
@@ -59,6 +73,9 @@ class Kind:
     ref_column: str | None
     repeats_are_distinct: bool = False
     help: str = ""
+    bulk: bool = False
+    coordinates_optional: bool = False
+    mutable_columns: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -79,14 +96,13 @@ _REF = Column("ref", "str", synonyms=("ref", "reference", "id", "caseref", "case
 _ADDRESS = Column("address", "str", synonyms=("address", "propertyaddress", "fulladdress"))
 _AGENCY = Column("agency", "str", synonyms=("agency", "organisation", "org", "partner"))
 
-#: Raw coordinate columns a reader may deliver; validation turns them into lat/lng.
-COORDINATE_INPUTS = ("lat", "lng", "easting", "northing")
-
 INCIDENTS = Kind(
     name="incidents",
     table="incidents",
     ref_column="ref",
     repeats_are_distinct=True,
+    bulk=True,
+    mutable_columns=("outcome", "context"),
     help="ASB incidents and crimes: police.uk street-level rows or partner case exports.",
     columns=(
         Column(
@@ -146,6 +162,7 @@ VICTIMS = Kind(
     name="victims",
     table="victims",
     ref_column="ref",
+    coordinates_optional=True,
     help="Safeguarded people. The home location is stored for analysis, never displayed.",
     columns=(
         Column("ref", "str", required=True, synonyms=(*_REF.synonyms, "personref")),

@@ -12,9 +12,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError, StoreError
 from geo.core.schema import INCIDENT_CATEGORIES
-from geo.plan.priority import CaseData, case_features, rank, score_cells
+from geo.plan.priority import CASE_KINDS, CaseData, case_features, rank, score_cells
 from geo.space.hexes import cells_to_strings, points_to_cells
 from geo.stats.aggregate import Cube, Filters, StudyArea, filters_to_mask, incidents_to_cube, study_area
 from geo.stats.concentration import backtest, gini, share_in_top
@@ -49,7 +49,7 @@ def load_cube(store: Store, area: StudyArea, *, filters: Filters) -> Cube:
         months=(filters.month_from, filters.month_to),
     )
     if incidents.empty and not store.count("incidents"):
-        raise InputError("no incidents are stored: import police.uk files first (python -m geo import incidents …)")
+        raise StoreError("no incidents are stored: import police.uk files first (python -m geo import incidents …)")
     return incidents_to_cube(incidents, area, filters=filters, categories=INCIDENT_CATEGORIES)
 
 
@@ -95,15 +95,18 @@ def hotspot_table(cube: Cube, *, k: int = 1) -> pd.DataFrame:
 def emerging_table(cube: Cube, *, k: int = 1, time_steps: int = 1) -> pd.DataFrame:
     """Emerging hot spot category and trend per cell."""
     if len(cube.months) < 3:
-        raise InputError(f"emerging hot spots need at least 3 months of data; the range has {len(cube.months)}")
+        raise OptionError(f"emerging hot spots need at least 3 months of data; the range has {len(cube.months)}")
     result = emerging_hotspots(cube.by_cell_month(), cells_to_gi_weights(cube.area.cells, k=k), time_steps=time_steps)
     front = pd.DataFrame({"cell": cells_to_strings(cube.area.cells), "count": cube.by_cell(), "ward": cube.area.ward})
     return pd.concat([front, result.reset_index(drop=True)], axis=1)
 
 
 def load_cases(store: Store) -> CaseData:
-    """Flagged addresses, closure orders and victims (victims' homes stay inside geo/)."""
-    return CaseData(flagged=store.read("flagged"), closures=store.read("closures"), victims=store.read("victims"))
+    """Every case kind the plan counts (:data:`~geo.plan.priority.CASE_KINDS`), read whole from the store.
+
+    Today flagged addresses, closure orders and victims; victims' homes stay inside ``geo/``.
+    """
+    return CaseData({name: store.read(name) for name in CASE_KINDS})
 
 
 def priority_table(

@@ -1,74 +1,97 @@
-"""Where ASB hotspots and addresses of concern meet, ranked, with reasons in words.
+"""Where ASB hotspots and case data meet, ranked, with reasons in words.
 
 The score is deliberately additive and small enough to explain at a briefing:
 each part is a number of points with a sentence behind it, and the sentence is
-what the inspector reads. The weights (:data:`POINTS`) are data, so a
-partnership can change them without touching code, and a test pins them.
+what the inspector reads. Two tables hold everything that is policy rather
+than arithmetic, so that neither a weight nor a new kind of case data needs a
+change to the code that applies them:
 
-Parts of the score (per cell):
-
-* hotspot class (Gi* with FDR): hot 99 % = 30, 95 % = 20, 90 % = 10;
-* emerging pattern: new / consecutive / intensifying = 15, persistent = 10,
-  sporadic / oscillating = 5;
-* open flagged addresses: 12 each (up to 3), plus 4 for each distinct
-  "strong" cuckooing indicator among them (visitors at odd hours, lock
-  changes, tenant not seen / never alone);
-* safeguarded victims living in the cell or next to it: 4 each (up to 3);
-* closure orders: active = 6 (watch for displacement), ended within the
-  last 6 months = 8 (watch for a return);
-* the cell's ASB count breaks ties (log scale, at most a few points).
+* :data:`RULES` (from :mod:`geo.plan._policy`): every rule that adds points
+  (hotspot class, emerging pattern, open flagged addresses and their strong
+  cuckooing indicators, safeguarded victims nearby, closure orders in force or
+  recently ended, and the ASB count as a tie-break), each with its points, cap,
+  the features it reads, its words and why it counts. :func:`policy_to_markdown`
+  prints it as a table; :func:`score_cells` applies it.
+* :data:`CASE_KINDS`: every kind of case record the plan counts (flagged
+  addresses, closure orders, victims), each with the function that turns its
+  rows into feature columns per cell. :func:`case_features` and
+  :func:`geo.plan.analysis.load_cases` iterate it.
 
 A cell with no hotspot, no trend and no case data scores 0 and is not listed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
+from geo.core.errors import OptionError
 from geo.core.schema import INDICATORS
+from geo.plan._policy import POINTS, RULES, Rule, apply_rules, policy_to_markdown
 from geo.space.hexes import cells_to_latlng, cells_to_strings, cells_to_weights, points_to_cells
 from geo.space.tour import visiting_order
 from geo.stats.aggregate import StudyArea
 
-POINTS = {
-    "hot_3": 30,
-    "hot_2": 20,
-    "hot_1": 10,
-    "emerging_strong": 15,
-    "emerging_persistent": 10,
-    "emerging_weak": 5,
-    "flagged_each": 12,
-    "flagged_max": 3,
-    "strong_indicator": 4,
-    "victim_each": 4,
-    "victim_max": 3,
-    "closure_active": 6,
-    "closure_recent": 8,
-    "count_log": 1.0,
-}
+__all__ = [
+    "CASE_KINDS",
+    "POINTS",
+    "RECENT_MONTHS",
+    "RULES",
+    "SHARED_FEATURES",
+    "STRONG_INDICATORS",
+    "CaseData",
+    "CaseKind",
+    "Rule",
+    "apply_rules",
+    "case_features",
+    "policy_to_markdown",
+    "rank",
+    "score_cells",
+]
+
 STRONG_INDICATORS = ("visitors_odd_hours", "lock_changes", "tenant_not_seen")
 RECENT_MONTHS = 6
-_CONFIDENCE = {3: "99 %", 2: "95 %", 1: "90 %"}
-_EMERGING_POINTS = {
-    "new hot spot": "emerging_strong",
-    "consecutive hot spot": "emerging_strong",
-    "intensifying hot spot": "emerging_strong",
-    "persistent hot spot": "emerging_persistent",
-    "sporadic hot spot": "emerging_weak",
-    "oscillating hot spot": "emerging_weak",
-}
+
+
+class FeatureFunction(Protocol):
+    """``(area, frame, *, as_of) -> columns``: one case kind's rows as feature columns, one row per cell.
+
+    ``frame`` is what the store holds for the kind (it may be empty: then every
+    column is zero or blank); ``as_of`` (``YYYY-MM-DD``) is the day the plan is for.
+    """
+
+    def __call__(self, area: StudyArea, frame: pd.DataFrame, /, *, as_of: str) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
-class CaseData:
-    """Case records to set against the hotspots (any may be empty)."""
+class CaseKind:
+    """One kind of case record the plan counts per cell.
 
-    flagged: pd.DataFrame
-    closures: pd.DataFrame
-    victims: pd.DataFrame
+    Attributes
+    ----------
+    features
+        Its rows -> feature columns per study-area cell (:class:`FeatureFunction`).
+    columns
+        The columns ``features`` returns, in order (rules in :data:`RULES` read them).
+    shared
+        Those that may go into the patrol plan that leaves the building (never
+        anything that could place a victim).
+    help
+        What the kind adds to the plan, in a sentence.
+    working
+        Those only the rules read, left out of the scored table (e.g. a tuple
+        of indicator keys whose words are already in another column).
+    """
+
+    features: FeatureFunction
+    columns: tuple[str, ...]
+    shared: tuple[str, ...]
+    help: str
+    working: tuple[str, ...] = ()
 
 
 def _cell_index(area: StudyArea, frame: pd.DataFrame) -> np.ndarray:
@@ -79,57 +102,141 @@ def _cell_index(area: StudyArea, frame: pd.DataFrame) -> np.ndarray:
     return area.index_of(points_to_cells(lat, lng, res=area.res))
 
 
-def case_features(area: StudyArea, cases: CaseData, *, as_of: str) -> pd.DataFrame:
-    """Per cell: open flagged addresses and their indicators, closures, victims nearby.
-
-    Parameters
-    ----------
-    as_of
-        ``YYYY-MM-DD``: the day the plan is for; decides which closure orders
-        are active or recently ended and which flags were open by then.
-    """
+def flagged_features(area: StudyArea, frame: pd.DataFrame, /, *, as_of: str) -> pd.DataFrame:
+    """Open flagged addresses per cell (flagged by ``as_of``), their indicators in words and the strong ones."""
     n = len(area)
     out = pd.DataFrame(
         {
             "flagged_open": np.zeros(n, dtype=np.int64),
             "strong_indicators": [()] * n,
             "indicators": [""] * n,
-            "closures_active": np.zeros(n, dtype=np.int64),
-            "closures_recent": np.zeros(n, dtype=np.int64),
-            "victims_nearby": np.zeros(n, dtype=np.int64),
         }
     )
-    flagged = cases.flagged
-    if not flagged.empty:
-        open_ = (flagged["status"].astype(str) == "open") & (flagged["first_flagged"].astype(str) <= as_of)
-        f = flagged[open_.to_numpy()]
-        idx = _cell_index(area, f)
-        f = f[idx >= 0].assign(_i=idx[idx >= 0])
-        out.loc[:, "flagged_open"] = np.bincount(f["_i"], minlength=n)
-        labels = {k: label for k, (label, _) in INDICATORS.items()}
-        for i, group in f.groupby("_i"):
-            keys = sorted({k for cell in group["indicators"].astype(str) for k in cell.split(";") if k})
-            keys.sort(key=list(INDICATORS).index)
-            out.at[i, "indicators"] = ", ".join(labels[k] for k in keys)
-            out.at[i, "strong_indicators"] = tuple(k for k in keys if k in STRONG_INDICATORS)
-    closures = cases.closures
-    if not closures.empty:
-        idx = _cell_index(area, closures)
-        granted = closures["granted"].astype(str).to_numpy()
-        expiry = closures["expiry"].astype(str).to_numpy()
-        recent_from = (pd.Timestamp(as_of) - pd.DateOffset(months=RECENT_MONTHS)).strftime("%Y-%m-%d")
-        active = (granted <= as_of) & (expiry >= as_of) & (idx >= 0)
-        recent = (expiry < as_of) & (expiry >= recent_from) & (idx >= 0)
-        out.loc[:, "closures_active"] = np.bincount(idx[active], minlength=n)
-        out.loc[:, "closures_recent"] = np.bincount(idx[recent], minlength=n)
-    victims = cases.victims
-    if not victims.empty:
-        v = victims[victims["date_safeguarded"].astype(str) <= as_of]
-        idx = _cell_index(area, v)
-        home = np.bincount(idx[idx >= 0], minlength=n).astype(float)
-        near = cells_to_weights(area.cells, k=1) @ home  # in the cell or a neighbour
-        out.loc[:, "victims_nearby"] = near.astype(np.int64)
+    if frame.empty:
+        return out
+    open_ = (frame["status"].astype(str) == "open") & (frame["first_flagged"].astype(str) <= as_of)
+    f = frame[open_.to_numpy()]
+    idx = _cell_index(area, f)
+    f = f[idx >= 0].assign(_i=idx[idx >= 0])
+    out.loc[:, "flagged_open"] = np.bincount(f["_i"], minlength=n)
+    labels = {k: label for k, (label, _) in INDICATORS.items()}
+    for i, group in f.groupby("_i"):
+        keys = sorted({k for cell in group["indicators"].astype(str) for k in cell.split(";") if k})
+        keys.sort(key=list(INDICATORS).index)
+        out.at[i, "indicators"] = ", ".join(labels[k] for k in keys)
+        out.at[i, "strong_indicators"] = tuple(k for k in keys if k in STRONG_INDICATORS)
     return out
+
+
+def closure_features(area: StudyArea, frame: pd.DataFrame, /, *, as_of: str) -> pd.DataFrame:
+    """Closure orders per cell in force on ``as_of``, and those that ended in the :data:`RECENT_MONTHS` before."""
+    n = len(area)
+    out = pd.DataFrame({"closures_active": np.zeros(n, dtype=np.int64), "closures_recent": np.zeros(n, dtype=np.int64)})
+    if frame.empty:
+        return out
+    idx = _cell_index(area, frame)
+    granted = frame["granted"].astype(str).to_numpy()
+    expiry = frame["expiry"].astype(str).to_numpy()
+    recent_from = (pd.Timestamp(as_of) - pd.DateOffset(months=RECENT_MONTHS)).strftime("%Y-%m-%d")
+    active = (granted <= as_of) & (expiry >= as_of) & (idx >= 0)
+    recent = (expiry < as_of) & (expiry >= recent_from) & (idx >= 0)
+    out.loc[:, "closures_active"] = np.bincount(idx[active], minlength=n)
+    out.loc[:, "closures_recent"] = np.bincount(idx[recent], minlength=n)
+    return out
+
+
+def victim_features(area: StudyArea, frame: pd.DataFrame, /, *, as_of: str) -> pd.DataFrame:
+    """Safeguarded people (by ``as_of``) living in each cell or a neighbouring one: a count, never a place."""
+    n = len(area)
+    out = pd.DataFrame({"victims_nearby": np.zeros(n, dtype=np.int64)})
+    if frame.empty:
+        return out
+    v = frame[frame["date_safeguarded"].astype(str) <= as_of]
+    idx = _cell_index(area, v)
+    home = np.bincount(idx[idx >= 0], minlength=n).astype(float)
+    near = cells_to_weights(area.cells, k=1) @ home  # in the cell or a neighbour
+    out.loc[:, "victims_nearby"] = near.astype(np.int64)
+    return out
+
+
+#: Store kind -> how the plan counts it; :func:`case_features` adds their columns in this order.
+CASE_KINDS: dict[str, CaseKind] = {
+    "flagged": CaseKind(
+        flagged_features,
+        ("flagged_open", "strong_indicators", "indicators"),
+        shared=("flagged_open", "indicators"),
+        help="Addresses of concern open on the plan date, with their cuckooing indicators.",
+        working=("strong_indicators",),
+    ),
+    "closures": CaseKind(
+        closure_features,
+        ("closures_active", "closures_recent"),
+        shared=("closures_active", "closures_recent"),
+        help="Closure orders in force (displacement) or recently ended (a return).",
+    ),
+    "victims": CaseKind(
+        victim_features,
+        ("victims_nearby",),
+        shared=(),  # a count per cell could place a person: it stays inside the building
+        help="Safeguarded people living in or next to the cell.",
+    ),
+}
+
+#: The case feature columns a patrol plan export may carry, in :data:`CASE_KINDS` order.
+SHARED_FEATURES: tuple[str, ...] = tuple(c for kind in CASE_KINDS.values() for c in kind.shared)
+
+
+class CaseData(Mapping[str, pd.DataFrame]):
+    """Case records to set against the hotspots, by :data:`CASE_KINDS` name (a kind not given is empty).
+
+    ``CaseData(flagged=…, closures=…)`` or ``CaseData({"flagged": …})``; read
+    ``cases["flagged"]`` (``cases.flagged`` also works, for older callers).
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame] | None = None, /, **by_kind: pd.DataFrame) -> None:
+        given = {**(frames or {}), **by_kind}
+        unknown = sorted(set(given) - set(CASE_KINDS))
+        if unknown:
+            raise OptionError(f"unknown case kind(s) {unknown}; the plan counts {', '.join(CASE_KINDS)}")
+        self._frames = given
+
+    def __getitem__(self, kind: str) -> pd.DataFrame:
+        if kind not in CASE_KINDS:
+            raise KeyError(kind)
+        frame = self._frames.get(kind)
+        return frame if frame is not None else pd.DataFrame()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CASE_KINDS)
+
+    def __len__(self) -> int:
+        return len(CASE_KINDS)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name.startswith("_") or name not in CASE_KINDS:
+            raise AttributeError(name)
+        return self[name]
+
+
+def case_features(area: StudyArea, cases: Mapping[str, pd.DataFrame], *, as_of: str) -> pd.DataFrame:
+    """Per cell, every :data:`CASE_KINDS` kind's feature columns (in that order).
+
+    Parameters
+    ----------
+    cases
+        Case records by kind (:class:`CaseData`); a kind missing is empty.
+    as_of
+        ``YYYY-MM-DD``: the day the plan is for; decides which closure orders
+        are active or recently ended and which flags were open by then.
+    """
+    parts = []
+    for name, kind in CASE_KINDS.items():
+        frame = cases.get(name)
+        part = kind.features(area, frame if frame is not None else pd.DataFrame(), as_of=as_of)
+        if tuple(part.columns) != kind.columns:
+            raise OptionError(f"{name} features gave columns {list(part.columns)}, not {list(kind.columns)}")
+        parts.append(part)
+    return pd.concat(parts, axis=1)
 
 
 def score_cells(
@@ -140,40 +247,24 @@ def score_cells(
     category: np.ndarray | None,
     features: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Score every cell and spell out why; one row per cell in study-area order."""
+    """Score every cell by :data:`RULES` and spell out why; one row per cell in study-area order.
+
+    The rules run on whole columns (``gi_bin``, ``emerging``, ``count`` and the
+    case features), so a force's few hundred thousand cells take well under a second.
+    """
     n = len(area)
-    p = POINTS
-    score = np.zeros(n)
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    for i in range(n):
-        b = int(gi_bin[i])
-        if b > 0:
-            score[i] += p[f"hot_{b}"]
-            reasons[i].append(f"hot {_CONFIDENCE[b]}")
-        cat = str(category[i]) if category is not None else ""
-        if cat in _EMERGING_POINTS:
-            score[i] += p[_EMERGING_POINTS[cat]]
-            reasons[i].append(cat.removesuffix(" hot spot"))
-        row = features.iloc[i]
-        flagged = int(row["flagged_open"])
-        if flagged:
-            score[i] += p["flagged_each"] * min(flagged, p["flagged_max"])
-            score[i] += p["strong_indicator"] * len(row["strong_indicators"])
-            noun = "address" if flagged == 1 else "addresses"
-            detail = f": {row['indicators']}" if row["indicators"] else ""
-            reasons[i].append(f"{flagged} open flagged {noun}{detail}")
-        victims = int(row["victims_nearby"])
-        if victims:
-            score[i] += p["victim_each"] * min(victims, p["victim_max"])
-            reasons[i].append("safeguarded victims nearby")
-        if row["closures_active"]:
-            score[i] += p["closure_active"] * int(row["closures_active"])
-            reasons[i].append("closure order in force (watch for displacement)")
-        if row["closures_recent"]:
-            score[i] += p["closure_recent"] * int(row["closures_recent"])
-            reasons[i].append("closure order ended recently (watch for a return)")
-        if score[i] > 0 and counts[i] > 0:
-            score[i] += p["count_log"] * np.log1p(counts[i])
+    emerging = np.asarray(category, dtype=object) if category is not None else np.full(n, "", dtype=object)
+    columns = {
+        "gi_bin": np.asarray(gi_bin),
+        "emerging": emerging,
+        "count": np.asarray(counts),
+        **{c: features[c].to_numpy() for c in features.columns},
+    }
+    rules = RULES  # looked up at call time: the policy is the module's table
+    missing = sorted({c for rule in rules for c in rule.reads} - columns.keys())
+    if missing:
+        raise OptionError(f"the priority rules read feature column(s) {missing}, which the features lack")
+    score, reasons = apply_rules(columns, n=n, rules=rules)
     lat, lng = cells_to_latlng(area.cells)
     return pd.DataFrame(
         {
@@ -184,11 +275,11 @@ def score_cells(
             "gi_bin": gi_bin,
             "emerging": category if category is not None else "",
             "score": np.round(score, 2),
-            "reasons": ["; ".join(r) for r in reasons],
+            "reasons": reasons.tolist(),
             "lat": lat,
             "lng": lng,
         }
-    ).join(features.drop(columns=["strong_indicators"]))
+    ).join(features.drop(columns=[c for kind in CASE_KINDS.values() for c in kind.working]))
 
 
 def rank(scored: pd.DataFrame, *, top: int = 10) -> tuple[pd.DataFrame, float]:

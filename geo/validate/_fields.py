@@ -10,8 +10,8 @@ failures on a :class:`~geo.validate._verdict.Rejector` and returns the parsed va
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,12 @@ from geo.core.schema import BNG, BNG_BOUNDS, UK_BOUNDS, WGS84
 from geo.validate._verdict import Rejector
 
 CoordMode = Literal["auto", "wgs84", "bng"]
+
+#: The one signature of a kind's own field checks (see :data:`geo.validate._checks.FIELD_CHECKS`):
+#: ``(text, out, rej) -> None``, with the stripped text by canonical column (pandas Series on the
+#: row path, :class:`~geo.core.arrowtext.TextColumn` on the column-wise path of the bulk kind),
+#: the parsed columns written into ``out`` by name and the verdicts recorded on ``rej``.
+FieldCheck = Callable[[Mapping[str, Any], MutableMapping[str, Any], Rejector], None]
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 _EARLIEST = pd.Timestamp("1990-01-01")
@@ -161,6 +167,10 @@ def parse_dates(series: pd.Series) -> pd.Series:
     return out
 
 
+@overload
+def check_dates(text: TextColumn, col: str, rej: Rejector, *, required: bool) -> TextColumn: ...
+@overload
+def check_dates(text: pd.Series, col: str, rej: Rejector, *, required: bool) -> pd.Series: ...
 def check_dates(text: pd.Series | TextColumn, col: str, rej: Rejector, *, required: bool) -> pd.Series | TextColumn:
     """Dates as ``YYYY-MM-DD`` ("" where blank or rejected), parsed once per distinct value.
 
@@ -190,6 +200,10 @@ def _month_of(values: pd.Series) -> pd.Series:
     return month.astype("str")
 
 
+@overload
+def check_months(text: TextColumn, col: str, rej: Rejector, *, required: bool) -> TextColumn: ...
+@overload
+def check_months(text: pd.Series, col: str, rej: Rejector, *, required: bool) -> pd.Series: ...
 def check_months(text: pd.Series | TextColumn, col: str, rej: Rejector, *, required: bool) -> pd.Series | TextColumn:
     """Months as ``YYYY-MM`` ("" where blank or rejected); same shape as given, like :func:`check_dates`."""
     t = text if isinstance(text, TextColumn) else TextColumn.of(text)

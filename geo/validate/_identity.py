@@ -18,10 +18,6 @@ from geo.core.keys import frame_to_hash, hash_rows, repeated, strings_to_hash
 from geo.core.schema import Kind
 from geo.validate._verdict import Rejector
 
-#: Columns left out of an incident's identity: police.uk revises outcomes in
-#: later downloads of the same month, which must not count as new incidents.
-MUTABLE_INCIDENT_COLUMNS = ("outcome", "context")
-
 
 class IncidentColumns:
     """Validated incident columns (text or numbers) and their source rows."""
@@ -48,11 +44,10 @@ def content_keys(frame: pd.DataFrame, kind: Kind) -> tuple[np.ndarray, np.ndarra
 
     For incidents the n-th repeat of identical content gets a different key
     (identical police.uk rows are separate incidents, and all are kept), while
-    re-importing the same rows, from any file, yields the same keys.
+    re-importing the same rows, from any file, yields the same keys. The
+    kind's ``mutable_columns`` (an incident's outcome) are not part of the key.
     """
-    cols = [c for c in kind.column_names if c != "geometry"]
-    if kind.name == "incidents":
-        cols = [c for c in cols if c not in MUTABLE_INCIDENT_COLUMNS]
+    cols = [c for c in kind.column_names if c != "geometry" and c not in kind.mutable_columns]
     if not len(frame):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return hash_rows(frame, columns=cols, repeats_distinct=kind.repeats_are_distinct)

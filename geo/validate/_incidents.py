@@ -2,8 +2,9 @@
 
 Why a module of its own: a force-year of police.uk data is a million rows, and
 an import must stay within a few times a bare ``pandas.read_csv``. This path
-runs the same checks, in the same order, as :func:`geo.validate._kinds.validate_table`
-runs for the other kinds, but every column is stripped, parsed, checked and
+(taken by every :attr:`~geo.core.schema.Kind.bulk` kind) runs the same checks,
+in the same order, as :func:`geo.validate._kinds.validate_table` runs for the
+other kinds, but every column is stripped, parsed, checked and
 hashed once per distinct value (:class:`~geo.core.arrowtext.TextColumn`), the
 content keys are folded on the other core while the rows are checked, and the
 accepted rows stay arrow, dictionary-encoded, until the store writes them as
@@ -13,6 +14,8 @@ was held (tests compare them row for row).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, MutableMapping
+
 import numpy as np
 import pyarrow as pa
 
@@ -20,30 +23,28 @@ from geo.core.arrowtext import TextColumn
 from geo.core.keys import combine_hashes, numbers_to_hash, repeated, salt_repeats
 from geo.core.parallel import in_background, thread_map
 from geo.core.rejects import concat_rejects
-from geo.core.schema import KINDS, category_lookup, normalise_label
+from geo.core.schema import Kind, category_lookup, normalise_label
 from geo.ingest.readers import RawTable
-from geo.validate._fields import CoordMode, check_coordinates, check_dates, check_months, says
-from geo.validate._identity import MUTABLE_INCIDENT_COLUMNS, IncidentColumns, reject_repeated_refs
+from geo.validate._fields import CoordMode, FieldCheck, check_coordinates, check_dates, check_months, says
+from geo.validate._identity import IncidentColumns, reject_repeated_refs
 from geo.validate._verdict import Rejector, Validated, rejects_frame
 
 
-def validate_incidents(raw: RawTable, *, coords: CoordMode) -> Validated:
-    """:func:`geo.validate._kinds.validate_table` for incidents, the bulk kind (a force-year is a million rows).
+def validate_columnwise(raw: RawTable, kind: Kind, fields: FieldCheck, *, coords: CoordMode) -> Validated:
+    """:func:`geo.validate._kinds.validate_table` for a bulk kind (a force-year of incidents is a million rows).
 
     The same checks, in the same order, as for the other kinds, but on arrow
     text rather than pandas: every column is stripped, parsed, checked and
     hashed once per distinct value (:class:`TextColumn`), and the accepted rows
     stay arrow, dictionary-encoded, until they are written as Parquet.
+    ``fields`` is the kind's own field check (from :data:`geo.validate._checks.FIELD_CHECKS`).
     """
-    kind = KINDS["incidents"]
     rows = raw.rows
     n = len(rows)
     rej = Rejector(n, raw.columns)
     notes = list(raw.notes)
-    text = _incident_text(raw)
-    keyed = [
-        c for c in kind.column_names if c not in MUTABLE_INCIDENT_COLUMNS
-    ]  # as geo.validate._identity.content_keys
+    text = _columnwise_text(raw, kind)
+    keyed = [c for c in kind.column_names if c not in kind.mutable_columns]  # as geo.validate._identity.content_keys
     # columns that enter the key as read are hashed on the other core while the rows are checked
     as_read = [text[c] for c in keyed if c not in ("month", "date", "category", "lat", "lng")]
     early = in_background(lambda: [t.hash_parts() for t in as_read])
@@ -54,10 +55,12 @@ def validate_incidents(raw: RawTable, *, coords: CoordMode) -> Validated:
             if col.required:
                 rej.reject(text[col.name].blank(), col.name, f"{col.name} is blank")
     coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    out["lat"], out["lng"], note = check_coordinates(text, rej, coords=coords, optional=False, coded=coded)
+    out["lat"], out["lng"], note = check_coordinates(
+        text, rej, coords=coords, optional=kind.coordinates_optional, coded=coded
+    )
     if note:
         notes.append(note)
-    _incident_fields(text, out, rej)
+    fields(text, out, rej)
 
     early.result()
     # the keys do not depend on the checks below: fold them meanwhile
@@ -93,10 +96,9 @@ def validate_incidents(raw: RawTable, *, coords: CoordMode) -> Validated:
     )
 
 
-def _incident_text(raw: RawTable) -> dict[str, TextColumn]:
-    """Each canonical column of an incidents file as stripped text; absent ones blank, ``source`` constant."""
+def _columnwise_text(raw: RawTable, kind: Kind) -> dict[str, TextColumn]:
+    """Each canonical column of a bulk file as stripped text; absent ones blank, ``source`` constant."""
     n = len(raw.rows)
-    kind = KINDS["incidents"]
     present = [c for c in (*kind.column_names, "easting", "northing") if c in raw.columns and c != "source"]
 
     def read(col: str) -> TextColumn:
@@ -124,13 +126,15 @@ def _column_hashes(
     return numbers_to_hash(values)
 
 
-def _incident_fields(text: dict[str, TextColumn], out: dict[str, TextColumn | np.ndarray], rej: Rejector) -> None:
+def incident_fields(
+    text: Mapping[str, TextColumn], out: MutableMapping[str, TextColumn | np.ndarray], rej: Rejector
+) -> None:
+    """Incidents: a month or a date (the month taken from the date when blank), a known police.uk category."""
     has_month = ~text["month"].blank()
     has_date = ~text["date"].blank()
     rej.reject(~has_month & ~has_date, "month", "month and date are both blank")
     date = check_dates(text["date"], "date", rej, required=False)
     month = check_months(text["month"], "month", rej, required=False)
-    assert isinstance(date, TextColumn) and isinstance(month, TextColumn)
     out["date"] = date
     out["month"] = month if has_month.all() else month.where(has_month, date.map(lambda d: d.str.slice(0, 7)))
     cats = category_lookup()

@@ -1,49 +1,39 @@
-"""Checks that accept or reject each row, with a reason naming file, row and column.
+"""The entry points: :func:`validate_table` for tables of any kind, :func:`validate_boundaries` for shapes.
 
 Every row of a raw table ends in exactly one of two frames: ``accepted`` (typed,
 canonical) or ``rejects``. Checks run vectorised over whole columns because a
 force-year of police.uk data is a million rows; the first failing check of a row
 gives its reason. Nothing here reads or writes files.
 
-This module is the entry point (:func:`validate_table`, :func:`validate_boundaries`)
-and holds the checks of closures, victims, flagged addresses and area counts.
-Incidents take the column-wise path of :mod:`geo.validate._incidents`; what every
-kind shares lives in :mod:`geo.validate._fields` (coordinates, dates),
-:mod:`geo.validate._identity` (content keys, repeated refs) and :mod:`geo.validate._verdict` (one
-reason per row, the :class:`~geo.validate._verdict.Validated` result).
+No check here asks which kind it is looking at: what differs between kinds is
+data on the :class:`~geo.core.schema.Kind` (which columns are text and required,
+whether coordinates may be blank, whether the kind is bulk) and the kind's own
+field check, looked up in :data:`geo.validate._checks.FIELD_CHECKS`. Bulk kinds
+(incidents) take the column-wise path of :mod:`geo.validate._incidents`, the
+others the row path below; what every kind shares lives in
+:mod:`geo.validate._fields` (coordinates, dates), :mod:`geo.validate._identity`
+(content keys, repeated refs) and :mod:`geo.validate._verdict` (one reason per
+row, the :class:`~geo.validate._verdict.Validated` result).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 
-from geo.core.keys import as_string_array, hash_rows
+from geo.core.errors import OptionError
+from geo.core.keys import hash_rows
 from geo.core.parallel import thread_map
 from geo.core.rejects import concat_rejects, empty_rejects, rows_to_json
-from geo.core.schema import (
-    CLOSURE_ORDER_TYPES,
-    CLOSURE_STATUSES,
-    FLAGGED_STATUSES,
-    INDICATORS,
-    KINDS,
-    UK_BOUNDS,
-    WGS84,
-    indicator_lookup,
-    normalise_label,
-)
+from geo.core.schema import KINDS, UK_BOUNDS, WGS84, Kind
 from geo.ingest.boundaries import RawBoundaries
 from geo.ingest.readers import RawTable
-from geo.validate._fields import CoordMode, check_coordinates, check_dates, check_months, says
+from geo.validate._checks import FIELD_CHECKS
+from geo.validate._fields import CoordMode, FieldCheck, check_coordinates
 from geo.validate._identity import content_keys, reject_repeated_refs
-from geo.validate._incidents import validate_incidents
+from geo.validate._incidents import validate_columnwise
 from geo.validate._verdict import Rejector, Validated, rejects_frame
 
 # CoordMode and Validated are part of this module's interface: the options and result of validate_table
@@ -61,10 +51,23 @@ def validate_table(raw: RawTable, *, coords: CoordMode = "auto") -> Validated:
         ``"auto"`` decides between lat/lng and British National Grid from the
         values; ``"wgs84"`` or ``"bng"`` force it (rows that do not fit are
         rejected rather than silently converted).
+
+    Raises
+    ------
+    OptionError
+        When ``raw`` is of a kind that is not a table (boundaries are validated
+        by :func:`validate_boundaries`).
     """
-    if raw.kind == "incidents":
-        return validate_incidents(raw, coords=coords)
-    kind = KINDS[raw.kind]
+    kind = KINDS.get(raw.kind)
+    if kind is None or kind.name not in FIELD_CHECKS:
+        tables = ", ".join(FIELD_CHECKS)
+        raise OptionError(f"{raw.kind!r} is not a kind of table (one of {tables}); boundaries: validate_boundaries")
+    path = validate_columnwise if kind.bulk else _validate_rows
+    return path(raw, kind, FIELD_CHECKS[kind.name], coords=coords)
+
+
+def _validate_rows(raw: RawTable, kind: Kind, fields: FieldCheck, *, coords: CoordMode) -> Validated:
+    """The row path, in pandas: text, required text, coordinates, the kind's ``fields``, keys, repeated refs."""
     f = raw.frame
     n = len(f)
     rej = Rejector(n, raw.columns)
@@ -80,23 +83,12 @@ def validate_table(raw: RawTable, *, coords: CoordMode = "auto") -> Validated:
                 rej.reject(text[col.name] == "", col.name, f"{col.name} is blank")
 
     if "lat" in kind.column_names:
-        lat, lng, note = check_coordinates(text, rej, coords=coords, optional=kind.name == "victims")
+        lat, lng, note = check_coordinates(text, rej, coords=coords, optional=kind.coordinates_optional)
         out["lat"], out["lng"] = lat, lng
         if note:
             notes.append(note)
 
-    if kind.name == "closures":
-        _closure_fields(text, out, rej)
-    elif kind.name == "victims":
-        out["date_safeguarded"] = check_dates(text["date_safeguarded"], "date_safeguarded", rej, required=True)
-    elif kind.name == "flagged":
-        _flagged_fields(text, out, rej)
-    elif kind.name == "victim_counts":
-        out["month"] = check_months(text["month"], "month", rej, required=True)
-        count = pd.to_numeric(text["count"], errors="coerce")
-        bad = count.isna() | (count < 0) | (count != np.floor(count))
-        rej.reject(bad.to_numpy(), "count", "count is not a whole number >= 0")
-        out["count"] = count.fillna(0).astype("int64")
+    fields(text, out, rej)
 
     out = out[list(kind.column_names)]
     out["_row"] = f["_row"].to_numpy()
@@ -116,75 +108,6 @@ def validate_table(raw: RawTable, *, coords: CoordMode = "auto") -> Validated:
         headings=raw.columns,
         ok=ok,
     )
-
-
-# --------------------------------------------------------------------------- kinds
-
-
-def _closure_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
-    granted = check_dates(text["granted"], "granted", rej, required=True)
-    expiry = check_dates(text["expiry"], "expiry", rej, required=True)
-    before = ((expiry != "") & (granted != "") & (expiry < granted)).to_numpy()
-    rej.reject(before, "expiry", "expiry date is before the grant date")
-    out["granted"], out["expiry"] = granted, expiry
-    out["order_type"] = _vocabulary(text["order_type"], "order_type", CLOSURE_ORDER_TYPES, rej)
-    out["status"] = _vocabulary(text["status"], "status", CLOSURE_STATUSES, rej)
-
-
-def _flagged_fields(text: dict[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
-    first = check_dates(text["first_flagged"], "first_flagged", rej, required=True)
-    closed = check_dates(text["closed"], "closed", rej, required=False)
-    rej.reject(
-        ((closed != "") & (closed < first)).to_numpy(),
-        "closed",
-        "closed before it was first flagged",
-    )
-    out["first_flagged"], out["closed"] = first, closed
-    status = _vocabulary(text["status"], "status", FLAGGED_STATUSES, rej)
-    out["status"] = status.where(status != "", np.where(closed != "", "closed", "open"))
-    lookup = indicator_lookup()
-    order = list(INDICATORS)
-
-    def parse(cell: str) -> str:
-        parts = [p.strip() for p in re.split(r"[;|,\n]", cell) if p.strip()]
-        keys = [lookup.get(normalise_label(p)) for p in parts]
-        if any(k is None for k in keys):
-            bad = [p for p, k in zip(parts, keys, strict=True) if k is None]
-            return "!" + ", ".join(bad)
-        return ";".join(sorted(set(keys), key=order.index))  # type: ignore[arg-type]
-
-    parsed = _map_unique(text["indicators"], parse).astype(object)
-    bad = parsed.str.startswith("!").to_numpy(dtype=bool)
-    allowed = "; ".join(label for label, _ in INDICATORS.values())
-    rej.reject(bad, "indicators", says("unknown indicator: ", parsed.str.slice(1), f" (allowed: {allowed})"))
-    out["indicators"] = parsed.where(~bad, "")
-
-
-def _vocabulary(text: pd.Series, col: str, allowed: tuple[str, ...], rej: Rejector) -> pd.Series:
-    lowered = text.str.lower()
-    bad = ((lowered != "") & ~lowered.isin(allowed)).to_numpy()
-    rej.reject(bad, col, says(f"unknown {col} (allowed: {', '.join(allowed)}): ", text))
-    return lowered.where(~bad, "").astype("str")
-
-
-def _map_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
-    """Apply ``fn`` once per distinct value: columns repeat a handful of values a million times."""
-    return _by_distinct(values, lambda u: u.map(fn).astype("str"))
-
-
-def _by_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """Run a column-wise ``fn`` on the distinct values only and spread its result to every row.
-
-    Months, categories, dates and statuses repeat a few values across a
-    million rows, so parsing each once is what keeps validation fast.
-    """
-    enc = pc.dictionary_encode(as_string_array(values))
-    distinct = pd.Series(enc.dictionary, dtype="str")
-    result = fn(distinct)
-    if isinstance(result.dtype, pd.StringDtype):
-        taken = pa.array(result, type=pa.string()).take(enc.indices)  # missing stays missing
-        return pd.Series(taken, index=values.index, dtype="str")
-    return pd.Series(result.to_numpy()[enc.indices.to_numpy(zero_copy_only=False)], index=values.index)
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
@@ -222,7 +145,7 @@ def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
     notes = list(raw.notes)
     fixed = geoms.copy()
     invalid = rej.ok & ~shapely.is_valid(geoms)
-    for i in np.flatnonzero(invalid):
+    for i in np.flatnonzero(invalid).tolist():
         why = shapely.is_valid_reason(geoms[i])
         repaired = _polygonal(shapely.make_valid(geoms[i]))
         if repaired is None:

@@ -1,0 +1,144 @@
+"""Each kind's own field checks, found by the kind's name: the registry :data:`FIELD_CHECKS`.
+
+Why a registry: what every table kind shares (blank required text, coordinates,
+content keys, repeated refs) is run by the validation paths in
+:mod:`geo.validate._kinds` and :mod:`geo.validate._incidents`; what differs
+between kinds (grant and expiry dates, indicators, counts, categories) is one
+function per kind, looked up here. Adding a kind of case data means adding its
+:class:`~geo.core.schema.Kind` and one entry below, not a branch in the paths;
+a test checks that every kind in :data:`geo.core.schema.KINDS` that is a table
+has exactly one entry (boundaries are shapes: :func:`geo.validate.validate_boundaries`).
+
+Every check has one signature, :data:`FieldCheck`: it reads the stripped text
+of the table by canonical column, writes its parsed columns into ``out`` by
+name and records rejections on the :class:`~geo.validate._verdict.Rejector`
+(the first failing check of a row gives its reason, so the order of the checks
+inside a function is part of its behaviour).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from geo.core.keys import as_string_array
+from geo.core.schema import (
+    CLOSURE_ORDER_TYPES,
+    CLOSURE_STATUSES,
+    FLAGGED_STATUSES,
+    INDICATORS,
+    indicator_lookup,
+    normalise_label,
+)
+from geo.validate._fields import FieldCheck, check_dates, check_months, says
+from geo.validate._incidents import incident_fields
+from geo.validate._verdict import Rejector
+
+__all__ = ["FIELD_CHECKS", "FieldCheck"]
+
+
+def closure_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """Closure orders: grant and expiry dates (expiry not before grant), order type and status vocabularies."""
+    granted = check_dates(text["granted"], "granted", rej, required=True)
+    expiry = check_dates(text["expiry"], "expiry", rej, required=True)
+    before = ((expiry != "") & (granted != "") & (expiry < granted)).to_numpy()
+    rej.reject(before, "expiry", "expiry date is before the grant date")
+    out["granted"], out["expiry"] = granted, expiry
+    out["order_type"] = vocabulary(text["order_type"], "order_type", CLOSURE_ORDER_TYPES, rej)
+    out["status"] = vocabulary(text["status"], "status", CLOSURE_STATUSES, rej)
+
+
+def victim_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """Safeguarded people: the date they were safeguarded (their home may be unknown: see the Kind)."""
+    out["date_safeguarded"] = check_dates(text["date_safeguarded"], "date_safeguarded", rej, required=True)
+
+
+def flagged_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """Addresses of concern: flag and closing dates, status (from the closing date when blank), indicators.
+
+    Indicators arrive in partners' own spellings, separated by ``;``, ``|``,
+    ``,`` or new lines; they are stored as the vocabulary's keys in its order,
+    each once, so that two spellings of one list are one list.
+    """
+    first = check_dates(text["first_flagged"], "first_flagged", rej, required=True)
+    closed = check_dates(text["closed"], "closed", rej, required=False)
+    rej.reject(
+        ((closed != "") & (closed < first)).to_numpy(),
+        "closed",
+        "closed before it was first flagged",
+    )
+    out["first_flagged"], out["closed"] = first, closed
+    status = vocabulary(text["status"], "status", FLAGGED_STATUSES, rej)
+    out["status"] = status.where(status != "", np.where(closed != "", "closed", "open"))
+    lookup = indicator_lookup()
+    order = list(INDICATORS)
+
+    def parse(cell: str) -> str:
+        parts = [p.strip() for p in re.split(r"[;|,\n]", cell) if p.strip()]
+        keys = [lookup.get(normalise_label(p)) for p in parts]
+        known = [k for k in keys if k is not None]
+        if len(known) < len(keys):
+            bad = [p for p, k in zip(parts, keys, strict=True) if k is None]
+            return "!" + ", ".join(bad)
+        return ";".join(sorted(set(known), key=order.index))
+
+    parsed = map_unique(text["indicators"], parse).astype(object)
+    bad = parsed.str.startswith("!").to_numpy(dtype=bool)
+    allowed = "; ".join(label for label, _ in INDICATORS.values())
+    rej.reject(bad, "indicators", says("unknown indicator: ", parsed.str.slice(1), f" (allowed: {allowed})"))
+    out["indicators"] = parsed.where(~bad, "")
+
+
+def count_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """Counts of safeguarded people per area and month: a month, and a whole number >= 0."""
+    out["month"] = check_months(text["month"], "month", rej, required=True)
+    count = pd.to_numeric(text["count"], errors="coerce")
+    bad = count.isna() | (count < 0) | (count != np.floor(count))
+    rej.reject(bad.to_numpy(), "count", "count is not a whole number >= 0")
+    out["count"] = count.fillna(0).astype("int64")
+
+
+#: Kind name -> the checks of that kind's own fields (every table kind has exactly one).
+FIELD_CHECKS: dict[str, FieldCheck] = {
+    "incidents": incident_fields,
+    "closures": closure_fields,
+    "victims": victim_fields,
+    "victim_counts": count_fields,
+    "flagged": flagged_fields,
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def vocabulary(text: pd.Series, col: str, allowed: tuple[str, ...], rej: Rejector) -> pd.Series:
+    """``text`` lower-cased where it is one of ``allowed`` (or blank); anything else rejected, naming the choices."""
+    lowered = text.str.lower()
+    bad = ((lowered != "") & ~lowered.isin(allowed)).to_numpy()
+    rej.reject(bad, col, says(f"unknown {col} (allowed: {', '.join(allowed)}): ", text))
+    return lowered.where(~bad, "").astype("str")
+
+
+def map_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
+    """Apply ``fn`` once per distinct value: columns repeat a handful of values a million times."""
+    return by_distinct(values, lambda u: u.map(fn).astype("str"))
+
+
+def by_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Run a column-wise ``fn`` on the distinct values only and spread its result to every row.
+
+    Months, categories, dates and statuses repeat a few values across a
+    million rows, so parsing each once is what keeps validation fast.
+    """
+    enc = pc.dictionary_encode(as_string_array(values))
+    distinct = pd.Series(enc.dictionary, dtype="str")
+    result = fn(distinct)
+    if isinstance(result.dtype, pd.StringDtype):
+        taken = pa.array(result, type=pa.string()).take(enc.indices)  # missing stays missing
+        return pd.Series(taken, index=values.index, dtype="str")
+    return pd.Series(result.to_numpy()[enc.indices.to_numpy(zero_copy_only=False)], index=values.index)
