@@ -20,6 +20,7 @@ file keeps going). Every sign-in, and every refusal, goes to the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -109,7 +110,7 @@ def _oidc() -> Session:
     return _remember(Session(user=email, role=role(mapped), mode="oidc"))
 
 
-def _local(path: object) -> Session:
+def _local(path: Path) -> Session:
     existing = current()
     if existing and existing.mode == "local":
         return existing

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.view import View
+from geo.access.roles import can
 from geo.store import Store, default_url
 from geo.store.provenance import is_demo_store
 
@@ -56,7 +57,7 @@ def current_summary() -> dict:
     return summary(store.url, store.data_version())
 
 
-def show_shell(pages: list | None = None, session: object | None = None) -> None:
+def show_shell(pages: list | None = None, session: Session | None = None) -> None:
     """The menu, who is signed in, what is loaded, and the synthetic-data banner when it applies."""
     from dashboard.auth import role_switcher
     from geo.publish.privacy import suppress_labels
@@ -76,14 +77,14 @@ def show_shell(pages: list | None = None, session: object | None = None) -> None
             role_switcher(session)
         st.subheader("Loaded")
         counts = info["counts"]
-        suppressed = session is not None and session.role.suppress
+        suppressed = session is not None and not can(session.role, "unsuppressed")
         shown = dict(zip(counts, suppress_labels(list(counts.values())), strict=True)) if suppressed else None
 
         def n(key: str) -> str:
             return shown[key] if shown else f"{counts[key]:,}"
 
         line = f"{n('incidents')} incidents · {counts['wards']:,} wards · {counts['estates']:,} estates"
-        if session is None or session.role.point_data:
+        if session is None or can(session.role, "point_data"):
             line = (
                 f"{n('incidents')} incidents · {n('flagged')} flagged addresses · "
                 f"{n('closures')} closure orders · {counts['wards']:,} wards · {counts['estates']:,} estates"
@@ -106,6 +107,8 @@ def sidebar_view() -> View:
     months = month_range(*info["months"]) if info["months"] else []
     with st.sidebar:
         st.subheader("Filters")
+        start: str | None
+        end: str | None
         if months:
             default = (months[max(0, len(months) - 12)], months[-1])
             start, end = st.select_slider("Months", options=months, value=default, key="f_months")
@@ -178,7 +181,7 @@ def ensure_shell(page: str) -> Session:
         fallback = sign_in()
         show_shell(pages_for(fallback.role), fallback)
     session = current() or sign_in()
-    if page not in session.role.pages:
+    if not can(session.role, f"page:{page}"):
         if session.mode == "open" and session.role.pages:  # the demo's "View as" just changed: go to its first page
             st.switch_page(PAGE_SPECS[session.role.pages[0]][0])
         st.error(f"The {session.role.label} role cannot open this page.", icon=":material/lock:")

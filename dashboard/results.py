@@ -55,16 +55,6 @@ def cube(view: View) -> Cube:
     return _cube(*version(), view)
 
 
-@st.cache_data(show_spinner="Finding hot spots…", max_entries=16)
-def _hotspots(url: str, version: str, view: View) -> pd.DataFrame:
-    return analysis.hotspot_table(_cube(url, version, view), k=view.k)
-
-
-def hotspots(view: View) -> pd.DataFrame:
-    """Gi* per cell."""
-    return _hotspots(*version(), view)
-
-
 @st.cache_data(show_spinner="Looking for emerging hot spots…", max_entries=16)
 def _emerging(url: str, version: str, view: View) -> pd.DataFrame:
     return analysis.emerging_table(_cube(url, version, view), k=view.k)

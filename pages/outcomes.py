@@ -16,6 +16,7 @@ from streamlit_folium import st_folium
 from dashboard import outcomes, results
 from dashboard.auth import log_export
 from dashboard.context import current_summary, ensure_shell
+from geo.access.roles import can
 from geo.core.errors import NestwatchError
 from geo.publish.report import report_filename, report_to_html, report_to_pdf
 from geo.stats.aggregate import month_range
@@ -140,7 +141,7 @@ st.caption(pack.suppression_note)
 for line in pack.attribution:
     st.caption(line)
 
-if "outcomes_report" in session.role.exports:
+if can(session.role, "export:outcomes_report"):
     st.subheader("Hand it out")
     c1, c2 = st.columns(2)
     # built when the button is pressed, not on every run of the page (a PDF takes about a second)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.context import current_summary, ensure_shell, get_store, monthly_counts
+from geo.access.roles import can
 from geo.publish.privacy import suppress, suppress_labels
 
 session = ensure_shell("overview")
@@ -18,7 +19,7 @@ if not counts["incidents"]:
     st.info("No incidents loaded yet. Import police.uk files with `python -m geo import incidents PATH`.")
     st.stop()
 
-suppressed = session.role.suppress  # cabinet and presentation: small counts hidden, others rounded
+suppressed = not can(session.role, "unsuppressed")  # cabinet and presentation: small counts hidden, others rounded
 shown = {k: (suppress_labels([v])[0] if suppressed else f"{v:,}") for k, v in counts.items()}
 cols = st.columns(4)
 cols[0].metric("Incidents", shown["incidents"])

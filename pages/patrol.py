@@ -9,6 +9,7 @@ from dashboard import patrol, results
 from dashboard.auth import log_export, log_once
 from dashboard.context import ensure_shell, sidebar_view
 from dashboard.plan import plan_to_csv, plan_to_geojson, plan_to_html
+from geo.access.roles import can
 from geo.core.errors import NestwatchError
 
 session = ensure_shell("patrol")
@@ -53,7 +54,7 @@ with right:
 with left:
     m = patrol.patrol_map(view, scored, ranked, layers=session.role.layers, focus=focus)
     for layer in ("flagged", "closures"):
-        if layer in session.role.layers:
+        if can(session.role, f"layer:{layer}"):
             log_once(session, action="view_layer", target=f"layer:{layer}")
     state = st_folium(m, key="p_map", height=560, use_container_width=True, returned_objects=["last_object_clicked"])
 
@@ -92,7 +93,7 @@ if cell:
             )
 
 st.subheader("Take the plan with you")
-if "patrol_plan" not in session.role.exports:
+if not can(session.role, "export:patrol_plan"):
     st.caption("Your role cannot export the plan.")
     st.stop()
 reason = st.text_input(

@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 
 from dashboard import trends
 from dashboard.context import ensure_shell, sidebar_view
+from geo.access.roles import can
 from geo.core.errors import NestwatchError
 from geo.publish.privacy import label, threshold
 
@@ -73,7 +74,7 @@ chart = (
 )
 st.altair_chart(chart, width="stretch")
 
-if "emerging" in session.role.layers:  # hexagon-level: finer than the ward figures above
+if can(session.role, "layer:emerging"):  # hexagon-level: finer than the ward figures above
     st.subheader("Emerging hot spots")
     try:
         st_folium(

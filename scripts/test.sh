@@ -11,6 +11,8 @@ if ! { command -v chromium && command -v pdftoppm; } >/dev/null && [ "$(id -u)" 
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# types: geo/ and dashboard/ ([tool.mypy] in pyproject.toml names the files and each third-party exception)
+.venv/bin/mypy
 # 1. the whole suite on the embedded SQLite store
 .venv/bin/python -m pytest "$@"
 # 2. the whole suite again on PostgreSQL 15 + PostGIS 3: a throw-away cluster on loopback (scripts/pg.sh),

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 
 PAGES = ("overview", "patrol", "trends", "outcomes", "data", "data_quality", "audit", "users")
 LAYERS = ("hotspots", "flagged", "closures", "boundaries", "emerging")
@@ -145,14 +145,15 @@ ROLES: dict[str, Role] = {
 def role(name: str | Role) -> Role:
     """The :class:`Role` called ``name`` (a Role is returned as is).
 
-    Raises :class:`~geo.core.errors.InputError` listing the known roles when ``name`` is not one.
+    Raises :class:`~geo.core.errors.OptionError` listing the known roles when ``name`` is not one
+    (the caller named the role; no file is at fault).
     """
     if isinstance(name, Role):
         return name
     try:
         return ROLES[name]
     except (KeyError, TypeError):
-        raise InputError(f"unknown role {name!r}; roles are: {', '.join(ROLES)}") from None
+        raise OptionError(f"unknown role {name!r}; roles are: {', '.join(ROLES)}", option="role") from None
 
 
 def can(who: str | Role, permission: str) -> bool:
@@ -160,7 +161,7 @@ def can(who: str | Role, permission: str) -> bool:
 
     ``permission`` is ``"page:<id>"``, ``"layer:<id>"``, ``"export:<id>"``, or a flag:
     ``"point_data"`` (individual records) or ``"unsuppressed"`` (exact small counts).
-    A misspelt permission raises :class:`~geo.core.errors.InputError` rather than quietly
+    A misspelt permission raises :class:`~geo.core.errors.OptionError` rather than quietly
     answering False, so a typo in a page guard is caught by the tests.
     """
     r = role(who)
@@ -171,7 +172,8 @@ def can(who: str | Role, permission: str) -> bool:
     kind, _, ident = permission.partition(":")
     table = {"page": (PAGES, r.pages), "layer": (LAYERS, r.layers), "export": (EXPORTS, r.exports)}
     if kind not in table or ident not in table[kind][0]:
-        raise InputError(
-            f"unknown permission {permission!r}; use page:/layer:/export:<id> or one of {', '.join(FLAGS)}"
+        raise OptionError(
+            f"unknown permission {permission!r}; use page:/layer:/export:<id> or one of {', '.join(FLAGS)}",
+            option="permission",
         )
     return ident in table[kind][1]

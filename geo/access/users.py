@@ -32,7 +32,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from geo.access.roles import ROLES, role
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 
 PROJECT = Path(__file__).resolve().parents[2]
 ENV_VAR = "NESTWATCH_USERS"
@@ -53,31 +53,41 @@ def users_path() -> Path:
 def add_user(path: str | os.PathLike, username: str, password: str, *, role: str, replace: bool = False) -> None:
     """Create ``username`` with ``role`` (or overwrite it when ``replace``).
 
-    Raises :class:`~geo.core.errors.InputError` for an invalid username, a password shorter than
-    12 characters, an unknown role, or an existing user without ``replace=True``.
+    Raises
+    ------
+    OptionError
+        An invalid username, a password shorter than 12 characters, an unknown role, or an
+        existing user without ``replace=True``: the call is at fault, not the file.
+    InputError
+        The users file exists but cannot be read (not TOML, or an entry without a known role and hash).
     """
     name = _username(username)
     _role_name(role)
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise InputError(f"password too short: use at least {MIN_PASSWORD} characters (a passphrase is best)")
+        raise OptionError(
+            f"password too short: use at least {MIN_PASSWORD} characters (a passphrase is best)", option="password"
+        )
     if len(password) > MAX_PASSWORD:
-        raise InputError(f"password too long: at most {MAX_PASSWORD} characters")
+        raise OptionError(f"password too long: at most {MAX_PASSWORD} characters", option="password")
     if password.strip().lower() == name:
-        raise InputError("password must not be the username")
+        raise OptionError("password must not be the username", option="password")
     users, oidc = _load(path)
     if name in users and not replace:
-        raise InputError(f"user {name!r} already exists (pass replace=True to change it)", file=str(path))
+        raise OptionError(f"{path}: user {name!r} already exists (pass replace=True to change it)", option="replace")
     users[name] = {"role": role, "hash": _hasher.hash(password)}
     _save(path, users, oidc)
 
 
 def set_role(path: str | os.PathLike, username: str, role: str) -> str:
-    """Give an existing user another role, keeping the password; return the old role."""
+    """Give an existing user another role, keeping the password; return the old role.
+
+    Raises :class:`~geo.core.errors.OptionError` for an invalid or unknown username or an unknown role.
+    """
     name = _username(username)
     _role_name(role)
     users, oidc = _load(path)
     if name not in users:
-        raise InputError(f"no user {name!r}", file=str(path))
+        raise OptionError(f"{path}: no user {name!r}", option="username")
     old = users[name]["role"]
     users[name] = {"role": role, "hash": users[name]["hash"]}
     _save(path, users, oidc)
@@ -138,8 +148,10 @@ def set_oidc_role(path: str | os.PathLike, email: str, role: str | None) -> None
 def _username(username: str) -> str:
     name = username.strip().lower() if isinstance(username, str) else ""
     if not USERNAME.fullmatch(name):
-        raise InputError(
-            f"invalid username {username!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        raise OptionError(
+            f"invalid username {username!r}: "
+            "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            option="username",
         )
     return name
 
@@ -147,7 +159,7 @@ def _username(username: str) -> str:
 def _email(email: str) -> str:
     key = email.strip().lower() if isinstance(email, str) else ""
     if not EMAIL.fullmatch(key):
-        raise InputError(f"invalid e-mail address {email!r}")
+        raise OptionError(f"invalid e-mail address {email!r}", option="email")
     return key
 
 

@@ -10,7 +10,9 @@ kinds, because each asks for a different fix:
   range, a month that is not ``YYYY-MM``, an unknown category); the person
   running the command or moving the slider fixes the call.
 - :class:`StoreError`: the store is at fault (bad URL, locked file, schema
-  from a newer version); the administrator fixes the set-up.
+  from a newer version) or does not hold what was asked of it (nothing loaded
+  yet, no boundaries; data already there when a restore needs an empty store);
+  the administrator fixes the set-up.
 
 The command line maps all three to exit code 2 and one line on stderr.
 """
@@ -77,7 +79,11 @@ class OptionError(NestwatchError, ValueError):
 
 
 class StoreError(NestwatchError):
-    """The store could not be opened or written (bad URL, locked file, schema mismatch)."""
+    """The store is at fault, not the data or the call.
+
+    It could not be opened or written (bad URL, locked file, schema mismatch), or what it holds
+    does not allow the operation (empty where data is needed, holding data where a restore needs it empty).
+    """
 
 
 def _fmt(label: str, value: object) -> str | None:

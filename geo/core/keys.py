@@ -80,7 +80,7 @@ def _hash_plain(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         # laid end to end, are already a (rows, width) matrix; no gather needed
         length = int(widths[-1])
         rows = np.flatnonzero(lengths == length) if len(widths) == 2 else slice(None)
-        count = n if len(widths) == 1 else len(rows)
+        count = n if isinstance(rows, slice) else len(rows)
         h1[rows], h2[rows] = _fold_fixed(data[offsets[0] : offsets[0] + count * length], count, length)
         if len(widths) == 2:
             blank = lengths == 0

@@ -39,8 +39,8 @@ def iter_csv_sources(
     if not p.exists():
         raise InputError("no such file or folder", file=str(path))
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() == ".csv")
-        files = _prefer_street([(str(f), f.name) for f in files])
+        found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() == ".csv")
+        files = _prefer_street([(str(f), f.name) for f in found])
         if not files:
             raise InputError("folder holds no .csv files", file=str(path))
         for file, _name in files:

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.core.schema import BNG, KINDS, WGS84, Kind, normalise_label
 
 
@@ -62,6 +62,15 @@ def read_boundaries(
         Override for files with a missing or wrong CRS, e.g. ``"EPSG:27700"``.
     layer
         GeoPackage layer, when the file has more than one.
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, unreadable, has no (or a contradicted) CRS, or has no
+        recognisable code or name column.
+    OptionError
+        ``code_column`` or ``name_column`` names a column the file does not have, or ``crs``
+        is not a coordinate reference system pyproj knows.
     """
     kind = KINDS[kind] if isinstance(kind, str) else kind
     label = label or str(path)
@@ -91,8 +100,22 @@ def read_boundaries(
         raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError...
         raise InputError(f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {exc}", file=label) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        # GDAL reads a CSV or a table without geometry as a plain table: not a boundary file
+        raise InputError("has no geometry: a boundary file is GeoJSON, GeoPackage or a zipped Shapefile", file=label)
     notes: list[str] = []
     if crs is not None:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(crs)
+        except CRSError:
+            raise OptionError(
+                f"--crs {crs!r} is not a coordinate reference system; e.g. {BNG} (British National Grid) "
+                f"or {WGS84} (lat/lng)",
+                option="crs",
+            ) from None
         gdf = gdf.set_crs(crs, allow_override=True)
         notes.append(f"CRS set to {crs} by override")
     elif gdf.crs is None:
@@ -107,13 +130,13 @@ def read_boundaries(
         gdf = gdf.to_crs(WGS84)
     code_col = code_column or find_attr(gdf.columns, ("cd", "code"))
     name_col = name_column or find_attr(gdf.columns, ("nm", "name"))
-    for what, col in (("code", code_col), ("name", name_col)):
+    for what, col, asked in (("code", code_col, code_column), ("name", name_col, name_column)):
         if col is None or col not in gdf.columns:
             attrs = [c for c in gdf.columns if c != "geometry"]
-            raise InputError(
-                f"cannot find the {what} column (have {attrs}): pass --{what}-column",
-                file=label,
-            )
+            message = f"cannot find the {what} column (have {attrs}): pass --{what}-column"
+            if asked:  # the column named by the caller is not there: the option is wrong, not the file
+                raise OptionError(f"{label}: {message}", option=f"{what}_column")
+            raise InputError(message, file=label)
     original = pd.DataFrame(gdf.drop(columns="geometry"))
     frame = gpd.GeoDataFrame(
         {

@@ -5,7 +5,8 @@ headings to canonical column names; every cell stays text, so that leading zeros
 of refs and UPRNs and the literal "NA" survive and validation sees exactly what
 the file said. Only rows that cannot be split into fields at all (ragged rows,
 NUL bytes) are rejected here; a file that cannot be read at all raises
-:class:`~geo.core.errors.InputError`.
+:class:`~geo.core.errors.InputError`, and a request the file cannot answer (a
+``mapping`` naming a heading it lacks) :class:`~geo.core.errors.OptionError`.
 
 This module reads the CSV kinds: it takes the fast reader (:mod:`geo.ingest._csv_fast`)
 when a file allows it and the careful one (:mod:`geo.ingest._csv_careful`) otherwise,
@@ -27,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from geo.core.arrowtext import plain_strings
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.core.rejects import concat_rejects, empty_rejects
 from geo.core.schema import (
     BOUNDARY_KINDS,
@@ -169,11 +170,8 @@ def read_csv_kind(
         (default ``"csv"``, e.g. pass ``"housing"``).
     """
     kind = KINDS[kind] if isinstance(kind, str) else kind
-    if kind.name in BOUNDARY_KINDS:
-        raise InputError(
-            f"{kind.name} are boundaries: read them with read_boundaries",
-            file=str(path),
-        )
+    if kind.name in BOUNDARY_KINDS:  # the caller chose the wrong reader: the file is not at fault
+        raise OptionError(f"{path}: {kind.name} are boundaries: read them with read_boundaries", option="kind")
     tables = []
     for shown, data in iter_csv_sources(path, label=label, mapped=True):
         tables.append(read_csv_bytes(data, kind, file=shown, mapping=mapping, source=source))
@@ -196,14 +194,19 @@ def read_csv_bytes(
         return [h for h, p in zip(header, POLICE_UK_HEADER, strict=True) if p != "Crime ID"] if police else []
 
     fast = _csv_fast.read_clean_utf8(data, file=file, encoded=encoded)
-    arrow = original = None
-    if fast is not None:
+    if fast is not None:  # clean UTF-8: arrow columns, no row rejected while reading
         header, arrow = fast
-        rejects, encoding, has_nul = empty_rejects(), "utf-8", False
-    else:
+        original, rejects, encoding = None, empty_rejects(), "utf-8"
+        kept = arrow.num_rows
+    else:  # text, with the rows that could not be split (or hold NUL bytes) set aside
         text, encoding = decode_bytes(data if isinstance(data, bytes) else bytes(data), file=file)
         header, original, rejects = read_csv_text(text, file=file)
-        has_nul = "\x00" in text
+        arrow = None
+        if "\x00" in text:
+            rejects = concat_rejects([rejects, nul_rows(original, file=file)])
+        if len(rejects):  # (no copies of a clean million-row file)
+            original = original[~original["_row"].isin(rejects["row"])].reset_index(drop=True)
+        kept = len(original)
     if kind.name == "victims" and is_victim_counts(header, mapping):
         kind = KINDS["victim_counts"]
     notes = [] if encoding in ("utf-8", "utf-8-sig") else [f"decoded as {encoding}"]
@@ -219,16 +222,12 @@ def read_csv_bytes(
     unused = [h for h in header if h not in columns.values()]
     if unused and not is_police:
         notes.append(f"columns not used: {', '.join(unused)}")
-    if has_nul:
-        rejects = concat_rejects([rejects, nul_rows(original, file=file)])
-    if len(rejects):  # (no copies of a clean million-row file)
-        original = original[~original["_row"].isin(rejects["row"])].reset_index(drop=True)
     return RawTable(
         file=file,
         digest=digest,
         text=original,
         rejects=rejects,
-        n_rows=(len(original) if arrow is None else arrow.num_rows) + len(rejects),
+        n_rows=kept + len(rejects),
         notes=notes,
         source_format="police.uk" if is_police else "csv",
         columns=columns,
@@ -256,22 +255,29 @@ def map_columns(header: list[str], kind: Kind, *, mapping: Mapping[str, str] | N
     """Decide which heading feeds each canonical column.
 
     Explicit mappings win; otherwise a heading whose normalised form is a known
-    spelling is used. Raises when a required column (or any coordinates) cannot
-    be found, naming what the file does have, because guessing wrong would
-    store plausible nonsense.
+    spelling is used.
+
+    Raises
+    ------
+    OptionError
+        The explicit ``mapping`` names a column ``kind`` does not have, or a heading the
+        file does not have: the mapping asked for is wrong, not the file.
+    InputError
+        A required column (or any coordinates) cannot be found, naming what the file
+        does have, because guessing wrong would store plausible nonsense.
     """
     mapping = dict(mapping or {})
     known = set(kind.column_names) | {"easting", "northing"}
+    where = f"{file}: " if file else ""  # the "file: message" form InputError(file=...) prints
     for canon, head in mapping.items():
         if canon not in known:
-            raise InputError(
-                f"mapping names unknown column {canon!r}; {kind.name} has {sorted(known)}",
-                file=file,
+            raise OptionError(
+                f"{where}mapping names unknown column {canon!r}; {kind.name} has {sorted(known)}", option="mapping"
             )
         if head not in header:
-            raise InputError(
-                f"mapping for {canon!r} names heading {head!r}, which is not in the file (headings: {header})",
-                file=file,
+            raise OptionError(
+                f"{where}mapping for {canon!r} names heading {head!r}, which is not in the file (headings: {header})",
+                option="mapping",
             )
     by_norm = {normalise_label(h): h for h in header}
     columns = dict(mapping)
@@ -283,10 +289,10 @@ def map_columns(header: list[str], kind: Kind, *, mapping: Mapping[str, str] | N
         if col.name in columns:
             continue
         for syn in (normalise_label(col.name), *col.synonyms):
-            head = by_norm.get(syn)
-            if head is not None and head not in used:
-                columns[col.name] = head
-                used.add(head)
+            heading = by_norm.get(syn)
+            if heading is not None and heading not in used:
+                columns[col.name] = heading
+                used.add(heading)
                 break
     missing = [c.name for c in kind.columns if c.required and c.name not in columns]
     if kind.name == "incidents" and "month" not in columns and "date" not in columns:

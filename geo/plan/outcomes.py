@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError, StoreError
 from geo.core.schema import ASB
 from geo.stats.aggregate import Filters, month_range
 from geo.stats.impact import Impact, closure_impact
@@ -77,7 +77,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if not self.start or not self.end:
-            raise InputError("a period needs a first and a last month (YYYY-MM)")
+            raise OptionError(
+                "a period needs a first and a last month (YYYY-MM)", option="start" if not self.start else "end"
+            )
         Filters(month_from=self.start, month_to=self.end)  # one place checks the form and the order
 
     @property
@@ -233,11 +235,13 @@ def outcomes_for(
 
     Raises
     ------
-    InputError
-        Bad months, an unknown area code, or an empty store.
+    OptionError
+        Bad months or an unknown area code: the request is at fault.
+    StoreError
+        An empty store: there is nothing to report until data is loaded.
     """
     if store.is_empty():
-        raise InputError("the store is empty: load data first (python -m geo demo, or python -m geo import …)")
+        raise StoreError("the store is empty: load data first (python -m geo demo, or python -m geo import …)")
     period = Period(start, end)
     day = today or dt.date.today()
     boundaries = _boundaries(store)
@@ -328,7 +332,7 @@ def _area(boundaries: gpd.GeoDataFrame, code: str | None) -> tuple[shapely.Geome
     if hit.empty:
         codes = boundaries["code"].tolist()
         known = (", ".join(codes[:12]) + (", …" if len(codes) > 12 else "")) or "none are loaded"
-        raise InputError(f"unknown area code {code!r}: expected a ward or estate code ({known})")
+        raise OptionError(f"unknown area code {code!r}: expected a ward or estate code ({known})", option="area")
     row = hit.iloc[0]
     return row.geometry, f"{str(row['layer']).capitalize()}: {row['name']}"
 

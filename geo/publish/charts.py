@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
@@ -166,9 +168,10 @@ def _layer_map(published: PublishedOutcomes, shapes: gpd.GeoDataFrame, table: pd
         hidden.plot(ax=ax, color=SUPPRESSED, edgecolor="white", hatch="///", linewidth=1.0)
     # estates dashed over wards; wards (whose shared edges would double the dashes) solid light grey under estates
     dashed = layer == "ward"
-    context = {"color": "#52606d" if dashed else "#9aa5b1", "linewidth": 0.8, "linestyle": "--" if dashed else "-"}
+    colour = "#52606d" if dashed else "#9aa5b1"
+    style: Literal["--", "-"] = "--" if dashed else "-"
     if not others.empty:
-        others.boundary.plot(ax=ax, **context)
+        others.boundary.plot(ax=ax, color=colour, linewidth=0.8, linestyle=style)
     mine.boundary.plot(ax=ax, color="#52606d", linewidth=0.6)
     chosen = shapes[shapes["code"] == published.area] if published.area is not None else shapes.iloc[:0]
     if not chosen.empty:
@@ -198,10 +201,12 @@ def _layer_map(published: PublishedOutcomes, shapes: gpd.GeoDataFrame, table: pd
         pad=0.02,
         label=f"ASB reports, {published.period.start} to {published.period.end} (shown values)",
     )
-    handles = [Patch(facecolor=SUPPRESSED, hatch="///", edgecolor="white", label=f"fewer than {published.threshold}")]
+    handles: list[Artist] = [
+        Patch(facecolor=SUPPRESSED, hatch="///", edgecolor="white", label=f"fewer than {published.threshold}")
+    ]
     other = "estate" if layer == "ward" else "ward"
     if not others.empty:
-        handles.append(Line2D([], [], **context, label=f"{other} outlines"))
+        handles.append(Line2D([], [], color=colour, linewidth=0.8, linestyle=style, label=f"{other} outlines"))
     if not chosen.empty:
         handles.append(Line2D([], [], color=INK, lw=2.6, label="report area"))
     ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)

@@ -19,20 +19,27 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 
 
 def threshold() -> int:
-    """The suppression threshold N (counts 1..N-1 hidden, others rounded to a multiple of N)."""
+    """The suppression threshold N (counts 1..N-1 hidden, others rounded to a multiple of N).
+
+    Raises :class:`~geo.core.errors.OptionError` when ``NESTWATCH_SUPPRESS_BELOW`` is not a whole
+    number of 2 or more: the setting is wrong, not any data.
+    """
     raw = os.environ.get("NESTWATCH_SUPPRESS_BELOW", "5")
     try:
         value = int(raw)
     except ValueError:
-        raise InputError(f"NESTWATCH_SUPPRESS_BELOW must be a whole number, not {raw!r}") from None
+        raise OptionError(
+            f"NESTWATCH_SUPPRESS_BELOW must be a whole number, not {raw!r}", option="NESTWATCH_SUPPRESS_BELOW"
+        ) from None
     if value < 2:
-        raise InputError(f"NESTWATCH_SUPPRESS_BELOW must be 2 or more, not {value}")
+        raise OptionError(f"NESTWATCH_SUPPRESS_BELOW must be 2 or more, not {value}", option="NESTWATCH_SUPPRESS_BELOW")
     return value
 
 
@@ -56,7 +63,7 @@ def suppress_labels(values: np.ndarray | pd.Series | list, *, below: int | None 
     return [f"fewer than {n}" if np.isnan(v) else f"{int(v):,}" for v in suppress(values, below=n)]
 
 
-def safe_change(now_shown: np.ndarray, before_shown: np.ndarray) -> np.ndarray:
+def safe_change(now_shown: npt.ArrayLike, before_shown: npt.ArrayLike) -> np.ndarray:
     """Fractional change between two periods, from *shown* (already suppressed) values.
 
     NaN when either side is suppressed or the earlier one is zero: a

@@ -20,7 +20,7 @@ import html
 import io
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -29,7 +29,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 from geo.plan.outcomes import outcomes_for
 from geo.publish.charts import Picture, effect_to_png, maps_to_png, trend_to_png
 from geo.publish.published import NO_EARLIER_DATA, PublishedOutcomes, publish
@@ -105,7 +105,10 @@ def report_filename(published: PublishedOutcomes, *, suffix: str = ".pdf") -> st
 
 def _check(published: object) -> None:
     if not isinstance(published, PublishedOutcomes):
-        raise InputError("a report takes published outcomes only: pass the result of geo.publish.published.publish")
+        raise OptionError(
+            "a report takes published outcomes only: pass the result of geo.publish.published.publish",
+            option="published",
+        )
 
 
 # --------------------------------------------------------------------------- shared content
@@ -265,7 +268,9 @@ def report_to_pdf(published: PublishedOutcomes, *, pictures: Pictures | None = N
     return bytes(pdf.output())
 
 
-def _pdf_table(pdf: FPDF, headings: tuple[str, ...], rows: list[tuple[str, ...]], *, widths: tuple[int, ...]) -> None:
+def _pdf_table(
+    pdf: FPDF, headings: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, widths: tuple[int, ...]
+) -> None:
     pdf.set_font("DejaVu", size=9)
     pdf.set_draw_color(200, 205, 212)
     pdf.set_line_width(0.2)
@@ -344,7 +349,7 @@ def report_to_html(published: PublishedOutcomes, *, pictures: Pictures | None = 
     return "\n".join(out) + "\n"
 
 
-def _html_table(headings: tuple[str, ...], rows: list[tuple[str, ...]], *, keyed: bool) -> str:
+def _html_table(headings: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, keyed: bool) -> str:
     """A table; with ``keyed`` the first value of each row is its ``data-figure`` key, not a cell."""
     head = "".join(f'<th scope="col"{"" if i == 0 else " class=n"}>{_e(h)}</th>' for i, h in enumerate(headings))
     body = []

@@ -20,7 +20,7 @@ import shapely
 from h3ronpy import grid_disk
 from h3ronpy.vector import cells_to_coordinates, cells_to_wkb_polygons, coordinates_to_cells
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 from geo.core.schema import BNG, WGS84
 
 RESOLUTIONS = range(6, 12)
@@ -30,7 +30,9 @@ DEFAULT_RES = 9
 def check_res(res: int) -> int:
     """The resolution, or a clear error: below 6 a cell spans a town, above 11 a house."""
     if int(res) not in RESOLUTIONS:
-        raise InputError(f"H3 resolution must be between {RESOLUTIONS.start} and {RESOLUTIONS.stop - 1}, not {res}")
+        raise OptionError(
+            f"H3 resolution must be between {RESOLUTIONS.start} and {RESOLUTIONS.stop - 1}, not {res}", option="res"
+        )
     return int(res)
 
 
@@ -114,7 +116,7 @@ def cells_to_weights(cells: np.ndarray, *, k: int = 1) -> sp.csr_matrix:
     if n == 0:
         return sp.csr_matrix((0, 0))
     if k < 0:
-        raise InputError(f"k must be 0 or more, not {k}")
+        raise OptionError(f"k must be 0 or more, not {k}", option="k")
     disks = grid_disk(pa.array(cells), k, flatten=False)
     lists = pa.array(disks)
     counts = np.diff(lists.offsets.to_numpy())

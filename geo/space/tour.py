@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
 _TOLERANCE_M = 1e-6  # a 2-opt move must save more than this, so rounding noise cannot make the search cycle
@@ -90,9 +90,9 @@ def visiting_order(lat: np.ndarray, lng: np.ndarray, *, start: int = 0) -> Tour:
     try:
         start = operator.index(start)
     except TypeError:
-        raise InputError(f"start must be an integer, got {start!r}") from None
+        raise OptionError(f"start must be an integer, got {start!r}", option="start") from None
     if n and not 0 <= start < n:
-        raise InputError(f"start must be between 0 and {n - 1}, got {start}")
+        raise OptionError(f"start must be between 0 and {n - 1}, got {start}", option="start")
     if not n:
         order = np.empty(0, dtype=np.intp)
     else:
@@ -109,17 +109,19 @@ def visiting_order(lat: np.ndarray, lng: np.ndarray, *, start: int = 0) -> Tour:
 
 
 def _coordinates(lat: np.ndarray, lng: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates as float arrays, or InputError saying what is wrong with them."""
+    """Coordinates as float arrays, or an OptionError saying what is wrong with them."""
     try:
         lat, lng = np.asarray(lat, dtype=float), np.asarray(lng, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"coordinates must be numbers: {exc}") from None
+        raise OptionError(f"coordinates must be numbers: {exc}", option="lat/lng") from None
     if lat.ndim != 1 or lng.shape != lat.shape:
-        raise InputError(f"lat and lng must be 1-D and the same length, got shapes {lat.shape} and {lng.shape}")
+        raise OptionError(
+            f"lat and lng must be 1-D and the same length, got shapes {lat.shape} and {lng.shape}", option="lat/lng"
+        )
     if not (np.isfinite(lat).all() and np.isfinite(lng).all()):
-        raise InputError("coordinates must be finite (a point has no location)")
+        raise OptionError("coordinates must be finite (a point has no location)", option="lat/lng")
     if (np.abs(lat) > 90).any():
-        raise InputError("latitudes must be between -90 and 90 (are lat and lng swapped?)")
+        raise OptionError("latitudes must be between -90 and 90 (are lat and lng swapped?)", option="lat")
     return lat, lng
 
 

@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError, StoreError
 from geo.space.hexes import DEFAULT_RES, assign_cells, boundaries_to_cells, check_res, points_to_cells
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -56,9 +56,9 @@ class Filters:
         for name in ("month_from", "month_to"):
             value = getattr(self, name)
             if value is not None and not pd.Series([value]).str.match(_MONTH).iloc[0]:
-                raise InputError(f"{name.replace('_', ' ')} must be YYYY-MM, not {value!r}")
+                raise OptionError(f"{name.replace('_', ' ')} must be YYYY-MM, not {value!r}", option=name)
         if self.month_from and self.month_to and self.month_from > self.month_to:
-            raise InputError(f"month range is empty: {self.month_from} is after {self.month_to}")
+            raise OptionError(f"month range is empty: {self.month_from} is after {self.month_to}", option="month_from")
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def study_area(
     check_res(res)
     parts = [b for b in (wards, estates) if b is not None and not b.empty]
     if not parts:
-        raise InputError("no ward or estate boundaries are loaded: import wards first (python -m geo import wards …)")
+        raise StoreError("no ward or estate boundaries are loaded: import wards first (python -m geo import wards …)")
     cells = np.unique(np.concatenate([boundaries_to_cells(b, res=res) for b in parts]))
     none = np.full(len(cells), "", dtype=object)
     ward = assign_cells(cells, wards) if wards is not None and not wards.empty else none

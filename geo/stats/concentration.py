@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 
 BACKTEST_COLUMNS = ("month_index", "n_chosen", "hits", "total", "hit_rate", "area_share", "pai")
 
@@ -113,9 +113,9 @@ def backtest(counts: np.ndarray, *, lookback: int = 3, area_fraction: float = 0.
     try:
         lookback = operator.index(lookback)
     except TypeError:
-        raise InputError(f"lookback must be a whole number of months, got {lookback!r}") from None
+        raise OptionError(f"lookback must be a whole number of months, got {lookback!r}", option="lookback") from None
     if lookback < 1:
-        raise InputError(f"lookback must be at least 1 month, got {lookback}")
+        raise OptionError(f"lookback must be at least 1 month, got {lookback}", option="lookback")
     n_cells, n_months = x.shape
     k = _top_cells(area_fraction, n_cells, name="area_fraction")
     rows = []
@@ -144,7 +144,7 @@ def summary(backtest_frame: pd.DataFrame) -> dict[str, float | int]:
     """
     missing = [c for c in BACKTEST_COLUMNS if c not in backtest_frame.columns]
     if missing:
-        raise InputError(f"not a backtest frame: missing columns {', '.join(missing)}")
+        raise OptionError(f"not a backtest frame: missing columns {', '.join(missing)}", option="backtest_frame")
     months = len(backtest_frame)
     hits, total = float(backtest_frame["hits"].sum()), float(backtest_frame["total"].sum())
     return {
@@ -156,29 +156,29 @@ def summary(backtest_frame: pd.DataFrame) -> dict[str, float | int]:
 
 
 def _counts(counts: np.ndarray, *, ndim: int) -> np.ndarray:
-    """Counts as a numeric array of the given rank, or InputError saying what is wrong."""
+    """Counts as a numeric array of the given rank, or an OptionError saying what is wrong."""
     x = np.asarray(counts)
     if np.issubdtype(x.dtype, np.integer) or x.dtype == bool:
         x = x.astype(np.int64)  # signed, so ranking by -count cannot wrap around
     elif np.issubdtype(x.dtype, np.complexfloating):
-        raise InputError("counts must be real numbers")
+        raise OptionError("counts must be real numbers", option="counts")
     else:
         try:
             x = x.astype(np.float64)
         except (TypeError, ValueError):
-            raise InputError("counts must be numbers") from None
+            raise OptionError("counts must be numbers", option="counts") from None
     if x.ndim != ndim:
         want = "(n_cells,)" if ndim == 1 else "(n_cells, n_months)"
-        raise InputError(f"counts must have shape {want}, got {x.shape}")
+        raise OptionError(f"counts must have shape {want}, got {x.shape}", option="counts")
     if not np.isfinite(x).all() or (x < 0).any():
-        raise InputError("counts must be finite and not negative")
+        raise OptionError("counts must be finite and not negative", option="counts")
     return x
 
 
 def _top_cells(fraction: float, n_cells: int, *, name: str) -> int:
     """How many cells make up the top ``fraction``: rounded up, at least 1 (see :func:`share_in_top`)."""
     if isinstance(fraction, bool) or not isinstance(fraction, int | float | np.floating | np.integer):
-        raise InputError(f"{name} must be numbers in (0, 1], got {fraction!r}")
+        raise OptionError(f"{name} must be numbers in (0, 1], got {fraction!r}", option=name)
     if not 0 < fraction <= 1:
-        raise InputError(f"{name} must be in (0, 1], got {fraction!r}")
+        raise OptionError(f"{name} must be in (0, 1], got {fraction!r}", option=name)
     return max(1, math.ceil(round(float(fraction) * n_cells, 9)))

@@ -47,7 +47,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.special import ndtr
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 from geo.stats.hotspots import GiResult, gi_star_from_lag
 from geo.stats.weights import as_weights, weight_sums
 
@@ -130,7 +130,9 @@ def space_time_gi(
     counts = _cube(counts)
     n_cells, n_months = counts.shape
     if int(time_steps) != time_steps or time_steps < 0:
-        raise InputError(f"time_steps must be a whole number of months, 0 or more, not {time_steps}")
+        raise OptionError(
+            f"time_steps must be a whole number of months, 0 or more, not {time_steps}", option="time_steps"
+        )
     w = as_weights(w, n_cells)
     months = np.arange(n_months)
     # band[t, t'] = 1 where month t' is in the neighbourhood of month t
@@ -160,12 +162,12 @@ def mann_kendall(series: np.ndarray) -> MKResult:
     """
     x = np.asarray(series, dtype=np.float64)
     if x.ndim != 2:
-        raise InputError(f"series must be two-dimensional (rows × months), not shape {x.shape}")
+        raise OptionError(f"series must be two-dimensional (rows × months), not shape {x.shape}", option="series")
     n_rows, n = x.shape
     if n < 2:
-        raise InputError(f"a trend needs at least 2 months, not {n}")
+        raise OptionError(f"a trend needs at least 2 months, not {n}", option="series")
     if not np.all(np.isfinite(x)):
-        raise InputError("series must all be finite (no NaN or infinity)")
+        raise OptionError("series must all be finite (no NaN or infinity)", option="series")
     total = np.zeros(n_rows)
     for a in range(n - 1):
         total += np.sign(x[:, a + 1 :] - x[:, a : a + 1]).sum(axis=1)
@@ -223,15 +225,17 @@ def emerging_categories(
     """
     bins = np.asarray(gi_bin)
     if bins.ndim != 2 or bins.shape[1] < 1:
-        raise InputError(f"gi_bin must be two-dimensional (cells × months), not shape {bins.shape}")
+        raise OptionError(f"gi_bin must be two-dimensional (cells × months), not shape {bins.shape}", option="gi_bin")
     trend_z = np.asarray(trend_z, dtype=np.float64)
     trend_p = np.asarray(trend_p, dtype=np.float64)
     if trend_z.shape != (len(bins),) or trend_p.shape != (len(bins),):
-        raise InputError(f"trend_z and trend_p need one value per cell ({len(bins)})")
+        raise OptionError(f"trend_z and trend_p need one value per cell ({len(bins)})", option="trend_z/trend_p")
     if confidence not in CONFIDENCE_BINS:
-        raise InputError(f"confidence must be one of {sorted(CONFIDENCE_BINS)} %, not {confidence}")
+        raise OptionError(
+            f"confidence must be one of {sorted(CONFIDENCE_BINS)} %, not {confidence}", option="confidence"
+        )
     if not 0 < alpha < 1:
-        raise InputError(f"alpha must lie between 0 and 1, not {alpha}")
+        raise OptionError(f"alpha must lie between 0 and 1, not {alpha}", option="alpha")
     level = CONFIDENCE_BINS[confidence]
     up = (trend_p < alpha) & (trend_z > 0)
     down = (trend_p < alpha) & (trend_z < 0)
@@ -306,7 +310,9 @@ def emerging_hotspots(
         ``final_bin`` (Gi_Bin of the last month) and ``category``.
     """
     if confidence not in CONFIDENCE_BINS:
-        raise InputError(f"confidence must be one of {sorted(CONFIDENCE_BINS)} %, not {confidence}")
+        raise OptionError(
+            f"confidence must be one of {sorted(CONFIDENCE_BINS)} %, not {confidence}", option="confidence"
+        )
     gi = space_time_gi(counts, w, time_steps=time_steps, fdr=True)
     # The first ``time_steps`` months have truncated neighbourhoods (no earlier
     # months to include), so their z-scores are smaller in magnitude for the
@@ -332,7 +338,7 @@ def emerging_hotspots(
 def _cube(counts: np.ndarray) -> np.ndarray:
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 2:
-        raise InputError(f"counts must be two-dimensional (cells × months), not shape {counts.shape}")
+        raise OptionError(f"counts must be two-dimensional (cells × months), not shape {counts.shape}", option="counts")
     if not np.all(np.isfinite(counts)):
-        raise InputError("counts must all be finite (no NaN or infinity)")
+        raise OptionError("counts must all be finite (no NaN or infinity)", option="counts")
     return counts

@@ -34,12 +34,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import ndtr
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 from geo.stats.weights import Weights
 
-# (Gi_Bin magnitude, largest p that earns it): Esri's 99 / 95 / 90 % confidence classes.
-# Nested: each smaller cut earns one more than the previous one, which _bins relies on.
-CONFIDENCE_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
+# The p-value cuts of Esri's 99 / 95 / 90 % confidence classes. Nested, so a p below k of them
+# earns Gi_Bin magnitude k: _bins counts the cuts instead of looking a magnitude up.
+CONFIDENCE_CUTS: tuple[float, ...] = (0.01, 0.05, 0.10)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,7 +110,7 @@ def gi_scores(y: np.ndarray, w: Weights | sp.spmatrix | sp.sparray | np.ndarray)
     weights = Weights._of(w, len(y))
     lag = weights.matrix @ y
     if not np.isfinite(lag).all():
-        raise InputError("neighbourhood totals overflow: values and weights too large")
+        raise OptionError("neighbourhood totals overflow: values and weights too large", option="y")
     z = _z(y, lag, weights.w_sum, weights._root, weights._undefined)
     return z, _p(z)
 
@@ -142,9 +142,9 @@ def gi_star_from_lag(
     w_sq_sum = np.asarray(w_sq_sum, dtype=np.float64)
     arrays = (lag, w_sum, w_sq_sum)
     if any(a.shape != y.shape for a in arrays):
-        raise InputError(f"lag and weight sums must have the shape of the values {y.shape}")
+        raise OptionError(f"lag and weight sums must have the shape of the values {y.shape}", option="lag")
     if not (np.isfinite(y).all() and all(np.isfinite(a).all() for a in arrays)):
-        raise InputError("values, lag and weight sums must all be finite (no NaN or infinity)")
+        raise OptionError("values, lag and weight sums must all be finite (no NaN or infinity)")
     n = y.size
     spread = n * w_sq_sum - w_sum**2  # as in Weights._prepare
     ok = spread > 1e-12 * n * w_sq_sum
@@ -200,13 +200,13 @@ def gi_bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     p = np.asarray(p, dtype=np.float64)
     if z.shape != p.shape:
-        raise InputError(f"z {z.shape} and p {p.shape} must have the same shape")
+        raise OptionError(f"z {z.shape} and p {p.shape} must have the same shape", option="p")
     return _bins(z, p)
 
 
 def _bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     level = np.zeros(p.shape, dtype=np.int8)
-    for _, cut in CONFIDENCE_LEVELS:  # nested cuts: the magnitude is how many of them p is below
+    for cut in CONFIDENCE_CUTS:  # nested cuts: the magnitude is how many of them p is below
         level += p < cut
     sign = np.empty(p.shape, dtype=np.int8)
     np.sign(z, out=sign, casting="unsafe")  # -1, 0 or 1 straight into int8
@@ -224,9 +224,9 @@ def fdr_bh(p: np.ndarray) -> np.ndarray:
     """
     p = np.asarray(p, dtype=np.float64)
     if p.ndim != 1:
-        raise InputError(f"p-values must be one-dimensional, not shape {p.shape}")
+        raise OptionError(f"p-values must be one-dimensional, not shape {p.shape}", option="p")
     if p.size and not (np.all(p >= 0) and np.all(p <= 1)):
-        raise InputError("p-values must lie between 0 and 1")
+        raise OptionError("p-values must lie between 0 and 1", option="p")
     return _bh(p)
 
 
@@ -288,7 +288,7 @@ _counting_kept = lru_cache(maxsize=2)(_counting_made)
 def _values(y: np.ndarray) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     if y.ndim != 1:
-        raise InputError(f"values must be one-dimensional (one per cell), not shape {y.shape}")
+        raise OptionError(f"values must be one-dimensional (one per cell), not shape {y.shape}", option="y")
     if not np.all(np.isfinite(y)):
-        raise InputError("values must all be finite (no NaN or infinity)")
+        raise OptionError("values must all be finite (no NaN or infinity)", option="y")
     return y

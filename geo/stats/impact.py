@@ -25,7 +25,7 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 from geo.core.schema import BNG, WGS84
 
 ASB = "Anti-social behaviour"
@@ -96,9 +96,17 @@ def closure_impact(
         ``ref, lat, lng, granted`` (``YYYY-MM-DD``), optionally ``address``.
     radius_m, months
         The buffer around the premises and the window length either side.
+
+    Raises
+    ------
+    OptionError
+        A radius that is not positive or a window shorter than one month (the options, not the data, are wrong).
     """
     if radius_m <= 0 or months < 1:
-        raise InputError("radius must be positive and the window at least one month")
+        raise OptionError(
+            "radius must be positive and the window at least one month",
+            option="radius_m" if radius_m <= 0 else "months",
+        )
     inc = incidents if category is None else incidents[incidents["category"] == category]
     inc = inc[np.isfinite(inc["lat"].to_numpy(dtype=float)) & np.isfinite(inc["lng"].to_numpy(dtype=float))]
     month_no = _month_number(inc["month"].astype(str))

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import numpy as np
 import scipy.sparse as sp
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 from geo.space.hexes import cells_to_weights
 
 
@@ -57,7 +57,7 @@ class Weights:
             return
         matrix = _to_csr(w)
         if matrix.shape[0] != matrix.shape[1]:
-            raise InputError(f"weights must be a square n × n matrix, not shape {matrix.shape}")
+            raise OptionError(f"weights must be a square n × n matrix, not shape {matrix.shape}", option="w")
         self._prepare(matrix, copy=True)
 
     @classmethod
@@ -69,7 +69,9 @@ class Weights:
         """
         if isinstance(w, Weights):
             if w.n != n:
-                raise InputError(f"weights of shape {w.matrix.shape} do not match {n} values; expected ({n}, {n})")
+                raise OptionError(
+                    f"weights of shape {w.matrix.shape} do not match {n} values; expected ({n}, {n})", option="w"
+                )
             return w
         out = cls.__new__(cls)
         out._prepare(as_weights(w, n), copy=False)
@@ -85,7 +87,7 @@ class Weights:
                 a.setflags(write=False)
         w_sum, w_sq_sum = weight_sums(matrix)
         if not (np.isfinite(w_sum).all() and np.isfinite(w_sq_sum).all()):
-            raise InputError("weights must all be finite (no NaN or infinity), and so must their row sums")
+            raise OptionError("weights must all be finite (no NaN or infinity), and so must their row sums", option="w")
         n = matrix.shape[0]
         # The denominator √((n S1 − W²)/(n − 1)) without the standard deviation. n·S1 − W² ≥ 0
         # (Cauchy–Schwarz), 0 only when every value is an equally weighted neighbour (or none is):
@@ -131,7 +133,7 @@ def _to_csr(w: Any) -> sp.csr_matrix:
     try:
         out = sp.csr_matrix(w, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"weights must be an n × n matrix: {exc}") from None
+        raise OptionError(f"weights must be an n × n matrix: {exc}", option="w") from None
     if not out.has_canonical_format:
         out = out.copy()
         out.sum_duplicates()
@@ -139,14 +141,14 @@ def _to_csr(w: Any) -> sp.csr_matrix:
 
 
 def as_weights(w: Weights | sp.spmatrix | sp.sparray | np.ndarray, n: int) -> sp.csr_matrix:
-    """``w`` as an n × n float CSR matrix with duplicate entries summed, or an :class:`InputError`.
+    """``w`` as an n × n float CSR matrix with duplicate entries summed, or an :class:`~geo.core.errors.OptionError`.
 
     Shared with :mod:`geo.stats.emerging` so both read weights the same way; the
     caller's matrix is never modified. A :class:`Weights` gives its (read-only) matrix.
     """
     out = w.matrix if isinstance(w, Weights) else _to_csr(w)
     if out.shape != (n, n):
-        raise InputError(f"weights of shape {out.shape} do not match {n} values; expected ({n}, {n})")
+        raise OptionError(f"weights of shape {out.shape} do not match {n} values; expected ({n}, {n})", option="w")
     return out
 
 

@@ -72,12 +72,15 @@ def parquet_to_table(blobs: Iterable[bytes], *, columns: Sequence[str] | None = 
     Text comes back as ``large_string`` whichever way a segment was written
     (older segments carry pandas' schema, newer ones none).
     """
-    tables = [
-        _plain_text(pq.read_table(io.BytesIO(b), columns=list(columns) if columns is not None else None)) for b in blobs
-    ]
+    tables = [blob_to_table(b, columns=columns) for b in blobs]
     if not tables:
         return None
     return pa.concat_tables(tables)
+
+
+def blob_to_table(blob: bytes, *, columns: Sequence[str] | None = None) -> pa.Table:
+    """One segment blob as an arrow table, read as :func:`parquet_to_table` reads each (never None)."""
+    return _plain_text(pq.read_table(io.BytesIO(blob), columns=list(columns) if columns is not None else None))
 
 
 def _plain_text(table: pa.Table) -> pa.Table:

@@ -33,12 +33,12 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from geo.core.errors import InputError, StoreError
+from geo.core.errors import OptionError, StoreError
 from geo.core.parallel import in_background
 from geo.core.rejects import REJECT_COLUMNS, concat_rejects
 from geo.core.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
 from geo.store import _writes, migrations
-from geo.store._segments import parquet_to_table, quarantine
+from geo.store._segments import blob_to_table, parquet_to_table, quarantine
 from geo.store._tables import AUDIT_COLUMNS, AUDIT_TABLE, METADATA, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
 from geo.validate import Validated
 
@@ -89,8 +89,10 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             migrations.upgrade(self.engine)
-        except sa.exc.SQLAlchemyError as exc:
+        except sa.exc.DBAPIError as exc:  # the driver's own error says most (and carries no SQL)
             raise StoreError(f"cannot open store {url!r}: {exc.__class__.__name__}: {exc.orig}") from None
+        except sa.exc.SQLAlchemyError as exc:  # raised by SQLAlchemy itself: there is no driver error
+            raise StoreError(f"cannot open store {url!r}: {exc.__class__.__name__}: {exc}") from None
         except alembic.util.CommandError as exc:  # e.g. a store made by a newer Nestwatch
             raise StoreError(f"cannot open store {url!r}: {exc}") from None
         self.tables = METADATA.tables
@@ -127,7 +129,7 @@ class Store:
             _write_lock(conn)
             for validated, n_rows, sha, source_format in parts:
                 k = KINDS[validated.kind]
-                import_id = conn.execute(
+                logged = (
                     self.tables["imports"]
                     .insert()
                     .values(
@@ -139,7 +141,8 @@ class Store:
                         rows=n_rows,
                         notes=json.dumps(validated.notes),
                     )
-                ).inserted_primary_key[0]
+                )
+                import_id = _new_id(conn.execute(logged))
 
                 def tick(n: int, _file: str = validated.file) -> None:
                     nonlocal done
@@ -201,7 +204,7 @@ class Store:
         values["at"] = _utc_iso(entry.at)  # one text form, so filters can compare text
         try:
             with self.engine.begin() as conn:
-                return int(conn.execute(self.tables[AUDIT_TABLE].insert().values(**values)).inserted_primary_key[0])
+                return _new_id(conn.execute(self.tables[AUDIT_TABLE].insert().values(**values)))
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot write the audit log: {exc.__class__.__name__}: {exc}") from None
 
@@ -231,19 +234,20 @@ class Store:
 
         Raises
         ------
-        InputError
-            No such import, it was deleted already, or the entry is not a deletion.
+        OptionError
+            No such import, it was deleted already, or the entry is not a deletion: the
+            request is wrong, the store is fine.
         """
         if entry.action != "delete":
-            raise InputError(f"deleting an import needs a 'delete' audit entry, not {entry.action!r}")
+            raise OptionError(f"deleting an import needs a 'delete' audit entry, not {entry.action!r}", option="entry")
         imp = self.tables["imports"]
         with self.engine.begin() as conn:
             _write_lock(conn)
             row = conn.execute(sa.select(imp.c.kind, imp.c.deleted_at).where(imp.c.id == import_id)).first()
             if row is None:
-                raise InputError(f"there is no import {import_id}")
+                raise OptionError(f"there is no import {import_id}", option="import_id")
             if row.deleted_at:
-                raise InputError(f"import {import_id} was already deleted at {row.deleted_at}")
+                raise OptionError(f"import {import_id} was already deleted at {row.deleted_at}", option="import_id")
             removed: dict[str, int] = {}
             for kind in KINDS.values():
                 t = self.tables[SEGMENT_TABLE if kind.name in SEGMENT_KINDS else kind.table]
@@ -323,9 +327,7 @@ class Store:
         if import_id is not None:
             q = q.where(t.c.import_id == import_id)
         with self.engine.connect() as conn:
-            parts = [
-                parquet_to_table([data]).to_pandas().assign(import_id=imp, kind=k) for imp, k, data in conn.execute(q)
-            ]
+            parts = [blob_to_table(data).to_pandas().assign(import_id=imp, kind=k) for imp, k, data in conn.execute(q)]
         if not parts:
             empty = {"import_id": "int64", "kind": "str", "file": "str", "row": "int64"}
             empty |= {"column": "str", "reason": "str", "raw": "str"}
@@ -404,7 +406,7 @@ class Store:
         """
         k = KINDS[kind]
         if kind in SEGMENT_KINDS or kind in BOUNDARY_KINDS or "lat" not in k.column_names:
-            raise InputError(f"{kind} has no point rows to place in an area")
+            raise OptionError(f"{kind} has no point rows to place in an area", option="kind")
         names = list(columns)
         t = self.tables[k.table]
         layers = [self.tables[KINDS[b].table] for b in BOUNDARY_KINDS]
@@ -472,13 +474,21 @@ class Store:
         self.engine.dispose()
 
 
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key the database gave the one row an INSERT wrote."""
+    key = result.inserted_primary_key
+    if key is None:  # SQLAlchemy's answer for anything but a single-row INSERT: a bug here, not bad data
+        raise StoreError("the database returned no id for a new row")
+    return int(key[0])
+
+
 def _utc_iso(when: str | dt.datetime) -> str:
     """``when`` in the audit log's text form (UTC, microseconds), so text comparison orders by time."""
     if isinstance(when, str):
         try:
             when = dt.datetime.fromisoformat(when.strip())
         except ValueError:
-            raise InputError(f"not an ISO date or time: {when!r}") from None
+            raise OptionError(f"not an ISO date or time: {when!r}") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(dt.UTC).isoformat(timespec="microseconds")

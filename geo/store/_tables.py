@@ -25,7 +25,8 @@ REJECT_TABLE = "reject_segments"
 AUDIT_TABLE = "audit"
 AUDIT_COLUMNS = ("id", "at", "user", "role", "action", "target", "rows", "reason", "detail")
 
-_SQL_TYPES = {
+#: The SQL type of each ``Column.dtype`` (a type class, or an instance where it takes a length).
+_SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]] = {
     "str": sa.Text,
     "float": sa.Float,
     "int": sa.Integer,

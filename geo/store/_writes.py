@@ -31,12 +31,12 @@ from geo.core.schema import BOUNDARY_KINDS, KINDS, Kind
 from geo.store._segments import (
     Quarantine,
     blob_to_keys,
+    blob_to_table,
     first_of_pairs,
     frame_to_parquet,
     isin,
     keys_to_blob,
     pairs_present,
-    parquet_to_table,
     quarantine,
     refs_to_hash,
     split_rows,
@@ -134,18 +134,20 @@ def _segment_conflicts(
     Ref hashes only nominate candidates; the stored refs are read back and
     compared as text, so a hash collision can never quarantine a row.
     """
-    if not len(candidates):
-        return concat_rejects([])
     kind = KINDS[validated.kind]
+    ref = kind.ref_column
+    if not len(candidates) or ref is None:  # (a kind without refs has no ref conflicts)
+        return concat_rejects([])
     at = validated.positions[candidates]  # positions in validated.table
     wanted = ref_h[candidates]
     earlier = pd.concat([p[p["ref"].isin(wanted)] for p in seen]).drop_duplicates("ref")
-    old_text = _segment_values(conn, tables, earlier, kind.ref_column)
+    old_text = _segment_values(conn, tables, earlier, ref)
     earlier = earlier.assign(text=old_text).set_index("ref")
     imp = tables["imports"]
-    files = dict(conn.execute(sa.select(imp.c.id, imp.c.file).where(imp.c.id.in_(earlier["import_id"].tolist()))))
+    rows = conn.execute(sa.select(imp.c.id, imp.c.file).where(imp.c.id.in_(earlier["import_id"].tolist())))
+    files = {r.id: r.file for r in rows}
     hit = earlier.loc[ref_h[candidates]]
-    refs = validated.values(kind.ref_column, at)
+    refs = validated.values(ref, at)
     real = hit["text"].to_numpy() == refs
     at, hit, refs = at[real], hit[real], refs[real]
     if not len(at):
@@ -156,9 +158,9 @@ def _segment_conflicts(
         {
             "file": validated.file,
             "row": src_rows,
-            "column": validated.headings.get(kind.ref_column, kind.ref_column),
+            "column": validated.headings.get(ref, ref),
             "reason": [
-                f"{kind.ref_column} {r!r} is already stored with different content ({files[i]}, row {o})"
+                f"{ref} {r!r} is already stored with different content ({files[i]}, row {o})"
                 for r, i, o in zip(refs, hit["import_id"], hit["row"], strict=True)
             ],
             "raw": rows_to_json(original.reset_index(drop=True)),
@@ -175,7 +177,7 @@ def _segment_values(conn: Connection, tables: Mapping[str, sa.Table], where: pd.
     q = sa.select(t.c.import_id, t.c["keys"], t.c.data).where(t.c.import_id.in_(ids))
     for import_id, keys, data in conn.execute(q):
         rows = blob_to_keys(keys)["row"]
-        values = parquet_to_table([data], columns=[column])[column].to_pylist()
+        values = blob_to_table(data, columns=[column])[column].to_pylist()
         for r, v in zip(rows.tolist(), values, strict=True):
             if (import_id, r) in wanted:
                 found[(import_id, r)] = v

@@ -27,7 +27,7 @@ import numbers
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from geo.core.errors import InputError
+from geo.core.errors import OptionError
 
 if TYPE_CHECKING:
     from geo.store._store import Store
@@ -97,31 +97,35 @@ def make_entry(
     personal: bool = False,
     detail: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Validate and build an entry (nothing is written). Raises :class:`InputError`."""
+    """Validate and build an entry (nothing is written).
+
+    Raises :class:`~geo.core.errors.OptionError` naming the argument at fault (``action``,
+    ``user``, ``reason``, ``rows``, ``detail``…): the caller built a bad entry, no file is involved.
+    """
     if action not in ACTIONS:
-        raise InputError(f"unknown audit action {action!r}; expected one of {', '.join(ACTIONS)}")
+        raise OptionError(f"unknown audit action {action!r}; expected one of {', '.join(ACTIONS)}", option="action")
     for name, value in (("user", user), ("role", role), ("target", target)):
         if not isinstance(value, str) or not value.strip():
-            raise InputError(f"an audit entry needs a {name}")
+            raise OptionError(f"an audit entry needs a {name}", option=name)
     reason = (reason or "").strip()
     if needs_reason(action, personal=personal) and not reason:
         if action == "export":
-            raise InputError("an export of personal data needs a reason")
-        raise InputError(f"a {action.replace('_', ' ')} needs a reason")
+            raise OptionError("an export of personal data needs a reason", option="reason")
+        raise OptionError(f"a {action.replace('_', ' ')} needs a reason", option="reason")
     if rows is not None:  # numpy integers welcome (counts often come from a frame); bools and floats are not
         if isinstance(rows, bool) or not isinstance(rows, numbers.Integral) or rows < 0:
-            raise InputError(f"audit rows must be a count (a whole number ≥ 0), not {rows!r}")
+            raise OptionError(f"audit rows must be a count (a whole number ≥ 0), not {rows!r}", option="rows")
         rows = int(rows)
     extra = dict(detail or {})
     bad = sorted(k for k in extra if str(k).lower() in PERSONAL_KEYS)
     if bad:
-        raise InputError(f"audit detail must not hold personal data: {', '.join(map(str, bad))}")
+        raise OptionError(f"audit detail must not hold personal data: {', '.join(map(str, bad))}", option="detail")
     if action == "export" or personal:
         extra["personal"] = bool(personal)
     try:
         text = json.dumps(extra, ensure_ascii=False, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"audit detail must be plain JSON (counts and ids): {exc}") from None
+        raise OptionError(f"audit detail must be plain JSON (counts and ids): {exc}", option="detail") from None
     return AuditEntry(
         at=now_utc(),
         user=user.strip(),
@@ -169,8 +173,10 @@ def record(
 
     Raises
     ------
-    InputError
+    OptionError
         Unknown action, missing who/what, or missing reason; nothing is written.
+    StoreError
+        The log could not be written.
     """
     entry = make_entry(
         user=user,

@@ -32,15 +32,15 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError, StoreError
 from geo.core.rejects import REJECT_COLUMNS
 from geo.core.schema import BOUNDARY_KINDS, KINDS, WGS84
 from geo.store import migrations
 from geo.store._segments import (
     blob_to_keys,
+    blob_to_table,
     frame_to_parquet,
     keys_to_blob,
-    parquet_to_table,
     split_rows,
 )
 from geo.store._store import Store
@@ -95,7 +95,7 @@ def _segments_frame(conn: sa.Connection, table: sa.Table, *, reject: bool) -> pd
         frame.insert(0, "import_id", import_id)
         if reject:
             frame.insert(1, "kind", kind[0])
-        body = parquet_to_table([data]).to_pandas()
+        body = blob_to_table(data).to_pandas()
         parts.append(pd.concat([frame, body], axis=1))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -104,11 +104,12 @@ def export_all(store: Store, folder: str | Path) -> BackupSummary:
     """Write every table of ``store`` to ``folder`` (created; must be empty) with a manifest.
 
     Read in one transaction, so the backup is a consistent snapshot even while
-    imports run.
+    imports run. Raises :class:`~geo.core.errors.OptionError` when ``folder`` is not empty
+    (the caller chose the wrong place; nothing is wrong with any file).
     """
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
-        raise InputError(f"{folder} is not empty: export-all writes a fresh folder")
+        raise OptionError(f"{folder} is not empty: export-all writes a fresh folder", option="folder")
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, Any]] = {}
     rows: dict[str, int] = {}
@@ -155,24 +156,26 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     ------
     InputError
         No manifest, an unknown format, a file missing, or a checksum that does
-        not match (a truncated copy, an edited CSV).
+        not match (a truncated copy, an edited CSV); ``file`` names the culprit.
     """
     folder = Path(folder)
     path = folder / MANIFEST
     if not path.is_file():
-        raise InputError(f"{folder}: no {MANIFEST}; is this a folder written by export-all?")
+        raise InputError(f"no {MANIFEST}; is this a folder written by export-all?", file=str(folder))
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
+        raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
     if manifest.get("format") != FORMAT:
-        raise InputError(f"{path}: format {manifest.get('format')!r} is not {FORMAT!r}")
+        raise InputError(f"format {manifest.get('format')!r} is not {FORMAT!r}", file=str(path))
     for name, meta in manifest["files"].items():
         file = folder / name
         if not file.is_file():
-            raise InputError(f"{folder}: {name} is listed in the manifest but missing")
+            raise InputError(f"{name} is listed in the manifest but missing", file=str(folder))
         if _sha256(file) != meta["sha256"]:
-            raise InputError(f"{file}: checksum does not match the manifest (changed or truncated since the export)")
+            raise InputError(
+                "checksum does not match the manifest (changed or truncated since the export)", file=str(file)
+            )
     return manifest
 
 
@@ -247,16 +250,18 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
 
     Raises
     ------
+    StoreError
+        The store already holds data: a restore never mixes two histories.
     InputError
-        The store already holds data, or the backup fails its checks (see
-        :func:`read_manifest`), or it was written by a newer schema.
+        The backup fails its checks (see :func:`read_manifest`), was written by a
+        newer schema, or does not hold the rows its manifest counts.
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
     if not store.is_empty() or store.audit().shape[0]:
-        raise InputError("import-all restores into an empty store only; this one already holds data")
+        raise StoreError("import-all restores into an empty store only; this one already holds data")
     if manifest["revision"] and manifest["revision"] not in migrations.revisions():
-        raise InputError(f"{folder}: written by schema {manifest['revision']}, newer than this Nestwatch")
+        raise InputError(f"written by schema {manifest['revision']}, newer than this Nestwatch", file=str(folder))
     rows: dict[str, int] = {}
     with store.engine.begin() as conn:
         for name in (*ROW_TABLES, AUDIT_TABLE):
@@ -293,5 +298,5 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
                         f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                     )
         if rows != manifest["rows"]:  # raised inside the transaction: nothing is kept
-            raise InputError(f"{folder}: read {rows} rows, the manifest says {manifest['rows']}")
+            raise InputError(f"read {rows} rows, the manifest says {manifest['rows']}", file=str(folder))
     return BackupSummary(folder=folder, revision=manifest["revision"], rows=rows)

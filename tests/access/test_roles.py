@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.access.roles import LAYERS, OPERATIONAL_PAGES, PAGES, ROLES, Role, can, role
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 
 
 def test_the_five_roles_exist():
@@ -69,8 +69,10 @@ def test_a_role_cannot_show_points_under_suppression():
 
 
 def test_unknown_role_lists_the_roles():
-    with pytest.raises(InputError, match="inspector, analyst, cabinet, presentation, admin"):
+    with pytest.raises(OptionError, match="inspector, analyst, cabinet, presentation, admin") as caught:
         role("superuser")
+    assert caught.value.option == "role"
+    assert not isinstance(caught.value, InputError)  # the caller named the role; no file is to blame
 
 
 def test_can_by_name_and_by_role():
@@ -83,10 +85,12 @@ def test_can_by_name_and_by_role():
 
 @pytest.mark.parametrize("permission", ["page:patrl", "layer:addresses", "export:everything", "patrol", "admin"])
 def test_misspelt_permission_is_an_error(permission):
-    with pytest.raises(InputError, match="unknown permission"):
+    with pytest.raises(OptionError, match=r"unknown permission.*page:/layer:/export:<id>") as caught:
         can("inspector", permission)
+    assert caught.value.option == "permission"
+    assert not isinstance(caught.value, InputError)
 
 
 def test_can_unknown_role_is_an_error():
-    with pytest.raises(InputError, match="unknown role"):
+    with pytest.raises(OptionError, match="unknown role"):
         can("mayor", "page:overview")

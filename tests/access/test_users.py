@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import time
 import tomllib
@@ -11,7 +12,7 @@ import pytest
 
 from geo.access import users
 from geo.access.users import add_user, list_users, load_oidc_roles, remove_user, set_oidc_role, users_path, verify
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 
 PASSWORD = "correct horse battery staple"
 
@@ -89,27 +90,27 @@ def test_file_mode_is_0600_and_no_temp_files_left(path):
 
 
 def test_weak_password_refused(path):
-    with pytest.raises(InputError, match="at least 12"):
+    with pytest.raises(OptionError, match="at least 12"):
         add_user(path, "alice", "short pass", role="inspector")
-    with pytest.raises(InputError, match="username"):
+    with pytest.raises(OptionError, match="username"):
         add_user(path, "alicealice12", "AliceAlice12", role="inspector")
     assert not path.exists()
 
 
 def test_unknown_role_refused(path):
-    with pytest.raises(InputError, match="unknown role"):
+    with pytest.raises(OptionError, match="unknown role"):
         add_user(path, "alice", PASSWORD, role="superuser")
 
 
 @pytest.mark.parametrize("name", ["", "has space", 'quo"te', "-dash", "x" * 65, "a/b"])
 def test_bad_usernames_refused(path, name):
-    with pytest.raises(InputError, match="invalid username"):
+    with pytest.raises(OptionError, match="invalid username"):
         add_user(path, name, PASSWORD, role="inspector")
 
 
 def test_duplicate_refused_unless_replace(path):
     add_user(path, "alice", PASSWORD, role="inspector")
-    with pytest.raises(InputError, match="already exists"):
+    with pytest.raises(OptionError, match="already exists"):
         add_user(path, "Alice", "some other passphrase", role="admin")
     assert verify(path, "alice", PASSWORD) == "inspector"
     add_user(path, "alice", "some other passphrase", role="admin", replace=True)
@@ -136,7 +137,7 @@ def test_oidc_survives_user_writes_and_can_be_set(path):
     assert load_oidc_roles(path) == {"a@b.example": "presentation"}
     set_oidc_role(path, "a@b.example", None)
     assert load_oidc_roles(path) == {}
-    with pytest.raises(InputError, match="unknown role"):
+    with pytest.raises(OptionError, match="unknown role"):
         set_oidc_role(path, "a@b.example", "mayor")
 
 
@@ -152,6 +153,29 @@ def test_plain_text_password_in_file_is_refused(path):
     path.write_text('[users.alice]\nrole = "admin"\nhash = "hunter2hunter2"\n')
     with pytest.raises(InputError, match="argon2"):
         verify(path, "alice", "hunter2hunter2")
+
+
+def test_a_bad_argument_is_an_option_error_naming_what_is_accepted(path):
+    """The caller's arguments are at fault, not the users file: OptionError, never InputError."""
+    with pytest.raises(OptionError, match="use 1-64 letters, digits") as caught:
+        add_user(path, "has space", PASSWORD, role="inspector")
+    assert caught.value.option == "username"
+    assert not isinstance(caught.value, InputError)
+    with pytest.raises(OptionError, match="at least 12 characters") as caught:
+        add_user(path, "alice", "short", role="inspector")
+    assert caught.value.option == "password"
+    add_user(path, "alice", PASSWORD, role="inspector")
+    with pytest.raises(OptionError, match=f"^{re.escape(str(path))}: no user 'bob'$") as caught:
+        users.set_role(path, "bob", "admin")
+    assert caught.value.option == "username"
+
+
+def test_unreadable_users_file_is_an_input_error_naming_the_file(path):
+    path.parent.mkdir(parents=True)
+    path.write_text("[users\n")
+    with pytest.raises(InputError, match="not valid TOML") as caught:
+        list_users(path)
+    assert caught.value.file == str(path)
 
 
 def test_toml_strings_are_escaped():

@@ -8,7 +8,7 @@ import zipfile
 import pyarrow as pa
 import pytest
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.core.rejects import rows_to_json
 from geo.ingest.boundaries import read_boundaries
 from geo.ingest.readers import read_csv_kind
@@ -119,8 +119,21 @@ def test_generic_csv_needs_a_mapping_for_unknown_headings(write):
 
 def test_mapping_to_a_missing_heading_is_refused(write):
     path = write("h.csv", "a,b\r\n1,2\r\n")
-    with pytest.raises(InputError, match="not in the file"):
+    with pytest.raises(OptionError, match="not in the file") as caught:
         read_csv_kind(path, "incidents", mapping={"ref": "Case"})
+    assert str(caught.value).startswith(f"{path}: ")  # which file, as an InputError would say it
+
+
+def test_a_bad_option_is_an_option_error_naming_what_is_accepted(write):
+    """A mapping or kind the caller got wrong is not the file's fault: OptionError, never InputError."""
+    path = write("h.csv", "a,b\r\n1,2\r\n")
+    with pytest.raises(OptionError, match=r"mapping names unknown column 'colour'; incidents has \[") as caught:
+        read_csv_kind(path, "incidents", mapping={"colour": "a"})
+    assert caught.value.option == "mapping"
+    assert not isinstance(caught.value, InputError)
+    with pytest.raises(OptionError, match="wards are boundaries: read them with read_boundaries") as caught:
+        read_csv_kind(path, "wards")
+    assert caught.value.option == "kind"
 
 
 def test_victim_counts_are_recognised(write):
@@ -165,6 +178,18 @@ def test_metres_labelled_as_degrees_are_refused(write):
         read_boundaries(path, "wards")
     raw = read_boundaries(path, "wards", crs="EPSG:27700")
     assert raw.frame.total_bounds[1] > 51
+
+
+def test_a_code_column_the_file_lacks_is_an_option_error_a_missing_one_an_input_error(write):
+    path = write("w.geojson", json.dumps(GEOJSON_27700))
+    with pytest.raises(OptionError, match=r"cannot find the code column \(have \['WD23CD', 'WD23NM'\]\)") as caught:
+        read_boundaries(path, "wards", code_column="WARD")
+    assert caught.value.option == "code_column" and str(caught.value).startswith(f"{path}: ")
+    doc = json.loads(json.dumps(GEOJSON_27700))
+    doc["features"][0]["properties"] = {"ID": "E05000001", "WD23NM": "Test Ward"}
+    with pytest.raises(InputError, match="cannot find the code column") as found:
+        read_boundaries(write("v.geojson", json.dumps(doc)), "wards")
+    assert found.value.file.endswith("v.geojson")
 
 
 def test_shapefile_without_prj_needs_a_crs(tmp_path):
@@ -264,3 +289,18 @@ def test_file_digest_is_sha256_even_if_the_background_never_runs(monkeypatch, ba
     data = bytes(range(256)) * 40_000  # several chunks and a partial one
     digest = FileDigest(data)
     assert digest.result() == hashlib.sha256(data).hexdigest() == digest.result()
+
+
+def test_a_table_without_geometry_is_not_a_boundary_file(tmp_path):
+    table = tmp_path / "wards.csv"
+    table.write_text("code,name\nX1,Harbour\n")
+    with pytest.raises(InputError, match="has no geometry") as info:
+        read_boundaries(table, "wards")
+    assert info.value.file == str(table)
+
+
+@pytest.mark.parametrize("crs", ["nonsense", "EPSG:99999999"])
+def test_an_unknown_crs_override_is_an_option_error_naming_what_works(crs):
+    with pytest.raises(OptionError, match="EPSG:27700") as info:
+        read_boundaries("data/boundaries/demo_wards.geojson", "wards", crs=crs)
+    assert not isinstance(info.value, InputError) and info.value.option == "crs"

@@ -180,7 +180,7 @@ def test_rejects_download_needs_a_reason_and_is_audited(app, demo_db, monkeypatc
     monkeypatch.setattr(dashboard.auth, "get_store", lambda: store)
     session = dashboard.auth.Session(user="ana", role=geo.access.roles.role("analyst"), mode="local")
     before = len(store.audit(action="export"))
-    with pytest.raises(geo.core.errors.InputError, match="needs a reason"):
+    with pytest.raises(geo.core.errors.OptionError, match="needs a reason"):
         dashboard.auth.log_export(session, target="export:rejects.csv", rows=40, reason=" ", personal=True)
     dashboard.auth.log_export(session, target="export:rejects.csv", rows=40, reason="fixing the feed", personal=True)
     log = store.audit(action="export")

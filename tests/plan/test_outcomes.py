@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError, StoreError
 from geo.core.schema import ASB, BNG, WGS84
 from geo.plan.outcomes import FIGURES, Figure, Period, outcomes_for
 from geo.publish.privacy import threshold
@@ -52,8 +52,9 @@ def test_period_and_its_previous_period():
     assert len(p.months) == 12 and (p.previous.start, p.previous.end) == PREV
     assert p.end_date == "2026-10-31" and Period("2024-02", "2024-02").end_date == "2024-02-29"
     for start, end in (("2025-13", "2026-01"), ("2026-02", "2026-01"), ("", "2026-01"), ("2025-1", "2025-02")):
-        with pytest.raises(InputError):
+        with pytest.raises(OptionError) as caught:
             Period(start, end)
+        assert not isinstance(caught.value, InputError)  # the months asked for, not a file or a row
 
 
 def test_demo_figures_agree_with_counts_from_the_store(demo):
@@ -178,9 +179,11 @@ def test_whole_demo_period_has_no_comparison(demo):
 
 
 def test_bad_requests_are_one_clear_error(demo, store):
-    with pytest.raises(InputError, match="unknown area code 'E05999999'"):
+    with pytest.raises(OptionError, match="unknown area code 'E05999999': expected a ward or estate code") as caught:
         outcomes_for(demo, start=NOW[0], end=NOW[1], area="E05999999")
-    with pytest.raises(InputError, match="empty"):
+    assert caught.value.option == "area"
+    assert not isinstance(caught.value, InputError)
+    with pytest.raises(StoreError, match="empty"):
         outcomes_for(store, start=NOW[0], end=NOW[1])
 
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.publish.privacy import label, safe_change, suppress, suppress_labels, threshold
 
 
@@ -21,8 +21,17 @@ def test_the_threshold_is_configurable_and_checked(monkeypatch):
     monkeypatch.setenv("NESTWATCH_SUPPRESS_BELOW", "10")
     assert threshold() == 10 and suppress_labels([9, 12]) == ["fewer than 10", "10"]
     monkeypatch.setenv("NESTWATCH_SUPPRESS_BELOW", "1")
-    with pytest.raises(InputError):
+    with pytest.raises(OptionError):
         threshold()
+
+
+@pytest.mark.parametrize(("raw", "accepted"), [("five", "a whole number"), ("1", "2 or more")])
+def test_a_bad_threshold_setting_is_an_option_error_naming_what_is_accepted(monkeypatch, raw, accepted):
+    monkeypatch.setenv("NESTWATCH_SUPPRESS_BELOW", raw)
+    with pytest.raises(OptionError, match=f"NESTWATCH_SUPPRESS_BELOW must be {accepted}") as caught:
+        threshold()
+    assert caught.value.option == "NESTWATCH_SUPPRESS_BELOW"
+    assert not isinstance(caught.value, InputError)  # a setting, not a file or a row
 
 
 def test_change_comes_only_from_shown_values():

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.plan.outcomes import outcomes_for
 from geo.publish.privacy import threshold
 from geo.publish.report import ReportPack, build_report, figure_rows, report_filename, report_to_html, report_to_pdf
@@ -204,8 +204,10 @@ def test_no_personal_data_and_no_small_count(pack, request, demo):
 def test_report_takes_published_outcomes_only(demo):
     exact = outcomes_for(demo, start=NOW[0], end=NOW[1])
     for fn in (report_to_pdf, report_to_html):
-        with pytest.raises(InputError, match="published"):
+        with pytest.raises(OptionError, match="published outcomes only") as caught:
             fn(exact)
+        assert caught.value.option == "published"
+        assert not isinstance(caught.value, InputError)  # the wrong argument, not a bad file
 
 
 def test_every_value_is_escaped(town):

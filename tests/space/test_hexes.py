@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.core.schema import WGS84
 from geo.space.hexes import (
     RESOLUTIONS,
@@ -41,8 +41,23 @@ def test_points_to_cells_equals_the_h3_loop(points, res):
 def test_missing_points_get_cell_zero_and_bad_resolution_is_refused():
     cells = points_to_cells(np.array([51.45, np.nan]), np.array([-2.59, -2.59]), res=9)
     assert cells[1] == 0 and cells[0] != 0
-    with pytest.raises(InputError, match="between 6 and 11"):
+    with pytest.raises(OptionError, match="between 6 and 11"):
         check_res(12)
+
+
+@pytest.mark.parametrize(
+    ("call", "option", "accepted"),
+    [
+        (lambda: check_res(5), "res", "between 6 and 11"),
+        (lambda: cells_to_weights(np.array([1], dtype=np.uint64), k=-1), "k", "0 or more"),
+    ],
+)
+def test_a_bad_option_is_an_option_error_not_an_input_error(call, option, accepted):
+    """A resolution or ring size out of range is the caller's mistake: no file or row is to blame."""
+    with pytest.raises(OptionError, match=accepted) as caught:
+        call()
+    assert caught.value.option == option
+    assert not isinstance(caught.value, InputError)
 
 
 def test_study_area_cells_cover_the_polygon_and_partly_inside_cells_count():

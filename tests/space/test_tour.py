@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.space.tour import EARTH_RADIUS_M, distance_matrix_m, haversine_m, visiting_order
 
 STEP = EARTH_RADIUS_M * math.pi / 180 / 100  # metres in 0.01 degree
@@ -150,8 +150,10 @@ def test_order_is_read_only():
 
 @pytest.mark.parametrize("start", [-1, 4, 1.5, "0"])
 def test_invalid_start(start):
-    with pytest.raises(InputError, match="start"):
+    with pytest.raises(OptionError, match="start must be") as caught:
         visiting_order(*grid((0, 0), (1, 1), (0, 1), (1, 0)), start=start)
+    assert caught.value.option == "start"
+    assert not isinstance(caught.value, InputError)  # an argument, not a file or a row
 
 
 @pytest.mark.parametrize(
@@ -166,7 +168,7 @@ def test_invalid_start(start):
     ],
 )
 def test_bad_coordinates(lat, lng):
-    with pytest.raises(InputError):
+    with pytest.raises(OptionError):
         visiting_order(np.array(lat, dtype=object), np.array(lng, dtype=object))
 
 

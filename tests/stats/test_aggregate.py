@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError, StoreError
 from geo.core.schema import WGS84
 from geo.stats.aggregate import Filters, StudyArea, incidents_to_cube, month_range, study_area
 
@@ -66,9 +66,11 @@ def test_filters_by_month_category_and_source():
 
 
 def test_bad_filters_are_refused_clearly():
-    with pytest.raises(InputError, match="YYYY-MM"):
+    with pytest.raises(OptionError, match="month from must be YYYY-MM, not '2024-13'") as caught:
         Filters(month_from="2024-13")
-    with pytest.raises(InputError, match="after"):
+    assert caught.value.option == "month_from"
+    assert not isinstance(caught.value, InputError)  # a filter option, not a file or a row
+    with pytest.raises(OptionError, match="after"):
         Filters(month_from="2024-05", month_to="2024-01")
     assert month_range("2023-11", "2024-02") == ["2023-11", "2023-12", "2024-01", "2024-02"]
 
@@ -82,5 +84,5 @@ def test_study_area_from_boundaries_assigns_wards():
     area = study_area(wards, None, res=8)
     assert len(area) > 0 and set(area.ward) <= {"W", "E"} and {"W", "E"} <= set(area.ward)
     assert (area.estate == "").all()
-    with pytest.raises(InputError, match="import wards"):
+    with pytest.raises(StoreError, match="import wards"):
         study_area(None, None, res=8)

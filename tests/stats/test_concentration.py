@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.stats.concentration import BACKTEST_COLUMNS, backtest, gini, share_in_top, summary
 
 cell_counts = st.lists(st.integers(0, 50), max_size=60)
@@ -42,7 +42,7 @@ def test_share_in_top_with_no_incidents_or_cells():
 
 @pytest.mark.parametrize("bad", [0, -0.1, 1.5, float("nan"), "0.1", True])
 def test_share_in_top_rejects_bad_fractions(bad):
-    with pytest.raises(InputError, match="fractions"):
+    with pytest.raises(OptionError, match="fractions"):
         share_in_top(np.array([1, 2]), fractions=(bad,))
 
 
@@ -92,9 +92,9 @@ def test_gini_matches_mean_absolute_difference_and_is_below_one(counts):
 
 @pytest.mark.parametrize("bad", [[1, -1], [1, np.nan], [1, np.inf], [[1, 2]], ["a"], [1 + 1j]])
 def test_bad_counts(bad):
-    with pytest.raises(InputError, match="counts"):
+    with pytest.raises(OptionError, match="counts"):
         gini(np.array(bad))
-    with pytest.raises(InputError, match="counts"):
+    with pytest.raises(OptionError, match="counts"):
         share_in_top(np.array(bad))
 
 
@@ -164,12 +164,14 @@ def test_backtest_too_few_months_is_empty_with_columns():
     ],
 )
 def test_backtest_rejects_bad_options(kwargs, match):
-    with pytest.raises(InputError, match=match):
+    with pytest.raises(OptionError, match=match) as caught:
         backtest(GRID, **kwargs)
+    assert caught.value.option == match
+    assert not isinstance(caught.value, InputError)  # the caller's option, not a file or a row
 
 
 def test_backtest_rejects_one_dimensional_counts():
-    with pytest.raises(InputError, match="n_months"):
+    with pytest.raises(OptionError, match="n_months"):
         backtest(np.array([1, 2, 3]))
 
 
@@ -182,7 +184,7 @@ def test_summary_by_hand():
 
 
 def test_summary_rejects_other_frames():
-    with pytest.raises(InputError, match="hit_rate"):
+    with pytest.raises(OptionError, match="hit_rate"):
         summary(pd.DataFrame({"hits": [1], "total": [2]}))
 
 

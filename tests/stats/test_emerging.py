@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.space.hexes import cells_to_weights, points_to_cells
 from geo.stats.emerging import CATEGORIES, emerging_categories, emerging_hotspots, mann_kendall, space_time_gi
 from geo.stats.hotspots import fdr_bh, gi_star
@@ -131,7 +131,7 @@ def test_a_month_busy_everywhere_is_hot_everywhere():
     ],
 )
 def test_space_time_bad_inputs_raise_input_error(counts, w, time_steps):
-    with pytest.raises(InputError):
+    with pytest.raises(OptionError):
         space_time_gi(counts, w, time_steps=time_steps)
 
 
@@ -194,7 +194,7 @@ def test_mann_kendall_properties(rows):
 
 def test_mann_kendall_bad_inputs():
     for bad in (np.ones(5), np.ones((3, 1)), np.array([[1.0, np.nan, 2.0]])):
-        with pytest.raises(InputError):
+        with pytest.raises(OptionError):
             mann_kendall(bad)
 
 
@@ -279,12 +279,23 @@ def test_categories_mirror_and_stay_in_the_vocabulary(rows, data):
 
 
 def test_category_bad_inputs():
-    with pytest.raises(InputError):
+    with pytest.raises(OptionError):
         emerging_categories(np.zeros(5), np.zeros(5), np.ones(5))
-    with pytest.raises(InputError):
+    with pytest.raises(OptionError):
         emerging_categories(np.zeros((2, 5)), np.zeros(3), np.ones(3))
-    with pytest.raises(InputError):
+    with pytest.raises(OptionError):
         emerging_categories(np.zeros((2, 5)), np.zeros(2), np.ones(2), confidence=80)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option", "accepted"),
+    [({"confidence": 80}, "confidence", r"one of \[90, 95, 99\] %"), ({"alpha": 1.0}, "alpha", "between 0 and 1")],
+)
+def test_a_bad_option_is_an_option_error_naming_what_is_accepted(kwargs, option, accepted):
+    with pytest.raises(OptionError, match=accepted) as caught:
+        emerging_categories(np.zeros((2, 5)), np.zeros(2), np.ones(2), **kwargs)
+    assert caught.value.option == option
+    assert not isinstance(caught.value, InputError)
 
 
 # ---------------------------------------------------------------- end to end

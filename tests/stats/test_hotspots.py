@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.space.hexes import boundaries_to_cells, cells_to_weights, points_to_cells
 from geo.stats.hotspots import fdr_bh, gi_bins, gi_scores, gi_star
 from geo.stats.weights import Weights, as_weights, weight_sums
@@ -189,15 +189,17 @@ def test_results_are_read_only():
         (np.ones(3), np.ones(3)),
     ],
 )
-def test_bad_inputs_raise_input_error(y, w):
-    with pytest.raises(InputError):
+def test_bad_inputs_raise_option_error(y, w):
+    with pytest.raises(OptionError):
         gi_star(y, w)
 
 
-def test_bad_p_values_raise_input_error():
-    with pytest.raises(InputError):
+def test_bad_p_values_raise_option_error():
+    with pytest.raises(OptionError, match="between 0 and 1") as caught:
         fdr_bh(np.array([0.5, 1.5]))
-    with pytest.raises(InputError):
+    assert caught.value.option == "p"
+    assert not isinstance(caught.value, InputError)  # an argument, not a file or a row
+    with pytest.raises(OptionError):
         fdr_bh(np.ones((2, 2)))
 
 
@@ -292,11 +294,11 @@ def test_prepared_weights_are_frozen_and_checked():
 
     again = pickle.loads(pickle.dumps(prepared))
     _assert_same_result(gi_star(np.arange(7.0), again), before)
-    with pytest.raises(InputError, match="do not match"):
+    with pytest.raises(OptionError, match="do not match"):
         gi_star(np.ones(6), prepared)
-    with pytest.raises(InputError, match="square"):
+    with pytest.raises(OptionError, match="square"):
         Weights(np.ones((3, 4)))
-    with pytest.raises(InputError, match="finite"):
+    with pytest.raises(OptionError, match="finite"):
         Weights(np.diag([1.0, np.inf]))
 
 

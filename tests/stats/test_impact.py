@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.stats.impact import closure_impact
 
 # 0.001 degree of latitude is ~111 m; of longitude at 51.45N ~69 m
@@ -47,9 +47,13 @@ def test_orders_without_whole_windows_are_listed_but_not_counted():
     assert np.isnan(imp.change)
 
 
-def test_bad_options_are_refused():
-    with pytest.raises(InputError):
-        closure_impact(asb(*HOME, "2024-01", 1), pd.DataFrame(columns=["ref", "lat", "lng", "granted"]), radius_m=0)
+@pytest.mark.parametrize(("kwargs", "option"), [({"radius_m": 0}, "radius_m"), ({"months": 0}, "months")])
+def test_bad_options_are_refused(kwargs, option):
+    no_orders = pd.DataFrame(columns=["ref", "lat", "lng", "granted"])
+    with pytest.raises(OptionError, match="radius must be positive and the window at least one month") as caught:
+        closure_impact(asb(*HOME, "2024-01", 1), no_orders, **kwargs)
+    assert caught.value.option == option
+    assert not isinstance(caught.value, InputError)  # the options are wrong, not the incidents
 
 
 def test_no_closure_orders_gives_an_empty_comparison_not_an_error():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import h3
 import numpy as np
+import pytest
 
+from geo.core.errors import InputError, OptionError
 from geo.space.hexes import cells_to_weights
-from geo.stats.weights import cells_to_gi_weights
+from geo.stats.weights import Weights, cells_to_gi_weights
 
 
 def test_gi_weights_are_the_k_ring_weights_prepared():
@@ -17,3 +19,11 @@ def test_gi_weights_are_the_k_ring_weights_prepared():
         prepared = cells_to_gi_weights(cells, k=k)
         assert (prepared.matrix != plain).nnz == 0
         assert prepared.w_sum.tolist() == np.asarray(plain.sum(axis=1)).ravel().tolist()
+
+
+def test_weights_that_are_not_square_are_an_option_error():
+    """The caller's weights argument is at fault, not a file: OptionError naming the shape accepted."""
+    with pytest.raises(OptionError, match="square n × n matrix") as caught:
+        Weights(np.ones((3, 4)))
+    assert caught.value.option == "w"
+    assert not isinstance(caught.value, InputError)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError
 from geo.store import Store, audit
 from geo.store._tables import AUDIT_TABLE
 from geo.store.audit import ACTIONS, AuditEntry, record
@@ -98,15 +98,16 @@ def test_export_records_whether_it_held_personal_data(store):
     ],
 )
 def test_missing_reason_is_refused_and_writes_nothing(store, action, extra, message):
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(OptionError, match=message) as caught:
         record(store, user="alice", role="analyst", action=action, target="x", **extra)
+    assert caught.value.option == "reason"
     assert store.audit().empty
 
 
 @pytest.mark.parametrize(
     ("kw", "message"),
     [
-        ({"action": "peek"}, "unknown audit action 'peek'"),
+        ({"action": "peek"}, "unknown audit action 'peek'; expected one of sign_in, sign_in_refused, "),
         ({"user": ""}, "needs a user"),
         ({"role": " "}, "needs a role"),
         ({"target": ""}, "needs a target"),
@@ -119,8 +120,10 @@ def test_missing_reason_is_refused_and_writes_nothing(store, action, extra, mess
 )
 def test_invalid_entries_are_refused_and_write_nothing(store, kw, message):
     args = {"user": "alice", "role": "analyst", "action": "view_layer", "target": "layer:flagged"} | kw
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(OptionError, match=message) as caught:
         record(store, **args)
+    assert caught.value.option == next(iter(kw))  # the argument at fault, by name
+    assert not isinstance(caught.value, InputError)  # the caller built a bad entry; no file is involved
     assert store.audit().empty
 
 
@@ -160,7 +163,7 @@ def test_filters_by_time_since_inclusive_until_exclusive(store):
     # a non-UTC bound means the same instant: 13:00 in Paris is 12:00 UTC
     assert days(store.audit(since=dt.datetime(2024, 3, 2, 13, tzinfo=dt.timezone(dt.timedelta(hours=1))))) == [3, 2]
     assert days(store.audit(since=dt.datetime(2024, 3, 3))) == [3]  # naive is UTC
-    with pytest.raises(InputError, match="not an ISO date"):
+    with pytest.raises(OptionError, match="not an ISO date"):
         store.audit(since="last tuesday")
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo.core.errors import InputError
+from geo.core.errors import InputError, OptionError, StoreError
 from geo.demo import load_demo
 from geo.store import Store, audit
 from geo.store._segments import blob_to_keys, parquet_to_table
@@ -86,21 +86,24 @@ def test_a_changed_file_is_refused_before_anything_is_written(source, tmp_path):
     with (tmp_path / "b" / "audit.csv").open("a") as f:
         f.write("999,2026-01-01,x,x,view_audit,x,,,{}\n")  # a forged log line
     target = Store(store_url(tmp_path / "target.sqlite"))
-    with pytest.raises(InputError, match=r"audit\.csv: checksum does not match"):
+    with pytest.raises(InputError, match=r"audit\.csv: checksum does not match") as caught:
         import_all(target, tmp_path / "b")
+    assert caught.value.file == str(tmp_path / "b" / "audit.csv")  # the file at fault, by name
     assert target.is_empty() and target.audit().empty
     target.dispose()
 
 
 def test_restore_only_into_an_empty_store_and_export_only_into_an_empty_folder(source, tmp_path, store):
     export_all(source, tmp_path / "b")
-    with pytest.raises(InputError, match="not empty"):
+    with pytest.raises(OptionError, match="not empty: export-all writes a fresh folder") as caught:
         export_all(source, tmp_path / "b")
+    assert caught.value.option == "folder" and not isinstance(caught.value, InputError)
     import_all(store, tmp_path / "b")
-    with pytest.raises(InputError, match="empty store only"):
+    with pytest.raises(StoreError, match="empty store only"):
         import_all(store, tmp_path / "b")
-    with pytest.raises(InputError, match=r"no manifest\.json"):
+    with pytest.raises(InputError, match=r"no manifest\.json") as caught:
         import_all(store, tmp_path)
+    assert caught.value.file == str(tmp_path)
 
 
 def test_the_manifest_lists_every_file_with_rows_and_the_schema(source, tmp_path):

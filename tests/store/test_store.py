@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 import geo.ingest._csv_fast
 import geo.store._writes
-from geo.core.errors import InputError, StoreError
+from geo.core.errors import InputError, OptionError, StoreError
 from geo.store import Store
 from geo.store._segments import blob_to_keys
 from geo.store._tables import SEGMENT_TABLE
@@ -55,6 +55,20 @@ def test_a_ref_stored_earlier_with_other_content_is_rejected(store, write):
     assert rej["reason"].iloc[0].startswith("ref '001' is already stored with different content")
     assert rej["row"].iloc[0] == 2 and rej["column"].iloc[0] == "UPRN"
     assert store.read("flagged")["ref"].tolist() == ["001", "002"]
+
+
+def test_an_incident_ref_stored_earlier_with_other_content_is_rejected_naming_the_file(store, write):
+    """The segment path's conflict check names the earlier import's file (it once crashed building that name)."""
+    import_path(store, "incidents", write("a.csv", police_csv(police_row(crime_id="c9", category="Drugs"))))
+    r = import_path(
+        store,
+        "incidents",
+        write("b.csv", police_csv(police_row(crime_id="c9", category="Robbery"), police_row(crime_id="c10"))),
+    )
+    assert (r.stored, r.rejected) == (1, 1)
+    rej = store.rejects(kind="incidents")
+    assert rej["reason"].iloc[0].startswith("ref 'c9' is already stored with different content (")
+    assert "a.csv, row 2)" in rej["reason"].iloc[0]
 
 
 def test_failure_part_way_leaves_nothing_behind(store, write, monkeypatch):
@@ -191,8 +205,9 @@ def test_points_in_an_area_match_a_geopandas_spatial_join(demo_town):
             got = store.read_in_area(kind, code=code, columns=["ref"])
             assert sorted(got["ref"]) == sorted(set(want["ref"])), (kind, code)
             assert list(got.columns) == ["ref"]  # no location left the store
-    with pytest.raises(InputError, match="no point rows"):
+    with pytest.raises(OptionError, match="no point rows") as caught:
         store.read_in_area("incidents", code=None, columns=["ref"])
+    assert caught.value.option == "kind" and not isinstance(caught.value, InputError)
     store.dispose()
 
 

@@ -21,13 +21,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from geo.core.errors import StoreError
+
 #: The newest revision; a test checks it against ``versions/``.
 HEAD = "0003"
 _LOCK = 0x4E455354  # "NEST": the advisory-lock key, any constant shared by all processes
 _HERE = Path(__file__).resolve().parent
 
 
-def _config(connection: Connection) -> Config:
+def _config(connection: Connection | None) -> Config:
+    """Alembic's configuration; ``connection`` None when only the scripts are read, not a store."""
     cfg = Config()
     cfg.set_main_option("script_location", str(_HERE))
     cfg.attributes["connection"] = connection
@@ -36,12 +39,15 @@ def _config(connection: Connection) -> Config:
 
 def script_head() -> str:
     """The head revision as Alembic reads it from ``versions/``."""
-    return ScriptDirectory.from_config(_config(None)).get_current_head()  # type: ignore[arg-type]
+    head = ScriptDirectory.from_config(_config(None)).get_current_head()
+    if head is None:  # only a broken install: the revisions ship with the package
+        raise StoreError(f"no schema revisions found in {_HERE / 'versions'}")
+    return head
 
 
 def revisions() -> set[str]:
     """Every revision in ``versions/`` (a backup from any of them restores into this schema)."""
-    return {r.revision for r in ScriptDirectory.from_config(_config(None)).walk_revisions()}  # type: ignore[arg-type]
+    return {r.revision for r in ScriptDirectory.from_config(_config(None)).walk_revisions()}
 
 
 def current(connection: Connection) -> str | None:
