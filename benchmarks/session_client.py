@@ -7,17 +7,26 @@ than the server. A session connects to ``/_stcore/stream``, asks for one page
 messages until the script has finished: that is when the last element of the
 page has left the server. The browser's own drawing of the map comes on top
 and does not depend on server load; ``tests/pages/test_browser.py`` covers it.
+
+Built to be slow without failing: a session's only bound is its ``timeout``.
+The client sends no keepalive pings (websockets' default is a ping every 20 s
+that must be answered within 20 s): on loopback a dead server closes the
+socket at once, while a live one that is busy running twenty scripts on two
+cores may answer a ping late, and closing the session then would report
+load as an error. A failure says what the session was waiting for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from dataclasses import dataclass, field
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.typing import Subprotocol
 
 
 @dataclass
@@ -36,20 +45,34 @@ class SessionResult:
 
 
 async def open_session(base: str, page: str = "", *, timeout: float = 60.0) -> SessionResult:
-    """Load ``page`` (its URL path, "" for the default) from the app at ``base`` (``host:port``)."""
+    """Load ``page`` (its URL path, "" for the default) from the app at ``base`` (``host:port``).
+
+    ``timeout`` bounds the whole load, from connecting to the script's end;
+    when it runs out (or the connection fails) ``exceptions`` says which of
+    those it was waiting for, after how long, and how many messages had come.
+    """
     start = time.perf_counter()
     result = SessionResult(seconds=0.0)
+    waiting = "connecting"
+    received = 0
     try:
         async with websockets.connect(
-            f"ws://{base}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=timeout
+            f"ws://{base}/_stcore/stream",
+            subprotocols=[Subprotocol("streamlit")],
+            max_size=None,
+            open_timeout=timeout,
+            ping_interval=None,
         ) as ws:
             msg = BackMsg()
             msg.rerun_script.query_string = ""
             msg.rerun_script.page_name = page
+            waiting = "sending the rerun request"
             await ws.send(msg.SerializeToString())
+            waiting = "the script to finish"
             deadline = start + timeout
             while True:
                 raw = await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.perf_counter()))
+                received += 1
                 fm = ForwardMsg()
                 fm.ParseFromString(raw)
                 kind = fm.WhichOneof("type")
@@ -69,7 +92,10 @@ async def open_session(base: str, page: str = "", *, timeout: float = 60.0) -> S
                     )
                     break
     except (TimeoutError, OSError, websockets.WebSocketException) as exc:
-        result.exceptions.append(f"{exc.__class__.__name__}: {exc}")
+        result.exceptions.append(
+            f"{exc.__class__.__name__} ({exc}) while waiting for {waiting} of page {page or '(default)'!r}, "
+            f"{time.perf_counter() - start:.0f} s into a {timeout:.0f} s limit, after {received} messages"
+        )
     result.seconds = time.perf_counter() - start
     return result
 
@@ -97,9 +123,20 @@ class AppServer:
     """``streamlit run app.py`` on loopback over a given store, tiles off; a context manager.
 
     ``base`` is ``host:port``; ``pid`` the server process, for memory readings.
+    ``start_timeout`` bounds the wait for the server to answer its health
+    check, ``stop_timeout`` the wait for it to exit before it is killed (a
+    busy machine needs more of both than an idle one).
     """
 
-    def __init__(self, db_url: str, *, port: int | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        start_timeout: float = 60.0,
+        stop_timeout: float = 10.0,
+    ) -> None:
         import os
         from pathlib import Path
 
@@ -108,10 +145,11 @@ class AppServer:
         self.base = f"127.0.0.1:{self.port}"
         self.env = {**os.environ, "NESTWATCH_DB": db_url, "NESTWATCH_TILES": "none", **(env or {})}
         self.env.pop("NESTWATCH_DATABASE_URL", None)
-        self.proc = None
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> AppServer:
-        import subprocess
         import sys
         import urllib.request
 
@@ -125,15 +163,19 @@ class AppServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.time() + 60
-        while time.time() < deadline:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 urllib.request.urlopen(f"http://{self.base}/_stcore/health", timeout=1)
                 return self
             except OSError:
-                time.sleep(0.3)
+                time.sleep(0.3)  # the interval between polls of the health check
         self.proc.kill()
-        raise RuntimeError("the app did not start within 60 s")
+        self.proc.wait()
+        raise RuntimeError(
+            f"the app did not answer http://{self.base}/_stcore/health within {self.start_timeout:.0f} s "
+            f"(exit code {self.proc.returncode})"
+        )
 
     @property
     def pid(self) -> int:
@@ -152,6 +194,7 @@ class AppServer:
         if self.proc is not None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
-            except Exception:
+                self.proc.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()

@@ -13,6 +13,8 @@ fi
 .venv/bin/ruff format --check .
 # types: geo/ and dashboard/ ([tool.mypy] in pyproject.toml names the files and each third-party exception)
 .venv/bin/mypy
+# Hypothesis: the same examples on every CI run, so a red run can be rerun as it was (profiles in tests/conftest.py)
+export NESTWATCH_HYPOTHESIS_PROFILE="${NESTWATCH_HYPOTHESIS_PROFILE:-ci}"
 # 1. the whole suite on the embedded SQLite store
 .venv/bin/python -m pytest "$@"
 # 2. the whole suite again on PostgreSQL 15 + PostGIS 3: a throw-away cluster on loopback (scripts/pg.sh),

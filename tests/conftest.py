@@ -1,16 +1,35 @@
-"""Shared fixtures: throw-away stores, tiny CSV writers, and the real-data folder."""
+"""Shared fixtures: throw-away stores, tiny CSV writers, the real-data folder, and patience for a busy machine.
+
+CI runs the suite on two cores that other jobs share, so nothing here may
+depend on how fast a step happens to be today. Two things see to that:
+
+* :func:`patience` stretches every bound a test puts on a wait (page loads,
+  subprocesses, dashboard sessions) by how busy the machine is; a wait that
+  ends on its condition costs nothing extra, so a generous bound is free.
+* Hypothesis runs with the ``nestwatch`` settings profile: no per-example
+  deadline (a slow example on a loaded machine says nothing about the code:
+  ``benchmarks/`` measures speed) and no ``too_slow`` health check. The ``ci``
+  profile (``NESTWATCH_HYPOTHESIS_PROFILE=ci``, which ``scripts/test.sh`` sets,
+  or any CI that sets ``$CI``) adds ``derandomize=True``: every CI run tries the
+  same examples, so a red run is the code, reruns the same, and a failure
+  prints its ``@reproduce_failure`` blob. Local runs stay random (and replay
+  their own failures from ``.hypothesis/``), which is where new examples are found.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from geo.core.schema import POLICE_UK_HEADER
 from geo.store import Store
@@ -21,6 +40,51 @@ if os.environ.get("NESTWATCH_REAL_DATA"):
     REAL = Path(os.environ["NESTWATCH_REAL_DATA"])
 
 POLICE_HEADER = ",".join(POLICE_UK_HEADER)
+
+settings.register_profile("nestwatch", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+# replaces Hypothesis' own "ci" profile (which it loads by itself when $CI is set) with ours plus derandomize
+settings.register_profile("ci", settings.get_profile("nestwatch"), derandomize=True)
+settings.load_profile(
+    os.environ.get("NESTWATCH_HYPOTHESIS_PROFILE")
+    or ("ci" if settings.get_current_profile_name() == "ci" else "nestwatch")
+)
+
+#: Multiplies every bound on a wait; raise it (``NESTWATCH_TEST_PATIENCE=3``) on an unusually slow machine.
+PATIENCE = float(os.environ.get("NESTWATCH_TEST_PATIENCE", "1"))
+#: The most the machine's load stretches a bound: past this a wait is a hang, whatever the load.
+MAX_STRETCH = 4.0
+
+
+def patience(seconds: float) -> float:
+    """How long to allow for a step that takes well under ``seconds`` on an idle machine, here and now.
+
+    A bound on a wait turns a hang into a failure; it does not measure speed.
+    So it grows with the load (runnable processes per core over the last
+    minute, counted from 1 up to :data:`MAX_STRETCH`) and with
+    :data:`PATIENCE`, and callers pick ``seconds`` generously.
+    """
+    busy = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return seconds * PATIENCE * min(max(busy, 1.0), MAX_STRETCH)
+
+
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], *, seconds: float, what: str, every: float = 0.1) -> T:
+    """Poll ``condition`` until it returns something truthy, and return that; fail the test after ``seconds``.
+
+    ``seconds`` is stretched by :func:`patience`; ``what`` says what was being
+    waited for, which is the first thing a failure on a busy machine needs to say.
+    """
+    limit = patience(seconds)
+    deadline = time.monotonic() + limit
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {limit:.0f} s for {what}")
+        time.sleep(every)
 
 
 #: Set (by ``scripts/test.sh --postgres``) to run every store on PostgreSQL: each test gets its own database.

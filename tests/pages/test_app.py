@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
-from tests.conftest import store_url
+from tests.conftest import patience, store_url
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -23,7 +23,7 @@ def demo_db(demo_town):
 def app(demo_db, monkeypatch):
     monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
     monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
-    return AppTest.from_file(str(APP), default_timeout=30)
+    return AppTest.from_file(str(APP), default_timeout=patience(30))
 
 
 def test_overview_shows_the_demo_banner_and_counts(app):
@@ -44,7 +44,7 @@ def test_rejects_page_lists_the_quarantine(app):
 
 def test_empty_store_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("NESTWATCH_DB", store_url(tmp_path / "empty.sqlite"))
-    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at = AppTest.from_file(str(APP), default_timeout=patience(30)).run()
     assert not at.exception
     assert "No incidents loaded yet" in at.info[0].value
 
@@ -79,7 +79,7 @@ def test_cabinet_view_shows_no_addresses(app):
 
 def _as(_app, role: str):
     """A fresh session (NESTWATCH_DB is already set by the fixture) viewing as ``role``."""
-    app = AppTest.from_file(str(APP), default_timeout=30)
+    app = AppTest.from_file(str(APP), default_timeout=patience(30))
     app.run()
     app.selectbox(key="auth_view_as").set_value(role).run()
     assert not app.exception
@@ -136,7 +136,7 @@ def test_local_sign_in_grants_the_role_and_refusals_are_audited(demo_db, tmp_pat
     monkeypatch.setenv("NESTWATCH_USERS", str(users))
     monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
     monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
-    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at = AppTest.from_file(str(APP), default_timeout=patience(30)).run()
     assert not at.exception and not at.get("page_link")  # nothing but the sign-in form
     at.text_input(key="auth_user").set_value("alice")
     at.text_input(key="auth_password").set_value("wrong password!")
@@ -195,7 +195,7 @@ def test_an_admin_changes_a_role_with_a_reason_and_it_is_audited(demo_db, tmp_pa
     add_user(users, "bob", "inspector-passphrase", role="inspector")
     monkeypatch.setenv("NESTWATCH_USERS", str(users))
     monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
-    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at = AppTest.from_file(str(APP), default_timeout=patience(30)).run()
     at.text_input(key="auth_user").set_value("root")
     at.text_input(key="auth_password").set_value("administrator-pass")
     at.button[0].click().run()
@@ -218,7 +218,7 @@ def test_an_admin_changes_a_role_with_a_reason_and_it_is_audited(demo_db, tmp_pa
 def test_an_analyst_deletes_an_import_with_a_reason_and_it_is_audited(demo_db, tmp_path, monkeypatch):
     copy = store_url(tmp_path / "copy.sqlite", template=demo_db)
     monkeypatch.setenv("NESTWATCH_DB", str(copy))
-    app = AppTest.from_file(str(APP), default_timeout=30).run()
+    app = AppTest.from_file(str(APP), default_timeout=patience(30)).run()
     app.switch_page("pages/data_quality.py").run()
     assert not app.exception
     store = Store(copy)
@@ -270,7 +270,7 @@ def test_every_page_runs_for_its_roles_and_refuses_the_others(demo_db, users_fil
     monkeypatch.setenv("NESTWATCH_USERS", str(users_file))
     monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
     monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
-    app = AppTest.from_file(str(APP), default_timeout=30).run()
+    app = AppTest.from_file(str(APP), default_timeout=patience(30)).run()
     app.text_input(key="auth_user").set_value(f"{role}-user")
     app.text_input(key="auth_password").set_value(f"{role}-passphrase-long")
     app.button[0].click().run()

@@ -22,7 +22,7 @@ from geo.core.errors import InputError
 from geo.core.schema import IMPORT_KINDS
 from geo.store import Store
 from geo.store.importer import ImportOptions
-from tests.conftest import police_csv, police_row, store_url
+from tests.conftest import patience, police_csv, police_row, store_url
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -63,7 +63,7 @@ def demo_db(demo_town):
 def open_page(db: Path, monkeypatch) -> AppTest:
     monkeypatch.setenv("NESTWATCH_DB", str(db))
     monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=patience(60))
     at.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception

@@ -11,6 +11,7 @@ from geo.plan.outcomes import outcomes_for
 from geo.publish.published import publish
 from geo.publish.report import report_to_html
 from geo.store import Store
+from tests.conftest import patience
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -23,7 +24,7 @@ def demo_db(demo_town):
 def _open(demo_db, monkeypatch, role: str, **params: str) -> AppTest:
     monkeypatch.setenv("NESTWATCH_DB", demo_db)
     monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
-    app = AppTest.from_file(str(APP), default_timeout=60)
+    app = AppTest.from_file(str(APP), default_timeout=patience(60))
     for key, value in params.items():
         app.query_params[key] = value
     app.run()

@@ -30,7 +30,11 @@ def shown(view):
 ranges = st.tuples(st.integers(0, len(MONTHS) - 1), st.integers(0, len(MONTHS) - 1)).map(sorted)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(a=ranges, b=ranges, layer=st.sampled_from(["wards", "estates"]))
 def test_two_views_never_differ_by_a_suppressed_count(demo_env, a, b, layer):
     from dashboard.view import View

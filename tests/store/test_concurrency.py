@@ -1,9 +1,12 @@
 """Many writers, killed writers, a restarted database and many readers: nothing lost, nothing half-seen.
 
-Each test bounds its own time (subprocess and page timeouts) and runs against
-loopback only. On PostgreSQL (``NESTWATCH_TEST_DATABASE_URL``) they run against
-the throw-away cluster; on SQLite against a file. Store-level comparisons use
-content, not ids, because parallel imports may finish in any order.
+Each test bounds its own time (subprocess and page timeouts, stretched by
+:func:`tests.conftest.patience` on a busy machine) and runs against loopback
+only. On PostgreSQL (``NESTWATCH_TEST_DATABASE_URL``) they run against the
+throw-away cluster; on SQLite against a file. Store-level comparisons use
+content, not ids, because parallel imports may finish in any order. Nothing
+waits for a fixed time: each wait is for a condition (a lock held, CPU spent,
+a process ended, a script finished), and a failure says which one.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +24,17 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from benchmarks.session_client import AppServer, SessionResult, load_pages
 from geo.core.schema import POLICE_UK_HEADER
 from geo.demo import load_demo
 from geo.store._store import WRITE_LOCK, Store
 from geo.store.importer import import_path
-from tests.conftest import TEST_SERVER, police_csv, police_row, store_url
+from tests.conftest import TEST_SERVER, patience, police_csv, police_row, store_url, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+#: How long one session may take to load the patrol planner while others load it too (seconds, idle machine).
+SESSION_SECONDS = 120
+PG_CTL = "/usr/lib/postgresql/15/bin/pg_ctl"
 
 
 def _police_file(path: Path, n: int, *, seed: int, month: str = "2026-10") -> Path:
@@ -55,7 +62,7 @@ def _police_file(path: Path, n: int, *, seed: int, month: str = "2026-10") -> Pa
     return path
 
 
-def _cli(*args: str, db: str) -> subprocess.Popen:
+def _cli(*args: str, db: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "geo", *args, "--db", db],
         cwd=ROOT,
@@ -86,18 +93,41 @@ def _writer_active(url: str) -> bool:
             ).scalar_one()
         engine.dispose()
         return bool(held)
-    conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    lite = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
+        lite.execute("BEGIN IMMEDIATE")
+        lite.execute("ROLLBACK")
         return False
     except sqlite3.OperationalError:  # "database is locked": a writer holds it
         return True
     finally:
-        conn.close()
+        lite.close()
 
 
-def test_eight_parallel_imports_equal_a_serial_import(tmp_path):
+def _cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system, all its threads), from ``/proc``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _finished(proc: subprocess.Popen[str], *, seconds: float, what: str) -> tuple[str, str]:
+    """``proc``'s output once it has exited; fails the test, saying ``what`` it was, if it runs past its time."""
+    limit = patience(seconds)
+    try:
+        return proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"{what} still running after {limit:.0f} s")
+
+
+def _not_ok(results: Sequence[SessionResult]) -> list[str]:
+    """What went wrong in each session that did not load (the first three), for a failure message."""
+    bad = [f"{r.seconds:.0f} s: {r.exceptions or 'script did not finish'}" for r in results if not r.ok]
+    return [f"{len(bad)} of {len(results)} sessions failed", *bad[:3]]
+
+
+def test_eight_parallel_imports_equal_a_serial_import(tmp_path: Path) -> None:
     rows = [
         police_row(month=f"2024-{m:02d}", location=f"On or near Street {i}") for m in range(1, 13) for i in range(8)
     ]
@@ -110,8 +140,8 @@ def test_eight_parallel_imports_equal_a_serial_import(tmp_path):
         files[-1].write_text(police_csv(*part), encoding="utf-8")
     url = store_url(tmp_path / "parallel.sqlite")  # not created yet: the eight also race to create the schema
     procs = [_cli("import", "incidents", str(f), "--json", db=url) for f in files]
-    for p in procs:
-        _out, err = p.communicate(timeout=180)
+    for f, p in zip(files, procs, strict=True):
+        _out, err = _finished(p, seconds=180, what=f"the import of {f.name}")
         assert p.returncode == 0, err
     serial = Store(store_url(tmp_path / "serial.sqlite"))
     for f in files:
@@ -127,18 +157,30 @@ def test_eight_parallel_imports_equal_a_serial_import(tmp_path):
     serial.dispose()
 
 
-def test_an_import_killed_part_way_leaves_nothing_and_the_rerun_equals_a_clean_import(tmp_path):
+def test_an_import_killed_part_way_leaves_nothing_and_the_rerun_equals_a_clean_import(tmp_path: Path) -> None:
     big = _police_file(tmp_path / "big.csv", 400_000, seed=1)  # its write phase lasts long enough to be caught
     url = store_url(tmp_path / "killed.sqlite")
     Store(url).dispose()  # schema in place, so the only writer is the import
     proc = _cli("import", "incidents", str(big), db=url)
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None and not _writer_active(url):
-        time.sleep(0.01)
+    wait_until(
+        lambda: proc.poll() is not None or _writer_active(url),
+        seconds=120,
+        what="the import to take the write lock",
+        every=0.01,
+    )
     assert proc.poll() is None, "the import finished before it could be caught in its transaction"
-    time.sleep(0.05)  # part-way through writing
+    # part-way through writing: 50 ms of the importer's own CPU time inside its transaction, however busy
+    # the machine is (a wall-clock pause could pass while the importer waits for a core)
+    inside = _cpu_seconds(proc.pid)
+    wait_until(
+        lambda: proc.poll() is not None or _cpu_seconds(proc.pid) >= inside + 0.05,
+        seconds=60,
+        what="the import to work 50 ms of CPU time inside its transaction",
+        every=0.01,
+    )
+    assert proc.poll() is None, "the import finished before it could be killed part-way"
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.wait(timeout=patience(30))
     assert proc.returncode == -signal.SIGKILL
     store = Store(url)
     assert store.is_empty() and store.count("incidents") == 0 and store.rejects().empty  # nothing half-written
@@ -154,7 +196,7 @@ def test_an_import_killed_part_way_leaves_nothing_and_the_rerun_equals_a_clean_i
 
 
 @pytest.fixture
-def demo_url(tmp_path) -> str:
+def demo_url(tmp_path: Path) -> str:
     url = store_url(tmp_path / "demo.sqlite")
     store = Store(url)
     load_demo(store)
@@ -162,33 +204,32 @@ def demo_url(tmp_path) -> str:
     return url
 
 
-def _incidents_shown(result) -> int:
+def _incidents_shown(result: SessionResult) -> int:
     """The sidebar's "N incidents · …" line, as the session received it."""
     line = next(t for t in result.texts if " incidents · " in t)
     return int(line.split(" incidents")[0].replace(",", ""))
 
 
 @pytest.mark.skipif(not TEST_SERVER, reason="PostgreSQL only: a SQLite file has no server to restart")
-def test_the_dashboard_reconnects_after_the_database_restarts(demo_url):
-    from benchmarks.session_client import AppServer, load_pages
-
+def test_the_dashboard_reconnects_after_the_database_restarts(demo_url: str) -> None:
     data_dir = os.environ.get("NESTWATCH_TEST_PG_DATA")
     if not data_dir:
         pytest.skip("NESTWATCH_TEST_PG_DATA (the cluster's data directory) is not set")
-    with AppServer(demo_url) as app:
-        before = load_pages(app.base, "patrol", 1)[0]
+    with AppServer(demo_url, start_timeout=patience(60), stop_timeout=patience(30)) as app:
+        before = load_pages(app.base, "patrol", 1, timeout=patience(SESSION_SECONDS))[0]
         assert before.ok, before.exceptions
         log = str(Path(data_dir).parent / "log")  # the server must not inherit our pipes, or run() waits for it
-        ctl = ["/usr/lib/postgresql/15/bin/pg_ctl", "-D", data_dir, "-l", log, "-m", "fast", "-w", "restart"]
+        wait = f"{patience(60):.0f}"  # pg_ctl -w waits this long for the server to stop and start again
+        ctl = [PG_CTL, "-D", data_dir, "-l", log, "-m", "fast", "-w", "-t", wait, "restart"]
         if os.getuid() == 0:
             ctl = ["runuser", "-u", "postgres", "--", *ctl]
-        subprocess.run(ctl, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-        after = load_pages(app.base, "patrol", 1)[0]
+        subprocess.run(ctl, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=2 * int(wait))
+        after = load_pages(app.base, "patrol", 1, timeout=patience(SESSION_SECONDS))[0]
     assert after.ok and not after.errors, after.exceptions + after.errors
     assert _incidents_shown(after) == _incidents_shown(before) == 10_974
 
 
-def test_twenty_sessions_while_imports_land_each_see_a_whole_state_never_half(demo_url, tmp_path):
+def test_twenty_sessions_while_imports_land_each_see_a_whole_state_never_half(demo_url: str, tmp_path: Path) -> None:
     """Imports keep committing (one after another) while 20 sessions load the patrol planner.
 
     Each session must show the store as it was before or after some import,
@@ -196,8 +237,6 @@ def test_twenty_sessions_while_imports_land_each_see_a_whole_state_never_half(de
     """
     import json
     import threading
-
-    from benchmarks.session_client import AppServer, load_pages
 
     files = [_police_file(tmp_path / f"new{i}.csv", 40_000, seed=10 + i, month=f"2026-0{i + 1}") for i in range(6)]
     store = Store(demo_url)
@@ -208,24 +247,34 @@ def test_twenty_sessions_while_imports_land_each_see_a_whole_state_never_half(de
     def land_imports() -> None:
         for f in files:
             proc = _cli("import", "incidents", str(f), "--json", db=demo_url)
-            out, err = proc.communicate(timeout=180)
+            try:
+                out, err = proc.communicate(timeout=patience(180))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                errors.append(f"the import of {f.name} still running after {patience(180):.0f} s")
+                return
             if proc.returncode:
                 errors.append(err)
                 return
             totals.append(totals[-1] + json.loads(out)["stored"])
 
-    with AppServer(demo_url) as app:
-        assert load_pages(app.base, "patrol", 1)[0].ok  # warm: the wave measures the imports, not start-up
+    with AppServer(demo_url, start_timeout=patience(60), stop_timeout=patience(30)) as app:
+        # warm first: the waves measure the imports, not start-up
+        warm = load_pages(app.base, "patrol", 1, timeout=patience(SESSION_SECONDS))
+        assert warm[0].ok, _not_ok(warm)
         writer = threading.Thread(target=land_imports)
         writer.start()
-        results = []
+        results: list[SessionResult] = []
         while writer.is_alive() and len(results) < 200:  # waves of 20 sessions for as long as imports land
-            results += load_pages(app.base, "patrol", 20, timeout=120)
-        writer.join(timeout=300)
-        after = load_pages(app.base, "patrol", 1)[0]
+            results += load_pages(app.base, "patrol", 20, timeout=patience(SESSION_SECONDS))
+        writer.join(timeout=patience(6 * 180))
+        assert not writer.is_alive(), f"imports still landing after the sessions stopped: {len(totals) - 1} done"
+        after = load_pages(app.base, "patrol", 1, timeout=patience(SESSION_SECONDS))[0]
     assert not errors, errors
     assert len(totals) == len(files) + 1 and totals[-1] > totals[0]
-    assert results and all(r.ok for r in results), [r.exceptions for r in results if not r.ok][:3]
+    assert results, "no session loaded while the imports landed"
+    assert all(r.ok for r in results), _not_ok(results)
     seen = [_incidents_shown(r) for r in results]
     assert set(seen) <= set(totals), f"sessions saw {sorted(set(seen) - set(totals))}, committed totals {totals}"
     assert _incidents_shown(after) == totals[-1]
