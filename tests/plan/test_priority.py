@@ -275,11 +275,9 @@ def cell_inputs(draw):
     features = pd.DataFrame(
         {
             "flagged_open": np.array(flagged, dtype=np.int64),
+            # drawn apart from the open addresses: strong indicators count only where an address is open
             "strong_indicators": [
-                tuple(s) if f else ()
-                for f, s in zip(
-                    flagged, draw(st.lists(st.sets(st.sampled_from(STRONG)), min_size=n, max_size=n)), strict=True
-                )
+                tuple(s) for s in draw(st.lists(st.sets(st.sampled_from(STRONG)), min_size=n, max_size=n))
             ],
             "indicators": draw(
                 st.lists(st.sampled_from(["", "noise", "lock changes, smells"]), min_size=n, max_size=n)
