@@ -78,8 +78,8 @@ def priority(view: View, *, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _cases(url: str, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cases = analysis.load_cases(get_store())
-    return cases.flagged, cases.closures
+    store = get_store()  # only the two kinds the layers draw: no reason to load victims' homes here
+    return store.read("flagged"), store.read("closures")
 
 
 def flagged_and_closures() -> tuple[pd.DataFrame, pd.DataFrame]:

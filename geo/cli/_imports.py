@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING
 
 from geo.cli._command import Command, add_db, open_store, os_user
 from geo.core.errors import OptionError
-from geo.core.schema import IMPORT_KINDS
+from geo.core.schema import COORD_MODES, IMPORT_KINDS
 
 if TYPE_CHECKING:
     from geo.store.importer import ImportOptions
 
-#: ``--coords`` choices: :data:`geo.store.importer.COORD_MODES`, spelt out so that ``--help``
-#: does not load the whole import stack (a test checks the two agree).
-COORD_CHOICES = ("auto", "wgs84", "bng")
+#: ``--coords`` choices (from the schema, so that ``--help`` does not load the whole import stack).
+COORD_CHOICES = COORD_MODES
 
 
 def _import_arguments(p: argparse.ArgumentParser) -> None:

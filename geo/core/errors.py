@@ -74,9 +74,6 @@ class OptionError(NestwatchError, ValueError):
         self.option = option
         super().__init__(message)
 
-    def __str__(self) -> str:
-        return self.message
-
 
 class StoreError(NestwatchError):
     """The store is at fault, not the data or the call.

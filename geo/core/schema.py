@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 DType = Literal["str", "float", "int", "month", "date", "geometry"]
 
@@ -24,6 +24,11 @@ UK_BOUNDS = {"lat_min": 49.8, "lat_max": 60.95, "lng_min": -8.7, "lng_max": 1.9}
 
 #: Valid ranges of British National Grid coordinates (metres).
 BNG_BOUNDS = {"e_min": 0.0, "e_max": 700_000.0, "n_min": 0.0, "n_max": 1_300_000.0}
+
+#: How the coordinates of a point file are read: detected from the values (``auto``), or one
+#: system for the whole file (``wgs84`` lat/lng, ``bng`` British National Grid eastings/northings).
+CoordMode = Literal["auto", "wgs84", "bng"]
+COORD_MODES: tuple[CoordMode, ...] = get_args(CoordMode)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@
 
 from geo.store._store import PROJECT_ROOT, Store, default_url, resolve_url
 from geo.store.backup import export_all, import_all
-from geo.store.importer import COORD_MODES, ImportOptions, ImportResult, Progress, delete_import, import_path
+from geo.store.importer import ImportOptions, ImportResult, Progress, delete_import, import_path
 from geo.store.provenance import is_demo_store
 
 __all__ = [
-    "COORD_MODES",
     "PROJECT_ROOT",
     "ImportOptions",
     "ImportResult",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.core.errors import OptionError
-from geo.core.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
+from geo.core.schema import BOUNDARY_KINDS, COORD_MODES, IMPORT_KINDS, KINDS
 from geo.ingest.boundaries import read_boundaries
 from geo.ingest.readers import read_csv_kind
 from geo.store._store import Store
@@ -50,8 +50,6 @@ class ImportResult:
         )
 
 
-#: How the coordinates of a point file are read: detected from the values, or one system for the whole file.
-COORD_MODES: tuple[CoordMode, ...] = ("auto", "wgs84", "bng")
 #: Canonical columns a mapping may name beyond a kind's own: coordinates in the other system.
 _GRID_COLUMNS = ("easting", "northing")
 
@@ -74,7 +72,7 @@ class ImportOptions:
     source
         The ``source`` of partner incident files (``housing``…); police.uk files are ``police.uk``.
     coords
-        One of :data:`COORD_MODES`: ``auto`` decides per row from the values.
+        One of :data:`geo.core.schema.COORD_MODES`: ``auto`` decides per row from the values.
     crs
         Overrides a boundary file's declared CRS (for files that declare none or the wrong one).
     code_column, name_column

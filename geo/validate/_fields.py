@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import Any, Literal, overload
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -19,10 +19,8 @@ import pyarrow as pa
 from pyproj import Transformer
 
 from geo.core.arrowtext import TextColumn, to_float
-from geo.core.schema import BNG, BNG_BOUNDS, UK_BOUNDS, WGS84
+from geo.core.schema import BNG, BNG_BOUNDS, UK_BOUNDS, WGS84, CoordMode
 from geo.validate._verdict import Rejector
-
-CoordMode = Literal["auto", "wgs84", "bng"]
 
 #: The one signature of a kind's own field checks (see :data:`geo.validate._checks.FIELD_CHECKS`):
 #: ``(text, out, rej) -> None``, with the stripped text by canonical column (pandas Series on the
