@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard.auth import sign_in
 from dashboard.context import mark_shell, pages_for, show_shell
 
-st.set_page_config(page_title="Nestwatch", page_icon=":material/shield:", layout="wide")
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+
+# the icon is a file the app serves: a ":material/…:" icon makes the browser fetch it from a font host
+st.set_page_config(page_title="Nestwatch", page_icon=str(FAVICON), layout="wide")
 
 session = sign_in()
 if session.role.name == "presentation":  # a projector: the page fills the screen, the menu stays out of sight

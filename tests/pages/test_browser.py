@@ -1,21 +1,8 @@
 """End to end in Debian's Chromium, offline: every page loads, the map draws hexagons, exports download.
 
-Starts the app on a free loopback port with the demo store and tiles off
-(``NESTWATCH_TILES=none``), so nothing is fetched from the internet. The
-browser is told to refuse any request that leaves 127.0.0.1, so a CDN
-script would show up as a blank map. Screenshots go to ``tests/screenshots/``.
-
-Nothing here reads the page at a moment chosen by the clock: on a busy
-machine the map may draw seconds after the text beside it. Every read waits
-for a condition first (Playwright's ``expect`` and locator waits, or
-:class:`Tab`'s waits below), each bounded by :func:`tests.conftest.patience`:
-
-* a script run has finished: the tab counts the ``script_finished`` messages
-  its own websocket receives, so after an action it waits for a run that
-  started after the action (the page's "not running" state alone is also
-  true in the moment before that run starts);
-* every map is drawn: each streamlit-folium frame holds a Leaflet map with
-  its polygons added and no canvas redraw pending.
+Serves the demo store plus hostile payload rows with :mod:`tests.pages.browser_harness`
+(tiles off, every request that leaves 127.0.0.1 refused and failing the test).
+Screenshots go to ``tests/screenshots/``.
 """
 
 from __future__ import annotations
@@ -23,44 +10,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("playwright.sync_api")
 
-from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, WebSocket, expect
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from playwright.sync_api import Browser, Dialog, expect
 
 from geo.demo import load_demo
 from geo.store import Store
-from tests.conftest import patience, store_url, wait_until
+from tests.conftest import store_url
+from tests.pages.browser_harness import MAP_FRAMES, ROOT, SHOTS, Tab, _all_html, _ms, launch, require_chromium, serve
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
@@ -115,53 +80,10 @@ COUNT_POLYGONS = """() => {
 }"""
 
 
-#: The streamlit-folium component's frames (one per map on the page).
-MAP_FRAMES = 'iframe[title="streamlit_folium.st_folium"]'
-
-# The page has finished what it is doing: connected, no script running, no element still a loading skeleton.
-IDLE = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.dataset.testConnectionState === 'CONNECTED' && app.dataset.testScriptState === 'notRunning'
-    && !document.querySelector('[data-testid="stSkeleton"], .stSkeleton');
-}"""
-
-# Per map frame: its Leaflet polygons once the map is drawn, or -1 while it is not (no map yet, or a canvas
-# redraw still pending). The frames are same-origin, so the page can look into each.
-MAP_POLYGONS = (
-    f"() => [...document.querySelectorAll('{MAP_FRAMES}')]"
-    + """.map(f => {
-  const w = f.contentWindow;
-  const map = w && w.L ? Object.values(w).find(v => v instanceof w.L.Map) : null;
-  if (!map) return -1;
-  let polygons = 0, pending = false;
-  map.eachLayer(l => {
-    if (l instanceof w.L.Polygon && !(l instanceof w.L.Rectangle)) polygons += 1;
-    if (l instanceof w.L.Renderer && l._redrawRequest) pending = true;
-  });
-  return pending ? -1 : polygons;
-})"""
-)
-
-#: Script runs that count as finished (a run stopped early for a rerun is followed by the one that matters).
-FINISHED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
-
-
-def _ms(seconds: float) -> float:
-    """A Playwright timeout (ms) for a step that takes well under ``seconds`` on an idle machine."""
-    return patience(seconds) * 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def browser_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo town plus the payload rows; the server below serves it."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    require_chromium()
     db = store_url(tmp_path_factory.mktemp("browser") / "demo.sqlite")
     store = Store(db)
     load_demo(store)
@@ -180,173 +102,16 @@ def browser_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return db
 
 
-def _healthy(url: str) -> bool:
-    try:
-        urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-    except OSError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def server(browser_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "NESTWATCH_DB": str(browser_db), "NESTWATCH_TILES": "none"}
-    env.pop("NESTWATCH_DATABASE_URL", None)
-    # the server's output goes to a file: a pipe nobody reads fills up and stops the server mid-test
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: proc.poll() is not None or _healthy(url), seconds=60, what=f"{url}/_stcore/health")
-        assert proc.poll() is None, f"the app exited with {proc.returncode}: {log.read_text()[-2000:]}"
-    except BaseException:
-        proc.kill()
-        raise
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=patience(30))
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with serve(browser_db, tmp_path_factory.mktemp("server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launch() as b:
         yield b
-        b.close()
-
-
-class Tab:
-    """A browser tab on the app, offline, that knows when the app has finished what an action started.
-
-    It counts the script runs its websocket reports finished; :meth:`idle`
-    and :meth:`rerun` wait on that count and on the page's own state, and
-    :meth:`maps` on every map being drawn. ``context`` and ``page`` are
-    Playwright's.
-    """
-
-    def __init__(self, browser: Browser, url: str, path: str) -> None:
-        self.finished = 0
-        expect.set_options(timeout=_ms(60))
-        self.context: BrowserContext = browser.new_context(
-            viewport={"width": 1400, "height": 1000}, accept_downloads=True
-        )
-        self.context.set_default_timeout(_ms(60))
-        self.context.route(
-            "**/*",
-            lambda route: route.continue_() if route.request.url.startswith(url) else route.abort(),
-        )
-        self.page: Page = self.context.new_page()
-        self.page.on("websocket", self._watch)
-        self.page.goto(f"{url}/{path}")
-        try:
-            self.page.wait_for_selector("[data-testid='stSidebar']", timeout=_ms(30))
-        except PlaywrightTimeout:
-            self.page.reload()
-            self.page.wait_for_selector("[data-testid='stSidebar']", timeout=_ms(60))
-        self.idle()
-
-    def _watch(self, ws: WebSocket) -> None:
-        if ws.url.endswith("/_stcore/stream"):
-            ws.on("framereceived", self._frame)
-
-    def _frame(self, payload: str | bytes) -> None:
-        if isinstance(payload, bytes):
-            msg = ForwardMsg()
-            msg.ParseFromString(payload)
-            if msg.WhichOneof("type") == "script_finished" and msg.script_finished in FINISHED:
-                self.finished += 1
-
-    def idle(self, *, after: int | None = None) -> None:
-        """Until no script runs and nothing is loading; with ``after``, only once more runs than that have finished.
-
-        Waiting in Playwright (not ``time.sleep``) is what lets the sync API
-        deliver the websocket frames that move the count on.
-        """
-        if after is not None:
-            limit = patience(120)
-            deadline = time.monotonic() + limit
-            while self.finished <= after:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"waited {limit:.0f} s for the script run started by the last action to finish")
-                self.page.wait_for_timeout(50)
-        self.page.wait_for_function(IDLE, timeout=_ms(120))
-
-    def rerun(self, action: Callable[[], object]) -> None:
-        """Do ``action`` (something that makes the app run its script) and wait until that run has finished."""
-        before = self.finished
-        action()
-        self.idle(after=before)
-
-    def maps(self, *, minimum: int = 1) -> Locator:
-        """Until every map on the page is drawn with at least ``minimum`` polygons; the first map's container."""
-        try:
-            self.page.wait_for_function(
-                f"(minimum) => {{ const n = ({MAP_POLYGONS})(); return n.length > 0 && n.every(c => c >= minimum); }}",
-                arg=minimum,
-                timeout=_ms(90),
-            )
-        except PlaywrightTimeout:
-            state = self.page.evaluate(MAP_POLYGONS)
-            pytest.fail(f"maps not drawn with {minimum}+ polygons each (per map, -1 = not drawn yet): {state}")
-        return self.page.frame_locator(MAP_FRAMES).first.locator(".leaflet-container")
-
-    def html(self, *, until: Callable[[str], bool], what: str) -> str:
-        """The page and every frame as the browser holds them, once ``until`` holds of that text.
-
-        A frame that is replaced while it is read is read again on the next try.
-        """
-        html = ""
-
-        def ready() -> bool:
-            nonlocal html
-            try:
-                html = _all_html(self.page)
-            except PlaywrightError:  # the page itself was between two documents: read it again
-                return False
-            return until(html)
-
-        wait_until(ready, seconds=60, what=what, every=0.25)
-        return html
-
-    def close(self) -> None:
-        self.context.close()
-
-
-def _all_html(page: Page) -> str:
-    """The page and every frame (maps live in iframes), as the browser holds them."""
-    parts = [page.content()]
-    for f in page.frames:
-        try:
-            parts.append(f.content())
-        except PlaywrightError:  # detached while being read
-            continue
-    return "\n".join(parts)
 
 
 def _ward_counts(html: str) -> list[str]:
