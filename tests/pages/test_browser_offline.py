@@ -67,7 +67,7 @@ def test_a_request_off_the_machine_fails_the_tab(server: str, browser: Browser) 
     )
     assert _outside(tab.page.evaluate(LOADED)), "an icon link to a font host went unnoticed"
     tab.page.wait_for_function("() => performance.getEntriesByName('https://cdn.example.org/x.js').length > 0")
-    with pytest.raises(AssertionError, match="cdn.example.org"):
+    with pytest.raises(AssertionError, match=r"cdn\.example\.org"):
         tab.close()
 
 
