@@ -8,13 +8,26 @@ Three modes, decided by the deployment rather than by the user:
 * **local users** when the users file exists (``NESTWATCH_USERS`` or
   ``data/users.toml``; ``python -m geo users add``): name and password, checked
   against argon2 hashes;
-* **open** only while the store holds nothing real (the synthetic demo town, or
-  nothing at all): no sign-in, and the banner says so; the role can be switched
-  to see what each kind of user gets.
+* **open** only while the store has never held anything but the synthetic
+  demo town (or nothing at all): no sign-in, and the banner says so; the role
+  can be switched to see what each kind of user gets.
+
+Whether a store is the demo is the import log's ``synthetic`` flag, written by
+``python -m geo demo`` alone (:mod:`geo.store.provenance`), never a file name.
+It is read from the store on every run, not from a cache. A real import that
+was later deleted still closes open mode: its file name stays in the import log
+and its audit entries (who imported and erased what, and why) in the audit log.
 
 A store with real data and no users file refuses every new session, with a
-message that says how to add a user (the session that loaded the first real
-file keeps going). Every sign-in, and every refusal, goes to the audit log.
+message that says how to add a user. A reload, a new tab or another browser is
+a new session (Streamlit's session state lives as long as the websocket), so
+it is refused. The one exception is the open session that itself loaded the
+real data through *Load data* (:func:`note_import`): it keeps going, with a
+warning, until it is reloaded, so that its user sees the validation report of
+what they just loaded; they hold the file anyway. Any other open session that
+is still connected when real data arrives (from the CLI, or another tab) is
+refused at its next rerun. Every sign-in, and every refusal, goes to the audit
+log (an open-mode refusal once per session).
 """
 
 from __future__ import annotations
@@ -24,12 +37,26 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.context import current_summary, get_store
+from dashboard.context import get_store
 from geo.access.roles import ROLES, Role, role
 from geo.access.users import load_oidc_roles, users_path, verify
 from geo.store import audit
+from geo.store.provenance import store_has_held_real
 
 _KEY = "nestwatch_session"
+#: Set in an open session that imported data itself (see the module notes); never a widget key.
+_LOADED = "nestwatch_open_session_imported"
+#: Set once an open-mode refusal of this session is in the audit log.
+_REFUSAL_LOGGED = "nestwatch_open_refusal_logged"
+REFUSED = (
+    "This store holds real data and no users are set up. An administrator adds them with "
+    "`python -m geo users add NAME --role inspector` (see SECURITY.md)."
+)
+STILL_OPEN = (
+    "This store now holds real data and no users are set up. This browser tab stays open until it is "
+    "reloaded; after that everyone, you included, must sign in. Add users with "
+    "`python -m geo users add NAME --role analyst` (see SECURITY.md)."
+)
 
 
 @dataclass(frozen=True)
@@ -54,10 +81,17 @@ def _oidc_configured() -> bool:
 
 
 def _open_allowed() -> bool:
-    info = current_summary()
-    counts = info["counts"]
-    nothing = not any(v for k, v in counts.items() if k != "rejects")
-    return bool(info["demo"]) or nothing
+    """Open mode: the store has never held real data (one query per run, no cache: this is the door)."""
+    return not store_has_held_real(get_store())
+
+
+def note_import(session: Session) -> None:
+    """Called by *Load data* after an import succeeds: an open session that loads real data keeps going.
+
+    Only until it is reloaded (see the module notes); other open sessions are refused at once.
+    """
+    if session.mode == "open":
+        st.session_state[_LOADED] = True
 
 
 def sign_in() -> Session:
@@ -67,17 +101,19 @@ def sign_in() -> Session:
     path = users_path()
     if path.exists():
         return _local(path)
-    existing = current()
-    # A session that started open (demo or empty store) stays open: the person who
-    # has just loaded the first real file is the one who opened it. A new session
-    # on a store with real data must sign in.
-    if _open_allowed() or (existing is not None and existing.mode == "open"):
+    if _open_allowed():
         return _open()
-    st.error(
-        "This store holds real data and no users are set up. An administrator adds them with "
-        "`python -m geo users add NAME --role inspector` (see SECURITY.md).",
-        icon=":material/lock:",
-    )
+    existing = current()
+    # the open session that loaded the real data itself keeps going until it is reloaded; every
+    # other session (new, or open and still connected when someone else loaded it) is refused
+    if existing is not None and existing.mode == "open" and st.session_state.get(_LOADED):
+        st.warning(STILL_OPEN, icon=":material/lock_open:")
+        return _open()
+    st.session_state.pop(_KEY, None)  # nothing later in this run may take a stale open session for a signed-in one
+    if not st.session_state.get(_REFUSAL_LOGGED):
+        st.session_state[_REFUSAL_LOGGED] = True
+        _log("(no sign-in)", "-", "sign_in_refused", "open")
+    st.error(REFUSED, icon=":material/lock:")
     st.stop()
     raise AssertionError  # st.stop() does not return
 
@@ -158,7 +194,8 @@ def role_switcher(session: Session) -> None:
         format_func=lambda n: ROLES[n].label,
         key="auth_view_as",
         on_change=_keep_choice,
-        help="Demo mode: no sign-in (synthetic data only). Each role sees only what it may.",
+        help="Open mode: no sign-in while the store holds only the synthetic demo town (or nothing). "
+        "Each role sees only what it may.",
     )
 
 
@@ -170,17 +207,3 @@ def log_once(session: Session, *, action: str, target: str, rows: int | None = N
         return
     seen.add(key)
     audit.record(get_store(), user=session.user, role=session.role.name, action=action, target=target, rows=rows)
-
-
-def log_export(session: Session, *, target: str, rows: int, reason: str, personal: bool) -> None:
-    """Audit an export (called when the download button is pressed)."""
-    audit.record(
-        get_store(),
-        user=session.user,
-        role=session.role.name,
-        action="export",
-        target=target,
-        rows=rows,
-        reason=reason,
-        personal=personal,
-    )

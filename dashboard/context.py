@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard.view import View
 from geo.access.roles import can
 from geo.store import Store, default_url
-from geo.store.provenance import is_demo_store
+from geo.store.provenance import provenance
 
 if TYPE_CHECKING:
     from dashboard.auth import Session
@@ -33,14 +33,20 @@ def get_store() -> Store:
 
 @st.cache_data(show_spinner=False)
 def summary(url: str, version: str) -> dict:
-    """What the store holds; ``version`` (latest import id) invalidates the cache."""
+    """What the store holds; ``version`` (:meth:`Store.data_version`) invalidates the cache.
+
+    ``demo`` is true only when every live import is the synthetic demo town
+    (:func:`geo.store.provenance.store_is_synthetic`): the banner that says "no
+    real place, person or address" must never sit above a real row. The
+    sign-in's open mode does not read this cached copy (:func:`dashboard.auth.sign_in`).
+    """
     store = _store(url)
     imports = store.imports()
     return {
         "counts": store.counts(),
         "months": store.months(),
         "last_import": imports["imported_at"].iloc[0] if len(imports) else None,
-        "demo": is_demo_store(store),
+        "demo": provenance(store).is_synthetic,
     }
 
 

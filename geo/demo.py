@@ -29,9 +29,11 @@ from shapely.geometry import Point, Polygon, mapping
 
 from geo.core.schema import ASB, INDICATORS, POLICE_UK_HEADER
 from geo.store import PROJECT_ROOT, Store
-from geo.store.provenance import DEMO_FOLDER, DEMO_WARDS_FILE
 
-DEMO_DIR = PROJECT_ROOT / "data" / DEMO_FOLDER
+#: Where the demo's files are written. Only a place on disk: which imports are the demo is
+#: the import log's ``synthetic`` flag (set by :func:`load_demo`), never a file's name or folder.
+DEMO_DIR = PROJECT_ROOT / "data" / "demo-synthetic"
+DEMO_WARDS_FILE = "demo_wards.geojson"
 BOUNDARY_DIR = PROJECT_ROOT / "data" / "boundaries"
 CENTRE = (53.95, 0.95)  # lat, lng: open sea east of Holderness
 FIRST_MONTH = "2023-11"
@@ -375,14 +377,54 @@ def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path
 
 
 def load_demo(store: Store, *, seed: int = 7) -> list:
-    """Generate and import the whole demo town into ``store`` (idempotent)."""
-    from geo.store.importer import import_path
+    """Generate and import the whole demo town into ``store`` (idempotent).
 
+    Each import is marked ``synthetic`` in the import log, the one mark the
+    dashboard trusts for its banner and its open mode; this is the only caller
+    that sets it. The store refuses the demo beside real data (and real data
+    beside the demo): :class:`geo.store.provenance.MixedDataError`.
+    """
+    from geo.store.importer import import_path
+    from geo.store.provenance import provenance, refuse_mixing
+
+    refuse_mixing(provenance(store), synthetic=True)  # before a town is generated for nothing
     paths = write_demo_files(seed=seed)
     order = ("wards", "estates", "incidents", "closures", "flagged", "victims")
     root = PROJECT_ROOT
     # logged relative to the project (an absolute path says nothing to a user and names the machine)
-    return [import_path(store, kind, paths[kind], label=_relative(paths[kind], root)) for kind in order]
+    return [import_path(store, kind, paths[kind], label=_relative(paths[kind], root), synthetic=True) for kind in order]
+
+
+@dataclass(frozen=True)
+class Removed:
+    """One demo import taken out by :func:`remove_demo`: its id, file and rows removed per kind."""
+
+    import_id: int
+    file: str
+    removed: dict[str, int]
+
+
+def remove_demo(store: Store, *, user: str, role: str) -> list[Removed]:
+    """Delete every live synthetic import, each through the audited deletion; real imports are never touched.
+
+    ``python -m geo demo --remove`` runs it before real data is loaded into a
+    store that held the demo (the store refuses to mix them). Each import is
+    its own audited transaction (:func:`geo.store.importer.delete_import`, reason
+    :data:`geo.store.provenance.REMOVE_DEMO_REASON`), so an interrupted removal
+    leaves whole imports behind, never half of one, and running it again
+    finishes the job. Which imports go is read from the import log's
+    ``synthetic`` flag alone: a real file named like a demo file stays.
+    """
+    from geo.store.importer import delete_import
+    from geo.store.provenance import REMOVE_DEMO_REASON
+
+    log = store.imports().sort_values("id")
+    live = log[log["deleted_at"].isna() & log["synthetic"].astype(bool)]
+    out = []
+    for import_id, file in zip(live["id"].tolist(), live["file"].tolist(), strict=True):
+        removed = delete_import(store, int(import_id), user=user, role=role, reason=REMOVE_DEMO_REASON)
+        out.append(Removed(import_id=int(import_id), file=str(file), removed=removed))
+    return out
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -7,10 +7,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from geo import demo
 from geo.core.schema import ASB
-from geo.store.provenance import is_demo_store
+from geo.store import Store
+from geo.store.importer import import_path
+from geo.store.provenance import REMOVE_DEMO_REASON, MixedDataError, store_has_held_real, store_is_synthetic
+from tests.conftest import police_csv, police_row, store_url
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +84,55 @@ def test_load_demo_is_idempotent(store):
     first = demo.load_demo(store)
     assert all(r.rows == r.stored + r.rejected + r.already_present for r in first)
     assert store.count("wards") == 8 and store.count("flagged") == 40
-    assert is_demo_store(store)
+    assert store_is_synthetic(store)
     second = demo.load_demo(store)
     assert sum(r.stored for r in second) == 0
+
+
+def test_every_demo_import_is_marked_synthetic_in_the_log(demo_town):
+    store = Store(demo_town)
+    log = store.imports()
+    assert sorted(log["kind"]) == sorted(["wards", "estates", "incidents", "closures", "flagged", "victims"])
+    assert log["synthetic"].all() and log["deleted_at"].isna().all()
+    store.dispose()
+
+
+@pytest.fixture
+def demo_copy(demo_town, tmp_path):
+    store = Store(store_url(tmp_path / "copy.sqlite", template=demo_town))
+    yield store
+    store.dispose()
+
+
+def test_remove_demo_deletes_every_demo_import_with_an_audited_reason(demo_copy, write):
+    removed = demo.remove_demo(demo_copy, user="ana", role="cli")
+    assert [r.import_id for r in removed] == [1, 2, 3, 4, 5, 6]  # oldest first
+    assert removed[0].file.endswith("demo_wards.geojson") and removed[0].removed["wards"] == 8
+    assert removed[5].removed["victims"] == 50
+    counts = demo_copy.counts()
+    assert all(n == 0 for n in counts.values()), counts
+    deletions = demo_copy.audit(action="delete")
+    assert len(deletions) == 6 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
+    assert set(deletions["user"]) == {"ana"} and sorted(deletions["target"]) == [f"import:{i}" for i in range(1, 7)]
+    assert not store_is_synthetic(demo_copy) and not store_has_held_real(demo_copy)
+    assert demo.remove_demo(demo_copy, user="ana", role="cli") == []  # nothing left to remove
+    assert import_path(demo_copy, "incidents", write("real.csv", police_csv(police_row()))).stored == 1
+
+
+def test_remove_demo_never_touches_a_real_import(store, write):
+    """Even in a store mixed by hand: which imports go is the flag alone, not the file's name."""
+    import_path(store, "incidents", write("demo-synthetic/incidents.csv", police_csv(police_row())))  # real
+    import_path(store, "incidents", write("b.csv", police_csv(police_row(month="2024-02"))))
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE imports SET synthetic = :t WHERE id = 2"), {"t": True})
+    removed = demo.remove_demo(store, user="ana", role="cli")
+    assert [(r.import_id, r.removed) for r in removed] == [(2, {"incidents": 1, "rejects": 0})]
+    log = store.imports().set_index("id")
+    assert pd.isna(log.loc[1, "deleted_at"]) and store.count("incidents") == 1
+
+
+def test_the_demo_is_refused_beside_real_data(store, write):
+    import_path(store, "incidents", write("a.csv", police_csv(police_row())))
+    with pytest.raises(MixedDataError, match="fresh store"):
+        demo.load_demo(store)
+    assert len(store.imports()) == 1

@@ -1,4 +1,4 @@
-"""Commands that put data in the store or take one import out: import, rejects, delete-import, demo.
+"""Commands that put data in the store or take imports out: import, rejects, delete-import, demo (and demo --remove).
 
 An import's options are parsed into one :class:`~geo.store.importer.ImportOptions`,
 the same object the upload page fills, so both refuse the same things.
@@ -130,13 +130,27 @@ def _delete(args: argparse.Namespace) -> int:
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
     add_db(p)
-    p.add_argument("--if-empty", action="store_true", help="only when nothing is imported yet")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--if-empty", action="store_true", help="only when nothing is imported yet")
+    what.add_argument(
+        "--remove",
+        action="store_true",
+        help="delete every demo import (audited), so that real data can be loaded; real imports are untouched",
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from geo.demo import load_demo
+    from geo.demo import load_demo, remove_demo
 
     store = open_store(args)
+    if args.remove:
+        removed = remove_demo(store, user=os_user(), role="cli")
+        if not removed:
+            print("no synthetic demo imports in this store: nothing removed")
+        for r in removed:
+            rows = sum(n for kind, n in r.removed.items() if kind != "rejects")
+            print(f"removed import {r.import_id} ({r.file}): {rows} rows, {r.removed.get('rejects', 0)} rejected rows")
+        return 0
     if args.if_empty and not store.is_empty():
         print("store already holds data: demo not loaded")
         return 0
@@ -157,7 +171,9 @@ DELETE_IMPORT = Command(
     add_arguments=_delete_arguments,
     run=_delete,
 )
-DEMO = Command(name="demo", help="load the synthetic demo town", add_arguments=_demo_arguments, run=_demo)
+DEMO = Command(
+    name="demo", help="load the synthetic demo town (or --remove it)", add_arguments=_demo_arguments, run=_demo
+)
 
 #: This group's commands (their places in ``--help`` are set by :data:`geo.cli.COMMANDS`).
 COMMANDS = (IMPORT, REJECTS, DELETE_IMPORT, DEMO)

@@ -41,7 +41,7 @@ from geo.core.schema import ASB
 from geo.stats.aggregate import Filters, month_range
 from geo.stats.impact import Impact, closure_impact
 from geo.store import Store
-from geo.store.provenance import is_demo_store
+from geo.store.provenance import store_is_synthetic
 
 #: Closure orders with these statuses ended early, whatever their expiry date says.
 ENDED_STATUSES = frozenset({"discharged", "revoked"})
@@ -304,7 +304,7 @@ def outcomes_for(
         boundaries=boundaries,
         sources=sources_for(store),
         attribution=attribution_for(store, year=day.year),
-        demo=is_demo_store(store),
+        demo=store_is_synthetic(store),
         victims_from=victims_from,
         radius_m=radius_m,
         window_months=window_months,
@@ -476,7 +476,7 @@ def sources_for(store: Store, *, limit: int = 4) -> tuple[str, ...]:
 
     The demo town says only that it is synthetic, so no one mistakes it for a place.
     """
-    if is_demo_store(store):
+    if store_is_synthetic(store):
         return (DEMO_SOURCE,)
     log = _live_imports(store).sort_values("id")
     lines = []
@@ -501,7 +501,7 @@ def _live_imports(store: Store) -> pd.DataFrame:
 
 def attribution_for(store: Store, *, year: int) -> tuple[str, ...]:
     """Licence statements the data asks for: ONS/OS for imported boundaries, OGL for police.uk rows."""
-    if is_demo_store(store):
+    if store_is_synthetic(store):
         return (DEMO_ATTRIBUTION,)
     log = _live_imports(store)
     lines = []

@@ -20,6 +20,7 @@ from geo.ingest.boundaries import read_boundaries
 from geo.ingest.readers import read_csv_kind
 from geo.store._store import Store
 from geo.store.audit import make_entry
+from geo.store.provenance import provenance, refuse_mixing
 from geo.validate import CoordMode, validate_boundaries, validate_table
 
 Progress = Callable[[float, str], None]
@@ -127,6 +128,7 @@ def import_path(
     *,
     label: str | None = None,
     progress: Progress | None = None,
+    synthetic: bool = False,
 ) -> ImportResult:
     """Import a file, folder or zip of ``kind`` into ``store``.
 
@@ -134,15 +136,28 @@ def import_path(
     files as published). ``label`` names the file in messages and the import
     log instead of its path (uploads are saved under a temporary name).
 
+    ``synthetic`` marks the import as the synthetic demo town in the import
+    log, which decides the dashboard's banner and whether it may run without
+    sign-in (:mod:`geo.store.provenance`). Only :func:`geo.demo.load_demo`
+    passes it (a test scans the code for other callers): it is deliberately
+    not an :class:`ImportOptions` field nor a command-line flag, because then a
+    person loading a real file through the page or the CLI could call it
+    synthetic and open the dashboard to everyone.
+
     Raises
     ------
     OptionError
         When ``kind`` or ``options`` cannot apply (:meth:`ImportOptions.check`); nothing is read then.
+    MixedDataError
+        When real data would join the demo town in one store, or the other
+        way round (:func:`geo.store.provenance.refuse_mixing`); nothing is read then.
     InputError
         When the file cannot be read at all; nothing is stored then.
     """
     opts = options or ImportOptions()
     opts.check(kind)
+    # refused before the file is read; the store checks again under its write lock, where it counts
+    refuse_mixing(provenance(store), synthetic=synthetic)
     report = progress or (lambda _f, _m: None)
     report(0.0, f"reading {path}")
     parts = []
@@ -163,7 +178,7 @@ def import_path(
         for i, table in enumerate(tables):
             report(0.3 * (i + 1) / len(tables), f"validating {table.file}")
             parts.append((validate_table(table, coords=opts.coords), table.n_rows, table.sha256, table.source_format))
-    files = store.import_validated(kind, parts, progress=lambda f, m: report(0.3 + 0.7 * f, m))
+    files = store.import_validated(kind, parts, progress=lambda f, m: report(0.3 + 0.7 * f, m), synthetic=synthetic)
     # the store hands back every file's reject reasons (validation's and its own ref
     # conflicts), so counting them needs no second read of the quarantine
     reasons: Counter[str] = Counter()

@@ -1,27 +1,145 @@
 """Where a store's data came from: the synthetic demo town, or partners' real files.
 
-The dashboard shows its "synthetic demo data" banner, and the report pack its
-demo footnote, only for a demo store. Here, in the store layer, so that the
-figures (:mod:`geo.plan.outcomes`) can ask without depending on the demo
-generator (:mod:`geo.demo`), which sits at the end of the flow.
+Decided from what the store holds, never from a file name: each line of the
+import log carries ``synthetic`` (revision 0004), written true only by
+:func:`geo.demo.load_demo` through the importer's keyword-only ``synthetic``.
+A real upload called ``demo_wards.geojson`` is therefore real, and deleting
+the demo's imports does not leave a real store looking like the demo.
+
+Three questions, each over the import log:
+
+* :func:`store_is_synthetic`: at least one *live* (not deleted) import and all
+  of them synthetic. The dashboard's "synthetic demo data" banner, the report
+  pack's demo footnote and its sources follow it: they describe the data shown.
+* :func:`store_holds_real`: a live import that is not synthetic.
+* :func:`store_has_held_real`: any import, deleted ones included, that is not
+  synthetic. The dashboard's open mode (no sign-in) follows this one, because
+  a real import that was erased still leaves real things behind: its line in
+  the import log (a file name such as ``flagged-addresses-march.csv``) and the
+  audit log's entries (who imported and deleted what, and why), which open
+  mode would show to anyone choosing "View as: admin".
+
+The two kinds never share a store (:func:`refuse_mixing`), so the banner can
+never sit above real rows: real data needs ``python -m geo demo --remove`` (or
+a fresh store) first, and the demo needs a store that has never held real data.
+
+Here, in the store layer, so that the figures (:mod:`geo.plan.outcomes`) can
+ask without depending on the demo generator (:mod:`geo.demo`), which sits at the
+end of the flow.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
+from geo.core.errors import StoreError
+
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from geo.store._store import Store
 
-#: The folder :func:`geo.demo.write_demo_files` writes the demo town's files to, under ``data/``.
-DEMO_FOLDER = "demo-synthetic"
-#: The demo town's ward boundaries, shipped in ``data/boundaries/``.
-DEMO_WARDS_FILE = "demo_wards.geojson"
+#: What ``python -m geo demo --remove`` writes as the reason of each deletion (audited).
+REMOVE_DEMO_REASON = "removing the synthetic demo town"
 
 
-def is_demo_store(store: Store) -> bool:
-    """True when the store holds demo data (the dashboard then shows a banner)."""
-    imports = store.imports()
-    return bool(imports["file"].str.contains(DEMO_FOLDER, regex=False).any()) or bool(
-        imports["file"].str.contains(DEMO_WARDS_FILE, regex=False).any()
-    )
+class MixedDataError(StoreError):
+    """Real data and the synthetic demo town would share a store: the import is refused, nothing is read or kept.
+
+    A :class:`~geo.core.errors.StoreError` because the store's contents, not
+    the file or the options, forbid it; the message names the way out.
+    """
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Counts of imports by where they came from.
+
+    Attributes
+    ----------
+    synthetic
+        Live (not deleted) imports of the synthetic demo town.
+    real
+        Live imports of anything else.
+    real_ever
+        Imports of anything else, deleted ones included.
+    """
+
+    synthetic: int
+    real: int
+    real_ever: int
+
+    @property
+    def is_synthetic(self) -> bool:
+        """Something is loaded and all of it is the demo town."""
+        return self.synthetic > 0 and self.real == 0
+
+
+def provenance_of(conn: Connection, imports: sa.Table) -> Provenance:
+    """:class:`Provenance` read on an open connection (inside the import's own transaction, for the check)."""
+    live = imports.c.deleted_at.is_(None)
+    real = imports.c.synthetic.is_(False)
+
+    def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    synthetic, live_real, real_ever = conn.execute(
+        sa.select(count(live & imports.c.synthetic.is_(True)), count(live & real), count(real))
+    ).one()
+    return Provenance(synthetic=int(synthetic), real=int(live_real), real_ever=int(real_ever))
+
+
+def provenance(store: Store) -> Provenance:
+    """The store's :class:`Provenance`, in one query (cheap enough to ask on every page run)."""
+    with store.engine.connect() as conn:
+        return provenance_of(conn, store.tables["imports"])
+
+
+def store_is_synthetic(store: Store) -> bool:
+    """True when something is loaded and every live import is the synthetic demo town."""
+    return provenance(store).is_synthetic
+
+
+def store_holds_real(store: Store) -> bool:
+    """True when a live import is not the demo town's."""
+    return provenance(store).real > 0
+
+
+def store_has_held_real(store: Store) -> bool:
+    """True when any import, deleted ones included, was not the demo town's (see the module notes)."""
+    return provenance(store).real_ever > 0
+
+
+def refuse_mixing(held: Provenance, *, synthetic: bool) -> None:
+    """Refuse an import that would put real data and the demo town in one store.
+
+    Called by :func:`geo.store.importer.import_path` before it reads a file (so
+    nothing is read in vain) and again by the store inside the import's
+    transaction, after the write lock (so two imports at once cannot both pass
+    the check: the second sees the first's committed line).
+
+    Raises
+    ------
+    MixedDataError
+        A real import into a store holding live demo imports, or a demo import
+        into a store that holds or has held real data.
+    """
+    if not synthetic and held.synthetic:
+        raise MixedDataError(
+            "this store holds the synthetic demo town, and real data cannot be loaded beside it: "
+            "remove the demo first with `python -m geo demo --remove`, or load the real data into a fresh store"
+        )
+    if synthetic and held.real:
+        raise MixedDataError(
+            "this store holds real data, and the synthetic demo town cannot be loaded beside it: "
+            "load the demo into a fresh store, e.g. `python -m geo demo --db demo.sqlite`"
+        )
+    if synthetic and held.real_ever:
+        raise MixedDataError(
+            "this store has held real data (its import log and audit log still name it), so the synthetic "
+            "demo town cannot be loaded into it: load the demo into a fresh store, e.g. "
+            "`python -m geo demo --db demo.sqlite`"
+        )

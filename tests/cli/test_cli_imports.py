@@ -34,3 +34,67 @@ def test_the_command_line_fills_the_same_options_object_as_the_page():
 def test_coords_choices_are_the_importers_modes():
     """Spelt out in the CLI so that --help stays fast; they must not drift apart."""
     assert COORD_CHOICES == COORD_MODES
+
+
+# --------------------------------------------------------------------------- demo and demo --remove
+
+
+@pytest.fixture
+def demo_db(demo_town, tmp_path):
+    from tests.conftest import store_url
+
+    return store_url(tmp_path / "demo.sqlite", template=demo_town)
+
+
+def test_demo_remove_deletes_the_demo_and_says_what_went(demo_db, capsys):
+    from geo.cli import main
+    from geo.store import Store
+
+    assert main(["demo", "--remove", "--db", demo_db]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 6 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
+    assert lines[2].startswith("removed import 3 (data/demo-synthetic/incidents.csv): ")
+    store = Store(demo_db)
+    deletions = store.audit(action="delete")
+    assert len(deletions) == 6 and set(deletions["role"]) == {"cli"}
+    assert set(deletions["reason"]) == {"removing the synthetic demo town"}
+    assert store.is_empty() is False and store.imports()["deleted_at"].notna().all()
+    store.dispose()
+    assert main(["demo", "--remove", "--db", demo_db]) == 0
+    assert capsys.readouterr().out.strip() == "no synthetic demo imports in this store: nothing removed"
+
+
+def test_real_data_into_the_demo_exits_2_naming_demo_remove_then_goes_in_after_it(demo_db, tmp_path, capsys):
+    from geo.cli import main
+    from tests.conftest import police_csv, police_row
+
+    path = tmp_path / "real.csv"
+    path.write_text(police_csv(police_row()))
+    assert main(["import", "incidents", str(path), "--db", demo_db]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    assert "`python -m geo demo --remove`" in captured.err and "fresh store" in captured.err
+    assert main(["demo", "--remove", "--db", demo_db]) == 0
+    assert main(["import", "incidents", str(path), "--db", demo_db]) == 0
+    assert "1 stored" in capsys.readouterr().out
+
+
+def test_the_demo_into_a_real_store_exits_2(tmp_path, capsys):
+    from geo.cli import main
+    from tests.conftest import police_csv, police_row, store_url
+
+    db = store_url(tmp_path / "real.sqlite")
+    path = tmp_path / "real.csv"
+    path.write_text(police_csv(police_row()))
+    assert main(["import", "incidents", str(path), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["demo", "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "holds real data" in err and "fresh store" in err and len(err.strip().splitlines()) == 1
+    assert main(["demo", "--remove", "--db", db]) == 0  # nothing of the demo here, and nothing real is touched
+    assert "nothing removed" in capsys.readouterr().out
+
+
+def test_remove_and_if_empty_do_not_go_together():
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["demo", "--remove", "--if-empty"])

@@ -91,12 +91,13 @@ def browser_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     payloads.write_text(PAYLOAD_CSV, encoding="utf-8")
     from geo.store.importer import import_path
 
-    assert import_path(store, "flagged", payloads).stored == len(PAYLOADS)
+    # the payloads join the demo town as more of it: real rows cannot share a store with the demo
+    assert import_path(store, "flagged", payloads, synthetic=True).stored == len(PAYLOADS)
     incidents = payloads.with_name("incident-payloads.csv")
     months = store.months()
     assert months is not None, "the demo town has no incidents"
     incidents.write_text(_incident_payload_csv(months[1]), encoding="utf-8")
-    result = import_path(store, "incidents", incidents)
+    result = import_path(store, "incidents", incidents, synthetic=True)
     assert (result.stored, result.rejected) == (len(PAYLOADS), len(PAYLOADS))
     store.dispose()
     return db
@@ -163,8 +164,10 @@ def test_patrol_map_draws_hexagons_and_exports_parse(server: str, browser: Brows
     reason.fill("Monday briefing")
     tab.rerun(lambda: reason.press("Enter"))
     expect(geojson).to_be_enabled()
+    # deferred downloads: each file is built on its click, after its audit entry (tests/pages/test_browser_downloads.py)
     with page.expect_download() as info:
         tab.rerun(geojson.click)
+    assert info.value.suggested_filename == "patrol-plan.geojson"
     data = json.loads(Path(info.value.path()).read_text())
     assert len(data["features"]) == 10 and data["features"][0]["geometry"]["type"] == "Polygon"
     with page.expect_download() as info:
@@ -223,25 +226,27 @@ def test_clicking_a_hexagon_opens_its_details_and_is_audited_once(
     store.dispose()
 
 
-def test_uploading_the_real_avon_file_reports_its_rejected_rows(server: str, browser: Browser) -> None:
+def test_uploading_the_real_avon_file_reports_its_rejected_rows(browser: Browser, tmp_path: Path) -> None:
+    """On a store of its own: real data is never loaded beside the demo town (the page refuses it there)."""
     from tests.conftest import real_file
 
     path = real_file("2023-01-avon-and-somerset-street.csv")
-    tab = Tab(browser, server, "data")
-    page = tab.page
-    page.get_by_text("Load data").first.wait_for()
-    tab.idle()
-    tab.rerun(lambda: page.locator("input[type='file']").set_input_files(str(path)))
-    page.get_by_text("Preview").first.wait_for()
-    tab.rerun(page.get_by_role("button", name="Import").click)
-    page.get_by_text("Why rows were rejected").wait_for(timeout=_ms(120))
-    main = page.locator("[data-testid='stMain']")
-    expect(main).to_contain_text(re.compile(r"12,?566"))
-    expect(main).to_contain_text("778")  # 758 without coordinates + 20 repeated Crime IDs
-    expect(main).to_contain_text("758")  # the "no coordinates" reason, counted
-    expect(page.get_by_text("Rejected rows (778)")).not_to_have_count(0)
-    page.screenshot(path=str(SHOTS / "data-avon-report.png"), full_page=True)
-    tab.close()
+    with serve(store_url(tmp_path / "avon.sqlite"), tmp_path) as url:
+        tab = Tab(browser, url, "data")
+        page = tab.page
+        page.get_by_text("Load data").first.wait_for()
+        tab.idle()
+        tab.rerun(lambda: page.locator("input[type='file']").set_input_files(str(path)))
+        page.get_by_text("Preview").first.wait_for()
+        tab.rerun(page.get_by_role("button", name="Import").click)
+        page.get_by_text("Why rows were rejected").wait_for(timeout=_ms(120))
+        main = page.locator("[data-testid='stMain']")
+        expect(main).to_contain_text(re.compile(r"12,?566"))
+        expect(main).to_contain_text("778")  # 758 without coordinates + 20 repeated Crime IDs
+        expect(main).to_contain_text("758")  # the "no coordinates" reason, counted
+        expect(page.get_by_text("Rejected rows (778)")).not_to_have_count(0)
+        page.screenshot(path=str(SHOTS / "data-avon-report.png"), full_page=True)
+        tab.close()
 
 
 def test_cabinet_and_presentation_never_receive_an_address_or_a_flagged_point(server: str, browser: Browser) -> None:

@@ -178,3 +178,54 @@ def test_the_command_line_deletes_with_a_reason_and_lists_imports(tmp_path, writ
     store = Store(db)
     assert store.counts()["incidents"] == 0 and (store.audit()["action"] == "delete").sum() == 1
     store.dispose()
+
+
+# --------------------------------------------------------------------------- the synthetic mark
+
+
+def test_the_synthetic_mark_is_a_keyword_of_the_importer_only():
+    """Not an option a person fills (page or CLI): one who could set it would open the dashboard to all."""
+    import inspect
+
+    from geo.cli import build_parser
+
+    assert "synthetic" not in {f.name for f in dataclasses.fields(ImportOptions)}
+    assert inspect.signature(import_path).parameters["synthetic"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert inspect.signature(import_path).parameters["synthetic"].default is False
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["import", "incidents", "a.csv", "--synthetic"])
+
+
+def test_only_the_demo_marks_an_import_synthetic():
+    """Every call in the application that passes ``synthetic=`` is the demo's own (or the importer's hand-on)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [root / "app.py", *(root / "geo").rglob("*.py"), *(root / "dashboard").rglob("*.py")]
+    sources += [*(root / "pages").rglob("*.py")]
+    callers = set()
+    for path in sources:
+        where = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = ast.unparse(node.func)
+            marks = [k for k in node.keywords if k.arg == "synthetic"]
+            if name.endswith(("import_path", "import_validated")):
+                assert all(k.arg is not None for k in node.keywords), (where, name)  # no **kwargs to carry it
+                if marks:
+                    callers.add((where, name.rsplit(".", 1)[-1]))
+            if where.startswith(("dashboard/", "pages/", "app.py")):  # the page may only ever ask about real data
+                assert all(isinstance(k.value, ast.Constant) and k.value.value is False for k in marks), where
+    assert callers == {("geo/demo.py", "import_path"), ("geo/store/importer.py", "import_validated")}
+
+
+def test_a_synthetic_import_is_refused_into_a_store_holding_real_data_with_a_plain_message(store, write):
+    from geo.store.provenance import MixedDataError
+
+    import_path(store, "incidents", write("a.csv", police_csv(police_row())))
+    with pytest.raises(MixedDataError) as caught:
+        import_path(store, "incidents", write("b.csv", police_csv(police_row(month="2024-09"))), synthetic=True)
+    assert str(caught.value).startswith("this store holds real data") and "python -m geo demo --db" in str(caught.value)
+    assert store.imports()["synthetic"].tolist() == [False]
