@@ -16,6 +16,7 @@ import pandas as pd
 
 from dashboard import maps, results
 from dashboard.view import View
+from geo.publish.export import frame_to_csv_bytes
 from geo.publish.privacy import safe_change, suppress, suppress_labels
 from geo.stats.aggregate import month_range
 
@@ -55,6 +56,26 @@ def area_table(view: View) -> pd.DataFrame:
     table["shown_before"] = suppress_labels(table["before"])
     table["now"], table["before"] = now_shown, before_shown  # numbers for charts and tests, already safe
     return table.reset_index(drop=True)
+
+
+def shown_table(table: pd.DataFrame, *, area_word: str) -> pd.DataFrame:
+    """The columns of :func:`area_table` the page lists, as it lists them: labels, not counts, falls first.
+
+    ``area_word`` ("ward" or "estate") heads the name column.
+    """
+    shown = table[["name", "shown_now", "shown_before", "change"]].rename(
+        columns={"name": area_word, "shown_now": "incidents", "shown_before": "previous period"}
+    )
+    return shown.sort_values("change", na_position="last").reset_index(drop=True)
+
+
+def shown_table_csv(shown: pd.DataFrame) -> bytes:
+    """:func:`shown_table` as a CSV: the same labels, the change as the map words it ("+12%", "not shown…").
+
+    Only published values go in, so the file says no more than the screen.
+    """
+    change = ["not shown (small numbers)" if not np.isfinite(c) else f"{c:+.0%}" for c in shown["change"]]
+    return frame_to_csv_bytes(shown.assign(change=change))
 
 
 def monthly_by_area(view: View) -> pd.DataFrame:

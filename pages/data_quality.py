@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from dashboard.auth import log_export
 from dashboard.context import ensure_shell, get_store
+from dashboard.downloads import Export, export_button, reason_input
+from dashboard.messages import show_error
 from geo.core.errors import NestwatchError
 from geo.publish.export import frame_to_csv_bytes
 from geo.store.importer import delete_import
@@ -47,7 +50,7 @@ else:
                 try:
                     removed = delete_import(store, chosen, user=session.user, role=session.role.name, reason=why)
                 except NestwatchError as exc:
-                    st.error(str(exc), icon=":material/error:")
+                    show_error(exc)
                 else:
                     parts = ", ".join(f"{n:,} {kind}" for kind, n in removed.items())
                     st.session_state["deleted_note"] = f"Import #{chosen} deleted: {parts} removed."
@@ -64,19 +67,19 @@ else:
     chosen = st.multiselect("Kinds", kinds, default=kinds, key="reject_kinds")
     shown = rejects[rejects["kind"].isin(chosen)]
     st.dataframe(shown[["kind", "file", "row", "column", "reason"]], hide_index=True, width="stretch")
-    reason = st.text_input(
+    reason = reason_input(
         "Why are you downloading the rejected rows?",
         key="rejects_reason",
         help="Rejected rows are raw partner data and may name people or addresses: downloads are logged.",
-    ).strip()
-    st.download_button(
-        "Download rejected rows (CSV)",
-        frame_to_csv_bytes(shown),
+    )
+    rejected = Export(
+        label="Download rejected rows (CSV)",
         file_name="nestwatch-rejects.csv",
         mime="text/csv",
         key="download_rejects",
-        disabled=not reason,
-        on_click=log_export,
-        args=(session,),
-        kwargs={"target": "export:rejects.csv", "rows": len(shown), "reason": reason, "personal": True},
+        build=partial(frame_to_csv_bytes, shown),  # made on the click, after its audit entry
+        rows=len(shown),
+        personal=True,
+        target="export:rejects.csv",
     )
+    export_button(st, rejected, reason=reason, session=session, store=store)

@@ -8,14 +8,17 @@ so a presenter can open the exact screen from a bookmark.
 
 from __future__ import annotations
 
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import outcomes, results
-from dashboard.auth import log_export
-from dashboard.context import current_summary, ensure_shell
+from dashboard.context import current_summary, ensure_shell, get_store
+from dashboard.downloads import Export, export_button, reason_input
+from dashboard.messages import show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
 from geo.publish.report import report_filename, report_to_html, report_to_pdf
@@ -74,7 +77,7 @@ st.query_params.update({"from": start, "to": end, "area": area, "layer": layer})
 try:
     pack = outcomes.published(start, end, area or None)
 except NestwatchError as exc:
-    st.error(str(exc), icon=":material/error:")
+    show_error(exc)
     st.stop()
 
 st.title(f"What the partnership achieved: {pack.area_name}")
@@ -143,20 +146,28 @@ for line in pack.attribution:
 
 if can(session.role, "export:outcomes_report"):
     st.subheader("Hand it out")
-    c1, c2 = st.columns(2)
-    # built when the button is pressed, not on every run of the page (a PDF takes about a second)
-    for col, data, suffix, mime in (
-        (c1, lambda: report_to_pdf(pack), ".pdf", "application/pdf"),
-        (c2, lambda: report_to_html(pack).encode("utf-8"), ".html", "text/html"),
+    reason = reason_input(
+        "Who is the report pack for?",
+        key="o_reason",
+        placeholder="e.g. community safety partnership, March meeting",
+        help="The pack holds published figures only; every download is logged with this reason.",
+    )
+    store = get_store()
+    # built when the button is pressed, after its audit entry, not on every run (a PDF takes about a second)
+    for col, build, suffix, mime in zip(
+        st.columns(2),
+        (partial(report_to_pdf, pack), partial(report_to_html, pack)),
+        (".pdf", ".html"),
+        ("application/pdf", "text/html"),
+        strict=True,
     ):
-        name = report_filename(pack, suffix=suffix)
-        col.download_button(
-            f"Report pack ({suffix[1:].upper()})",
-            data,
-            file_name=name,
+        export = Export(
+            label=f"Report pack ({suffix[1:].upper()})",
+            file_name=report_filename(pack, suffix=suffix),
             mime=mime,
             key=f"o_download{suffix}",
-            on_click=log_export,
-            args=(session,),
-            kwargs={"target": f"export:{name}", "rows": len(figures), "reason": "", "personal": False},
+            build=build,
+            rows=len(figures),
+            personal=False,
         )
+        export_button(col, export, reason=reason, session=session, store=store)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import patrol, results
-from dashboard.auth import log_export, log_once
-from dashboard.context import ensure_shell, sidebar_view
+from dashboard.auth import log_once
+from dashboard.context import ensure_shell, get_store, sidebar_view
+from dashboard.downloads import Export, export_button, reason_input
+from dashboard.messages import show_error
 from dashboard.plan import plan_to_csv, plan_to_geojson, plan_to_html
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
@@ -22,7 +26,7 @@ with st.sidebar:
 try:
     ranked, scored, tour_m = results.priority(view, top=top)
 except NestwatchError as exc:
-    st.error(str(exc))
+    show_error(exc)
     st.stop()
 
 ranked = patrol.with_names(ranked)
@@ -96,43 +100,33 @@ st.subheader("Take the plan with you")
 if not can(session.role, "export:patrol_plan"):
     st.caption("Your role cannot export the plan.")
     st.stop()
-reason = st.text_input(
+reason = reason_input(
     "Why are you taking the plan away?",
     key="p_reason",
     placeholder="e.g. Monday briefing, Hillfields team",
     help="The plan names places linked to flagged addresses: every export is logged with this reason.",
-).strip()
-
-
-def _logged(target: str) -> None:
-    log_export(session, target=target, rows=len(ranked), reason=reason, personal=True)
-
-
-exports = (
-    ("Patrol plan (CSV)", plan_to_csv(ranked), "patrol-plan.csv", "text/csv", "p_csv"),
-    ("Patrol plan (GeoJSON)", plan_to_geojson(ranked), "patrol-plan.geojson", "application/geo+json", "p_geojson"),
-    (
-        "Printable plan (HTML)",
-        plan_to_html(
-            ranked,
-            title="Nestwatch patrol plan",
-            subtitle=f"Incidents {span}; categories: {', '.join(view.categories or ('all',))}",
-            boundaries=results.boundaries(view.layer),
-            tour_m=tour_m,
-        ),
-        "patrol-plan.html",
-        "text/html",
-        "p_html",
-    ),
 )
-for column, (label, data, name, mime, key) in zip(st.columns(3), exports, strict=True):
-    column.download_button(
-        label,
-        data,
-        file_name=name,
-        mime=mime,
-        key=key,
-        disabled=not reason,
-        on_click=_logged,
-        args=(f"export:{name}",),
-    )
+# nothing is built here: each file is made when its button is clicked, after its audit entry
+printable = partial(
+    plan_to_html,
+    ranked,
+    title="Nestwatch patrol plan",
+    subtitle=f"Incidents {span}; categories: {', '.join(view.categories or ('all',))}",
+    boundaries=results.boundaries(view.layer),
+    tour_m=tour_m,
+)
+exports = (
+    ("Patrol plan (CSV)", "patrol-plan.csv", "text/csv", "p_csv", partial(plan_to_csv, ranked)),
+    (
+        "Patrol plan (GeoJSON)",
+        "patrol-plan.geojson",
+        "application/geo+json",
+        "p_geojson",
+        partial(plan_to_geojson, ranked),
+    ),
+    ("Printable plan (HTML)", "patrol-plan.html", "text/html", "p_html", printable),
+)
+store = get_store()
+for column, (label, name, mime, key, build) in zip(st.columns(3), exports, strict=True):
+    export = Export(label=label, file_name=name, mime=mime, key=key, build=build, rows=len(ranked), personal=True)
+    export_button(column, export, reason=reason, session=session, store=store)

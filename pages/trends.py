@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import altair as alt
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import trends
-from dashboard.context import ensure_shell, sidebar_view
+from dashboard.context import ensure_shell, get_store, sidebar_view
+from dashboard.downloads import Export, export_button, reason_input
+from dashboard.messages import show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
 from geo.publish.privacy import label, threshold
@@ -24,7 +28,7 @@ st.caption(
 try:
     table = trends.area_table(view)
 except NestwatchError as exc:
-    st.error(str(exc))
+    show_error(exc)
     st.stop()
 
 layer_word = "ward" if view.layer == "wards" else "estate"
@@ -46,15 +50,31 @@ with left:
     )
 with right:
     st.subheader(f"By {layer_word}")
-    shown = table[["name", "shown_now", "shown_before", "change"]].rename(
-        columns={"name": layer_word, "shown_now": "incidents", "shown_before": "previous period"}
-    )
+    shown = trends.shown_table(table, area_word=layer_word)
     st.dataframe(
-        shown.sort_values("change", na_position="last"),
+        shown,
         hide_index=True,
         width="stretch",
         column_config={"change": st.column_config.NumberColumn(format="percent")},
     )
+    if can(session.role, "export:ward_summary"):
+        reason = reason_input(
+            f"Why are you taking the {layer_word} table away?",
+            key="t_reason",
+            placeholder="e.g. ward councillors' briefing",
+            help="Published figures only (small numbers hidden, others rounded); every download is logged.",
+        )
+        summary = Export(
+            label=f"Download the {layer_word} table (CSV)",
+            file_name=f"nestwatch-{layer_word}s-{view.month_from}-to-{view.month_to}.csv",
+            mime="text/csv",
+            key="t_download",
+            build=partial(trends.shown_table_csv, shown),  # made on the click, after its audit entry
+            rows=len(shown),
+            personal=False,
+            target=f"export:trends-{layer_word}s.csv",
+        )
+        export_button(st, summary, reason=reason, session=session, store=get_store())
 
 st.subheader(f"Month by month, {layer_word} beside the town")
 series = trends.monthly_by_area(view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -118,12 +119,69 @@ def test_cabinet_trends_have_no_hexagon_layer_and_cabinet_counts_are_rounded(app
     assert not any("Emerging hot spots" in s.value for s in app.subheader)
 
 
-def test_plan_exports_need_a_reason_and_views_are_audited(app, demo_db):
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, tuple[object, bool]]:
+    """What each download button handed Streamlit, by file name: ``(data, disabled)``.
+
+    AppTest has no media store and cannot press a download button; calling
+    the recorded callable is what Streamlit does on the click.
+    """
+    from streamlit.elements.widgets import button
+
+    seen: dict[str, tuple[object, bool]] = {}
+    original = button.marshall_file
+
+    def record(coordinates, data, proto, mimetype, file_name=None, **options):
+        seen[str(file_name)] = (data, bool(options.get("disabled")))
+        return original(coordinates, data, proto, mimetype, file_name, **options)
+
+    monkeypatch.setattr(button, "marshall_file", record)
+    return seen
+
+
+def _counting(monkeypatch, module, *names: str) -> dict[str, int]:
+    """Count the calls of ``module``'s builders ``names`` (the pages import them on every run)."""
+    calls = dict.fromkeys(names, 0)
+    for name in names:
+        original = getattr(module, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def _exports(db: str, reason: str) -> list[dict]:
+    store = Store(db)
+    log = store.audit(action="export")
+    store.dispose()
+    return log[log["reason"] == reason].to_dict("records")
+
+
+def test_plan_exports_need_a_reason_build_on_the_click_and_log_each_one(app, demo_db, downloads, monkeypatch):
+    import dashboard.plan
+
+    built = _counting(monkeypatch, dashboard.plan, "plan_to_csv", "plan_to_geojson", "plan_to_html")
     app = _as(app, "inspector")
     app.switch_page("pages/patrol.py").run()
-    assert app.download_button(key="p_csv").disabled
-    app.text_input(key="p_reason").set_value("Monday briefing").run()
-    assert not app.download_button(key="p_csv").disabled
+    files = ("patrol-plan.csv", "patrol-plan.geojson", "patrol-plan.html")
+    assert all(app.download_button(key=k).disabled for k in ("p_csv", "p_geojson", "p_html"))
+    assert all(downloads[f][1] for f in files) and all(callable(downloads[f][0]) for f in files)
+    app.text_input(key="p_reason").set_value("Monday briefing AppTest").run()
+    assert not any(app.download_button(key=k).disabled for k in ("p_csv", "p_geojson", "p_html"))
+    assert not any(downloads[f][1] for f in files)
+    assert built == dict.fromkeys(built, 0)  # two page runs with the buttons drawn, nothing built
+    assert _exports(demo_db, "Monday briefing AppTest") == []
+    csv_bytes = downloads["patrol-plan.csv"][0]()  # the click on "Patrol plan (CSV)"
+    assert csv_bytes.decode("utf-8-sig").startswith("visit_order,rank,cell")
+    page = downloads["patrol-plan.html"][0]()
+    assert page.startswith(b"<!doctype html>") and page.count(b"<tr>") == 11  # heading + 10 places
+    assert built == {"plan_to_csv": 1, "plan_to_geojson": 0, "plan_to_html": 1}
+    entries = _exports(demo_db, "Monday briefing AppTest")
+    assert sorted(e["target"] for e in entries) == ["export:patrol-plan.csv", "export:patrol-plan.html"]
+    assert {(e["user"], e["role"], e["rows"]) for e in entries} == {("demo", "inspector", 10)}
     log = Store(demo_db).audit(action="view_layer")
     assert {"layer:flagged", "layer:closures"} <= set(log["target"])
 
@@ -165,26 +223,56 @@ def test_users_cli_adds_lists_and_refuses_weak_passwords(tmp_path, monkeypatch, 
     assert "correct-horse" not in (tmp_path / "u.toml").read_text()
 
 
-def test_rejects_download_needs_a_reason_and_is_audited(app, demo_db, monkeypatch):
-    import dashboard.auth
-    import geo.access.roles
-    import geo.core.errors
+def test_rejects_download_needs_a_reason_and_each_click_is_audited(app, demo_db, downloads, monkeypatch):
+    import geo.publish.export
 
+    built = _counting(monkeypatch, geo.publish.export, "frame_to_csv_bytes")
     app.run()
     app.switch_page("pages/data_quality.py").run()
     assert app.download_button(key="download_rejects").disabled
-    app.text_input(key="rejects_reason").set_value("fixing the feed").run()
+    assert downloads["nestwatch-rejects.csv"][1]
+    app.text_input(key="rejects_reason").set_value("fixing the feed AppTest").run()
     assert not app.download_button(key="download_rejects").disabled
-    # what the button's on_click does (AppTest cannot press a download button)
-    store = Store(demo_db)
-    monkeypatch.setattr(dashboard.auth, "get_store", lambda: store)
-    session = dashboard.auth.Session(user="ana", role=geo.access.roles.role("analyst"), mode="local")
-    before = len(store.audit(action="export"))
-    with pytest.raises(geo.core.errors.OptionError, match="needs a reason"):
-        dashboard.auth.log_export(session, target="export:rejects.csv", rows=40, reason=" ", personal=True)
-    dashboard.auth.log_export(session, target="export:rejects.csv", rows=40, reason="fixing the feed", personal=True)
-    log = store.audit(action="export")
-    assert len(log) == before + 1 and log["reason"].iloc[0] == "fixing the feed" and log["rows"].iloc[0] == 40
+    assert built["frame_to_csv_bytes"] == 0 and _exports(demo_db, "fixing the feed AppTest") == []
+    click = downloads["nestwatch-rejects.csv"][0]
+    rows = pd.read_csv(io.BytesIO(click()), encoding="utf-8-sig")
+    assert len(rows) == 40 and {"kind", "file", "row", "column", "reason"} <= set(rows.columns)
+    click()  # a second download of the same file is a second disclosure
+    entries = _exports(demo_db, "fixing the feed AppTest")
+    assert [(e["target"], e["rows"], e["user"], e["role"]) for e in entries] == [
+        ("export:rejects.csv", 40, "demo", "analyst")
+    ] * 2
+    assert all('"personal": true' in e["detail"] for e in entries)
+
+
+def test_the_audit_log_copy_and_the_ward_table_wait_for_a_reason_and_are_logged(app, demo_db, downloads):
+    admin = _as(app, "admin")
+    admin.switch_page("pages/audit.py").run()
+    assert not admin.exception and admin.download_button(key="audit_download").disabled
+    admin.text_input(key="audit_reason").set_value("subject access AppTest").run()
+    assert not admin.download_button(key="audit_download").disabled
+    copy = pd.read_csv(io.BytesIO(downloads["nestwatch-audit.csv"][0]()), encoding="utf-8-sig")
+    assert {"at", "user", "action", "target", "reason"} <= set(copy.columns) and len(copy) > 0
+    [entry] = _exports(demo_db, "subject access AppTest")
+    assert (entry["target"], entry["role"]) == ("export:audit.csv", "admin") and '"personal": true' in entry["detail"]
+
+    cabinet = _as(app, "cabinet")
+    cabinet.switch_page("pages/trends.py").run()
+    assert not cabinet.exception and cabinet.download_button(key="t_download").disabled
+    cabinet.text_input(key="t_reason").set_value("ward briefing AppTest").run()
+    [name] = [n for n in downloads if n.startswith("nestwatch-wards-")]
+    table = pd.read_csv(io.BytesIO(downloads[name][0]()), encoding="utf-8-sig", dtype=str)
+    shown = cabinet.dataframe[0].value
+    assert list(table.columns) == ["ward", "incidents", "previous period", "change"]
+    assert table["ward"].tolist() == shown["ward"].tolist()  # the screen's rows, in its order
+    assert table["incidents"].tolist() == shown["incidents"].tolist()  # the labels the screen shows
+    assert all(v == "fewer than 5" or int(v.replace(",", "")) % 5 == 0 for v in table["incidents"])
+    [entry] = _exports(demo_db, "ward briefing AppTest")
+    assert (entry["target"], entry["role"], entry["rows"]) == ("export:trends-wards.csv", "cabinet", len(shown))
+
+    inspector = _as(app, "inspector")
+    inspector.switch_page("pages/trends.py").run()
+    assert not inspector.get("download_button")  # the ward summary export is the cabinet's (roles.py)
 
 
 def test_an_admin_changes_a_role_with_a_reason_and_it_is_audited(demo_db, tmp_path, monkeypatch):

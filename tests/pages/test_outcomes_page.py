@@ -66,10 +66,46 @@ def test_every_count_on_the_screen_is_suppressed_or_rounded(demo_db, monkeypatch
 
 def test_presentation_screen_has_no_downloads_and_no_other_page(demo_db, monkeypatch):
     app = _open(demo_db, monkeypatch, "presentation")
-    assert not app.get("download_button")
+    assert not app.get("download_button") and not app.text_input
     assert [e.value for e in app.get("page_link")] == ["Outcomes"]
     cabinet = _open(demo_db, monkeypatch, "cabinet")
     assert len(cabinet.get("download_button")) == 2  # the report pack, PDF and HTML
+
+
+def test_the_report_pack_waits_for_a_reason_and_each_download_is_logged(demo_db, monkeypatch):
+    from streamlit.elements.widgets import button
+
+    import geo.publish.report
+
+    handed: dict[str, tuple[object, bool]] = {}  # file name -> what the button gave Streamlit, disabled?
+    original = button.marshall_file
+
+    def record(coordinates, data, proto, mimetype, file_name=None, **options):
+        handed[str(file_name)] = (data, bool(options.get("disabled")))
+        return original(coordinates, data, proto, mimetype, file_name, **options)
+
+    monkeypatch.setattr(button, "marshall_file", record)
+    built: list[str] = []
+    for name in ("report_to_pdf", "report_to_html"):
+        real = getattr(geo.publish.report, name)
+        monkeypatch.setattr(geo.publish.report, name, lambda *a, _n=name, _r=real, **k: built.append(_n) or _r(*a, **k))
+
+    app = _open(demo_db, monkeypatch, "cabinet", **{"from": "2025-05", "to": "2026-04"})
+    assert all(b.disabled for b in app.get("download_button"))
+    app.text_input(key="o_reason").set_value("partnership meeting AppTest").run()
+    assert not any(b.disabled for b in app.get("download_button"))
+    assert built == []  # drawn twice, with the buttons live: nothing built
+    [pdf] = [n for n in handed if n.endswith(".pdf")]
+    [page] = [n for n in handed if n.endswith(".html")]
+    assert handed[pdf][0]().startswith(b"%PDF")
+    assert handed[page][0]().startswith(b"<!DOCTYPE html>")
+    assert built == ["report_to_pdf", "report_to_html"]
+    store = Store(demo_db)
+    log = store.audit(action="export")
+    store.dispose()
+    entries = log[log["reason"] == "partnership meeting AppTest"]
+    assert sorted(entries["target"]) == sorted([f"export:{page}", f"export:{pdf}"])
+    assert set(entries["role"]) == {"cabinet"} and all('"personal": false' in d for d in entries["detail"])
 
 
 def test_a_bookmarked_period_that_does_not_exist_falls_back_to_the_last_twelve_months(demo_db, monkeypatch):
