@@ -25,10 +25,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.core.errors import InputError, NestwatchError
+from geo.core.errors import InputError, NestwatchError, one_line
 from geo.core.schema import BOUNDARY_KINDS, EASTING, KINDS, NORTHING, Column, Kind
-from geo.ingest import decode_bytes, iter_csv_sources, read_csv_text
-from geo.ingest.boundaries import find_attr  # the same defaults read_boundaries uses
+from geo.ingest import check_archive, decode_bytes, iter_csv_sources, read_csv_text
+from geo.ingest.boundaries import find_attr, gdal_reason  # the same defaults and words read_boundaries uses
 from geo.ingest.readers import is_police_header, is_victim_counts, map_columns  # the same tests read_csv_bytes uses
 from geo.store import Store
 from geo.store.importer import ImportOptions, ImportResult, Progress, import_path
@@ -114,11 +114,19 @@ _CLI_HINTS = (
 
 
 def for_page(message: str) -> str:
-    """A geo message with temporary folders removed and command-line flags put as page fields."""
+    """A geo message with temporary folders removed and command-line flags put as page fields.
+
+    One printable line of bounded length, as the command line prints it
+    (:func:`geo.core.errors.one_line`): a hostile file's "heading" never fills the page.
+    """
     message = relabel(message)
     for pattern, repl in _CLI_HINTS:
         message = pattern.sub(repl, message)
-    return message
+    return one_line(message)
+
+
+#: What the page says when reading or importing a file needs more memory than the machine has.
+OUT_OF_MEMORY = "the machine ran out of memory reading this file: nothing was stored; upload it in smaller parts"
 
 
 # --------------------------------------------------------------------------- what each kind expects
@@ -202,7 +210,12 @@ class Preview:
 
 
 def preview_path(path: Path, kind: str, *, layer: str | None = None) -> Preview:
-    """Read the first rows of a CSV (first of a zip) or the attributes of a boundary file."""
+    """Read the first rows of a CSV (first of a zip) or the attributes of a boundary file.
+
+    Through the same readers, limits and refusals as the import: an archive
+    past its limits, a binary file or broken UTF-16 is refused here with the
+    words the import would use, before the page offers to import it.
+    """
     if kind in BOUNDARY_KINDS:
         return _preview_boundaries(path, layer=layer)
     label, data = next(iter(iter_csv_sources(path)))
@@ -227,8 +240,8 @@ def _head(text: str, rows: int = PREVIEW_ROWS) -> str:
     def lines() -> Iterator[str]:  # no copy of the whole text: uploads may be hundreds of megabytes
         nonlocal consumed
         while consumed < len(text):
-            end = text.find("\n", consumed)
-            end = len(text) if end == -1 else end + 1
+            found = _LINE_END.search(text, consumed)  # CR alone ends a line too, as the readers read it
+            end = len(text) if found is None else found.end()
             line, consumed = text[consumed:end], end
             yield line.replace("\x00", " ")
 
@@ -240,9 +253,14 @@ def _head(text: str, rows: int = PREVIEW_ROWS) -> str:
     return text[:consumed]
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def _preview_boundaries(path: Path, *, layer: str | None) -> Preview:
     import pyogrio
 
+    if path.suffix.lower() == ".zip":
+        check_archive(path, label=path.name)  # as read_boundaries does: before GDAL unpacks anything
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     try:
         layers = [(str(n), str(g)) for n, g in pyogrio.list_layers(source)]
@@ -251,9 +269,13 @@ def _preview_boundaries(path: Path, *, layer: str | None) -> Preview:
             layer = polygons[0] if len(polygons) == 1 else layers[0][0]
         info = pyogrio.read_info(source, layer=layer)
         attrs = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, max_features=PREVIEW_ROWS)
+    except NestwatchError:
+        raise
+    except MemoryError:
+        raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError...
         raise InputError(
-            f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {relabel(str(exc))}", file=path.name
+            f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {relabel(gdal_reason(exc))}", file=path.name
         ) from None
     attrs = pd.DataFrame(attrs).drop(columns="geometry", errors="ignore")
     header = [str(c) for c in attrs.columns]
@@ -296,6 +318,8 @@ def preview_upload(upload_id: str, name: str, data: bytes, kind: str, *, layer: 
         raise type(exc)(for_page(str(exc))) from None
     except OSError as exc:
         raise InputError(f"cannot read the upload: {exc.strerror or exc}", file=safe_name(name)) from None
+    except MemoryError:
+        raise InputError(OUT_OF_MEMORY, file=safe_name(name)) from None
     st.session_state["data_preview"] = (key, preview)
     return preview
 
@@ -387,6 +411,8 @@ def import_upload(
         raise type(exc)(for_page(str(exc))) from None
     except OSError as exc:
         raise InputError(f"cannot read or store the upload: {exc.strerror or exc}", file=safe_name(name)) from None
+    except MemoryError:
+        raise InputError(OUT_OF_MEMORY, file=safe_name(name)) from None
     result.path = relabel(result.path)
     for f in result.files:
         f["file"] = relabel(str(f["file"]))

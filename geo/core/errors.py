@@ -14,10 +14,13 @@ kinds, because each asks for a different fix:
   yet, no boundaries; data already there when a restore needs an empty store);
   the administrator fixes the set-up.
 
-The command line maps all three to exit code 2 and one line on stderr.
+The command line maps all three to exit code 2 and one line on stderr
+(:func:`one_line`, which the pages use too).
 """
 
 from __future__ import annotations
+
+import re
 
 
 class NestwatchError(Exception):
@@ -81,6 +84,34 @@ class StoreError(NestwatchError):
     It could not be opened or written (bad URL, locked file, schema mismatch), or what it holds
     does not allow the operation (empty where data is needed, holding data where a restore needs it empty).
     """
+
+
+#: Characters a message never shows as they are: C0/C1 controls (line breaks, terminal escapes) and the
+#: bidirectional overrides that make text read differently from what it is.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]+")
+
+#: The most a message shows: a line a terminal or a page shows whole, never a file's worth of garbage.
+MAX_MESSAGE_CHARS = 400
+
+
+def printable(text: str) -> str:
+    """``text`` with every run of control characters as one space (a file or member name from a hostile archive)."""
+    return _UNPRINTABLE.sub(" ", text)
+
+
+def one_line(message: object, *, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """The one line a person is shown for an error: printable, and at most ``limit`` characters.
+
+    Messages quote file names, headings and values that come from the file;
+    a binary file's "heading" can be kilobytes of escape codes. Cut in the
+    middle, so that both the file named at the start and the advice at the
+    end survive.
+    """
+    text = " ".join(printable(str(message)).split())
+    if len(text) <= limit:
+        return text
+    keep = limit - 3
+    return f"{text[: keep - keep // 3]} … {text[len(text) - keep // 3 :]}"
 
 
 def _fmt(label: str, value: object) -> str | None:

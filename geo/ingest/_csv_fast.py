@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo.core.errors import InputError
-from geo.ingest._csv_careful import NUL_SENTINEL, all_text, check_header
+from geo.ingest._csv_careful import NUL_SENTINEL, SIGNATURES, all_text, check_header, looks_binary
+from geo.ingest._limits import LINE_BYTES
 
 _NON_SPACE = re.compile(rb"\S")
+_EOL = re.compile(rb"[\r\n]")
 
 
 def read_clean_utf8(
@@ -32,8 +35,10 @@ def read_clean_utf8(
 
     pyarrow then splits the bytes on both cores with no per-row callback, and row
     numbers follow from positions. Returns None whenever the careful path is
-    needed instead (another encoding, NUL bytes, a ragged row, a broken quote),
-    so the answer never depends on which path ran. The columns that
+    needed instead (another encoding, NUL bytes, a ragged row, a broken quote,
+    a known binary format or control bytes, a line that may be longer than
+    :data:`~geo.ingest._limits.LINE_BYTES`), so the answer never depends on
+    which path ran. CR alone ends a line, as CRLF and LF do. The columns that
     ``encoded(header)`` names come dictionary-encoded (built while parsing, on
     both cores: a police.uk column repeats a few thousand values a million times).
     """
@@ -41,14 +46,17 @@ def read_clean_utf8(
     # no slicing or stripping of the whole body: each would copy hundreds of megabytes
     if (
         _NON_SPACE.search(data, start) is None
-        or data[start : start + 2] in (b"\xff\xfe", b"\xfe\xff", b"PK")
+        or data[start : start + 2] in (b"\xff\xfe", b"\xfe\xff")
+        or any(data[start : start + len(signature)] == signature for signature, _ in SIGNATURES)
         or data.find(b"\x00") != -1
+        or looks_binary(data[start : start + (1 << 16)])
         # the sentinel's lead byte first: a one-byte search is a memchr, ten times faster
         or (data.find(NUL_SENTINEL.encode()[:1]) != -1 and data.find(NUL_SENTINEL.encode()) != -1)
     ):
         return None
-    eol = data.find(b"\n", start)
-    first_line = data[start : eol if eol != -1 else len(data)].rstrip(b"\r")
+    found = _EOL.search(data, start)  # CR alone ends a line too
+    eol = found.start() if found else -1
+    first_line = data[start : eol if eol != -1 else len(data)]
     try:
         header = check_header(first_line.decode("utf-8"), file=file)
     except UnicodeDecodeError:
@@ -67,9 +75,24 @@ def read_clean_utf8(
         )
         table = table.unify_dictionaries()
         _check_utf8(table)
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowInvalid, UnicodeDecodeError):  # also a line longer than a block ("straddling object")
         return None
+    if _longest_line_bound(table) > LINE_BYTES.value():
+        return None  # a line may be over the limit: the careful path measures the lines themselves
     return header, table
+
+
+def _longest_line_bound(table: pa.Table) -> int:
+    """No line of the file is longer than this: every field at its column's longest, quoted, its quotes doubled."""
+    bound = 0
+    for column in table.columns:
+        longest = 0
+        for chunk in column.chunks[:1] if pa.types.is_dictionary(column.type) else column.chunks:
+            values = chunk.dictionary if pa.types.is_dictionary(column.type) else chunk
+            if len(values):
+                longest = max(longest, pc.max(pc.binary_length(values)).as_py() or 0)
+        bound += 2 * longest + 3
+    return bound
 
 
 def _check_utf8(table: pa.Table) -> None:

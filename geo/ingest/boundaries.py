@@ -4,7 +4,8 @@ Why a module of its own: boundary files share nothing with the CSV readers but
 the error type. Reading them is GDAL's work (through pyogrio) plus the traps of
 real files: a legacy GeoJSON ``crs`` member, a Shapefile without ``.prj``,
 metres labelled as degrees, and ONS attribute names whose year prefix and case
-vary (``WD23CD``, ``wd16nm``).
+vary (``WD23CD``, ``wd16nm``). A zipped Shapefile is judged by the archive
+limits of :mod:`geo.ingest._limits` before GDAL opens it, as CSV archives are.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.core.errors import InputError, OptionError
+from geo.core.errors import InputError, OptionError, printable
 from geo.core.schema import BNG, KINDS, WGS84, Kind, normalise_label
+from geo.ingest._csv_sources import check_archive
 
 
 @dataclass
@@ -73,7 +75,7 @@ def read_boundaries(
         is not a coordinate reference system pyproj knows.
     """
     kind = KINDS[kind] if isinstance(kind, str) else kind
-    label = label or str(path)
+    label = printable(label or str(path))
     p = Path(path)
     if not p.exists():
         raise InputError("no such file", file=label)
@@ -82,24 +84,29 @@ def read_boundaries(
         raise InputError("file is empty", file=label)
     import pyogrio
 
+    if p.suffix.lower() == ".zip":
+        check_archive(p, label=label)  # sizes, ratio, entries, nested archives: before GDAL unpacks anything
     source = f"/vsizip/{p}" if p.suffix.lower() == ".zip" else str(p)
     try:
-        layers = pyogrio.list_layers(source)
-        if layer is None and len(layers) > 1:
-            polygon_layers = [str(n) for n, g in layers if g and "Polygon" in str(g)]
-            if len(polygon_layers) != 1:
-                raise InputError(
-                    f"file has several layers {[str(n) for n, _ in layers]}: choose one with --layer",
-                    file=label,
-                )
-            layer = polygon_layers[0]
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():  # GDAL's warnings on a broken file would reach stderr beside our message
             warnings.simplefilter("ignore")
+            layers = pyogrio.list_layers(source)
+            if layer is None and len(layers) > 1:
+                polygon_layers = [str(n) for n, g in layers if g and "Polygon" in str(g)]
+                if len(polygon_layers) != 1:
+                    raise InputError(
+                        f"file has several layers {[str(n) for n, _ in layers]}: choose one with --layer",
+                        file=label,
+                    )
+                layer = polygon_layers[0]
             gdf = gpd.read_file(source, layer=layer, engine="pyogrio")
     except InputError:
         raise
-    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError...
-        raise InputError(f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {exc}", file=label) from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError..., shapely GEOSException
+        why = gdal_reason(exc)
+        raise InputError(f"cannot read as GeoJSON, GeoPackage or zipped Shapefile: {why}", file=label) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         # GDAL reads a CSV or a table without geometry as a plain table: not a boundary file
         raise InputError("has no geometry: a boundary file is GeoJSON, GeoPackage or a zipped Shapefile", file=label)
@@ -127,7 +134,11 @@ def read_boundaries(
     _check_declared_crs(gdf, file=label)
     if gdf.crs is not None and not gdf.crs.equals(WGS84):
         notes.append(f"reprojected from {gdf.crs.to_string()} to {WGS84}")
-        gdf = gdf.to_crs(WGS84)
+        try:
+            gdf = gdf.to_crs(WGS84)
+        except Exception as exc:  # pyproj's CRSError/ProjError, shapely's GEOSException on a broken shape
+            why = printable(str(exc))[:300]
+            raise InputError(f"cannot reproject from {gdf.crs.to_string()} to {WGS84}: {why}", file=label) from None
     code_col = code_column or find_attr(gdf.columns, ("cd", "code"))
     name_col = name_column or find_attr(gdf.columns, ("nm", "name"))
     for what, col, asked in (("code", code_col, code_column), ("name", name_col, name_column)):
@@ -158,6 +169,15 @@ def read_boundaries(
     )
 
 
+_GDAL_SQL = re.compile(r"sqlite3_\w+\(.*\) failed: ", re.DOTALL)
+
+
+def gdal_reason(exc: BaseException) -> str:
+    """What GDAL said about a file, without the SQL it ran on a GeoPackage, each clause once, one short line."""
+    parts = [p.strip() for p in _GDAL_SQL.sub("", printable(str(exc))).split(";")]
+    return "; ".join(dict.fromkeys(p for p in parts if p))[:300]
+
+
 def _check_declared_crs(gdf: gpd.GeoDataFrame, *, file: str) -> None:
     """Refuse degrees-labelled files whose numbers are metres (and the reverse)."""
     geoms = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
@@ -166,7 +186,7 @@ def _check_declared_crs(gdf: gpd.GeoDataFrame, *, file: str) -> None:
     minx, miny, maxx, maxy = geoms.total_bounds
     if gdf.crs.is_geographic and (max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90):
         raise InputError(
-            f"coordinates ({minx:.0f}..{maxx:.0f}, {miny:.0f}..{maxy:.0f}) are metres but the file "
+            f"coordinates ({_metres(minx)}..{_metres(maxx)}, {_metres(miny)}..{_metres(maxy)}) are metres but the file "
             f"declares degrees ({gdf.crs.to_string()}): if this is British National Grid pass --crs {BNG}",
             file=file,
         )
@@ -175,6 +195,11 @@ def _check_declared_crs(gdf: gpd.GeoDataFrame, *, file: str) -> None:
             f"coordinates look like degrees but the file declares {gdf.crs.to_string()} (metres): pass --crs {WGS84}",
             file=file,
         )
+
+
+def _metres(v: float) -> str:
+    """A coordinate for a message: whole metres, or short however large (1e308 from a hostile file)."""
+    return f"{v:.0f}" if abs(v) < 1e9 else f"{v:.3g}"
 
 
 def find_attr(columns: pd.Index, suffixes: tuple[str, ...]) -> str | None:

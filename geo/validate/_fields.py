@@ -9,7 +9,7 @@ failures on a :class:`~geo.validate._verdict.Rejector` and returns the parsed va
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, overload
 
@@ -20,6 +20,7 @@ from pyproj import Transformer
 
 from geo.core.arrowtext import TextColumn, to_float
 from geo.core.schema import BNG, BNG_BOUNDS, UK_BOUNDS, WGS84, CoordMode
+from geo.validate._bounds import DateBound, bound_of
 from geo.validate._verdict import Rejector
 
 #: The one signature of a kind's own field checks (see :data:`geo.validate._checks.FIELD_CHECKS`):
@@ -29,7 +30,12 @@ from geo.validate._verdict import Rejector
 FieldCheck = Callable[[Mapping[str, Any], MutableMapping[str, Any], Rejector], None]
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
-_EARLIEST = pd.Timestamp("1990-01-01")
+#: A year standing alone in a value: judges the dates pandas cannot hold (before 1677, after 2262), so that
+#: 2999-01-01 is "after the current month", not "unparseable".
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+#: Rows judged by a bound of their own before the column's (police.uk rows' months: police.uk's coverage).
+Stricter = tuple[DateBound, np.ndarray]
 
 
 def _as_text(values: pd.Series | TextColumn) -> TextColumn:
@@ -166,25 +172,33 @@ def parse_dates(series: pd.Series) -> pd.Series:
 
 
 @overload
-def check_dates(text: TextColumn, col: str, rej: Rejector, *, required: bool) -> TextColumn: ...
+def check_dates(
+    text: TextColumn, col: str, rej: Rejector, *, required: bool, stricter: Stricter | None = None
+) -> TextColumn: ...
 @overload
-def check_dates(text: pd.Series, col: str, rej: Rejector, *, required: bool) -> pd.Series: ...
-def check_dates(text: pd.Series | TextColumn, col: str, rej: Rejector, *, required: bool) -> pd.Series | TextColumn:
+def check_dates(
+    text: pd.Series, col: str, rej: Rejector, *, required: bool, stricter: Stricter | None = None
+) -> pd.Series: ...
+def check_dates(
+    text: pd.Series | TextColumn, col: str, rej: Rejector, *, required: bool, stricter: Stricter | None = None
+) -> pd.Series | TextColumn:
     """Dates as ``YYYY-MM-DD`` ("" where blank or rejected), parsed once per distinct value.
 
-    Returns the same shape it was given: a Series for a Series, else text.
+    Dates outside the column's bounds (:data:`~geo.validate._bounds.DATE_BOUNDS`) are
+    rejected with the bound and its reason. Returns the same shape it was
+    given: a Series for a Series, else text.
     """
     t = text if isinstance(text, TextColumn) else TextColumn.of(text)
     blank = t.blank()
     if required:
         rej.reject(blank, col, f"{col} is blank")
-    latest = pd.Timestamp(dt.date.today()) + pd.Timedelta(days=366)
-    parsed = parse_dates(t.distinct())
+    distinct = t.distinct()
+    parsed = parse_dates(distinct)
+    iso = parsed.dt.strftime("%Y-%m-%d").fillna("").astype("str")
+    _check_bounds(t, iso.str.slice(0, 7), distinct, col, rej, stricter=stricter)
     bad = ~blank & t.spread(parsed.isna().to_numpy())
     rej.reject(bad, col, says("unparseable date: ", t))
-    out_of_range = ~blank & t.spread(((parsed < _EARLIEST) | (parsed > latest)).to_numpy())
-    rej.reject(out_of_range, col, "date out of range (before 1990 or more than a year ahead)")
-    out = TextColumn(pa.array(parsed.dt.strftime("%Y-%m-%d").fillna("").astype("str"), type=pa.string()), t.codes)
+    out = TextColumn(pa.array(iso, type=pa.string()), t.codes)
     return out if isinstance(text, TextColumn) else out.series(text.index)
 
 
@@ -199,16 +213,58 @@ def _month_of(values: pd.Series) -> pd.Series:
 
 
 @overload
-def check_months(text: TextColumn, col: str, rej: Rejector, *, required: bool) -> TextColumn: ...
+def check_months(
+    text: TextColumn, col: str, rej: Rejector, *, required: bool, stricter: Stricter | None = None
+) -> TextColumn: ...
 @overload
-def check_months(text: pd.Series, col: str, rej: Rejector, *, required: bool) -> pd.Series: ...
-def check_months(text: pd.Series | TextColumn, col: str, rej: Rejector, *, required: bool) -> pd.Series | TextColumn:
-    """Months as ``YYYY-MM`` ("" where blank or rejected); same shape as given, like :func:`check_dates`."""
+def check_months(
+    text: pd.Series, col: str, rej: Rejector, *, required: bool, stricter: Stricter | None = None
+) -> pd.Series: ...
+def check_months(
+    text: pd.Series | TextColumn, col: str, rej: Rejector, *, required: bool, stricter: Stricter | None = None
+) -> pd.Series | TextColumn:
+    """Months as ``YYYY-MM`` ("" where blank or rejected); same shape as given, like :func:`check_dates`.
+
+    ``stricter`` judges some rows by a bound of their own first (police.uk
+    rows by police.uk's coverage), so that their reason names it.
+    """
     t = text if isinstance(text, TextColumn) else TextColumn.of(text)
     blank = t.blank()
     if required:
         rej.reject(blank, col, f"{col} is blank")
     month = t.map(_month_of)
+    _check_bounds(t, month.distinct(), t.distinct(), col, rej, stricter=stricter)
     bad = ~blank & month.blank()
     rej.reject(bad, col, says("unparseable month (expected YYYY-MM): ", t))
     return month if isinstance(text, TextColumn) else month.series(text.index)
+
+
+def _check_bounds(
+    t: TextColumn, months: pd.Series, distinct: pd.Series, col: str, rej: Rejector, *, stricter: Stricter | None
+) -> None:
+    """Reject rows whose month (per distinct value of ``t``) is outside the column's bounds, saying which and why.
+
+    ``months`` is ``YYYY-MM`` per distinct value ("" when it did not parse);
+    a value that did not parse but names a year outside the bounds (pandas
+    holds no date after 2262) is judged by that year.
+    """
+    key = months
+    unparsed = (months == "") & (distinct != "")
+    if unparsed.any():  # a date pandas cannot hold is one that parses with an ordinary year in its place
+        values = distinct[unparsed]
+        years = [_YEAR.search(v) for v in values.tolist()]  # few values: plain Python
+        plain = [v if y is None else v[: y.start()] + "2000" + v[y.end() :] for v, y in zip(values, years, strict=True)]
+        fits = parse_dates(pd.Series(plain, index=values.index, dtype="str")).notna().to_numpy()
+        key = months.copy()
+        for i, y, ok in zip(values.index, years, fits, strict=True):
+            if y is not None and ok:
+                key[i] = f"{y.group()}-01"
+    judges: list[tuple[DateBound, np.ndarray | None]] = [stricter] if stricter else []
+    for bound, rows in [*judges, (bound_of(col), None)]:
+        latest = bound.latest()
+        early = t.spread(((key != "") & (key < bound.earliest)).to_numpy(dtype=bool))
+        late = t.spread(((key != "") & (key > latest)).to_numpy(dtype=bool))
+        if rows is not None:
+            early, late = early & rows, late & rows
+        rej.reject(early, col, says(f"{col} ", t, f" is before {bound.earliest}: {bound.why_earliest}"))
+        rej.reject(late, col, says(f"{col} ", t, f" is after {latest}, {bound.why_latest}"))

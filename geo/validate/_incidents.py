@@ -18,6 +18,7 @@ from collections.abc import Mapping, MutableMapping
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.core.arrowtext import TextColumn
 from geo.core.keys import combine_hashes, numbers_to_hash, repeated, salt_repeats
@@ -25,9 +26,13 @@ from geo.core.parallel import in_background, thread_map
 from geo.core.rejects import concat_rejects
 from geo.core.schema import Kind, category_lookup, normalise_label
 from geo.ingest.readers import RawTable
+from geo.validate._bounds import POLICE_UK_MONTHS
 from geo.validate._fields import CoordMode, FieldCheck, check_coordinates, check_dates, check_months, says
 from geo.validate._identity import IncidentColumns, reject_repeated_refs
 from geo.validate._verdict import Rejector, Validated, rejects_frame
+
+#: The ``source`` of rows read from police.uk's own files (their months start with police.uk's coverage).
+POLICE_UK = "police.uk"
 
 
 def validate_columnwise(raw: RawTable, kind: Kind, fields: FieldCheck, *, coords: CoordMode) -> Validated:
@@ -129,12 +134,18 @@ def _column_hashes(
 def incident_fields(
     text: Mapping[str, TextColumn], out: MutableMapping[str, TextColumn | np.ndarray], rej: Rejector
 ) -> None:
-    """Incidents: a month or a date (the month taken from the date when blank), a known police.uk category."""
+    """Incidents: a month or a date (the month taken from the date when blank), a known police.uk category.
+
+    Months and dates must fall within their bounds (:data:`geo.validate._bounds.DATE_BOUNDS`);
+    police.uk rows' months also within police.uk's coverage, judged first so that the reason names it.
+    """
     has_month = ~text["month"].blank()
     has_date = ~text["date"].blank()
     rej.reject(~has_month & ~has_date, "month", "month and date are both blank")
     date = check_dates(text["date"], "date", rej, required=False)
-    month = check_months(text["month"], "month", rej, required=False)
+    source = text["source"]
+    police = source.spread(pc.equal(source.values, POLICE_UK).to_numpy(zero_copy_only=False))
+    month = check_months(text["month"], "month", rej, required=False, stricter=(POLICE_UK_MONTHS, police))
     out["date"] = date
     out["month"] = month if has_month.all() else month.where(has_month, date.map(lambda d: d.str.slice(0, 7)))
     cats = category_lookup()

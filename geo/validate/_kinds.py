@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.errors
 
 from geo.core.errors import OptionError
 from geo.core.keys import hash_rows
@@ -144,10 +145,13 @@ def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
     )
     notes = list(raw.notes)
     fixed = geoms.copy()
-    invalid = rej.ok & ~shapely.is_valid(geoms)
+    invalid = rej.ok & ~_valid(geoms)
     for i in np.flatnonzero(invalid).tolist():
-        why = shapely.is_valid_reason(geoms[i])
-        repaired = _polygonal(shapely.make_valid(geoms[i]))
+        try:
+            why = shapely.is_valid_reason(geoms[i])
+            repaired = _polygonal(shapely.make_valid(geoms[i]))
+        except shapely.errors.GEOSException as exc:  # a shape GEOS cannot even work on: that feature goes
+            why, repaired = f"GEOS: {str(exc)[:200]}", None
         if repaired is None:
             rej.reject(_one(n, i), "geometry", f"invalid polygon ({why}) cannot be repaired")
             continue
@@ -201,6 +205,20 @@ def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
     if not len(accepted) and n:
         notes.append("no feature was accepted")
     return Validated(kind, raw.file, accepted, rejects, notes, raw=raw)
+
+
+def _valid(geoms: np.ndarray) -> np.ndarray:
+    """``shapely.is_valid`` per feature; a feature GEOS fails on counts as invalid (and is judged alone)."""
+    try:
+        return np.asarray(shapely.is_valid(geoms), dtype=bool)
+    except shapely.errors.GEOSException:
+        out = np.zeros(len(geoms), dtype=bool)
+        for i, g in enumerate(geoms):
+            try:
+                out[i] = bool(shapely.is_valid(g))
+            except shapely.errors.GEOSException:
+                out[i] = False
+        return out
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:

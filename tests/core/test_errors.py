@@ -31,3 +31,18 @@ def test_an_input_error_says_where_an_option_error_says_what():
     assert str(InputError("file is empty")) == "file is empty"
     bad = OptionError("H3 resolution must be between 6 and 11, not 12", option="res")
     assert str(bad) == "H3 resolution must be between 6 and 11, not 12" and bad.option == "res"
+
+
+def test_one_line_is_printable_and_bounded_keeping_both_ends():
+    from geo.core.errors import MAX_MESSAGE_CHARS, one_line, printable
+
+    assert printable("evil\x1b[2J\u202ename\r\n") == "evil [2J name "
+    assert one_line("a.csv:  two\nlines\tand  tabs") == "a.csv: two lines and tabs"
+    long = "x.csv: " + "g" * 5000 + " (NESTWATCH_MAX_COLUMNS raises the limit)"
+    shown = one_line(long)
+    assert len(shown) == MAX_MESSAGE_CHARS
+    assert shown.startswith("x.csv: ggg") and shown.endswith("(NESTWATCH_MAX_COLUMNS raises the limit)")
+    assert " … " in shown
+    assert (
+        one_line("short") == "short" and one_line(InputError("file is empty", file="a.csv")) == "a.csv: file is empty"
+    )
