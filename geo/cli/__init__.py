@@ -6,6 +6,7 @@ function adding its arguments, one running it) defined in its group's module:
 ==========================  ================================================================
 ``geo.cli._imports``        import, rejects, delete-import, demo
 ``geo.cli._admin``          status, migrate, export-all, import-all, users
+``geo.cli._audit``          audit verify
 ``geo.cli._analysis``       the cube statistics (hotspots, emerging, priority, concentration), impact
 ``geo.cli._report``         report
 ==========================  ================================================================
@@ -16,9 +17,12 @@ the one named. A new cube statistic is one entry in ``_analysis.STATISTICS``
 group plus its place below.
 
 Exit codes: 0 when the command ran (an import with rejected rows included),
-2 when the input cannot be read at all or the arguments are wrong, with a
-one-line message on stderr and never a traceback; 1 for a bug (one line too,
-the traceback with ``NESTWATCH_DEBUG=1``); 130 when interrupted.
+2 when the input cannot be read at all, the arguments are wrong, the store
+cannot be written (read-only, disk full) or the machine runs out of memory,
+with a one-line message on stderr and never a traceback; 1 for a bug (one
+line too, never SQL or its parameters; the traceback with ``NESTWATCH_DEBUG=1``);
+130 when interrupted. Every message is one printable line of bounded length
+(:func:`geo.core.errors.one_line`): what a file holds never floods the terminal.
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from geo.cli import _admin, _analysis, _imports, _report
+from geo.cli import _admin, _analysis, _audit, _imports, _report
 from geo.cli._command import Command
-from geo.core.errors import NestwatchError
+from geo.core.errors import NestwatchError, one_line
 
 __all__ = ["COMMANDS", "USER_ERRORS", "Command", "build_parser", "main"]
 
@@ -50,12 +54,33 @@ COMMANDS: dict[str, Command] = {
         _admin.USERS,
         _analysis.IMPACT,
         *_report.COMMANDS,
+        *_audit.COMMANDS,
     )
 }
 
 #: Failures the person running the command can fix (our errors, a missing or unreadable file):
 #: exit code 2 and one line. Anything else is a bug.
 USER_ERRORS: tuple[type[Exception], ...] = (NestwatchError, OSError, UnicodeError)
+
+
+#: What running out of memory means for the person who ran the command.
+OUT_OF_MEMORY = (
+    "the machine ran out of memory: nothing from an unfinished import was stored; "
+    "import a smaller file (an archive in parts) or ask for a shorter period"
+)
+
+
+def bug_text(exc: BaseException) -> str:
+    """A bug's class and message, without what a database error carries: its SQL and parameters.
+
+    SQLAlchemy's message holds the statement and the row it was writing
+    (personal data from the file); the driver's own first line says what failed.
+    """
+    orig = getattr(exc, "orig", None)
+    if orig is not None and hasattr(exc, "statement"):
+        first = (str(orig).splitlines() or [""])[0]
+        return f"{exc.__class__.__name__}: {orig.__class__.__name__}: {first}"
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,12 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command].run(args)
     except USER_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    except MemoryError:  # too big a file or period for this machine: not a bug, and an import is one transaction
+        print(f"error: {OUT_OF_MEMORY}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: say so in one line; the traceback on request
         if os.environ.get("NESTWATCH_DEBUG"):
             raise
-        print(f"internal error: {exc.__class__.__name__}: {exc} (NESTWATCH_DEBUG=1 shows more)", file=sys.stderr)
+        print(f"internal error: {one_line(bug_text(exc))} (NESTWATCH_DEBUG=1 shows more)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: nothing from the unfinished import was stored", file=sys.stderr)

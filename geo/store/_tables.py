@@ -10,6 +10,7 @@ not change when this declaration does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,8 @@ REJECT_TABLE = "reject_segments"
 #: Who consulted, disclosed, imported or erased what (see :mod:`geo.store.audit`).
 AUDIT_TABLE = "audit"
 AUDIT_COLUMNS = ("id", "at", "user", "role", "action", "target", "rows", "reason", "detail")
+#: The hash chain beside each entry (revision 0005), filled in by :func:`geo.store.audit.chain_link`.
+AUDIT_CHAIN = ("prev_hash", "entry_hash")
 
 #: The SQL type of each ``Column.dtype`` (a type class, or an instance where it takes a length).
 _SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]] = {
@@ -34,6 +37,17 @@ _SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]]
     "date": sa.String(10),
     "geometry": sa.LargeBinary,
 }
+
+
+def _chained(column: str) -> Callable[[Any], str]:
+    """The default of an audit hash column: :func:`geo.store.audit.chain_link` for that column."""
+
+    def default(context: Any) -> str:  # one argument: SQLAlchemy passes the INSERT's execution context
+        from geo.store.audit import chain_link  # here, not at the top: geo.store.audit imports this module
+
+        return chain_link(context, column)
+
+    return default
 
 
 def build_metadata() -> sa.MetaData:
@@ -55,6 +69,9 @@ def build_metadata() -> sa.MetaData:
         sa.Column("notes", sa.Text, nullable=False, default="[]"),
         # set when the import's rows were erased (the log line stays, so the history does)
         sa.Column("deleted_at", sa.String(32), nullable=True),
+        # true only for the synthetic demo town, written by geo.demo.load_demo (revision 0004); never
+        # inferred from a file name, so open mode and the demo banner cannot be had by naming a file
+        sa.Column("synthetic", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     )
     sa.Table(
         SEGMENT_TABLE,
@@ -108,6 +125,10 @@ def build_metadata() -> sa.MetaData:
         sa.Column("rows", sa.Integer, nullable=True),
         sa.Column("reason", sa.Text, nullable=False, default=""),
         sa.Column("detail", sa.Text, nullable=False, default="{}"),
+        # the hash chain: defaults, so every INSERT that does not bring its own (a restore does) is chained
+        sa.Column("prev_hash", sa.String(64), nullable=False, default=_chained("prev_hash")),
+        sa.Column("entry_hash", sa.String(64), nullable=False, default=_chained("entry_hash")),
+        sa.UniqueConstraint("prev_hash", name="uq_audit_prev_hash"),  # no two entries after the same one
     )
     return md
 

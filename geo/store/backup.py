@@ -15,6 +15,15 @@ database engine. Why keys and ids travel too: without them a restore would be a
 ``manifest.json`` lists every file with its SHA-256 and row count and the
 schema revision; a restore checks all of them before it writes anything, and
 writes everything in one transaction.
+
+The checksums only catch accidents: whoever edits a CSV can rewrite the
+manifest too. What protects the audit log is its hash chain (see
+:mod:`geo.store.audit`): ``audit.csv`` carries every entry's ``prev_hash`` and
+``entry_hash``, and a restore recomputes the whole chain before it writes
+anything, refusing a backup whose log was edited, cut or reordered and naming
+the first entry at fault. A backup made before the chain existed (schema
+0001–0004) has no hashes; its entries are chained as they are restored, so the
+chain vouches for them from the restore on.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +45,7 @@ import sqlalchemy as sa
 from geo.core.errors import InputError, OptionError, StoreError
 from geo.core.rejects import REJECT_COLUMNS
 from geo.core.schema import BOUNDARY_KINDS, KINDS, WGS84
-from geo.store import migrations
+from geo.store import audit, migrations
 from geo.store._segments import (
     blob_to_keys,
     blob_to_table,
@@ -44,7 +54,7 @@ from geo.store._segments import (
     split_rows,
 )
 from geo.store._store import Store
-from geo.store._tables import AUDIT_TABLE, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
+from geo.store._tables import AUDIT_CHAIN, AUDIT_TABLE, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
 
 FORMAT = "nestwatch-backup/1"
 MANIFEST = "manifest.json"
@@ -54,6 +64,9 @@ ROW_TABLES = (
     "imports",
     *(k.table for k in KINDS.values() if k.name not in SEGMENT_KINDS and k.name not in BOUNDARY_KINDS),
 )
+#: Schema revisions from before the audit log's hash chain (0005): their ``audit.csv`` has no hashes.
+UNCHAINED_REVISIONS = frozenset({"", "0001", "0002", "0003", "0004"})
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 
 @dataclass(frozen=True)
@@ -78,10 +91,15 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
 
 
-def _table_frame(store: Store, conn: sa.Connection, name: str) -> pd.DataFrame:
+def _table_frame(store: Store, conn: sa.Connection, name: str, *, exact: bool = False) -> pd.DataFrame:
+    """A table in id order; ``exact`` keeps each value as the store returned it (for a CSV).
+
+    Without ``exact`` pandas infers column types, and an integer column with a
+    NULL becomes float: ``5`` would be written ``5.0`` (the audit log's ``rows``).
+    """
     t = store.tables[name]
     rows = conn.execute(sa.select(t).order_by(t.c.id)).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in t.columns])
+    return pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in t.columns], dtype=object if exact else None)
 
 
 def _segments_frame(conn: sa.Connection, table: sa.Table, *, reject: bool) -> pd.DataFrame:
@@ -118,7 +136,7 @@ def export_all(store: Store, folder: str | Path) -> BackupSummary:
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         revision = migrations.current(conn) or ""
         for name in (*ROW_TABLES, AUDIT_TABLE):
-            frame = _table_frame(store, conn, name)
+            frame = _table_frame(store, conn, name, exact=True)
             _csv(frame, folder / f"{name}.csv")
             rows[name] = len(frame)
         for name, table, reject in (
@@ -180,15 +198,48 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
 
 
 def _read_csv(path: Path, nullable: tuple[str, ...] = ()) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    except pd.errors.EmptyDataError:  # what export-all writes for a table with no rows and no columns
+        return pd.DataFrame()
     for column in nullable:
         if column in frame:
             frame[column] = frame[column].replace("", None)
     return frame
 
 
-def _typed_records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
-    """CSV text back to the column types of ``table`` (blank means NULL only where NULL is allowed)."""
+def _parser(python: type, file: str, column: str) -> Any:
+    """Text to ``python`` (int, float, bool), or an :class:`InputError` naming the file, row and column."""
+
+    def parse(item: tuple[Any, str]) -> Any:
+        index, text = item
+        try:
+            if python is bool:
+                word = text.strip().lower()
+                if word not in _TRUE | _FALSE:
+                    raise ValueError(text)
+                return word in _TRUE
+            if python is int:
+                try:
+                    return int(text)
+                except ValueError:  # "5.0": how backups before exact frames wrote a count beside a blank
+                    number = float(text)
+                    if not number.is_integer():
+                        raise
+                    return int(number)
+            return python(text)
+        except ValueError:
+            row = int(index) + 2 if isinstance(index, numbers.Integral) else None  # the header is row 1
+            raise InputError(f"{text!r} is not a {python.__name__}", file=file, row=row, column=column) from None
+
+    return parse
+
+
+def _typed_records(frame: pd.DataFrame, table: sa.Table, *, file: str = "") -> list[dict[str, Any]]:
+    """CSV text back to the column types of ``table`` (blank means NULL only where NULL is allowed).
+
+    Raises :class:`InputError` (``file``, row, column) for a value that is not of its column's type.
+    """
     out = frame.astype(object)
     for column in table.columns:
         if column.name not in out:
@@ -196,10 +247,10 @@ def _typed_records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]
         values = out[column.name]
         blank = values.isna() | (values == "")
         python = column.type.python_type if not isinstance(column.type, sa.LargeBinary) else bytes
-        if python is int:
-            converted = values.where(blank, values.map(lambda v: int(v) if v not in (None, "") else None))
-        elif python is float:
-            converted = values.where(blank, values.map(lambda v: float(v) if v not in (None, "") else None))
+        if python in (int, float, bool):
+            parse = _parser(python, file or table.name, column.name)
+            converted = values.copy()
+            converted[~blank] = [parse(item) for item in values[~blank].items()]
         else:
             converted = values
         if column.nullable:
@@ -245,8 +296,62 @@ def _incident_frame(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _audit_records(store: Store, folder: Path, revision: str) -> list[dict[str, Any]]:
+    """The backup's audit log as rows to insert, in id order, after its hash chain has been verified.
+
+    Raises
+    ------
+    InputError
+        ``audit.csv`` at fault (``file`` and ``row``): the chain is broken (the first
+        entry that is not what was written is named), the hashes are missing from a
+        backup whose schema keeps them, or an id is missing, repeated or not a number.
+    """
+    path = folder / f"{AUDIT_TABLE}.csv"
+    frame = _read_csv(path)
+    table = store.tables[AUDIT_TABLE]
+    if frame.empty:
+        return []
+    records = _typed_records(frame, table, file=str(path))
+    row_of = {}  # entry id -> the spreadsheet row it is on, for the error message
+    for at, record in zip(frame.index, records, strict=True):
+        entry_id = record.get("id")
+        if not isinstance(entry_id, int) or entry_id in row_of:
+            problem = "is repeated" if entry_id in row_of else "is missing"
+            raise InputError(f"the audit entry id {problem}", file=str(path), row=int(at) + 2, column="id")
+        row_of[entry_id] = int(at) + 2
+    records.sort(key=lambda r: r["id"])
+    present = [c for c in AUDIT_CHAIN if c in frame]
+    if not present:
+        if revision not in UNCHAINED_REVISIONS:
+            raise InputError(
+                f"the audit log has no hash chain ({', '.join(AUDIT_CHAIN)}), which schema {revision} always "
+                "writes: the log was rewritten",
+                file=str(path),
+            )
+        return records  # a backup from before the chain: chained as it is restored (geo.store.audit.chain_link)
+    if len(present) < len(AUDIT_CHAIN):
+        missing = next(c for c in AUDIT_CHAIN if c not in present)
+        raise InputError(f"the audit log has no {missing} column", file=str(path))
+
+    def find(value: str) -> int | None:
+        return min((r["id"] for r in records if r["entry_hash"] == value), default=None)
+
+    chain = [tuple(r[c] for c in audit.CHAIN_ROW) for r in records]
+    check = audit.check_rows([chain], find=find)
+    if not check.ok:
+        bad = check.bad_id if check.bad_id is not None else records[-1]["id"]
+        raise InputError(
+            f"the audit log's hash chain is broken at entry {bad}: {check.problem}; nothing was restored",
+            file=str(path),
+            row=row_of[bad],
+        )
+    return records
+
+
 def import_all(store: Store, folder: str | Path) -> BackupSummary:
     """Restore a backup written by :func:`export_all` into an empty ``store``, in one transaction.
+
+    The audit log's hash chain is verified before anything is written (see the module's docstring).
 
     Raises
     ------
@@ -254,7 +359,8 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
         The store already holds data: a restore never mixes two histories.
     InputError
         The backup fails its checks (see :func:`read_manifest`), was written by a
-        newer schema, or does not hold the rows its manifest counts.
+        newer schema, its audit log's hash chain is broken (``audit.csv`` and the row of
+        the first entry at fault), or it does not hold the rows its manifest counts.
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -262,14 +368,19 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
         raise StoreError("import-all restores into an empty store only; this one already holds data")
     if manifest["revision"] and manifest["revision"] not in migrations.revisions():
         raise InputError(f"written by schema {manifest['revision']}, newer than this Nestwatch", file=str(folder))
+    entries = _audit_records(store, folder, manifest["revision"])
     rows: dict[str, int] = {}
     with store.engine.begin() as conn:
-        for name in (*ROW_TABLES, AUDIT_TABLE):
+        for name in ROW_TABLES:
             table = store.tables[name]
-            frame = _read_csv(folder / f"{name}.csv")
+            path = folder / f"{name}.csv"
+            frame = _read_csv(path)
             if len(frame):
-                conn.execute(table.insert(), _typed_records(frame, table))
+                conn.execute(table.insert(), _typed_records(frame, table, file=str(path)))
             rows[name] = len(frame)
+        if entries:  # one statement, in id order: entries without hashes chain onto each other in it
+            conn.execute(store.tables[AUDIT_TABLE].insert(), entries)
+        rows[AUDIT_TABLE] = len(entries)
         incidents = _incident_frame(folder / "incidents.csv")
         if len(incidents):
             cols = list(KINDS["incidents"].column_names)
@@ -285,7 +396,7 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
             if len(layer):
                 table = store.tables[KINDS[kind].table]
                 frame = pd.DataFrame(layer.drop(columns="geometry")).astype(str)
-                records = _typed_records(frame, table)
+                records = _typed_records(frame, table, file=f"{gpkg.name}:{kind}")
                 for record, geom in zip(records, shapely.to_wkb(layer.geometry.to_numpy()), strict=True):
                     record["geometry"] = geom
                 conn.execute(table.insert(), records)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ import sqlalchemy as sa
 
 from geo.core.errors import InputError, OptionError, StoreError
 from geo.demo import load_demo
-from geo.store import Store, audit
+from geo.store import Store, audit, migrations
 from geo.store._segments import blob_to_keys, parquet_to_table
 from geo.store._tables import REJECT_TABLE, SEGMENT_TABLE
 from geo.store.backup import export_all, import_all, read_manifest
@@ -47,6 +49,20 @@ def source(tmp_path_factory):
     flagged = int(store.imports().query("kind == 'flagged'")["id"].iloc[0])
     delete_import(store, flagged, user="ana", role="analyst", reason="erasure request")
     audit.record(store, user="ina", role="inspector", action="view_cell", target="cell:89", rows=2)
+    # a log of six entries (the deletion's first), counts and blanks mixed in one column
+    audit.record(store, user="bo", role="viewer", action="sign_in", target="app")
+    audit.record(store, user="bo", role="viewer", action="view_layer", target="layer:wards", rows=12)
+    audit.record(
+        store,
+        user="ana",
+        role="analyst",
+        action="export",
+        target="export:plan.csv",
+        rows=4,
+        personal=True,
+        reason="briefing",
+    )
+    audit.record(store, user="root", role="admin", action="view_audit", target="audit", rows=5)
     yield store
     store.dispose()
     drop_store(url)
@@ -63,7 +79,8 @@ def test_export_then_import_gives_back_every_table(source, tmp_path):
     for name in before:
         pd.testing.assert_frame_equal(after[name], before[name], obj=name, check_dtype=False)
     # the restored store behaves: keys survived, so the same file is already present; ids continue
-    again = import_path(target, "closures", "data/demo-synthetic/closures.csv")
+    # (and it is still the synthetic demo town: the import log's flag came back as a flag)
+    again = import_path(target, "closures", "data/demo-synthetic/closures.csv", synthetic=True)
     assert (again.stored, again.already_present) == (0, 15)
     assert target.imports()["id"].max() == source.imports()["id"].max() + 1
     target.dispose()
@@ -110,7 +127,7 @@ def test_the_manifest_lists_every_file_with_rows_and_the_schema(source, tmp_path
     export_all(source, tmp_path / "b")
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert set(manifest["files"]) == {p.name for p in (tmp_path / "b").iterdir()} - {"manifest.json"}
-    assert manifest["revision"] == "0003" and manifest["rows"]["audit"] == len(source.audit())
+    assert manifest["revision"] == migrations.HEAD and manifest["rows"]["audit"] == len(source.audit())
     assert manifest["rows"]["flagged"] == 0  # erased by the deletion, and stays erased in the backup
 
 
@@ -122,3 +139,156 @@ def test_the_commands_round_trip(source, tmp_path, capsys):
     url = store_url(tmp_path / "t.sqlite")
     assert main(["import-all", str(tmp_path / "b"), "--db", url]) == 0
     assert Store(url).count("incidents") == 10_974
+
+
+# --------------------------------------------------------------------------- the audit log's hash chain
+
+
+def _forge(folder, edit, *, revision=None) -> None:
+    """Edit ``audit.csv`` the way a forger would: then rewrite the manifest's checksums to match."""
+    path = folder / "audit.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(frame).to_csv(path, index=False, lineterminator="\n")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["audit.csv"] = {
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "bytes": path.stat().st_size,
+    }
+    if revision is not None:
+        manifest["revision"] = revision
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _restored_nothing(store: Store) -> bool:
+    return store.is_empty() and store.audit().empty and not any(store.counts().values())
+
+
+def test_the_backup_carries_the_chain_and_the_restore_keeps_its_head(source, tmp_path):
+    export_all(source, tmp_path / "b")
+    header = (tmp_path / "b" / "audit.csv").read_text().splitlines()[0].split(",")
+    assert header[-2:] == ["prev_hash", "entry_hash"]
+    target = Store(store_url(tmp_path / "target.sqlite"))
+    import_all(target, tmp_path / "b")
+    want = audit.verify_chain(source)
+    got = audit.verify_chain(target, expect_head=want.head)
+    assert want.ok and got.ok and (got.entries, got.head) == (want.entries, want.head)
+    audit.record(target, user="ana", role="analyst", action="view_audit", target="audit")  # and the chain goes on
+    assert audit.verify_chain(target, expect_head=want.head).since_expected == 1
+    target.dispose()
+
+
+def _ids(folder) -> list[int]:
+    return pd.read_csv(folder / "audit.csv")["id"].tolist()
+
+
+def _edit_reason(frame):
+    frame.loc[2, "reason"] = "routine check"
+    return frame
+
+
+def _drop_row(frame):
+    return frame.drop(index=2)
+
+
+def _swap_rows(frame):  # each line keeps its content and hashes; only the ids change places
+    frame.loc[[1, 3], "id"] = frame.loc[[3, 1], "id"].to_numpy()
+    return frame
+
+
+def _insert_row(frame):  # a forged line between the second and third, hashed correctly onto the second
+    forged = frame.iloc[[1]].copy()
+    forged[["action", "target", "rows", "reason"]] = ["view_layer", "layer:flagged", "3", ""]
+    content = {f: forged.iloc[0][f] for f in audit.HASHED_FIELDS} | {"rows": 3}
+    forged["prev_hash"] = frame.loc[1, "entry_hash"]
+    forged["entry_hash"] = audit.link_hash(frame.loc[1, "entry_hash"], content)
+    later = frame.iloc[2:].assign(id=frame["id"].iloc[2:].astype(int) + 1)
+    forged["id"] = int(frame.loc[2, "id"])
+    return pd.concat([frame.iloc[:2], forged, later]).astype(str)
+
+
+def _edit_last_hash(frame):
+    frame.loc[frame.index[-1], "entry_hash"] = "f" * 64
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("edit", "position", "problem"),
+    [
+        (_edit_reason, 2, "changed after it was written"),
+        (_drop_row, 3, "is missing (deleted)"),
+        (_swap_rows, 1, "out of order"),
+        (_insert_row, 3, "were inserted or moved"),
+        (_edit_last_hash, -1, "no longer matches its hash"),
+    ],
+    ids=["edit", "delete", "swap", "insert", "last-hash"],
+)
+def test_an_edited_audit_log_is_refused_before_anything_is_restored(source, tmp_path, edit, position, problem):
+    export_all(source, tmp_path / "b")
+    ids = _ids(tmp_path / "b")
+    _forge(tmp_path / "b", edit)
+    read_manifest(tmp_path / "b")  # the checksums match: only the chain can tell
+    bad = ids[position]  # the first entry at fault, by its place in the log as exported
+    target = Store(store_url(tmp_path / "target.sqlite"))
+    with pytest.raises(InputError, match=rf"hash chain is broken at entry {bad}: .*{re.escape(problem)}") as caught:
+        import_all(target, tmp_path / "b")
+    assert caught.value.file == str(tmp_path / "b" / "audit.csv")
+    frame = pd.read_csv(tmp_path / "b" / "audit.csv")
+    assert frame["id"].iloc[caught.value.row - 2] == bad  # the spreadsheet row of that entry (header is row 1)
+    assert _restored_nothing(target)
+    target.dispose()
+
+
+def test_the_command_refuses_an_edited_log_with_exit_2(source, tmp_path, capsys):
+    from geo.cli import main
+
+    export_all(source, tmp_path / "b")
+    _forge(tmp_path / "b", _edit_reason)
+    url = store_url(tmp_path / "t.sqlite")
+    assert main(["import-all", str(tmp_path / "b"), "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert "audit.csv, row 4: the audit log's hash chain is broken at entry" in err and "Traceback" not in err
+    assert _restored_nothing(Store(url))
+
+
+def test_a_backup_from_before_the_chain_is_chained_as_it_is_restored(source, tmp_path):
+    export_all(source, tmp_path / "b")
+    _forge(tmp_path / "b", lambda f: f.drop(columns=["prev_hash", "entry_hash"]), revision="0004")
+    target = Store(store_url(tmp_path / "target.sqlite"))
+    import_all(target, tmp_path / "b")
+    check = audit.verify_chain(target)
+    # the same content in the same order: the chain made at the restore is the one the source made
+    assert check.ok and (check.entries, check.head) == (len(source.audit()), audit.verify_chain(source).head)
+    target.dispose()
+
+
+def test_hashes_stripped_from_a_backup_whose_schema_keeps_them_are_refused(source, tmp_path):
+    export_all(source, tmp_path / "b")
+    _forge(tmp_path / "b", lambda f: f.drop(columns=["prev_hash", "entry_hash"]))
+    target = Store(store_url(tmp_path / "target.sqlite"))
+    with pytest.raises(InputError, match=f"no hash chain .* which schema {migrations.HEAD} always writes"):
+        import_all(target, tmp_path / "b")
+    assert _restored_nothing(target)
+    target.dispose()
+
+
+def test_counts_beside_blanks_are_written_as_integers_and_read_back(store, tmp_path):
+    audit.record(store, user="a", role="r", action="sign_in", target="app")  # rows NULL
+    audit.record(store, user="a", role="r", action="view_layer", target="layer:flagged", rows=12)
+    export_all(store, tmp_path / "b")
+    assert pd.read_csv(tmp_path / "b" / "audit.csv", dtype=str, keep_default_na=False)["rows"].tolist() == ["", "12"]
+    _forge(tmp_path / "b", lambda f: f.assign(rows=["", "12.0"]))  # as the build before this one wrote them
+    target = Store(store_url(tmp_path / "target.sqlite"))
+    import_all(target, tmp_path / "b")
+    assert target.audit()["rows"].tolist()[::-1] == [pd.NA, 12] and audit.verify_chain(target).ok
+    target.dispose()
+
+
+def test_a_count_that_is_not_a_number_is_named_by_row_and_column(store, tmp_path):
+    audit.record(store, user="a", role="r", action="view_layer", target="layer:flagged", rows=12)
+    export_all(store, tmp_path / "b")
+    _forge(tmp_path / "b", lambda f: f.assign(rows=["twelve"]))
+    target = Store(store_url(tmp_path / "target.sqlite"))
+    with pytest.raises(InputError, match="'twelve' is not a int") as caught:
+        import_all(target, tmp_path / "b")
+    assert (caught.value.row, caught.value.column) == (2, "rows") and _restored_nothing(target)
+    target.dispose()
