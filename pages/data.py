@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import upload
+from dashboard.auth import note_import
 from dashboard.context import ensure_shell, get_store
+from dashboard.downloads import Export, export_button, reason_input
+from dashboard.messages import show_error
 from geo.core.errors import NestwatchError
 from geo.core.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
 from geo.publish.export import frame_to_csv_bytes
 from geo.store import audit
 from geo.store.importer import ImportOptions
+from geo.store.provenance import MixedDataError, provenance, refuse_mixing
 
 session = ensure_shell("data")
 
@@ -30,6 +36,15 @@ with st.expander("Expected columns", icon=":material/table_view:"):
         st.dataframe(upload.expected_columns("victim_counts"), hide_index=True, width="stretch")
     st.caption(upload.column_rules(kind))
 
+# Everything loaded here is real data, which never joins the demo town: say so before a file is
+# chosen or read, in the importer's own words (the importer refuses it again under its write lock).
+try:
+    refuse_mixing(provenance(get_store()), synthetic=False)
+except MixedDataError as exc:
+    message = str(exc)
+    st.warning(f"{message[:1].upper()}{message[1:]}.", icon=":material/block:")
+    st.stop()
+
 if kind == "estates":
     with st.expander("Or draw an estate on the map", icon=":material/draw:"):
         st.caption("Use the polygon tool (top left of the map), then give the estate a code and a name.")
@@ -44,8 +59,9 @@ if kind == "estates":
             try:
                 saved = upload.save_drawn_estate(get_store(), shape, code=code, name=name)
             except NestwatchError as exc:
-                st.error(str(exc), icon=":material/error:")
+                show_error(exc)
             else:
+                note_import(session)
                 st.success(f"Estate {name} saved ({saved.stored} stored, {saved.already_present} already present).")
 
 file = st.file_uploader(
@@ -65,7 +81,7 @@ try:
         file.file_id, file.name, file.getvalue(), kind, layer=st.session_state.get("data_opt_layer")
     )
 except (NestwatchError, OSError) as exc:
-    st.error(str(exc), icon=":material/error:")
+    show_error(exc)
     st.stop()
 
 st.subheader("Preview")
@@ -179,11 +195,13 @@ if st.button(
             ),
             progress=lambda fraction, message: bar.progress(fraction, text=message),
         )
+        note_import(session)
+        # in the try: a store that fills up or turns read-only now is the same plain line as during the import
+        audit.record_import(store, result, user=session.user, role=session.role.name)
     except (NestwatchError, OSError) as exc:
         bar.empty()
-        st.error(str(exc), icon=":material/error:")
+        show_error(exc)
     else:
-        audit.record_import(store, result, user=session.user, role=session.role.name)
         st.session_state["data_report"] = upload.Report(
             file.file_id, kind, result, upload.import_rejects(store, result)
         )
@@ -218,11 +236,19 @@ if report is not None and report.upload_id == file.file_id:
     if not report.rejects.empty:
         st.markdown(f"**Rejected rows ({len(report.rejects):,})**")
         st.dataframe(report.rejects, hide_index=True, width="stretch")
-        st.download_button(
-            "Download rejected rows (CSV)",
-            frame_to_csv_bytes(report.rejects),
+        reason = reason_input(
+            "Why are you downloading the rejected rows?",
+            key="data_rejects_reason",
+            help="Rejected rows are raw partner data and may name people or addresses: downloads are logged.",
+        )
+        rejected = Export(
+            label="Download rejected rows (CSV)",
             file_name=upload.rejects_file_name(result.path),
             mime="text/csv",
-            icon=":material/download:",
             key="data_download_rejects",
+            build=partial(frame_to_csv_bytes, report.rejects),  # made on the click, after its audit entry
+            rows=len(report.rejects),
+            personal=True,
+            icon=":material/download:",
         )
+        export_button(st, rejected, reason=reason, session=session, store=get_store())

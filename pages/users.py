@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.context import ensure_shell, get_store
+from dashboard.messages import show_error
 from geo.access.roles import ROLES
 from geo.access.users import list_users, load_oidc_roles, set_role, users_path
 from geo.core.errors import NestwatchError
@@ -44,7 +45,7 @@ if users:
                 detail={"from": old, "to": new_role},
             )
         except NestwatchError as exc:
-            st.error(str(exc))
+            show_error(exc)
         else:
             st.success(f"{who} is now {ROLES[new_role].label} (was {ROLES[old].label}).")
 

@@ -40,6 +40,7 @@ from geo.core.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
 from geo.store import _writes, migrations
 from geo.store._segments import blob_to_table, parquet_to_table, quarantine
 from geo.store._tables import AUDIT_COLUMNS, AUDIT_TABLE, METADATA, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
+from geo.store.provenance import provenance_of, refuse_mixing
 from geo.validate import Validated
 
 if TYPE_CHECKING:
@@ -65,6 +66,19 @@ def resolve_url(url: str | os.PathLike[str] | None) -> str:
     return url if "://" in url else f"sqlite:///{Path(url).resolve()}"
 
 
+def _url_for_people(url: str) -> str:
+    """The store's URL as a message may show it: the password hidden, or only the scheme when it does not parse."""
+    try:
+        return repr(sa.engine.make_url(url).render_as_string(hide_password=True))
+    except Exception:  # an unparseable URL may still hold a password
+        return repr(url.split(":", 1)[0] + ":…")
+
+
+def _without(text: str, url: str) -> str:
+    """``text`` with the raw URL (and so any password in it) taken out: SQLAlchemy quotes a URL it cannot parse."""
+    return text.replace(url, "…") if url else text
+
+
 class Store:
     """All reads and writes of Nestwatch data.
 
@@ -84,17 +98,21 @@ class Store:
             # pre-ping: a pooled connection that died with a database restart is replaced, not handed out
             self.engine: Engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         except Exception as exc:
-            raise StoreError(f"cannot open store {url!r}: {exc}") from None
+            raise StoreError(f"cannot open store {_url_for_people(url)}: {_without(str(exc), url)}") from None
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        from geo.store._dberrors import translate  # read-only, disk full...: a StoreError in plain words, no SQL
+
+        sa.event.listen(self.engine, "handle_error", translate)
+        shown = repr(self.engine.url.render_as_string(hide_password=True))  # never the password in a message
         try:
             migrations.upgrade(self.engine)
         except sa.exc.DBAPIError as exc:  # the driver's own error says most (and carries no SQL)
-            raise StoreError(f"cannot open store {url!r}: {exc.__class__.__name__}: {exc.orig}") from None
+            raise StoreError(f"cannot open store {shown}: {exc.__class__.__name__}: {exc.orig}") from None
         except sa.exc.SQLAlchemyError as exc:  # raised by SQLAlchemy itself: there is no driver error
-            raise StoreError(f"cannot open store {url!r}: {exc.__class__.__name__}: {exc}") from None
+            raise StoreError(f"cannot open store {shown}: {exc.__class__.__name__}: {exc}") from None
         except alembic.util.CommandError as exc:  # e.g. a store made by a newer Nestwatch
-            raise StoreError(f"cannot open store {url!r}: {exc}") from None
+            raise StoreError(f"cannot open store {shown}: {exc}") from None
         self.tables = METADATA.tables
 
     # ------------------------------------------------------------------ writes
@@ -105,6 +123,7 @@ class Store:
         parts: Sequence[tuple[Validated, int, str, str]],
         *,
         progress: Callable[[float, str], None] | None = None,
+        synthetic: bool = False,
     ) -> list[dict[str, Any]]:
         """Store validated tables, all in one transaction.
 
@@ -114,12 +133,24 @@ class Store:
             ``(validated, n_rows, sha256, source_format)`` per file.
         progress
             Called with (fraction done, message) as rows are written.
+        synthetic
+            The files are the synthetic demo town (see :mod:`geo.store.provenance`):
+            each line in the import log says so. Checked against what the store
+            holds right after the write lock is taken, in the same transaction as
+            the inserts, so a concurrent import or deletion cannot slip between
+            the check and the write: real data and the demo never share a store.
 
         Returns
         -------
         list of dict
             Per file: ``import_id, file, kind, rows, stored, rejected,
             already_present`` and ``reasons`` (one per rejected row).
+
+        Raises
+        ------
+        MixedDataError
+            Real data into a store holding the demo town, or the other way round;
+            nothing is written.
         """
         results = []
         total = sum(len(v.positions) for v, *_ in parts) or 1
@@ -127,6 +158,7 @@ class Store:
         seen: list[pd.DataFrame] | None = None  # keys already stored, loaded once per import
         with self.engine.begin() as conn:
             _write_lock(conn)
+            refuse_mixing(provenance_of(conn, self.tables["imports"]), synthetic=synthetic)
             for validated, n_rows, sha, source_format in parts:
                 k = KINDS[validated.kind]
                 logged = (
@@ -140,6 +172,7 @@ class Store:
                         source_format=source_format,
                         rows=n_rows,
                         notes=json.dumps(validated.notes),
+                        synthetic=synthetic,
                     )
                 )
                 import_id = _new_id(conn.execute(logged))

@@ -8,6 +8,7 @@ tested directly.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import geo.publish.export
 from dashboard import upload
 from geo.core.errors import InputError
 from geo.core.schema import IMPORT_KINDS
@@ -40,6 +40,11 @@ PARTNER = (
     b"007,2024-01-05,ASB,358000,173000,Park House\n"
     b"008,2024-01-09,Drugs,358100,173150,NA\n"
 )
+
+
+def shown(element) -> str:
+    """An error box's text as the reader sees it: the page escapes Markdown in messages (dashboard.messages)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", element.value)  # a backslash before ASCII punctuation
 
 
 def xlsx_bytes() -> bytes:
@@ -97,8 +102,8 @@ def metrics(at: AppTest) -> dict[str, str]:
 # --------------------------------------------------------------------------- the page
 
 
-def test_page_runs_on_the_demo_store_for_every_kind(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch)
+def test_page_runs_on_an_empty_store_for_every_kind(empty_db, monkeypatch):
+    at = open_page(empty_db, monkeypatch)
     assert at.title[0].value == "Load data"
     assert len(at.file_uploader) == 1
     assert "upload the file" in at.info[-1].value
@@ -114,14 +119,16 @@ def test_page_runs_on_the_demo_store_for_every_kind(demo_db, monkeypatch):
 
 
 def test_police_csv_imports_reports_and_offers_the_rejected_row(empty_db, monkeypatch):
-    captured: list[bytes] = []
-    real = geo.publish.export.frame_to_csv_bytes
+    from streamlit.elements.widgets import button
 
-    def spy(frame: pd.DataFrame) -> bytes:
-        captured.append(real(frame))
-        return captured[-1]
+    handed: dict[str, tuple[object, bool]] = {}  # file name -> (what the button gave Streamlit, disabled?)
+    original = button.marshall_file
 
-    monkeypatch.setattr(geo.publish.export, "frame_to_csv_bytes", spy)  # what the download button is given
+    def record(coordinates, data, proto, mimetype, file_name=None, **options):
+        handed[str(file_name)] = (data, bool(options.get("disabled")))
+        return original(coordinates, data, proto, mimetype, file_name, **options)
+
+    monkeypatch.setattr(button, "marshall_file", record)  # AppTest cannot press a download button
     at = open_page(empty_db, monkeypatch)
     upload_file(at, "incidents", "2024-01-avon-and-somerset-street.csv", POLICE)
     assert any("police.uk street-level file" in s.value for s in at.success)
@@ -136,7 +143,16 @@ def test_police_csv_imports_reports_and_offers_the_rejected_row(empty_db, monkey
     [reasons] = [t.value for t in at.table]  # a plain HTML table: readable, and its text is on the page
     assert reasons.index.str.startswith("no coordinates").any() and reasons["rows"].tolist() == [1]
     assert at.download_button(key="data_download_rejects").label == "Download rejected rows (CSV)"
-    rejects = pd.read_csv(io.BytesIO(captured[-1]), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert at.download_button(key="data_download_rejects").disabled  # no reason yet
+    at.text_input(key="data_rejects_reason").set_value("fixing the feed").run()
+    assert not at.download_button(key="data_download_rejects").disabled
+    [(click, disabled)] = [v for name, v in handed.items() if name.endswith("-rejects.csv")]
+    assert not disabled and callable(click)  # built on the click, after its audit entry
+    rejects = pd.read_csv(io.BytesIO(click()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    store = Store(empty_db)
+    [entry] = store.audit(action="export").to_dict("records")
+    store.dispose()
+    assert (entry["reason"], entry["rows"]) == ("fixing the feed", 1) and '"personal": true' in entry["detail"]
     assert len(rejects) == 1
     assert rejects.loc[0, "file"] == "2024-01-avon-and-somerset-street.csv"  # as uploaded, no temp folder
     assert rejects.loc[0, "row"] == "4"
@@ -200,8 +216,8 @@ def test_bad_files_give_a_clear_message_and_store_nothing(empty_db, monkeypatch,
     at = open_page(empty_db, monkeypatch)
     upload_file(at, "incidents", name, data, "application/octet-stream")
     assert not at.exception
-    assert expected in at.error[0].value
-    assert "nestwatch-upload-" not in at.error[0].value
+    assert expected in shown(at.error[0])
+    assert "nestwatch-upload-" not in shown(at.error[0])
     assert not at.button  # nothing to import
     assert Store(empty_db).is_empty()
 
@@ -227,7 +243,7 @@ def test_zipped_shapefile_without_prj_asks_for_a_crs_and_imports_with_one(empty_
     upload_file(at, "estates", "estates.zip", buf.getvalue(), "application/zip")
     assert any("CRS not declared" in c.value for c in at.caption)
     at.button(key="data_import").click().run()
-    message = at.error[0].value
+    message = shown(at.error[0])
     assert message.startswith("estates.zip: the file declares no coordinate reference system")
     assert 'enter EPSG:27700 under "CRS override"' in message and "--crs" not in message
     assert Store(empty_db).is_empty()
@@ -244,7 +260,7 @@ def test_bad_crs_override_is_an_error_not_a_traceback(empty_db, monkeypatch):
     at.text_input(key="data_opt_crs").set_value("EPSG:27700").run()
     at.button(key="data_import").click().run()
     assert not at.exception
-    assert "wards.geojson" in at.error[0].value and "degrees" in at.error[0].value
+    assert "wards.geojson" in shown(at.error[0]) and "degrees" in shown(at.error[0])
     assert Store(empty_db).is_empty()
 
 
@@ -351,3 +367,75 @@ def test_a_drawn_estate_is_saved_through_the_importer(tmp_path):
     with pytest.raises(InputError):
         upload.save_drawn_estate(store, square, code=" ", name="x")
     store.dispose()
+
+
+# --------------------------------------------------------------------------- hostile files (issue #13)
+
+
+def test_the_preview_refuses_a_zip_bomb_as_the_import_does(tmp_path):
+    """The preview reads the file first: the same limits, before a byte is unpacked, in the same words."""
+    from tests.ingest.hostile import GIB, MIB, claimed_zip
+
+    bomb = claimed_zip(tmp_path / "bomb.zip", [("2024-01-x-street.csv", 4 * GIB, 4 * MIB)]).read_bytes()
+    with pytest.raises(InputError) as caught:
+        upload.preview_upload("b1", "bomb.zip", bomb, "incidents")
+    assert str(caught.value) == (
+        "bomb.zip:2024-01-x-street.csv: unpacks to 4.0 GiB, more than the 1.0 GiB one file in an archive may be "
+        "(NESTWATCH_MAX_MEMBER_BYTES raises the limit): refused before unpacking, nothing was read"
+    )
+    with pytest.raises(InputError, match=r"^wards\.zip:wards\.shp: unpacks to 4\.0 GiB"):
+        claimed = claimed_zip(tmp_path / "wards.zip", [("wards.shp", 4 * GIB, 4 * MIB)]).read_bytes()
+        upload.preview_upload("b2", "wards.zip", claimed, "wards")
+
+
+@pytest.mark.parametrize(
+    ("data", "header", "rows"),
+    [
+        (police_csv(police_row(crime_id="a"), police_row(crime_id="b"), eol="\r").encode(), 12, ["a", "b"]),
+        (
+            (
+                police_csv(police_row(crime_id="a")) + "x" * (2 << 20) + "\r\n" + police_row(crime_id="b") + "\r\n"
+            ).encode(),
+            12,
+            ["a", "b"],
+        ),
+    ],
+    ids=["cr-only", "a-long-line"],
+)
+def test_the_preview_reads_what_the_import_reads(tmp_path, data, header, rows):
+    path = tmp_path / "p.csv"
+    path.write_bytes(data)
+    preview = upload.preview_path(path, "incidents")
+    assert len(preview.header) == header and preview.police_uk
+    assert preview.frame["Crime ID"].tolist() == rows
+
+
+def test_the_preview_refuses_binary_and_broken_utf16_in_one_short_line():
+    import random
+
+    rng = random.Random(2)
+    with pytest.raises(InputError) as caught:
+        upload.preview_upload("r1", "x.csv", bytes(rng.randrange(1, 256) for _ in range(5000)), "incidents")
+    assert str(caught.value).startswith("x.csv: not a text CSV file: ") and len(str(caught.value)) < 120
+    cut = police_csv(police_row()).encode("utf-16")[:-1]
+    with pytest.raises(InputError) as caught:
+        upload.preview_upload("r2", "cut.csv", cut, "incidents")
+    assert str(caught.value) == (
+        "cut.csv: is not valid UTF-16 text: the file ends in the middle of a character (was it cut short?) "
+        f"at byte {len(cut) - 1:,} of {len(cut):,}"
+    )
+
+
+def test_a_read_only_store_shows_the_command_lines_words(tmp_path, monkeypatch):
+    """Import into a store that cannot be written: the page's error is the line the CLI prints, nothing stored."""
+    from tests.store.test_dberrors import READ_ONLY, read_only_file
+
+    db = tmp_path / "ro.sqlite"
+    Store(f"sqlite:///{db}").dispose()
+    with read_only_file(db):
+        at = open_page(f"sqlite:///{db}", monkeypatch)
+        upload_file(at, "incidents", "jan.csv", POLICE)
+        at.button(key="data_import").click().run()
+        assert not at.exception
+        assert [shown(e) for e in at.error] == [READ_ONLY.format(db)]
+    assert stored(f"sqlite:///{db}")["incidents"] == 0

@@ -223,3 +223,17 @@ def test_a_month_range_skips_whole_segments_outside_it(store, write):
     assert months_read("2024-02", "2024-02") == ["2024-02", "2024-02"]
     assert months_read("2025-01", None) == []
     assert len(months_read(None, None)) == 6
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ana:s3cret-pw@db.example:notaport/nestwatch",  # does not parse
+        "postgresql+nosuchdriver://ana:s3cret-pw@db.example/nestwatch",  # parses, no such driver
+        "postgresql+psycopg://ana:s3cret-pw@127.0.0.1:1/nestwatch",  # parses, nothing listening
+    ],
+)
+def test_a_store_that_cannot_be_opened_never_shows_its_password(url):
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    assert "s3cret-pw" not in str(caught.value) and str(caught.value).startswith("cannot open store")
