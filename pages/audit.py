@@ -25,7 +25,8 @@ audit.record(store, user=session.user, role=session.role.name, action="view_audi
 # cached "verified" would hide an edit made in the database since
 chain = audit.verify_chain(store)
 if chain.ok:
-    st.success(f"Audit chain verified: {chain.entries:,} entries, none changed, removed or inserted.")
+    entries = f"{chain.entries:,} entry" if chain.entries == 1 else f"{chain.entries:,} entries"
+    st.success(f"Audit chain verified: {entries} (this view's own included), none changed, removed or inserted.")
     st.caption(
         f"Head of the chain: `{chain.head}`. Write it down where this machine's administrators cannot change it "
         "(e.g. the minutes); `python -m geo audit verify --expect-head` with it later shows whether the history "
