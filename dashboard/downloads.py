@@ -155,4 +155,7 @@ def export_button(container: Any, export: Export, *, reason: str, session: Sessi
         disabled=not ready,
         icon=export.icon,
         help="Every download is logged with the reason given above (needed first).",
+        # no rerun on the click: a rerun registers a new callable and drops the clicked one once it ends, so on
+        # a busy server the browser's request for the file could arrive after its callable was gone
+        on_click="ignore",
     )
