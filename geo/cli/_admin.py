@@ -13,7 +13,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from geo.cli._command import Command, add_db, open_store, safe_url
+from geo.cli._command import Command, add_db, command_group, open_store, safe_url
 
 if TYPE_CHECKING:
     from geo.store.backup import BackupSummary
@@ -170,17 +170,6 @@ USER_COMMANDS: dict[str, Command] = {
 }
 
 
-def _users_arguments(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="users_command", required=True)
-    for command in USER_COMMANDS.values():
-        command.add_arguments(sub.add_parser(command.name, help=command.help))
-
-
-def _users(args: argparse.Namespace) -> int:
-    """Manage the users file (needs no store)."""
-    return USER_COMMANDS[args.users_command].run(args)
-
-
 STATUS = Command(name="status", help="what the store holds", add_arguments=_status_arguments, run=_status)
 MIGRATE = Command(
     name="migrate",
@@ -200,11 +189,8 @@ IMPORT_ALL = Command(
     add_arguments=_restore_arguments,
     run=_import_all,
 )
-USERS = Command(
-    name="users",
-    help="local users and single sign-on roles (the users file)",
-    add_arguments=_users_arguments,
-    run=_users,
+USERS = command_group(
+    name="users", help="local users and single sign-on roles (the users file)", commands=USER_COMMANDS
 )
 
 #: This group's commands (their places in ``--help`` are set by :data:`geo.cli.COMMANDS`).

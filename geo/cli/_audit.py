@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geo.cli._command import Command, add_db, open_store
+from geo.cli._command import Command, add_db, command_group, open_store
 
 
 def _verify_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,22 +55,7 @@ AUDIT_COMMANDS: dict[str, Command] = {
 }
 
 
-def _audit_arguments(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="audit_command", required=True)
-    for command in AUDIT_COMMANDS.values():
-        command.add_arguments(sub.add_parser(command.name, help=command.help))
-
-
-def _audit(args: argparse.Namespace) -> int:
-    return AUDIT_COMMANDS[args.audit_command].run(args)
-
-
-AUDIT = Command(
-    name="audit",
-    help="the audit log's hash chain (verify)",
-    add_arguments=_audit_arguments,
-    run=_audit,
-)
+AUDIT = command_group(name="audit", help="the audit log's hash chain (verify)", commands=AUDIT_COMMANDS)
 
 #: This group's commands, in the order ``--help`` lists them.
 COMMANDS = (AUDIT,)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,25 @@ class Command:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
+
+
+def command_group(*, name: str, help: str, commands: Mapping[str, Command]) -> Command:
+    """A command whose work is one of ``commands`` (``users add``, ``audit verify``), chosen by the next word.
+
+    Each subcommand is a :class:`Command` like the top level's, so a group adds
+    its subparsers and dispatches by name the same way :mod:`geo.cli` does.
+    """
+    dest = f"{name}_command"
+
+    def add_arguments(p: argparse.ArgumentParser) -> None:
+        sub = p.add_subparsers(dest=dest, required=True)
+        for command in commands.values():
+            command.add_arguments(sub.add_parser(command.name, help=command.help))
+
+    def run(args: argparse.Namespace) -> int:
+        return commands[getattr(args, dest)].run(args)
+
+    return Command(name=name, help=help, add_arguments=add_arguments, run=run)
 
 
 def add_db(p: argparse.ArgumentParser) -> None:

@@ -104,7 +104,7 @@ class Store:
         from geo.store._dberrors import translate  # read-only, disk full...: a StoreError in plain words, no SQL
 
         sa.event.listen(self.engine, "handle_error", translate)
-        shown = repr(self.engine.url.render_as_string(hide_password=True))  # never the password in a message
+        shown = _url_for_people(url)  # never the password in a message
         try:
             migrations.upgrade(self.engine)
         except sa.exc.DBAPIError as exc:  # the driver's own error says most (and carries no SQL)
