@@ -82,13 +82,22 @@ def read_clean_utf8(
     return header, table
 
 
+def _text_values(column: pa.ChunkedArray) -> list[pa.Array]:
+    """The arrays holding a column's distinct texts: its chunks, or for an encoded column its one dictionary.
+
+    pyarrow's CSV reader gives every chunk of an encoded column the same dictionary, so the first says all.
+    """
+    if pa.types.is_dictionary(column.type):
+        return [column.chunks[0].dictionary] if column.num_chunks else []
+    return list(column.chunks)
+
+
 def _longest_line_bound(table: pa.Table) -> int:
     """No line of the file is longer than this: every field at its column's longest, quoted, its quotes doubled."""
     bound = 0
     for column in table.columns:
         longest = 0
-        for chunk in column.chunks[:1] if pa.types.is_dictionary(column.type) else column.chunks:
-            values = chunk.dictionary if pa.types.is_dictionary(column.type) else chunk
+        for values in _text_values(column):
             if len(values):
                 longest = max(longest, pc.max(pc.binary_length(values)).as_py() or 0)
         bound += 2 * longest + 3
@@ -98,8 +107,7 @@ def _longest_line_bound(table: pa.Table) -> int:
 def _check_utf8(table: pa.Table) -> None:
     """Raise ArrowInvalid unless every text value is UTF-8 (pure ASCII needs no closer look)."""
     for column in table.columns:
-        for chunk in column.chunks[:1] if pa.types.is_dictionary(column.type) else column.chunks:
-            values = chunk.dictionary if pa.types.is_dictionary(column.type) else chunk
+        for values in _text_values(column):
             data = values.buffers()[2]
             if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 0x80:
                 values.validate(full=True)
