@@ -216,6 +216,22 @@ def police_row(
     )
 
 
+#: One ward, as ONS publishes them (a 0.01° square in Bristol).
+ONE_WARD = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"WD23CD": "E05000001", "WD23NM": "Park"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[-2.6, 51.44], [-2.58, 51.44], [-2.58, 51.46], [-2.6, 51.46], [-2.6, 51.44]]],
+            },
+        }
+    ],
+}
+
+
 def police_csv(*rows: str, eol: str = "\r\n") -> str:
     return eol.join([POLICE_HEADER, *rows]) + eol
 

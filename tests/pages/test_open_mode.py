@@ -18,24 +18,12 @@ from streamlit.testing.v1 import AppTest
 from geo.demo import remove_demo
 from geo.store import Store
 from geo.store.importer import delete_import, import_path
+from tests.conftest import ONE_WARD as WARD
 from tests.conftest import patience, police_csv, police_row, store_url
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 BANNER = "Synthetic demo data"
 REFUSED = "no users are set up"
-WARD = {
-    "type": "FeatureCollection",
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {"WD23CD": "E05000001", "WD23NM": "Park"},
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [[[-2.6, 51.44], [-2.58, 51.44], [-2.58, 51.46], [-2.6, 51.46], [-2.6, 51.44]]],
-            },
-        }
-    ],
-}
 
 
 @pytest.fixture

@@ -26,22 +26,8 @@ from geo.store.provenance import (
     store_holds_real,
     store_is_synthetic,
 )
+from tests.conftest import ONE_WARD as WARD
 from tests.conftest import police_csv, police_row, store_url
-
-#: One ward, as ONS publishes them (a 0.01° square in Bristol).
-WARD = {
-    "type": "FeatureCollection",
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {"WD23CD": "E05000001", "WD23NM": "Park"},
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [[[-2.6, 51.44], [-2.58, 51.44], [-2.58, 51.46], [-2.6, 51.46], [-2.6, 51.44]]],
-            },
-        }
-    ],
-}
 
 
 def _police(write, name: str = "a.csv", **row: str):
