@@ -8,6 +8,7 @@ function adding its arguments, one running it) defined in its group's module:
 ``geo.cli._admin``          status, migrate, export-all, import-all, users
 ``geo.cli._audit``          audit verify
 ``geo.cli._analysis``       the cube statistics (hotspots, emerging, priority, concentration), impact
+``geo.cli._areas``          areas (incidents per ward or estate, as Trends and Outcomes count them)
 ``geo.cli._report``         report
 ==========================  ================================================================
 
@@ -32,7 +33,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from geo.cli import _admin, _analysis, _audit, _imports, _report
+from geo.cli import _admin, _analysis, _areas, _audit, _imports, _report
 from geo.cli._command import Command
 from geo.core.errors import NestwatchError, one_line
 
@@ -51,6 +52,7 @@ COMMANDS: dict[str, Command] = {
         _imports.DEMO,
         _admin.STATUS,
         *_analysis.STATISTICS,
+        _areas.AREAS,
         _admin.USERS,
         _analysis.IMPACT,
         *_report.COMMANDS,

@@ -1,0 +1,69 @@
+"""Area counts as a cabinet member may see them, and how any published change reads.
+
+:func:`publish_area_table` turns exact counts per area into shown values
+(:func:`geo.publish.privacy.suppress`: 1 to N-1 hidden, others rounded to a
+multiple of N) and computes each change again from the shown values, so the
+Trends page, the Outcomes page, the report pack and ``python -m geo areas
+--published`` print the same figures, and nothing hidden can be worked back
+out of a percentage. :func:`change_to_text` is the one wording of a change
+for all of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.publish import privacy
+
+#: The previous-period column, and the change column, when there is no previous period to compare with.
+NO_EARLIER_DATA = "no earlier data"
+NO_COMPARISON = "no comparison"
+#: A change that cannot be printed because a count behind it is hidden.
+NOT_SHOWN = "not shown"
+
+
+def percent_text(x: float) -> str:
+    """``-38%``; below one per cent with a decimal (``+0.5%``), so a small change never prints as ``+0%``."""
+    return f"{x:+.1%}" if abs(x) < 0.01 else f"{x:+.0%}"
+
+
+def change_to_text(change: float, now: float, before: float, *, compared: bool = True) -> str:
+    """A change for print: from shown values, and never a percentage over a hidden or zero base.
+
+    ``"no comparison"`` when there is no earlier period; ``"not shown"`` when a count
+    behind it is suppressed; ``"up from 0"`` / ``"no change"`` over a zero base.
+    """
+    if not compared:
+        return NO_COMPARISON
+    if np.isfinite(change):
+        return "no change" if change == 0 else percent_text(change)
+    if not (np.isfinite(now) and np.isfinite(before)):
+        return NOT_SHOWN
+    return "no change" if now == 0 else "up from 0"
+
+
+def publish_area_table(table: pd.DataFrame, *, compared: bool, below: int | None = None) -> pd.DataFrame:
+    """Shown counts per area from exact ones (:data:`geo.stats.areas.AREA_COLUMNS`).
+
+    Returns ``code, name, count, previous, change, count_text, previous_text,
+    change_text``: ``count``/``previous`` are shown values (NaN where
+    suppressed), ``change`` is computed from them (NaN when either is hidden or
+    the earlier one is zero), the ``…_text`` columns are what a table prints.
+    """
+    n = below or privacy.threshold()
+    out = table[["code", "name"]].copy()
+    out["count"] = privacy.suppress(table["count"], below=n)
+    out["count_text"] = privacy.suppress_labels(table["count"], below=n)
+    if compared:
+        out["previous"] = privacy.suppress(table["previous"], below=n)
+        out["previous_text"] = privacy.suppress_labels(table["previous"], below=n)
+    else:
+        out["previous"] = np.nan
+        out["previous_text"] = NO_EARLIER_DATA
+    out["change"] = privacy.safe_change(out["count"], out["previous"])
+    out["change_text"] = [
+        change_to_text(c, a, b, compared=compared)
+        for c, a, b in zip(out["change"], out["count"], out["previous"], strict=True)
+    ]
+    return out[["code", "name", "count", "previous", "change", "count_text", "previous_text", "change_text"]]

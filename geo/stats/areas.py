@@ -1,0 +1,135 @@
+"""One rule for "an incident in a ward or estate": its point in the area's outline.
+
+Trends, Outcomes, the report pack, the patrol plan's ward and estate columns
+and ``python -m geo areas`` all count areas here, so a ward has one count
+for a period whichever screen asks. H3 cells are for hot spots (a cell can
+straddle two wards); areas are counted from the points themselves.
+
+The rule, for one layer of boundaries (wards, or estates):
+
+* a point strictly inside an outline belongs to that area;
+* a point exactly on an outline belongs to it too (``intersects``), so no
+  point on an edge falls between two areas;
+* a point held by more than one area of the layer (on a shared border, or
+  where two outlines overlap) belongs to the one whose **code sorts first**,
+  so it is counted once, and always in the same area whatever the order the
+  boundaries were loaded in;
+* a point outside every outline belongs to none (``-1``) and is not counted
+  in any area (it still counts for the town when the town is "everything").
+
+Points without a location (NaN) belong to none. One spatial-index query
+answers every point; nothing loops over points in Python.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+#: What a table of area counts holds, in order.
+AREA_COLUMNS = ["code", "name", "count", "previous", "change"]
+
+
+def points_to_areas(boundaries: gpd.GeoDataFrame, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The position (row of ``boundaries``) of the area holding each point; -1 when none does.
+
+    Parameters
+    ----------
+    boundaries
+        One layer's outlines in WGS84, with a ``code`` column (the tie-break on shared borders).
+    lng, lat
+        Degrees, WGS84; NaN for a point without a location.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64``, one per point: see the module docstring for the rule.
+    """
+    lng = np.asarray(lng, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    out = np.full(len(lng), -1, dtype=np.int64)
+    if not len(boundaries) or not len(lng):
+        return out
+    located = np.flatnonzero(np.isfinite(lng) & np.isfinite(lat))
+    tree = shapely.STRtree(boundaries.geometry.to_numpy())
+    point, area = tree.query(shapely.points(lng[located], lat[located]), predicate="intersects")
+    if not len(point):
+        return out
+    # rank of each area's code (ties on shared borders go to the code that sorts first)
+    rank = np.empty(len(boundaries), dtype=np.int64)
+    rank[np.argsort(boundaries["code"].astype(str).to_numpy(), kind="stable")] = np.arange(len(boundaries))
+    order = np.lexsort((rank[area], point))
+    point, area = point[order], area[order]
+    first = np.r_[True, point[1:] != point[:-1]]
+    out[located[point[first]]] = area[first]
+    return out
+
+
+def area_counts(
+    points: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    months: list[str],
+    previous: list[str] | None,
+) -> pd.DataFrame:
+    """Incidents per area in ``months`` and in ``previous`` (the period before), with the change.
+
+    Parameters
+    ----------
+    points
+        ``lat, lng, month`` (``YYYY-MM``): the incidents already filtered by category and source.
+    boundaries
+        One layer's outlines (``code, name, geometry``); every area gets a row, zeros included.
+    months, previous
+        The period's months and the comparison period's; ``previous=None`` when the
+        data does not reach back that far (the ``previous`` and ``change`` columns are then NaN:
+        a zero would claim that nothing happened).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`AREA_COLUMNS`: exact counts (for the operational team) and ``change`` as a
+        fraction (NaN when the earlier count is zero or unknown). Published forms are made
+        from these by :func:`geo.publish.areas.publish_area_table`.
+    """
+    where = points_to_areas(boundaries, points["lng"].to_numpy(float), points["lat"].to_numpy(float))
+    month = points["month"].astype(str).to_numpy()
+    n = len(boundaries)
+
+    def count(period: list[str]) -> np.ndarray:
+        keep = (where >= 0) & np.isin(month, period)
+        return np.bincount(where[keep], minlength=n).astype(np.int64)
+
+    now = count(months)
+    table = pd.DataFrame(
+        {"code": boundaries["code"].astype(str).to_numpy(), "name": boundaries["name"].astype(str).to_numpy()}
+    )
+    table["count"] = now
+    if previous is None:
+        table["previous"] = np.nan
+        table["change"] = np.nan
+        return table
+    before = count(previous)
+    table["previous"] = before
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["change"] = np.where(before > 0, now / np.where(before > 0, before, 1) - 1, np.nan)
+    return table
+
+
+def area_monthly(points: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, months: list[str]) -> pd.DataFrame:
+    """Incidents per area and month: one row per area (``code`` index), one column per month, zeros included.
+
+    The same rule as :func:`area_counts`, so a ward's months add up to its count.
+    """
+    where = points_to_areas(boundaries, points["lng"].to_numpy(float), points["lat"].to_numpy(float))
+    month_i = (
+        pd.Index(months).get_indexer(points["month"].astype(str).to_numpy()) if months else np.full(len(where), -1)
+    )
+    keep = (where >= 0) & (month_i >= 0)
+    flat = where[keep] * len(months) + month_i[keep]
+    counts = np.bincount(flat, minlength=len(boundaries) * len(months)).reshape(len(boundaries), len(months))
+    return pd.DataFrame(
+        counts.astype(np.int64), index=pd.Index(boundaries["code"].astype(str), name="code"), columns=months
+    )

@@ -1,0 +1,115 @@
+"""One rule for an incident in an area: hand-placed points on two wards that share a border."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from geo.stats.areas import area_counts, area_monthly, points_to_areas
+
+# Two wards sharing the meridian -2.59: West (code E2) and East (code E1), 51.44..51.46.
+WEST = box(-2.60, 51.44, -2.59, 51.46)
+EAST = box(-2.59, 51.44, -2.58, 51.46)
+
+
+def wards(*order: str) -> gpd.GeoDataFrame:
+    rows = {"E2": ("West", WEST), "E1": ("East", EAST)}
+    return gpd.GeoDataFrame(
+        {"code": list(order), "name": [rows[c][0] for c in order]},
+        geometry=[rows[c][1] for c in order],
+        crs="EPSG:4326",
+    )
+
+
+POINTS = {  # lng, lat -> the code that should hold it
+    "inside west": (-2.595, 51.45, "E2"),
+    "inside east": (-2.585, 51.45, "E1"),
+    "on the shared border": (-2.59, 51.45, "E1"),  # both hold it: E1 sorts first
+    "shared corner": (-2.59, 51.44, "E1"),
+    "west's outer edge": (-2.60, 51.45, "E2"),  # an outline holds its own edge
+    "outside": (-2.61, 51.45, None),
+    "no location": (np.nan, np.nan, None),
+}
+
+
+def _codes(frame: gpd.GeoDataFrame) -> list[str | None]:
+    lng = np.array([p[0] for p in POINTS.values()])
+    lat = np.array([p[1] for p in POINTS.values()])
+    where = points_to_areas(frame, lng, lat)
+    return [frame["code"].iloc[i] if i >= 0 else None for i in where]
+
+
+def test_each_point_has_one_area_by_the_stated_rule_whatever_the_load_order():
+    expected = [p[2] for p in POINTS.values()]
+    assert _codes(wards("E2", "E1")) == expected
+    assert _codes(wards("E1", "E2")) == expected
+
+
+def test_no_boundaries_or_no_points():
+    assert points_to_areas(wards("E1").iloc[:0], np.array([-2.585]), np.array([51.45])).tolist() == [-1]
+    assert points_to_areas(wards("E1"), np.array([]), np.array([])).tolist() == []
+
+
+def test_counts_now_and_before_with_the_change_worked_by_hand():
+    points = pd.DataFrame(
+        [
+            (-2.595, 51.45, "2024-03"),  # West, now
+            (-2.595, 51.45, "2024-04"),  # West, now
+            (-2.59, 51.45, "2024-04"),  # border -> East, now
+            (-2.585, 51.45, "2024-01"),  # East, before
+            (-2.585, 51.45, "2024-02"),  # East, before
+            (-2.595, 51.45, "2024-02"),  # West, before
+            (-2.61, 51.45, "2024-03"),  # outside both: in neither
+            (-2.585, 51.45, "2023-12"),  # East, earlier than both periods
+        ],
+        columns=["lng", "lat", "month"],
+    )
+    table = area_counts(points, wards("E2", "E1"), months=["2024-03", "2024-04"], previous=["2024-01", "2024-02"])
+    assert table[["code", "name", "count", "previous"]].values.tolist() == [
+        ["E2", "West", 2, 1],
+        ["E1", "East", 1, 2],
+    ]
+    assert table["change"].tolist() == [1.0, -0.5]  # 2/1 - 1, 1/2 - 1
+    unknown = area_counts(points, wards("E2", "E1"), months=["2024-03", "2024-04"], previous=None)
+    assert unknown["count"].tolist() == [2, 1]
+    assert unknown["previous"].isna().all() and unknown["change"].isna().all()
+    monthly = area_monthly(points, wards("E2", "E1"), months=["2024-03", "2024-04"])
+    assert monthly.loc["E2"].tolist() == [1, 1] and monthly.loc["E1"].tolist() == [0, 1]
+
+
+def test_a_zero_base_has_no_change():
+    points = pd.DataFrame([(-2.595, 51.45, "2024-02")], columns=["lng", "lat", "month"])
+    table = area_counts(points, wards("E2", "E1"), months=["2024-02"], previous=["2024-01"])
+    assert table["count"].tolist() == [1, 0] and table["previous"].tolist() == [0, 0]
+    assert table["change"].isna().all()
+
+
+# A 3 x 2 grid of 0.01° squares (codes in a shuffled order) and points on, near and between their edges.
+_GRID = [
+    box(-2.60 + 0.01 * i, 51.44 + 0.01 * j, -2.59 + 0.01 * i, 51.45 + 0.01 * j) for i in range(3) for j in range(2)
+]
+_COORD = st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.2])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    codes=st.permutations([f"C{n}" for n in range(6)]),
+    xy=st.lists(st.tuples(_COORD, _COORD), min_size=1, max_size=30),
+)
+def test_matches_a_brute_force_loop_over_every_area(codes, xy):
+    grid = gpd.GeoDataFrame({"code": codes, "name": codes}, geometry=_GRID, crs="EPSG:4326")
+    lng = np.array([-2.60 + 0.01 * x for x, _ in xy])
+    lat = np.array([51.44 + 0.01 * y for _, y in xy])
+    got = points_to_areas(grid, lng, lat)
+    for k in range(len(xy)):
+        holders = [i for i, g in enumerate(_GRID) if g.intersects(Point(lng[k], lat[k]))]
+        want = min(holders, key=lambda i: codes[i]) if holders else -1
+        assert got[k] == want
+    counts = area_counts(
+        pd.DataFrame({"lng": lng, "lat": lat, "month": "2024-01"}), grid, months=["2024-01"], previous=None
+    )
+    assert counts["count"].sum() == (got >= 0).sum()  # every point counted once, or not at all
