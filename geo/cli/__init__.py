@@ -52,7 +52,7 @@ COMMANDS: dict[str, Command] = {
         _imports.DEMO,
         _admin.STATUS,
         *_analysis.STATISTICS,
-        _areas.AREAS,
+        *_areas.COMMANDS,
         _admin.USERS,
         _analysis.IMPACT,
         *_report.COMMANDS,

@@ -88,3 +88,6 @@ AREAS = Command(
     add_arguments=_arguments,
     run=_run,
 )
+
+#: This group's commands (their places in ``--help`` are set by :data:`geo.cli.COMMANDS`).
+COMMANDS = (AREAS,)

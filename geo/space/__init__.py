@@ -6,7 +6,6 @@
 
 from geo.space.hexes import (
     DEFAULT_RES,
-    assign_cells,
     boundaries_to_cells,
     cells_to_latlng,
     cells_to_polygons,
@@ -21,7 +20,6 @@ from geo.space.tour import Tour, visiting_order
 __all__ = [
     "DEFAULT_RES",
     "Tour",
-    "assign_cells",
     "boundaries_to_cells",
     "cells_to_latlng",
     "cells_to_polygons",

@@ -21,7 +21,6 @@ from h3ronpy import grid_disk
 from h3ronpy.vector import cells_to_coordinates, cells_to_wkb_polygons, coordinates_to_cells
 
 from geo.core.errors import OptionError
-from geo.core.schema import BNG, WGS84
 
 RESOLUTIONS = range(6, 12)
 DEFAULT_RES = 9
@@ -129,24 +128,3 @@ def cells_to_weights(cells: np.ndarray, *, k: int = 1) -> sp.csr_matrix:
     cols = order[pos[inside]]
     data = np.ones(int(inside.sum()), dtype=np.float64)
     return sp.csr_matrix((data, (rows[inside], cols)), shape=(n, n))
-
-
-def assign_cells(cells: np.ndarray, boundaries: gpd.GeoDataFrame) -> np.ndarray:
-    """For each cell, the ``code`` of the boundary that holds most of its area ("" when none).
-
-    Areas are compared in British National Grid metres, so the answer does
-    not lean with latitude the way square degrees would.
-    """
-    cells = np.asarray(cells, dtype=np.uint64)
-    out = np.full(len(cells), "", dtype=object)
-    if not len(cells) or boundaries.empty:
-        return out
-    hexes = gpd.GeoDataFrame({"i": np.arange(len(cells))}, geometry=cells_to_polygons(cells), crs=WGS84).to_crs(BNG)
-    areas = boundaries[["code", "geometry"]].to_crs(BNG)
-    pieces = gpd.overlay(hexes, areas, how="intersection", keep_geom_type=True)
-    if pieces.empty:
-        return out
-    pieces["area"] = pieces.geometry.area
-    best = pieces.sort_values(["i", "area", "code"], ascending=[True, False, True]).drop_duplicates("i")
-    out[best["i"].to_numpy()] = best["code"].to_numpy()
-    return out

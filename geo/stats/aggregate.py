@@ -17,14 +17,15 @@ import numpy as np
 import pandas as pd
 
 from geo.core.errors import OptionError, StoreError
-from geo.space.hexes import DEFAULT_RES, assign_cells, boundaries_to_cells, check_res, points_to_cells
+from geo.space.hexes import DEFAULT_RES, boundaries_to_cells, check_res, points_to_cells
+from geo.stats.areas import cells_to_area_codes
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 @dataclass(frozen=True)
 class StudyArea:
-    """The cells to analyse, with the ward and estate that holds most of each (``""`` when none)."""
+    """The cells to analyse, with the ward and estate holding each one's centre (``""`` when none)."""
 
     res: int
     cells: np.ndarray
@@ -97,19 +98,20 @@ class Cube:
 def study_area(
     wards: gpd.GeoDataFrame | None, estates: gpd.GeoDataFrame | None = None, *, res: int = DEFAULT_RES
 ) -> StudyArea:
-    """Cells covering wards and estates (cells only partly inside count), each assigned to both.
+    """Cells covering wards and estates (cells only partly inside count), each labelled with both.
 
-    Either boundary set may be empty; the cells cover their union.
+    Either boundary set may be empty; the cells cover their union. A cell's
+    ward and estate are the ones holding its centre (:func:`geo.stats.areas.cells_to_area_codes`,
+    the rule every area count follows); ``""`` for a cell whose centre lies outside them.
     """
     check_res(res)
     parts = [b for b in (wards, estates) if b is not None and not b.empty]
     if not parts:
         raise StoreError("no ward or estate boundaries are loaded: import wards first (python -m geo import wards …)")
     cells = np.unique(np.concatenate([boundaries_to_cells(b, res=res) for b in parts]))
-    none = np.full(len(cells), "", dtype=object)
-    ward = assign_cells(cells, wards) if wards is not None and not wards.empty else none
-    estate = assign_cells(cells, estates) if estates is not None and not estates.empty else none.copy()
-    return StudyArea(res=res, cells=cells, ward=ward, estate=estate)
+    return StudyArea(
+        res=res, cells=cells, ward=cells_to_area_codes(cells, wards), estate=cells_to_area_codes(cells, estates)
+    )
 
 
 def month_range(first: str, last: str) -> list[str]:

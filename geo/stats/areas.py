@@ -19,6 +19,11 @@ The rule, for one layer of boundaries (wards, or estates):
 
 Points without a location (NaN) belong to none. One spatial-index query
 answers every point; nothing loops over points in Python.
+
+A hexagon's ward or estate (the patrol plan's and the hot spot tables'
+columns) is the area holding its centre, by the same rule
+(:func:`cells_to_area_codes`): a cell on a boundary is labelled, not counted,
+and the counts stay with the points.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from geo.space.hexes import cells_to_latlng
 
 #: What a table of area counts holds, in order.
 AREA_COLUMNS = ["code", "name", "count", "previous", "change"]
@@ -64,6 +71,18 @@ def points_to_areas(boundaries: gpd.GeoDataFrame, lng: np.ndarray, lat: np.ndarr
     point, area = point[order], area[order]
     first = np.r_[True, point[1:] != point[:-1]]
     out[located[point[first]]] = area[first]
+    return out
+
+
+def cells_to_area_codes(cells: np.ndarray, boundaries: gpd.GeoDataFrame | None) -> np.ndarray:
+    """The ``code`` of the area holding each cell's centre (``""`` when none, or no boundaries)."""
+    out = np.full(len(cells), "", dtype=object)
+    if boundaries is None or boundaries.empty or not len(cells):
+        return out
+    lat, lng = cells_to_latlng(np.asarray(cells, dtype=np.uint64))
+    where = points_to_areas(boundaries, lng, lat)
+    codes = boundaries["code"].astype(str).to_numpy(dtype=object)
+    out[where >= 0] = codes[where[where >= 0]]
     return out
 
 

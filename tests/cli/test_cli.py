@@ -92,6 +92,7 @@ def test_help_lists_the_commands_in_their_documented_order():
         "emerging",
         "priority",
         "concentration",
+        "areas",
         "users",
         "impact",
         "report",
@@ -100,9 +101,9 @@ def test_help_lists_the_commands_in_their_documented_order():
 
 
 def test_every_group_command_is_registered_exactly_once():
-    from geo.cli import COMMANDS, _admin, _analysis, _audit, _imports, _report
+    from geo.cli import COMMANDS, _admin, _analysis, _areas, _audit, _imports, _report
 
-    grouped = [c for group in (_imports, _admin, _analysis, _report, _audit) for c in group.COMMANDS]
+    grouped = [c for group in (_imports, _admin, _analysis, _areas, _report, _audit) for c in group.COMMANDS]
     assert sorted(c.name for c in grouped) == sorted(COMMANDS)
     assert all(COMMANDS[c.name] is c for c in grouped)
 

@@ -13,7 +13,6 @@ from geo.core.errors import InputError, OptionError
 from geo.core.schema import WGS84
 from geo.space.hexes import (
     RESOLUTIONS,
-    assign_cells,
     boundaries_to_cells,
     cells_to_geojson,
     cells_to_latlng,
@@ -81,21 +80,6 @@ def test_weights_are_the_k_ring_within_the_area():
     assert sorted(w.sum(axis=1).tolist()) == [4.0] * 6 + [7.0]  # each outer cell: self, centre, two ring cells
     w2 = cells_to_weights(cells, k=2).toarray()
     assert (w2 == 1).all()  # everything is within two steps, and nothing outside the area is added
-
-
-def test_assign_cells_picks_the_boundary_holding_most_of_the_cell():
-    cell = h3.latlng_to_cell(51.45, -2.59, 8)
-    poly = cells_to_polygons(np.array([h3.str_to_int(cell)], dtype=np.uint64))[0]
-    minx, miny, maxx, maxy = poly.bounds
-    split = minx + (maxx - minx) * 0.3  # west 30 % of the box vs east 70 %
-    wards = gpd.GeoDataFrame(
-        {"code": ["WEST", "EAST"]},
-        geometry=[box(minx - 1, miny - 1, split, maxy + 1), box(split, miny - 1, maxx + 1, maxy + 1)],
-        crs=WGS84,
-    )
-    assert assign_cells(np.array([h3.str_to_int(cell)], dtype=np.uint64), wards).tolist() == ["EAST"]
-    far = points_to_cells(np.array([55.0]), np.array([-3.0]), res=8)
-    assert assign_cells(far, wards).tolist() == [""]
 
 
 def test_string_round_trip_centres_and_geojson():

@@ -113,3 +113,26 @@ def test_matches_a_brute_force_loop_over_every_area(codes, xy):
         pd.DataFrame({"lng": lng, "lat": lat, "month": "2024-01"}), grid, months=["2024-01"], previous=None
     )
     assert counts["count"].sum() == (got >= 0).sum()  # every point counted once, or not at all
+
+
+def test_a_cell_is_labelled_with_the_area_holding_its_centre():
+    import h3
+
+    from geo.space.hexes import cells_to_latlng
+    from geo.stats.areas import cells_to_area_codes
+
+    west_cell = h3.str_to_int(h3.latlng_to_cell(51.45, -2.597, 9))  # centre well inside West
+    east_cell = h3.str_to_int(h3.latlng_to_cell(51.45, -2.583, 9))
+    far_cell = h3.str_to_int(h3.latlng_to_cell(55.0, -3.0, 9))
+    cells = np.array([west_cell, east_cell, far_cell], dtype=np.uint64)
+    assert cells_to_area_codes(cells, wards("E1", "E2")).tolist() == ["E2", "E1", ""]
+    lat_a, lng_a = cells_to_latlng(cells[1:2])  # the centre as the code computes it (h3ronpy), to the last bit
+    lat, lng = float(lat_a[0]), float(lng_a[0])
+    # a border through the cell's centre: the centre is on both outlines, so the lower code labels it
+    split = gpd.GeoDataFrame(
+        {"code": ["Z9", "A1"], "name": ["z", "a"]},
+        geometry=[box(lng - 0.01, lat - 0.01, lng, lat + 0.01), box(lng, lat - 0.01, lng + 0.01, lat + 0.01)],
+        crs="EPSG:4326",
+    )
+    assert cells_to_area_codes(cells[1:2], split).tolist() == ["A1"]
+    assert cells_to_area_codes(cells, None).tolist() == ["", "", ""]
