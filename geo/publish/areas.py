@@ -28,7 +28,7 @@ def percent_text(x: float) -> str:
     return f"{x:+.1%}" if abs(x) < 0.01 else f"{x:+.0%}"
 
 
-def change_to_text(change: float, now: float, before: float, *, compared: bool = True) -> str:
+def change_to_text(change: float, now: float, before: float, *, compared: bool) -> str:
     """A change for print: from shown values, and never a percentage over a hidden or zero base.
 
     ``"no comparison"`` when there is no earlier period; ``"not shown"`` when a count

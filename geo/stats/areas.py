@@ -57,19 +57,16 @@ def points_to_areas(boundaries: gpd.GeoDataFrame, lng: np.ndarray, lat: np.ndarr
     lng = np.asarray(lng, dtype=float)
     lat = np.asarray(lat, dtype=float)
     out = np.full(len(lng), -1, dtype=np.int64)
-    if not len(boundaries) or not len(lng):
-        return out
     located = np.flatnonzero(np.isfinite(lng) & np.isfinite(lat))
     tree = shapely.STRtree(boundaries.geometry.to_numpy())
     point, area = tree.query(shapely.points(lng[located], lat[located]), predicate="intersects")
-    if not len(point):
-        return out
     # rank of each area's code (ties on shared borders go to the code that sorts first)
     rank = np.empty(len(boundaries), dtype=np.int64)
-    rank[np.argsort(boundaries["code"].astype(str).to_numpy(), kind="stable")] = np.arange(len(boundaries))
+    rank[np.argsort(boundaries["code"].astype(str).to_numpy())] = np.arange(len(boundaries))
     order = np.lexsort((rank[area], point))
     point, area = point[order], area[order]
-    first = np.r_[True, point[1:] != point[:-1]]
+    first = np.ones(len(point), dtype=bool)  # the first (lowest-code) area of each point
+    first[1:] = point[1:] != point[:-1]
     out[located[point[first]]] = area[first]
     return out
 
@@ -131,10 +128,10 @@ def area_counts(
         table["change"] = np.nan
         return table
     before = count(previous)
-    table["previous"] = before
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["change"] = np.where(before > 0, now / np.where(before > 0, before, 1) - 1, np.nan)
-    return table
+    change = np.full(n, np.nan)
+    base = before > 0
+    change[base] = now[base] / before[base] - 1
+    return table.assign(previous=before, change=change)
 
 
 def area_monthly(points: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, months: list[str]) -> pd.DataFrame:
@@ -143,9 +140,7 @@ def area_monthly(points: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, months: 
     The same rule as :func:`area_counts`, so a ward's months add up to its count.
     """
     where = points_to_areas(boundaries, points["lng"].to_numpy(float), points["lat"].to_numpy(float))
-    month_i = (
-        pd.Index(months).get_indexer(points["month"].astype(str).to_numpy()) if months else np.full(len(where), -1)
-    )
+    month_i = pd.Index(months, dtype=object).get_indexer(points["month"].astype(str).to_numpy())
     keep = (where >= 0) & (month_i >= 0)
     flat = where[keep] * len(months) + month_i[keep]
     counts = np.bincount(flat, minlength=len(boundaries) * len(months)).reshape(len(boundaries), len(months))

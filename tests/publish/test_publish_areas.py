@@ -34,12 +34,17 @@ def test_counts_suppressed_and_rounded_and_changes_from_shown_values():
 def test_without_an_earlier_period_nothing_is_compared():
     out = publish_area_table(_table(), compared=False, below=5)
     assert set(out["previous_text"]) == {"no earlier data"} and out["previous"].isna().all()
+    assert out["previous"].dtype == float
     assert set(out["change_text"]) == {"no comparison"} and out["change"].isna().all()
 
 
 def test_the_threshold_is_the_one_given():
     out = publish_area_table(_table(), compared=True, below=10)
     assert out["count_text"].tolist() == ["10", "fewer than 10", "0", "fewer than 10", "20", "20"]
+    np.testing.assert_array_equal(out["count"], [10, np.nan, 0, np.nan, 20, 20])
+    # previous 10, 10, 0, 2, 10, 0 at threshold 10: 2 is hidden, the rest unchanged
+    assert out["previous_text"].tolist() == ["10", "10", "0", "fewer than 10", "10", "0"]
+    np.testing.assert_array_equal(out["previous"], [10, 10, 0, np.nan, 10, 0])
 
 
 def test_percent_text_keeps_a_small_change_visible():
@@ -48,4 +53,5 @@ def test_percent_text_keeps_a_small_change_visible():
     assert percent_text(-0.0099) == "-1.0%"
     assert percent_text(0.01) == "+1%"
     assert change_to_text(float("nan"), 0.0, 0.0, compared=True) == "no change"
+    assert change_to_text(0.25, 25.0, 20.0, compared=True) == "+25%"
     assert change_to_text(0.25, 25.0, 20.0, compared=False) == "no comparison"

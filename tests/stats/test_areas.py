@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
@@ -49,6 +50,17 @@ def test_each_point_has_one_area_by_the_stated_rule_whatever_the_load_order():
     assert _codes(wards("E1", "E2")) == expected
 
 
+def test_a_point_in_an_outline_s_box_but_not_in_the_outline_is_outside():
+    # a right triangle with its right angle at the south-west: (x, y) with x + y > 1 (in 0.01°) is outside
+    tri = gpd.GeoDataFrame(
+        {"code": ["T"], "name": ["t"]},
+        geometry=[shapely.Polygon([(-2.60, 51.44), (-2.59, 51.44), (-2.60, 51.45)])],
+        crs="EPSG:4326",
+    )
+    lng, lat = np.array([-2.598, -2.591, np.nan, -2.598]), np.array([51.442, 51.449, 51.442, np.nan])
+    assert points_to_areas(tri, lng, lat).tolist() == [0, -1, -1, -1]
+
+
 def test_no_boundaries_or_no_points():
     assert points_to_areas(wards("E1").iloc[:0], np.array([-2.585]), np.array([51.45])).tolist() == [-1]
     assert points_to_areas(wards("E1"), np.array([]), np.array([])).tolist() == []
@@ -77,8 +89,11 @@ def test_counts_now_and_before_with_the_change_worked_by_hand():
     unknown = area_counts(points, wards("E2", "E1"), months=["2024-03", "2024-04"], previous=None)
     assert unknown["count"].tolist() == [2, 1]
     assert unknown["previous"].isna().all() and unknown["change"].isna().all()
+    assert unknown["previous"].dtype == float and unknown["change"].dtype == float
     monthly = area_monthly(points, wards("E2", "E1"), months=["2024-03", "2024-04"])
-    assert monthly.loc["E2"].tolist() == [1, 1] and monthly.loc["E1"].tolist() == [0, 1]
+    assert monthly.index.name == "code" and monthly.columns.tolist() == ["2024-03", "2024-04"]
+    assert monthly.to_dict("index") == {"E2": {"2024-03": 1, "2024-04": 1}, "E1": {"2024-03": 0, "2024-04": 1}}
+    assert area_monthly(points, wards("E2", "E1"), months=[]).shape == (2, 0)
 
 
 def test_a_zero_base_has_no_change():
@@ -86,6 +101,14 @@ def test_a_zero_base_has_no_change():
     table = area_counts(points, wards("E2", "E1"), months=["2024-02"], previous=["2024-01"])
     assert table["count"].tolist() == [1, 0] and table["previous"].tolist() == [0, 0]
     assert table["change"].isna().all()
+    # the last area empty in both periods, and a base of exactly one (2/1 - 1 = +100 %)
+    points = pd.DataFrame(
+        [(-2.595, 51.45, "2024-02")] * 2 + [(-2.595, 51.45, "2024-01")], columns=["lng", "lat", "month"]
+    )
+    table = area_counts(points, wards("E2", "E1"), months=["2024-02"], previous=["2024-01"])
+    assert table["count"].tolist() == [2, 0] and table["previous"].tolist() == [1, 0]
+    assert table["change"].iloc[0] == 1.0 and np.isnan(table["change"].iloc[1])
+    assert area_monthly(points, wards("E2", "E1"), months=["2024-01", "2024-02"]).values.tolist() == [[1, 2], [0, 0]]
 
 
 # A 3 x 2 grid of 0.01° squares (codes in a shuffled order) and points on, near and between their edges.
