@@ -1,6 +1,9 @@
 """Disclosure control: suppression, rounding, and safety against differencing."""
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -34,9 +37,40 @@ def test_a_bad_threshold_setting_is_an_option_error_naming_what_is_accepted(monk
     assert not isinstance(caught.value, InputError)  # a setting, not a file or a row
 
 
+def test_the_smallest_threshold_allowed_is_two(monkeypatch):
+    # 2 is the least that hides anything: 1 -> "fewer than 2", 3 -> 3/2 + 0.5 = 2.0 -> 2 x 2 = 4
+    monkeypatch.setenv("NESTWATCH_SUPPRESS_BELOW", "2")
+    assert threshold() == 2 and suppress_labels([1, 3]) == ["fewer than 2", "4"]
+
+
+def test_an_explicit_threshold_wins_over_the_setting(monkeypatch):
+    # the setting says 5; a caller publishing under 10 must get 10 for both the rule and the rounding:
+    # 7 -> "fewer than 10"; 12 -> 12/10 + 0.5 = 1.7 -> 1 x 10 = 10; 15 -> 2.0 -> 20 (half up)
+    monkeypatch.setenv("NESTWATCH_SUPPRESS_BELOW", "5")
+    assert suppress_labels([7, 12, 15], below=10) == ["fewer than 10", "10", "20"]
+    assert suppress([7, 12, 15], below=10)[1:].tolist() == [10.0, 20.0]
+
+
+def test_a_missing_count_stays_missing():
+    # a period with no figure (None in an object column) is not a count: NaN, neither 0 nor rounded;
+    # 12 -> 12/5 + 0.5 = 2.9 -> 2 x 5 = 10
+    out = suppress(pd.Series([None, 12], dtype=object))
+    assert np.isnan(out[0]) and out[1] == 10.0
+
+
 def test_change_comes_only_from_shown_values():
     change = safe_change(suppress([20, 3, 30]), suppress([10, 12, 0]))
     assert change[0] == 1.0 and np.isnan(change[1]) and np.isnan(change[2])
+
+
+def test_change_with_no_earlier_figure_or_a_zero_base_is_unknown_and_quiet():
+    # None on either side (an object column: no earlier period) and x / 0, 0 / 0 all give NaN,
+    # without a RuntimeWarning reaching the page; 10 -> 15 is 15 / 10 - 1 = +0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        now = pd.Series([10, None, 10, 0, 15], dtype=object)
+        change = safe_change(now, pd.Series([None, 5, 0, 0, 10], dtype=object))
+    assert np.isnan(change[:4]).all() and change[4] == 0.5
 
 
 @given(st.lists(st.integers(0, 200), min_size=2, max_size=30))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import geopandas as gpd
@@ -16,7 +17,7 @@ from scipy import stats
 
 from geo.core.errors import InputError, OptionError
 from geo.space.hexes import boundaries_to_cells, cells_to_weights, points_to_cells
-from geo.stats.hotspots import fdr_bh, gi_bins, gi_scores, gi_star
+from geo.stats.hotspots import fdr_bh, gi_bins, gi_scores, gi_star, gi_star_from_lag
 from geo.stats.weights import Weights, as_weights, weight_sums
 
 WARDS = "data/boundaries/demo_wards.geojson"
@@ -195,7 +196,7 @@ def test_bad_inputs_raise_option_error(y, w):
 
 
 def test_bad_p_values_raise_option_error():
-    with pytest.raises(OptionError, match="between 0 and 1") as caught:
+    with pytest.raises(OptionError, match=exactly("p-values must lie between 0 and 1")) as caught:
         fdr_bh(np.array([0.5, 1.5]))
     assert caught.value.option == "p"
     assert not isinstance(caught.value, InputError)  # an argument, not a file or a row
@@ -323,3 +324,115 @@ def test_fdr_is_exact_for_values_that_differ_only_in_their_last_bits():
     expected = np.empty(p.size)
     expected[order] = adjusted
     assert_array_equal(fdr_bh(p), expected)  # bit for bit, the written-out definition
+
+
+def exactly(message: str) -> str:
+    """A ``pytest.raises(match=...)`` pattern for this whole message and nothing else."""
+    return f"^{re.escape(message)}$"
+
+
+def ring_pieces():
+    """The ring of :func:`ring_weights` as integer arrays: values, neighbourhood totals, Σw and Σw²."""
+    y = np.array([4, 9, 1, 0, 2, 5, 7])
+    w = ring_weights().astype(int)
+    # lags: centre 28 (everything), then 21, 14, 7, 11, 18, 25 as worked in test_ring_matches_hand_arithmetic
+    return y, w @ y, w.sum(axis=1), (w**2).sum(axis=1)
+
+
+def test_gi_from_a_given_lag_matches_hand_arithmetic():
+    y, lag, w_sum, w_sq_sum = ring_pieces()
+    assert lag.tolist() == [28, 21, 14, 7, 11, 18, 25] and lag.dtype.kind == "i"
+    # as in test_ring_matches_hand_arithmetic: outer cells W = S1 = 4, √((7·4 − 16)/6) = √2, s = √(64/7),
+    # z = (lag − 16) / √(128/7); the centre's neighbourhood is all 7 cells (7·7 − 7² = 0): z = 0
+    expected = np.array([0, 5, -2, -9, -5, 2, 9]) / math.sqrt(128 / 7)
+    res = gi_star_from_lag(y, lag, w_sum, w_sq_sum)
+    assert_allclose(res.z, expected, rtol=1e-12, atol=1e-15)
+    assert lag.tolist() == [28, 21, 14, 7, 11, 18, 25]  # the caller's totals are left alone
+    # FDR by default: p = 0.035 for cells 3 and 6 becomes 0.035·7/2 = 0.124, nothing significant;
+    # without it they are cold and hot at 95 %
+    assert_array_equal(res.gi_bin, 0)
+    assert_array_equal(gi_star_from_lag(y, lag, w_sum, w_sq_sum, fdr=False).gi_bin, [0, 0, 0, -2, 0, 0, 2])
+
+
+def test_two_cells_with_a_self_weight_of_two():
+    # y = 1, 3: mean 2, s = √((1 + 1)/2) = 1; W = 2, S1 = 4, √((2·4 − 2²)/(2 − 1)) = 2;
+    # z = (2y − 2·2) / (1 · 2) = −1, +1
+    for z in (gi_star_from_lag([1, 3], [2, 6], [2, 2], [4, 4]).z, gi_star(np.array([1.0, 3.0]), 2 * np.eye(2)).z):
+        assert_allclose(z, [-1.0, 1.0], rtol=1e-12)
+
+
+def test_cells_with_nothing_to_compare_get_zero_quietly():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 or sqrt of a negative reaches the caller
+        # a single value
+        one = gi_star_from_lag([5.0], [5.0], [1.0], [1.0])
+        assert one.z.tolist() == [0.0] and one.p.tolist() == [1.0]
+        # cell 2 has no neighbours at all (W = S1 = 0); y = 1, 2, 9: mean 4, s² = (9 + 4 + 25)/3 = 38/3;
+        # cells 0 and 1 are alone with themselves: √((3·1 − 1)/2) = 1, z = (y − 4) / √(38/3)
+        lonely = gi_star_from_lag([1.0, 2.0, 9.0], [1.0, 2.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 0.0])
+        assert_allclose(lonely.z, [-3 / math.sqrt(38 / 3), -2 / math.sqrt(38 / 3), 0.0], rtol=1e-12)
+        # every cell's neighbourhood is all 50 cells with weight w: n·S1 − W² = 50·50w² − (50w)² = 0 exactly,
+        # but summing 0.1s leaves about +1e-14 and 0.3s about −1e-13: both are zero, not a z of noise
+        y = np.arange(50.0)
+        for weight in (0.1, 0.3):
+            w = np.full(50, weight)
+            res = gi_star_from_lag(y, np.full(50, (w * y).sum()), np.full(50, w.sum()), np.full(50, (w**2).sum()))
+            assert_array_equal(res.z, 0)
+            assert_array_equal(res.p, 1)
+
+
+@pytest.mark.parametrize("which", range(4))
+@pytest.mark.parametrize("missing", [np.nan, None, np.inf])
+def test_gi_from_a_lag_refuses_values_that_are_not_numbers(which, missing):
+    pieces = [list(map(float, a)) for a in ring_pieces()]
+    pieces[which][2] = missing
+    message = "values, lag and weight sums must all be finite (no NaN or infinity)"
+    with pytest.raises(OptionError, match=exactly(message)):
+        gi_star_from_lag(*pieces)
+
+
+def test_gi_from_a_lag_refuses_pieces_of_another_shape():
+    y, lag, w_sum, w_sq_sum = ring_pieces()
+    message = "lag and weight sums must have the shape of the values (7,)"
+    for pieces in ((y, lag[:6], w_sum, w_sq_sum), (y, lag, w_sum[:6], w_sq_sum), (y, lag, w_sum, w_sq_sum[:6])):
+        with pytest.raises(OptionError, match=exactly(message)) as caught:
+            gi_star_from_lag(*pieces)
+        assert caught.value.option == "lag"
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (np.ones((7, 1)), "values must be one-dimensional (one per cell), not shape (7, 1)"),
+        (np.array([4, 9, 1, np.nan, 2, 5, 7]), "values must all be finite (no NaN or infinity)"),
+        ([4, 9, 1, None, 2, 5, 7], "values must all be finite (no NaN or infinity)"),
+        # 1e308 is finite, but two of them in one neighbourhood are not
+        (np.array([1e308, 1e308, 1, 0, 2, 5, 7]), "neighbourhood totals overflow: values and weights too large"),
+    ],
+)
+def test_bad_values_are_an_option_error_on_y_saying_what_is_wrong(y, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the overflow itself, which is what is being reported
+        with pytest.raises(OptionError, match=exactly(message)) as caught:
+            gi_star(y, ring_weights())
+    assert caught.value.option == "y"
+
+
+def test_bins_and_fdr_name_the_p_values_when_the_shape_is_wrong():
+    with pytest.raises(OptionError, match=exactly("z (3,) and p (2,) must have the same shape")) as caught:
+        gi_bins(np.ones(3), np.full(2, 0.5))
+    assert caught.value.option == "p"
+    with pytest.raises(OptionError, match=exactly("p-values must be one-dimensional, not shape (2, 2)")) as caught:
+        fdr_bh(np.full((2, 2), 0.5))
+    assert caught.value.option == "p"
+
+
+def test_fdr_takes_integer_p_values():
+    # p = 1, 0 as integers: sorted 0, 1; times m/rank: 0·2/1 = 0, 1·2/2 = 1; running minimum 0, 1
+    assert_array_equal(fdr_bh(np.array([1, 0])), [1.0, 0.0])
+
+
+def test_fdr_on_more_values_than_are_kept_ready():
+    # 2**18 + 1 values: past the size whose counting arrays are cached; scipy is the reference
+    p = np.random.default_rng(4).random((1 << 18) + 1)
+    assert_allclose(fdr_bh(p), stats.false_discovery_control(p, method="bh"), rtol=1e-12)
