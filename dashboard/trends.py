@@ -4,88 +4,125 @@ Only aggregates leave this module: counts per area and month after
 suppression (below 10 hidden, others rounded to 5), changes only over bases
 of 10 or more, hexagons coloured by pattern without counts. No address, ref
 or case record is read here.
+
+Areas are counted by the one rule for "an incident in an area"
+(:func:`geo.plan.areas.area_table`: the incident's point in the outline, a
+point on a shared border to the lowest code) and published by
+:func:`geo.publish.areas.publish_area_table`, so a ward's figure here is the
+one Outcomes, the report pack and ``python -m geo areas --published`` give.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import folium
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from dashboard import maps, results
+from dashboard.context import get_store
 from dashboard.view import View
+from geo.core.errors import StoreError
+from geo.plan import analysis
+from geo.plan.areas import AreaTable
+from geo.plan.areas import area_table as count_areas
+from geo.publish.areas import publish_area_table
 from geo.publish.export import frame_to_csv_bytes
-from geo.publish.privacy import safe_change, suppress, suppress_labels
-from geo.stats.aggregate import month_range
+from geo.publish.privacy import suppress
+from geo.stats.emerging import DEFAULT_TREND, TrendRule
+
+#: The trend rules as the page offers them, in plain words (:data:`geo.stats.emerging.TREND_RULES`).
+TREND_CHOICES: dict[str, str] = {
+    "complete": "complete months only (leaves out the first month, which has no earlier month to compare with)",
+    "esri": "every month (as Esri's ArcGIS Pro does)",
+}
 
 
-def previous_view(view: View) -> View | None:
-    """The same number of months just before the view's range (None when the data starts there)."""
+@st.cache_data(show_spinner="Counting incidents per area…", max_entries=16)
+def _counted(
+    url: str, version: str, layer: str, months: tuple[str, str], categories: tuple[str, ...] | None
+) -> AreaTable:
+    return count_areas(get_store(), layer=layer, start=months[0], end=months[1], categories=categories)
+
+
+def counted(view: View) -> AreaTable:
+    """Exact counts per area for the view (cached per import; for this module's published tables only).
+
+    Raises
+    ------
+    StoreError
+        When no incidents are stored (the sidebar then has no months to choose).
+    """
     if not view.month_from or not view.month_to:
-        return None
-    months = month_range(view.month_from, view.month_to)
-    start = pd.Period(view.month_from, freq="M") - len(months)
-    end = pd.Period(view.month_from, freq="M") - 1
-    return replace(view, month_from=str(start), month_to=str(end))
+        raise StoreError("no incidents are stored: import police.uk files first (python -m geo import incidents …)")
+    return _counted(*results.version(), view.layer, (view.month_from, view.month_to), view.categories)
 
 
 def area_table(view: View) -> pd.DataFrame:
-    """Per ward (or estate): incidents now and in the previous period, change, per km², all safe to show."""
-    cube = results.cube(view)
-    codes = cube.area.ward if view.layer == "wards" else cube.area.estate
-    now = pd.Series(cube.by_cell(), index=codes).groupby(level=0).sum()
-    prev_view = previous_view(view)
-    before = pd.Series(0, index=now.index)
-    if prev_view is not None:
-        prev = results.cube(prev_view)
-        prev_codes = prev.area.ward if view.layer == "wards" else prev.area.estate
-        before = pd.Series(prev.by_cell(), index=prev_codes).groupby(level=0).sum().reindex(now.index, fill_value=0)
+    """Per ward (or estate): incidents now and in the previous period, change, per km², all safe to show.
+
+    ``now``/``before`` are the published (suppressed, rounded) counts, NaN where hidden;
+    ``shown_now``/``shown_before``/``change_text`` the words the page prints, from
+    :func:`geo.publish.areas.publish_area_table`, so no exact count leaves here.
+    """
+    result = counted(view)
+    shown = publish_area_table(result.table, compared=result.compared)
     areas = results.boundaries(view.layer)
     km2 = areas.set_index("code").to_crs("EPSG:27700").area / 1e6
-    table = pd.DataFrame({"code": now.index, "now": now.to_numpy(), "before": before.to_numpy()})
-    table = table[table["code"] != ""]
-    table["name"] = table["code"].map(areas.set_index("code")["name"])
+    table = pd.DataFrame(
+        {
+            "code": shown["code"],
+            "name": shown["name"],
+            "now": shown["count"],
+            "before": shown["previous"],
+            "change": shown["change"],
+            "shown_now": shown["count_text"],
+            "shown_before": shown["previous_text"],
+            "change_text": shown["change_text"],
+        }
+    )
     table["km2"] = table["code"].map(km2)
-    # only shown (suppressed, rounded) values are used from here on: see geo.publish.privacy
-    now_shown, before_shown = suppress(table["now"]), suppress(table["before"])
-    table["change"] = safe_change(now_shown, before_shown)
-    table["per_km2"] = now_shown / table["km2"].to_numpy()
-    table["shown_now"] = suppress_labels(table["now"])
-    table["shown_before"] = suppress_labels(table["before"])
-    table["now"], table["before"] = now_shown, before_shown  # numbers for charts and tests, already safe
+    table["per_km2"] = table["now"] / table["km2"].to_numpy()
     return table.reset_index(drop=True)
 
 
 def shown_table(table: pd.DataFrame, *, area_word: str) -> pd.DataFrame:
     """The columns of :func:`area_table` the page lists, as it lists them: labels, not counts, falls first.
 
-    ``area_word`` ("ward" or "estate") heads the name column.
+    ``area_word`` ("ward" or "estate") heads the name column; the change is in
+    the words every published table uses ("-12%", "not shown", "no comparison"),
+    sorted by its value, biggest fall first and the unprintable ones last.
     """
-    shown = table[["name", "shown_now", "shown_before", "change"]].rename(
-        columns={"name": area_word, "shown_now": "incidents", "shown_before": "previous period"}
+    ordered = table.sort_values(["change", "name"], na_position="last", kind="stable")
+    shown = ordered[["name", "shown_now", "shown_before", "change_text"]].rename(
+        columns={
+            "name": area_word,
+            "shown_now": "incidents",
+            "shown_before": "previous period",
+            "change_text": "change",
+        }
     )
-    return shown.sort_values("change", na_position="last").reset_index(drop=True)
+    return shown.reset_index(drop=True)
 
 
 def shown_table_csv(shown: pd.DataFrame) -> bytes:
-    """:func:`shown_table` as a CSV: the same labels, the change as the map words it ("+12%", "not shown…").
+    """:func:`shown_table` as a CSV: the same labels and change words as the screen.
 
     Only published values go in, so the file says no more than the screen.
     """
-    change = ["not shown (small numbers)" if not np.isfinite(c) else f"{c:+.0%}" for c in shown["change"]]
-    return frame_to_csv_bytes(shown.assign(change=change))
+    return frame_to_csv_bytes(shown)
 
 
 def monthly_by_area(view: View) -> pd.DataFrame:
-    """Long frame ``area, month, incidents`` (suppressed), plus the town's mean per area as ``Town (average)``."""
-    cube = results.cube(view)
-    codes = cube.area.ward if view.layer == "wards" else cube.area.estate
-    per = pd.DataFrame(cube.by_cell_month(), columns=cube.months).groupby(codes).sum()
-    per = per[per.index != ""]
-    names = results.boundaries(view.layer).set_index("code")["name"]
-    long = per.rename(index=names).stack().rename("raw").reset_index()
+    """Long frame ``area, month, incidents`` (suppressed), plus the town's mean per area as ``Town (average)``.
+
+    Counted by the same rule as :func:`area_table` (:func:`geo.plan.areas.area_table`'s ``monthly``),
+    so an area's months add up, before suppression, to its count there.
+    """
+    result = counted(view)
+    names = result.table.set_index("code")["name"]
+    per = result.monthly.rename(index=names)
+    long = per.stack().rename("raw").reset_index()
     long.columns = ["area", "month", "raw"]
     long["incidents"] = suppress(long["raw"])
     # the town line is the mean of the *shown* values (suppressed ones as 0): exact counts never enter it
@@ -100,7 +137,7 @@ def choropleth(view: View, table: pd.DataFrame, *, value: str = "change") -> fol
     m = maps.base_map(bounds=tuple(areas.total_bounds) if not areas.empty else None)
     vals = areas[value].to_numpy(dtype=float)
     colours = [_colour(v, value=value, top=np.nanmax(vals) if np.isfinite(vals).any() else 1.0) for v in vals]
-    changes = ["not shown (small numbers)" if not np.isfinite(c) else f"{c:+.0%}" for c in areas["change"]]
+    changes = ["not shown" if pd.isna(c) else str(c) for c in areas["change_text"]]
     densities = ["not shown" if not np.isfinite(d) else f"{d:.1f} per km²" for d in areas["per_km2"]]
     maps.add_shaded_areas(
         m,
@@ -141,9 +178,36 @@ def _colour(v: float, *, value: str, top: float) -> str:
     return palette[min(len(palette) - 1, int(share * len(palette)))]
 
 
-def emerging_map(view: View) -> folium.Map:
-    """Hexagons coloured by emerging pattern; no counts in the tooltips."""
-    table = results.emerging(view)
+@st.cache_data(show_spinner="Looking for emerging hot spots…", max_entries=16)
+def _emerging(url: str, version: str, view: View, trend: TrendRule) -> pd.DataFrame:
+    return analysis.emerging_table(results.cube(view), k=view.k, trend=trend)
+
+
+def emerging(view: View, *, trend: TrendRule = DEFAULT_TREND) -> pd.DataFrame:
+    """Emerging pattern per cell under the trend rule (cached per import, view and rule).
+
+    Raises
+    ------
+    OptionError
+        With fewer than 10 months in the trend (Esri's minimum): nothing is classified.
+    """
+    return _emerging(*results.version(), view, trend)
+
+
+def emerging_words(view: View, *, trend: TrendRule = DEFAULT_TREND) -> str:
+    """The rule and the months behind the map's patterns, for its caption."""
+    months = results.cube(view).months
+    rule = "complete months" if trend == "complete" else "every month, as Esri"
+    return (
+        f"Patterns of {months[0]}..{months[-1]}; the trend rule is “{rule}”: "
+        f"{analysis.describe_trend(months, trend=trend)}. "
+        "Esri's method needs at least 10 months in the trend."
+    )
+
+
+def emerging_map(view: View, *, trend: TrendRule = DEFAULT_TREND) -> folium.Map:
+    """Hexagons coloured by emerging pattern; no counts in the tooltips; the legend names the rule."""
+    table = emerging(view, trend=trend)
     shown = table[table["category"] != "no pattern detected"].copy()
     shown["colour"] = shown["category"].map(maps.EMERGING_COLOURS)
     boundaries = results.boundaries(view.layer)
@@ -152,6 +216,10 @@ def emerging_map(view: View) -> folium.Map:
     if not boundaries.empty:
         maps.add_boundaries(m, boundaries, name="Boundaries")
     present = [c for c in maps.EMERGING_COLOURS if c in set(shown["category"])]
-    maps.add_legend(m, [(c, maps.EMERGING_COLOURS[c]) for c in present], title="Emerging pattern")
+    first = str(table["trend_from"].iloc[0]) if len(table) else ""
+    rule = "complete months" if trend == "complete" else "every month (Esri)"
+    maps.add_legend(
+        m, [(c, maps.EMERGING_COLOURS[c]) for c in present], title=f"Emerging pattern · trend from {first}, {rule}"
+    )
     maps.add_layer_control(m)
     return m

@@ -15,6 +15,7 @@ from dashboard.messages import show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
 from geo.publish.privacy import label, threshold
+from geo.stats.emerging import DEFAULT_TREND
 
 session = ensure_shell("trends")
 
@@ -22,7 +23,8 @@ view = sidebar_view()
 st.title("Trends")
 st.caption(
     f"Counts from 1 to {threshold() - 1} show as “{label()}” and others are rounded to a multiple of {threshold()}. "
-    "Changes compare with the same number of months just before."
+    "Changes compare with the same number of months just before. An incident counts in the area whose outline "
+    "holds its point (on a shared border: the area whose code comes first)."
 )
 
 try:
@@ -51,12 +53,7 @@ with left:
 with right:
     st.subheader(f"By {layer_word}")
     shown = trends.shown_table(table, area_word=layer_word)
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={"change": st.column_config.NumberColumn(format="percent")},
-    )
+    st.dataframe(shown, hide_index=True, width="stretch")
     if can(session.role, "export:ward_summary"):
         reason = reason_input(
             f"Why are you taking the {layer_word} table away?",
@@ -96,9 +93,24 @@ st.altair_chart(chart, width="stretch")
 
 if can(session.role, "layer:emerging"):  # hexagon-level: finer than the ward figures above
     st.subheader("Emerging hot spots")
+    trend = st.radio(
+        "Measure each hexagon's trend over",
+        list(trends.TREND_CHOICES),
+        index=list(trends.TREND_CHOICES).index(DEFAULT_TREND),
+        format_func=trends.TREND_CHOICES.__getitem__,
+        key="t_trend",
+        help="The first month's neighbourhood has no earlier month in it, so its hot spot score is lower "
+        "for the same incidents; left in, a steady hot spot can look as if it were growing. "
+        "Esri's ArcGIS Pro keeps it; choose that to compare with its maps.",
+    )
     try:
         st_folium(
-            trends.emerging_map(view), key="t_emerging", height=420, use_container_width=True, returned_objects=[]
+            trends.emerging_map(view, trend=trend),
+            key="t_emerging",
+            height=420,
+            use_container_width=True,
+            returned_objects=[],
         )
+        st.caption(trends.emerging_words(view, trend=trend))
     except NestwatchError as exc:
         st.info(str(exc))

@@ -22,7 +22,7 @@ import pandas as pd
 
 from geo.core.errors import OptionError
 
-BACKTEST_COLUMNS = ("month_index", "n_chosen", "hits", "total", "hit_rate", "area_share", "pai")
+BACKTEST_COLUMNS = ("month_index", "n_allowed", "n_chosen", "hits", "total", "hit_rate", "area_share", "pai")
 
 
 def share_in_top(counts: np.ndarray, *, fractions: Sequence[float] = (0.01, 0.05, 0.10)) -> dict[float, float]:
@@ -96,18 +96,28 @@ def backtest(counts: np.ndarray, *, lookback: int = 3, area_fraction: float = 0.
     -------
     pandas.DataFrame
         One row per scored month with columns :data:`BACKTEST_COLUMNS`:
-        ``hits`` incidents in chosen cells that month, ``total`` all incidents
-        that month, ``hit_rate = hits / total`` (0 for a month with none),
-        ``area_share = n_chosen / n_cells`` and ``pai = hit_rate / area_share``
-        (0 when nothing was chosen). Empty when there are at most ``lookback`` months.
+        ``n_allowed`` the cells the top ``area_fraction`` stands for (the cut),
+        ``n_chosen`` the cells actually flagged (ties at the cut included, see
+        Notes), ``hits`` incidents in flagged cells that month, ``total`` all
+        incidents that month, ``hit_rate = hits / total`` (0 for a month with
+        none), ``area_share = n_chosen / n_cells`` (the area actually flagged)
+        and ``pai = hit_rate / area_share`` (Chainey 2008; 0 when nothing was
+        flagged). Empty when there are at most ``lookback`` months.
 
     Notes
     -----
-    Cells are ranked by past total, ties going to the lower cell index, so
-    runs are reproducible and independent of how the counts were produced.
-    Cells with no past incidents are never chosen (there is no evidence for
-    them), so fewer than the allowed cells may be chosen; the area share is
-    then smaller too, so the PAI is not diluted by empty picks.
+    Cells are ranked by past total. **Ties at the cut are all flagged**: every
+    cell whose past total equals that of the last cell inside the cut is in,
+    so ``n_chosen`` can exceed ``n_allowed``, and the area share and PAI are
+    those of the cells actually flagged. Any rule that takes only some of the
+    tied cells has to pick them by something that is not evidence (their
+    order in the file), and the PAI then moves with that order: on a real
+    force 15 cells tied for the last 9 places of a top-5 % cut, and the PAI
+    ranged from 6.61 to 7.02. With every tie in, the result depends only on
+    the counts, never on the order of the cells. Cells with no past incidents
+    are never flagged (there is no evidence for them), so fewer than
+    ``n_allowed`` cells may be flagged; the area share is then smaller too, so
+    the PAI is not diluted by empty picks.
     """
     x = _counts(counts, ndim=2)
     try:
@@ -121,16 +131,18 @@ def backtest(counts: np.ndarray, *, lookback: int = 3, area_fraction: float = 0.
     rows = []
     for month in range(lookback, n_months):
         past = x[:, month - lookback : month].sum(axis=1)
-        ranked = np.argsort(-past, kind="stable")[:k]  # stable: ties keep ascending cell index
-        chosen = ranked[past[ranked] > 0]
+        # the k-th largest past total is the last one in; every cell tied with it is in too, whatever their order
+        cut = np.partition(past, n_cells - k)[n_cells - k] if n_cells else 0
+        chosen = (past >= cut) & (past > 0)
+        n_chosen = int(chosen.sum())
         hits, total = x[chosen, month].sum(), x[:, month].sum()
         hit_rate = float(hits / total) if total > 0 else 0.0
-        area_share = len(chosen) / n_cells if n_cells else 0.0
-        pai = hit_rate / area_share if len(chosen) else 0.0
-        rows.append((month, len(chosen), hits, total, hit_rate, area_share, pai))
+        area_share = n_chosen / n_cells if n_cells else 0.0
+        pai = hit_rate / area_share if n_chosen else 0.0
+        rows.append((month, k, n_chosen, hits, total, hit_rate, area_share, pai))
     frame = pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS))
-    dtypes = {"month_index": "int64", "n_chosen": "int64", "hits": x.dtype, "total": x.dtype}
-    return frame.astype(dtypes | dict.fromkeys(BACKTEST_COLUMNS[4:], "float64"))
+    dtypes = {"month_index": "int64", "n_allowed": "int64", "n_chosen": "int64", "hits": x.dtype, "total": x.dtype}
+    return frame.astype(dtypes | dict.fromkeys(BACKTEST_COLUMNS[5:], "float64"))
 
 
 def summary(backtest_frame: pd.DataFrame) -> dict[str, float | int]:

@@ -8,39 +8,80 @@ after a Benjamini–Hochberg correction over the whole cube, and each cell's
 series of z-scores gets a Mann–Kendall trend test. The categories below
 combine the two.
 
+Which months the trend reads (``trend``, :data:`TREND_RULES`)
+----------------------------------------------------------------
+* ``"complete"`` (the default): the months whose neighbourhood is complete,
+  i.e. from month ``time_steps`` on. The first ``time_steps`` months have no
+  earlier months to add (with the default ``time_steps=1`` month 0 sees half
+  the bins of the others), so the same incidents give them a smaller |z|:
+  an edge of the cube, not a change on the street. Left in, that lone low
+  first value reads as a rising trend (a steady hot spot came out
+  "intensifying"); this is the figure a deployment decision should rest on.
+* ``"esri"``: every month, as Esri's documentation describes (and sfdep
+  does), for comparing with ArcGIS Pro. On a real force 4 of 1,287 cells
+  changed category between the two rules.
+
+Either way the hot and cold months (the 90 % shares, "final month",
+"never before") count **every** month's bin: the rule changes only the
+series the trend is measured on. Esri requires at least
+:data:`MIN_TREND_MONTHS` (10) time steps for the trend; counted in the months
+actually in the trend series, fewer is refused (:class:`OptionError`) rather
+than classified, because a Mann–Kendall test on a handful of values cannot
+reach significance and every cell would look trendless.
+
 Definitions (per cell, over n months; "hot" = a bin whose Gi_Bin is at least
 the chosen confidence, 90 % by default as in Esri, after FDR; "cold" mirrors
 it; share = hot months / n; trends are significant when p < ``alpha``)::
 
     final month hot:
-      share ≥ 90 % and significant upward trend     → intensifying hot spot
-      share ≥ 90 % and significant downward trend   → diminishing hot spot
-      share ≥ 90 % otherwise                        → persistent hot spot
-      share < 90 %, a cold month earlier             → oscillating hot spot
-      share < 90 %, first hot month ever             → new hot spot
-      share < 90 %, one unbroken run of ≥ 2 months   → consecutive hot spot
-      share < 90 %, hot on and off, never cold       → sporadic hot spot
+      1 share ≥ 90 % and significant upward trend     → intensifying hot spot
+      2 share ≥ 90 % and significant downward trend   → diminishing hot spot
+      3 share ≥ 90 % otherwise                        → persistent hot spot
+      4 share < 90 %, a cold month earlier             → oscillating hot spot
+      5 share < 90 %, first hot month ever             → new hot spot
+      6 share < 90 %, one unbroken run of ≥ 2 months   → consecutive hot spot
+      7 share < 90 %, hot on and off, never cold       → sporadic hot spot
     final month cold: the same with hot ↔ cold and upward ↔ downward
       (an intensifying cold spot is getting colder: a significant downward trend)
     final month neither:
-      share ≥ 90 %                                  → historical hot spot
-      cold share ≥ 90 %                             → historical cold spot
-      otherwise                                     → no pattern detected
+      8 share ≥ 90 %                                  → historical hot spot
+        cold share ≥ 90 %                             → historical cold spot
+      otherwise                                       → no pattern detected
 
-The rules are checked in that order, which settles the cases where Esri's
-wording overlaps: the final month decides between hot and cold families
-(a cell hot for 90 % of months that turns cold in the last is an oscillating
-cold spot, not a historical hot spot, because what it is now matters most
-for deployment); ≥ 90 % beats new / consecutive (possible only with fewer
-than ten months); and an earlier cold month makes a newly hot cell
-oscillating rather than new or consecutive, since a swing from cold to hot is
-what "oscillating" exists to flag. 90 % is compared in whole months
-(10 · hot ≥ 9 · n), so 9 of 10 months counts.
+Tie-break order
+---------------
+The definitions are tested in the numbered order and the first that holds
+wins. It settles every case where Esri's wording, read literally, fits two
+patterns (each is pinned by a test on hand-made bins):
+
+* **the final month picks the family**: hot now → a hot pattern, cold now →
+  a cold one, neither → historical or nothing. Esri's "persistent" does not
+  mention the final month and its "historical" does; a cell hot in ≥ 90 % of
+  months but not in the last is *historical*, and one that turns cold in the
+  last is an *oscillating cold spot*, because what a place is now matters
+  most for deployment (sfdep, testing persistent first, would say persistent);
+* **intensifying / diminishing before persistent**: with a significant trend
+  the cell is not "without discernible trend", and the first two require a
+  hot final month as Esri says;
+* **≥ 90 % before new / consecutive**: Esri's consecutive excludes ≥ 90 %;
+  "new" can meet ≥ 90 % only in a one-month series, which is then persistent;
+* **oscillating before new, consecutive and sporadic**: a cell cold before
+  and hot now is "never hot before" (new) or a single final run
+  (consecutive) too; a swing from cold to hot is what "oscillating" exists to
+  flag (sfdep agrees: its "new" and "consecutive" need no significant bin at
+  all before). Sporadic itself excludes any cold month;
+* **new before consecutive before sporadic**: one hot month (the last) is new;
+  one unbroken run of ≥ 2 ending in the last month, with nothing hot before
+  it, is consecutive, not "on and off"; only a second, earlier run makes it
+  sporadic.
+
+90 % is compared in whole months (10 · hot ≥ 9 · n), so 9 of 10 months counts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -59,6 +100,17 @@ CATEGORIES: tuple[str, ...] = (
     *(f"{pattern} {kind} spot" for kind in ("hot", "cold") for pattern in PATTERNS),
     "no pattern detected",
 )
+
+#: Which months the Mann–Kendall trend reads (see the module docstring).
+TrendRule = Literal["complete", "esri"]
+#: Each rule in the words the CLI, the pages and the CSV use.
+TREND_RULES: dict[str, str] = {
+    "complete": "months with a complete neighbourhood (the first months, with no earlier month to add, left out)",
+    "esri": "every month, as Esri's Emerging Hot Spot Analysis",
+}
+DEFAULT_TREND: TrendRule = "complete"
+#: Esri's minimum number of time steps for the trend, counted in the trend series itself.
+MIN_TREND_MONTHS = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,10 +181,7 @@ def space_time_gi(
     """
     counts = _cube(counts)
     n_cells, n_months = counts.shape
-    if int(time_steps) != time_steps or time_steps < 0:
-        raise OptionError(
-            f"time_steps must be a whole number of months, 0 or more, not {time_steps}", option="time_steps"
-        )
+    time_steps = _time_steps(time_steps)
     w = as_weights(w, n_cells)
     months = np.arange(n_months)
     # band[t, t'] = 1 where month t' is in the neighbourhood of month t
@@ -143,6 +192,36 @@ def space_time_gi(
     w_sum = np.outer(space_sum, band.sum(axis=1))
     w_sq_sum = np.outer(space_sq_sum, (band**2).sum(axis=1))
     return gi_star_from_lag(counts, lag, w_sum, w_sq_sum, fdr=fdr)
+
+
+def trend_window(n_months: int, *, trend: str = DEFAULT_TREND, time_steps: int = 1) -> range:
+    """Positions of the months the Mann–Kendall trend reads, out of ``n_months``.
+
+    ``"esri"``: all of them; ``"complete"``: from month ``time_steps`` on (the
+    earlier ones have truncated neighbourhoods, see the module docstring), so
+    with ``time_steps=0`` the two rules agree. Callers name ``window.start``'s
+    month beside the categories and refuse fewer than :data:`MIN_TREND_MONTHS`.
+
+    Raises
+    ------
+    OptionError
+        For a rule other than :data:`TREND_RULES`' or a ``time_steps`` that is not a whole number ≥ 0.
+    """
+    if trend not in get_args(TrendRule):
+        raise OptionError(
+            f"trend must be one of {', '.join(repr(r) for r in get_args(TrendRule))}, not {trend!r}", option="trend"
+        )
+    steps = _time_steps(time_steps)
+    first = steps if trend == "complete" else 0
+    return range(min(first, n_months), n_months)
+
+
+def _time_steps(time_steps: int) -> int:
+    if isinstance(time_steps, bool) or int(time_steps) != time_steps or time_steps < 0:
+        raise OptionError(
+            f"time_steps must be a whole number of months, 0 or more, not {time_steps}", option="time_steps"
+        )
+    return int(time_steps)
 
 
 def mann_kendall(series: np.ndarray) -> MKResult:
@@ -286,6 +365,7 @@ def emerging_hotspots(
     time_steps: int = 1,
     alpha: float = 0.05,
     confidence: int = 90,
+    trend: TrendRule = DEFAULT_TREND,
 ) -> pd.DataFrame:
     """Emerging hot spot analysis of a cell × month count cube, one row per cell.
 
@@ -301,36 +381,48 @@ def emerging_hotspots(
         Significance level of the Mann–Kendall trend.
     confidence
         90, 95 or 99: the lowest FDR-corrected Gi_Bin confidence that counts as hot or cold.
+    trend
+        Which months the Mann–Kendall trend reads: ``"complete"`` (default: from month
+        ``time_steps`` on) or ``"esri"`` (every month); see :func:`trend_window`.
 
     Returns
     -------
     pandas.DataFrame
         ``trend_tau``, ``trend_z``, ``trend_p`` (Mann–Kendall on the cell's Gi*
-        z-scores, from month ``time_steps`` on), ``n_hot``, ``n_cold`` (months hot / cold at ``confidence``),
+        z-scores over the months of :func:`trend_window`), ``n_hot``, ``n_cold``
+        (months hot / cold at ``confidence``, every month counted),
         ``final_bin`` (Gi_Bin of the last month) and ``category``.
+
+    Raises
+    ------
+    OptionError
+        For fewer than :data:`MIN_TREND_MONTHS` months in the trend series (Esri's
+        minimum): nothing is classified rather than every cell called trendless.
     """
     if confidence not in CONFIDENCE_BINS:
         raise OptionError(
             f"confidence must be one of {sorted(CONFIDENCE_BINS)} %, not {confidence}", option="confidence"
         )
+    counts = _cube(counts)
+    window = trend_window(counts.shape[1], trend=trend, time_steps=time_steps)
+    if len(window) < MIN_TREND_MONTHS:
+        raise OptionError(
+            f"emerging hot spot patterns need at least {MIN_TREND_MONTHS} months in the trend (Esri's minimum); "
+            f"{counts.shape[1]} months with trend={trend!r} and time_steps={time_steps} give {len(window)}",
+            option="counts",
+        )
     gi = space_time_gi(counts, w, time_steps=time_steps, fdr=True)
-    # The first ``time_steps`` months have truncated neighbourhoods (no earlier
-    # months to include), so their z-scores are smaller in magnitude for the
-    # same pattern; left in, they read as a trend that is not there (a steady
-    # hotspot came out "intensifying"). The trend is measured on the months
-    # with whole neighbourhoods whenever at least three remain.
-    skip = time_steps if gi.z.shape[1] - time_steps >= 3 else 0
-    trend = mann_kendall(gi.z[:, skip:])
+    mk = mann_kendall(gi.z[:, window.start :])
     level = CONFIDENCE_BINS[confidence]
     return pd.DataFrame(
         {
-            "trend_tau": trend.tau,
-            "trend_z": trend.z,
-            "trend_p": trend.p,
+            "trend_tau": mk.tau,
+            "trend_z": mk.z,
+            "trend_p": mk.p,
             "n_hot": (gi.gi_bin >= level).sum(axis=1),
             "n_cold": (gi.gi_bin <= -level).sum(axis=1),
             "final_bin": gi.gi_bin[:, -1],
-            "category": emerging_categories(gi.gi_bin, trend.z, trend.p, alpha=alpha, confidence=confidence),
+            "category": emerging_categories(gi.gi_bin, mk.z, mk.p, alpha=alpha, confidence=confidence),
         }
     )
 

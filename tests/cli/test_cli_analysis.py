@@ -52,3 +52,122 @@ def test_plan_options_accepted(as_of):
 def test_plan_options_refused(top, as_of, words):
     with pytest.raises(OptionError, match=words):
         check_plan_options(top=top, as_of=as_of)
+
+
+# --------------------------------------------------------------------------- emerging: which rule, from when
+
+
+def test_emerging_trend_rule_is_an_option_defaulting_to_complete():
+    parse = build_parser().parse_args
+    assert parse(["emerging"]).trend == "complete"
+    assert parse(["emerging", "--trend", "esri"]).trend == "esri"
+    with pytest.raises(SystemExit):
+        parse(["emerging", "--trend", "Esri"])  # argparse refuses a rule it does not know
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("complete", "2025-12", "trend rule complete: trend over 2025-12..2026-10, 11 months with a complete"),
+        ("esri", "2025-11", "trend rule esri: trend over 2025-11..2026-10, every month (12) as Esri's"),
+    ],
+)
+def test_emerging_names_its_rule_and_first_month_in_the_csv_and_the_summary(demo_town, tmp_path, capsys, case):
+    import pandas as pd
+
+    from geo.cli import main
+
+    trend, first, words = case
+
+    out = tmp_path / "e.csv"
+    assert main(["emerging", "--db", demo_town, "--from", "2025-11", "--trend", trend, "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype={"cell": str, "trend_from": str})
+    assert list(table.columns[-2:]) == ["trend_rule", "trend_from"]
+    assert set(table["trend_rule"]) == {trend} and set(table["trend_from"]) == {first}
+    err = capsys.readouterr().err
+    assert words in err and "in 2025-11..2026-10" in err
+    if trend == "complete":
+        assert "(2025-11 left out)" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "gives"),
+    [
+        (["--from", "2026-02"], "gives 8, 2026-03..2026-10: the complete-months rule leaves out 2026-02"),
+        (["--from", "2026-01"], "gives 9, 2026-02..2026-10"),  # 10 months of data, 9 in the trend
+        (["--from", "2026-02", "--trend", "esri"], "gives 9, 2026-02..2026-10. Choose a longer range"),
+        (["--from", "2025-12", "--time-steps", "2"], "leaves out 2025-12, 2026-01, whose neighbourhoods lack"),
+    ],
+)
+def test_emerging_with_fewer_than_ten_months_in_the_trend_says_so_instead_of_classifying(
+    demo_town, tmp_path, capsys, argv, gives
+):
+    from geo.cli import main
+
+    out = tmp_path / "e.csv"
+    assert main(["emerging", "--db", demo_town, *argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Emerging hot spot patterns are not classified: Esri's method needs at least 10 months" in err
+    assert gives in err and "Traceback" not in err
+    assert not out.exists()  # no categories written
+
+
+def test_emerging_ten_months_are_enough_for_the_esri_rule(demo_town, tmp_path):
+    from geo.cli import main
+
+    assert (
+        main(["emerging", "--db", demo_town, "--from", "2026-01", "--trend", "esri", "--out", str(tmp_path / "e")]) == 0
+    )
+
+
+def test_emerging_refuses_negative_time_steps_before_counting():
+    from geo.cli import _analysis
+
+    with pytest.raises(OptionError, match="--time-steps must be 0 or more"):
+        _analysis._emerging_check(build_parser().parse_args(["emerging", "--time-steps", "-1"]))
+
+
+def test_concentration_reports_the_area_actually_flagged(demo_town, tmp_path, capsys):
+    import pandas as pd
+
+    from geo.cli import main
+
+    out = tmp_path / "c.csv"
+    assert main(["concentration", "--db", demo_town, "--from", "2025-11", "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype={"month": str})
+    assert list(table.columns) == [
+        "month_index",
+        "n_allowed",
+        "n_chosen",
+        "hits",
+        "total",
+        "hit_rate",
+        "area_share",
+        "pai",
+        "month",
+    ]
+    n_cells = round(table["n_chosen"].iloc[0] / table["area_share"].iloc[0])
+    assert (table["n_allowed"] == -(-5 * n_cells // 100)).all()  # top 5 %, rounded up to whole cells
+    assert ((table["area_share"] * n_cells).round(9) == table["n_chosen"]).all()  # the PAI's area is the flagged one
+    assert ((table["pai"] * table["area_share"] - table["hit_rate"]).abs() < 1e-12).all()
+    assert table["month"].tolist()[0] == "2026-02"  # 3 months of lookback before the first scored month
+    err = capsys.readouterr().err
+    assert f"against {table['n_allowed'].iloc[0]} allowed" in err
+    assert "every cell tied at the cut is flagged; the PAI uses the area flagged" in err
+    lo, hi = table["n_chosen"].min(), table["n_chosen"].max()
+    assert (f"{lo}-{hi} cells" if lo != hi else f"{lo} cells") in err
+
+
+def test_concentration_words_when_nothing_is_scored():
+    import pandas as pd
+
+    from geo.cli._analysis import _backtest_words
+    from geo.stats.concentration import BACKTEST_COLUMNS
+
+    assert _backtest_words(pd.DataFrame(columns=list(BACKTEST_COLUMNS)), lookback=3) == (
+        "backtest: no month after the first 3 to score"
+    )
+    one = pd.DataFrame([[3, 2, 2, 5, 10, 0.5, 0.2, 2.5]], columns=list(BACKTEST_COLUMNS))
+    assert _backtest_words(one, lookback=3).startswith(
+        "backtest over 1 month: mean PAI 2.50 with 2 cells (20.0% of the area) flagged a month against 2 allowed"
+    )

@@ -115,17 +115,18 @@ def test_backtest_by_hand():
     frame = backtest(GRID, lookback=2, area_fraction=0.5)  # 2 of 4 cells
     # month 2: past (months 0-1) = 8, 1, 2, 0 -> cells 0, 2; month 2 = 0, 4, 1, 0 -> hits 1 of 5
     # month 3: past (months 1-2) = 3, 5, 2, 0 -> cells 1, 0; month 3 = 2, 0, 1, 0 -> hits 2 of 3
-    # month 4: past (months 2-3) = 2, 4, 2, 0 -> cell 1, then cell 0 wins its tie with cell 2 (which has 2 in month 4);
-    #          month 4 = 1, 3, 2, 0 -> hits 3 + 1 of 6
+    # month 4: past (months 2-3) = 2, 4, 2, 0 -> cell 1, then cells 0 and 2 tie for the one place left: both in,
+    #          3 of 4 cells flagged; month 4 = 1, 3, 2, 0 -> hits 3 + 1 + 2 = 6 of 6; PAI = 1 / 0.75
     expected = pd.DataFrame(
         {
             "month_index": [2, 3, 4],
-            "n_chosen": [2, 2, 2],
-            "hits": [1, 2, 4],
+            "n_allowed": [2, 2, 2],
+            "n_chosen": [2, 2, 3],
+            "hits": [1, 2, 6],
             "total": [5, 3, 6],
-            "hit_rate": [0.2, 2 / 3, 4 / 6],
-            "area_share": [0.5, 0.5, 0.5],
-            "pai": [0.4, 4 / 3, 8 / 6],
+            "hit_rate": [0.2, 2 / 3, 1.0],
+            "area_share": [0.5, 0.5, 0.75],
+            "pai": [0.4, 4 / 3, 4 / 3],
         }
     )
     pd.testing.assert_frame_equal(frame, expected)
@@ -178,9 +179,9 @@ def test_backtest_rejects_one_dimensional_counts():
 def test_summary_by_hand():
     s = summary(backtest(GRID, lookback=2, area_fraction=0.5))
     assert s["months_scored"] == 3
-    assert_allclose(s["mean_hit_rate"], (0.2 + 2 / 3 + 4 / 6) / 3)
-    assert_allclose(s["weighted_hit_rate"], (1 + 2 + 4) / (5 + 3 + 6))
-    assert_allclose(s["mean_pai"], (0.4 + 4 / 3 + 8 / 6) / 3)
+    assert_allclose(s["mean_hit_rate"], (0.2 + 2 / 3 + 1.0) / 3)
+    assert_allclose(s["weighted_hit_rate"], (1 + 2 + 6) / (5 + 3 + 6))
+    assert_allclose(s["mean_pai"], (0.4 + 4 / 3 + 4 / 3) / 3)
 
 
 def test_summary_rejects_other_frames():
@@ -215,7 +216,13 @@ def test_backtest_invariants_and_no_peeking(rows, lookback, area_fraction):
     counts = np.array(rows)
     frame = backtest(counts, lookback=lookback, area_fraction=area_fraction)
     k = max(1, math.ceil(round(area_fraction * len(counts), 9)))
-    assert (frame["n_chosen"] <= k).all()
+    assert (frame["n_allowed"] == k).all()
+    for month, n_chosen in zip(frame["month_index"], frame["n_chosen"], strict=True):
+        past = counts[:, month - lookback : month].sum(axis=1)
+        # brute force: the k largest past totals, every cell tied with the k-th, never a cell without history
+        kth = sorted(past, reverse=True)[k - 1]
+        assert n_chosen == sum(1 for p in past if p >= kth and p > 0)
+        assert n_chosen >= min(k, int((past > 0).sum()))
     assert (frame["hits"] <= frame["total"]).all()
     assert frame["hit_rate"].between(0, 1).all()
     assert not frame.isna().any().any()
@@ -225,3 +232,111 @@ def test_backtest_invariants_and_no_peeking(rows, lookback, area_fraction):
     later = counts.copy()
     later[:, -1] = 99
     assert backtest(later, lookback=lookback, area_fraction=area_fraction).iloc[:-1].equals(frame.iloc[:-1])
+
+
+# --- ties at the cut
+
+# 10 cells, lookback 1, top 30 % = 3 cells. Month 0 chooses: cell 0 (5) is in; cells 1, 2, 3 tie at 3 for
+# the last 2 places. Month 1 is scored.
+TIED = np.array(
+    [
+        [5, 2],
+        [3, 1],
+        [3, 0],
+        [3, 4],
+        [1, 2],
+        [0, 0],
+        [0, 1],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+    ]
+)
+
+
+def test_every_cell_tied_at_the_cut_is_flagged_and_the_pai_uses_the_area_flagged():
+    row = backtest(TIED, lookback=1, area_fraction=0.3).iloc[0]
+    # flagged: cells 0, 1, 2, 3 (4 of 10 = 40 % of the area, not the 30 % asked for)
+    # hits in month 1: 2 + 1 + 0 + 4 = 7 of 10; PAI = (7/10) / (4/10) = 1.75
+    assert (row["n_allowed"], row["n_chosen"], row["hits"], row["total"]) == (3, 4, 7, 10)
+    assert_allclose([row["hit_rate"], row["area_share"], row["pai"]], [0.7, 0.4, 1.75])
+    # (taking 2 of the 3 tied cells by their order would give PAI 1.0, 2.0 or 2.33 for cells {1,2}, {2,3}, {1,3})
+
+
+def test_no_tie_at_the_cut_flags_exactly_the_cut():
+    # cell 3 breaks the tie (4 > 3): cells 0 and 3, then cells 1 and 2 tie for the last place: both in
+    counts = TIED.copy()
+    counts[3, 0] = 4
+    row = backtest(counts, lookback=1, area_fraction=0.3).iloc[0]
+    assert (row["n_chosen"], row["hits"]) == (4, 7)
+    counts[1, 0] = 2  # now 5, 4, 3 are distinct: exactly 3 cells, 0, 3 and 2; hits 2 + 4 + 0
+    row = backtest(counts, lookback=1, area_fraction=0.3).iloc[0]
+    assert (row["n_chosen"], row["hits"]) == (3, 6)
+    assert_allclose(row["pai"], (6 / 10) / (3 / 10))
+
+
+def test_ties_below_the_cut_and_zeros_at_the_cut_are_not_flagged():
+    # top 10 % = 1 cell: cell 0 (5) alone; the three tied 3s are below the cut
+    row = backtest(TIED, lookback=1, area_fraction=0.1).iloc[0]
+    assert (row["n_allowed"], row["n_chosen"], row["hits"]) == (1, 1, 2)
+    # top 80 % = 8 cells: the 8th largest past total is 0, so only the 5 cells with history are flagged
+    row = backtest(TIED, lookback=1, area_fraction=0.8).iloc[0]
+    assert (row["n_allowed"], row["n_chosen"], row["hits"]) == (8, 5, 9)
+    assert_allclose(row["pai"], (9 / 10) / (5 / 10))
+
+
+@given(st.permutations(range(len(TIED))), st.sampled_from([0.1, 0.2, 0.3, 0.5, 0.8, 1.0]))
+def test_the_order_of_the_cells_never_changes_the_backtest(order, area_fraction):
+    frame = backtest(TIED, lookback=1, area_fraction=area_fraction)
+    pd.testing.assert_frame_equal(backtest(TIED[list(order)], lookback=1, area_fraction=area_fraction), frame)
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=5, max_size=5), min_size=2, max_size=12),
+    st.integers(1, 3),
+    fraction,
+    st.randoms(use_true_random=False),
+)
+def test_the_order_of_the_cells_never_changes_the_backtest_with_many_ties(rows, lookback, area_fraction, rnd):
+    counts = np.array(rows)  # counts 0-3: ties everywhere
+    order = list(range(len(counts)))
+    rnd.shuffle(order)
+    frame = backtest(counts, lookback=lookback, area_fraction=area_fraction)
+    pd.testing.assert_frame_equal(backtest(counts[order], lookback=lookback, area_fraction=area_fraction), frame)
+
+
+def test_no_cells_flags_nothing_and_the_default_lookback_is_three_months():
+    empty = backtest(np.zeros((0, 5), dtype=np.int64), lookback=2)
+    assert empty["n_chosen"].tolist() == [0, 0, 0] and empty["area_share"].tolist() == [0.0, 0.0, 0.0]
+    assert empty["pai"].tolist() == [0.0, 0.0, 0.0]
+    assert backtest(GRID)["month_index"].tolist() == [3, 4]  # months 0-2 choose for month 3
+
+
+def test_a_single_incident_is_a_whole_share():
+    # totals of exactly 1: every share is 1 (not "no incidents"), one incident in two cells has Gini (n-1)/n
+    assert share_in_top(np.array([1, 0, 0]), fractions=(0.1,)) == {0.1: 1.0}
+    assert gini(np.array([0, 1])) == 0.5
+    assert summary(backtest(np.array([[1, 1]]), lookback=1, area_fraction=1.0))["weighted_hit_rate"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("call", "option", "words"),
+    [
+        (lambda: share_in_top(np.array([1, 2]), fractions=(0,)), "fractions", r"^fractions must be in \(0, 1\]"),
+        (lambda: share_in_top(np.array([1, 2]), fractions=("a",)), "fractions", r"^fractions must be numbers in"),
+        (lambda: gini(np.array([1 + 2j])), "counts", "^counts must be real numbers$"),
+        (lambda: gini(np.array(["a"])), "counts", "^counts must be numbers$"),
+        (lambda: gini(np.ones((2, 2))), "counts", r"^counts must have shape \(n_cells,\), got \(2, 2\)$"),
+        (lambda: backtest(np.ones(3)), "counts", r"^counts must have shape \(n_cells, n_months\), got \(3,\)$"),
+        (lambda: gini(np.array([1, -1])), "counts", "^counts must be finite and not negative$"),
+        (
+            lambda: summary(pd.DataFrame({"hits": [1]})),
+            "backtest_frame",
+            "^not a backtest frame: missing columns month_index, n_allowed, n_chosen, total,",
+        ),
+    ],
+)
+def test_every_refusal_names_its_option_and_what_is_wrong(call, option, words):
+    with pytest.raises(OptionError, match=words) as caught:
+        call()
+    assert caught.value.option == option

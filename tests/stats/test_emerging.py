@@ -14,7 +14,17 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from geo.core.errors import InputError, OptionError
 from geo.space.hexes import cells_to_weights, points_to_cells
-from geo.stats.emerging import CATEGORIES, emerging_categories, emerging_hotspots, mann_kendall, space_time_gi
+from geo.stats.emerging import (
+    CATEGORIES,
+    DEFAULT_TREND,
+    MIN_TREND_MONTHS,
+    TREND_RULES,
+    emerging_categories,
+    emerging_hotspots,
+    mann_kendall,
+    space_time_gi,
+    trend_window,
+)
 from geo.stats.hotspots import fdr_bh, gi_star
 
 
@@ -278,6 +288,56 @@ def test_categories_mirror_and_stay_in_the_vocabulary(rows, data):
             assert hot_now[i]
 
 
+# Where Esri's wording, read literally, fits two patterns: the documented order (module docstring) decides.
+# (gi_bin, trend, winner, the other definition the bins also meet)
+TIES = [
+    # consecutive vs sporadic: off then on once is one final run, not "on and off"
+    ([0, 0, 0, 0, 0, 0, 0, 0, 1, 1], FLAT, "consecutive hot spot", "sporadic"),
+    # ... a second, earlier run (even in the very first month) makes it sporadic
+    ([1, 0, 0, 0, 0, 0, 0, 0, 1, 1], FLAT, "sporadic hot spot", "consecutive"),
+    ([0, 0, 1, 0, 0, 0, 0, 1, 1, 1], FLAT, "sporadic hot spot", "consecutive"),
+    # ≥ 90 % vs consecutive: one final run with nothing hot before it, but 9 of 10 months is 90 %
+    ([0, 1, 1, 1, 1, 1, 1, 1, 1, 1], FLAT, "persistent hot spot", "consecutive"),
+    ([0, 1, 1, 1, 1, 1, 1, 1, 1, 1], UP, "intensifying hot spot", "consecutive"),
+    ([0, 0, 1, 1, 1, 1, 1, 1, 1, 1], UP, "consecutive hot spot", "intensifying (8 of 10 is under 90 %)"),
+    # ≥ 90 % vs new: a one-month series hot in its only month
+    ([2], FLAT, "persistent hot spot", "new"),
+    # persistent vs historical: Esri's persistent does not name the final month; ours needs it hot
+    ([1, 1, 1, 1, 1, 1, 1, 1, 1, 0], FLAT, "historical hot spot", "persistent"),
+    ([1, 1, 1, 1, 1, 1, 1, 1, 1, 0], UP, "historical hot spot", "intensifying needs the final month hot"),
+    ([1, 1, 1, 1, 1, 1, 1, 1, 1, 0], DOWN, "historical hot spot", "diminishing needs the final month hot"),
+    # historical hot / persistent vs oscillating cold: cold now decides
+    ([3, 3, 3, 3, 3, 3, 3, 3, 3, -3], FLAT, "oscillating cold spot", "historical hot, persistent hot"),
+    # historical cold vs oscillating hot: ≥ 90 % cold, hot now
+    ([-1, -1, -1, -1, -1, -1, -1, -1, -1, 1], FLAT, "oscillating hot spot", "historical cold"),
+    # oscillating vs new / consecutive / a sporadic-looking history: an earlier cold month decides
+    ([0, 0, 0, 0, -1, 0, 0, 0, 0, 1], FLAT, "oscillating hot spot", "new"),
+    ([0, 0, 0, 0, 0, 0, -1, 1, 1, 1], FLAT, "oscillating hot spot", "consecutive"),
+    ([0, 1, 0, -1, 0, 1, 0, 0, 1, 1], FLAT, "oscillating hot spot", "sporadic, but for the cold month"),
+    # intensifying vs persistent: a significant rise is not "no discernible trend"
+    ([1, 1, 1, 1, 1, 1, 1, 1, 1, 1], UP, "intensifying hot spot", "persistent"),
+    ([1, 1, 1, 1, 1, 1, 1, 1, 1, 1], DOWN, "diminishing hot spot", "persistent"),
+    # new vs consecutive: one hot month is new (a run needs ≥ 2)
+    ([0, 0, 0, 0, 0, 0, 0, 0, 0, 1], UP, "new hot spot", "consecutive"),
+    # the trend only matters where ≥ 90 %: a rising sporadic cell is still sporadic
+    ([1, 0, 1, 0, 1, 0, 1, 0, 1, 1], UP, "sporadic hot spot", "intensifying (60 % hot)"),
+]
+
+
+@pytest.mark.parametrize(("bins", "trend", "winner", "also"), TIES, ids=[f"{t[2]} over {t[3]}" for t in TIES])
+def test_ties_between_definitions_follow_the_documented_order(bins, trend, winner, also):
+    assert run_cases([(bins, trend, winner)]) == [winner]
+    assert run_cases([(bins, trend, winner)], sign=-1) == [mirrored(winner)]  # and for the cold family
+
+
+def test_ninety_percent_counts_whole_months():
+    # 18 of 20 months is 90 % (10·18 ≥ 9·20); 17 of 20 is not
+    assert run_cases([([0, 0] + [1] * 18, FLAT, "")]) == ["persistent hot spot"]
+    assert run_cases([([0, 0, 0] + [1] * 17, FLAT, "")]) == ["consecutive hot spot"]
+    assert run_cases([([0, 1, 0, 0] + [1] * 16, FLAT, "")]) == ["sporadic hot spot"]  # 17 of 20, two runs
+    assert run_cases([([1] * 9 + [0] + [1] * 9 + [0], FLAT, "")]) == ["historical hot spot"]  # 18 of 20
+
+
 def test_category_bad_inputs():
     with pytest.raises(OptionError):
         emerging_categories(np.zeros(5), np.zeros(5), np.ones(5))
@@ -364,3 +424,190 @@ def test_columns_agree_with_the_parts(synthetic_town):
     assert_array_equal(df.n_cold, (gi.gi_bin <= -2).sum(axis=1))
     assert_array_equal(df.final_bin, gi.gi_bin[:, -1])
     assert_array_equal(df.category, emerging_categories(gi.gi_bin, trend.z, trend.p, alpha=0.01, confidence=95))
+
+
+# ---------------------------------------------------------------- which months the trend reads
+
+
+def test_trend_window_by_rule():
+    assert trend_window(12, trend="esri", time_steps=1) == range(0, 12)
+    assert trend_window(12, trend="complete", time_steps=1) == range(1, 12)
+    assert trend_window(12, trend="complete", time_steps=3) == range(3, 12)
+    assert trend_window(12, trend="complete", time_steps=0) == trend_window(12, trend="esri", time_steps=0)
+    assert trend_window(2, trend="complete", time_steps=5) == range(2, 2)  # nothing left, never negative
+    assert DEFAULT_TREND == "complete" and set(TREND_RULES) == {"esri", "complete"}
+    assert trend_window(12) == range(1, 12)  # the default rule and time step
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option"),
+    [
+        ({"trend": "Esri"}, "trend"),
+        ({"trend": "all"}, "trend"),
+        ({"time_steps": -1}, "time_steps"),
+        ({"time_steps": 1.5}, "time_steps"),
+        ({"trend": "esri", "time_steps": -1}, "time_steps"),
+    ],
+)
+def test_trend_window_refuses_unknown_rules(kwargs, option):
+    with pytest.raises(OptionError) as caught:
+        trend_window(12, **kwargs)
+    assert caught.value.option == option
+
+
+def chain(n: int = 15) -> sp.csr_matrix:
+    """Cells 0..n-1 in a row, each a neighbour of the next; binary, self included."""
+    w = np.eye(n)
+    for i in range(n - 1):
+        w[i, i + 1] = w[i + 1, i] = 1
+    return sp.csr_matrix(w)
+
+
+def steady_block(n_months: int = 12) -> np.ndarray:
+    """A row of 15 cells: 1 incident a month, cells 6-8 10 a month, cell 7 11 in the last month."""
+    counts = np.full((15, n_months), 1.0)
+    counts[6:9] = 10
+    counts[7, -1] = 11
+    return counts
+
+
+def test_the_rule_decides_between_intensifying_and_persistent():
+    counts = steady_block()
+    z = space_time_gi(counts, chain(), time_steps=1).z[7]
+    # cell 7's z: month 0 sees 3 bins (no earlier month), months 1-10 the same 6 bins of the same counts,
+    # month 11 one more incident: z0 < z1 = … = z10 < z11
+    assert z[0] < z[1] and np.all(z[1:11] == z[1]) and z[11] > z[1]
+    # complete (months 1..11): s = 10 rises (z1..z10 each below z11); ties 10: var = (11·10·27 − 10·9·25)/18 = 40
+    #   Z = (10 − 1)/√40 = 1.4230, p = 0.155: no trend → persistent
+    # esri (months 0..11): s = 11 (z0 below all) + 10 = 21; var = (12·11·29 − 2250)/18 = 87.667
+    #   Z = 20/√87.667 = 2.1361, p = 0.0327: a significant rise → intensifying
+    complete = emerging_hotspots(counts, chain(), trend="complete").iloc[7]
+    esri = emerging_hotspots(counts, chain(), trend="esri").iloc[7]
+    assert complete.n_hot == esri.n_hot == 12  # the rule never changes which months are hot
+    assert_allclose([complete.trend_z, esri.trend_z], [9 / math.sqrt(40), 20 / math.sqrt(1578 / 18)], rtol=1e-12)
+    assert_allclose([complete.trend_tau, esri.trend_tau], [10 / 55, 21 / 66], rtol=1e-12)
+    assert (complete.category, esri.category) == ("persistent hot spot", "intensifying hot spot")
+
+
+def test_each_rule_matches_pymannkendall_on_its_months(synthetic_town):
+    mk = pytest.importorskip("pymannkendall")
+    _, w, counts, _, centre = synthetic_town
+    for time_steps in (1, 2):
+        z = space_time_gi(counts, w, time_steps=time_steps).z
+        for trend, first in (("esri", 0), ("complete", time_steps)):
+            df = emerging_hotspots(counts, w, time_steps=time_steps, trend=trend)
+            for cell in [*centre.values(), 0, 1]:
+                ref = mk.original_test(z[cell, first:])
+                assert_allclose(df.trend_z[cell], ref.z, rtol=1e-12, atol=1e-15)
+                assert_allclose(df.trend_p[cell], ref.p, rtol=1e-9, atol=1e-14)
+                assert_allclose(df.trend_tau[cell], ref.Tau, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("n_months", "trend", "time_steps", "steps"),
+    [
+        (10, "esri", 1, 10),
+        (10, "complete", 1, 9),
+        (11, "complete", 1, 10),
+        (11, "complete", 2, 9),
+        (12, "complete", 2, 10),
+        (10, "complete", 0, 10),
+        (9, "esri", 0, 9),
+    ],
+)
+def test_at_least_ten_months_in_the_trend_series(n_months, trend, time_steps, steps):
+    counts = steady_block(n_months)
+    assert len(trend_window(n_months, trend=trend, time_steps=time_steps)) == steps
+    if steps >= MIN_TREND_MONTHS:
+        assert len(emerging_hotspots(counts, chain(), trend=trend, time_steps=time_steps)) == 15
+    else:
+        with pytest.raises(OptionError, match=f"at least 10 months in the trend .* give {steps}"):
+            emerging_hotspots(counts, chain(), trend=trend, time_steps=time_steps)
+    assert MIN_TREND_MONTHS == 10  # Esri's documented minimum, not a tuning knob
+
+
+# ---------------------------------------------------------------- refusals say what and which option
+
+
+@pytest.mark.parametrize(
+    ("call", "option", "words"),
+    [
+        (
+            lambda: mann_kendall(np.ones(5)),
+            "series",
+            r"series must be two-dimensional \(rows × months\), not shape \(5,\)",
+        ),
+        (lambda: mann_kendall(np.ones((3, 1))), "series", "a trend needs at least 2 months, not 1"),
+        (
+            lambda: mann_kendall(np.array([[1.0, np.nan]])),
+            "series",
+            r"^series must all be finite \(no NaN or infinity\)$",
+        ),
+        (
+            lambda: space_time_gi(np.ones(7), ring_weights()),
+            "counts",
+            r"counts must be two-dimensional \(cells × months\)",
+        ),
+        (
+            lambda: space_time_gi(np.full((7, 3), np.inf), ring_weights()),
+            "counts",
+            r"^counts must all be finite \(no NaN or infinity\)$",
+        ),
+        (lambda: trend_window(12, trend="Esri"), "trend", "trend must be one of 'complete', 'esri', not 'Esri'"),
+        (
+            lambda: trend_window(12, time_steps=-1),
+            "time_steps",
+            "time_steps must be a whole number of months, 0 or more",
+        ),
+        (lambda: trend_window(12, time_steps=True), "time_steps", "not True"),
+        (lambda: emerging_categories(np.zeros(5), np.zeros(5), np.ones(5)), "gi_bin", "gi_bin must be two-dimensional"),
+        (lambda: emerging_categories(np.zeros((2, 0)), np.zeros(2), np.ones(2)), "gi_bin", r"not shape \(2, 0\)"),
+        (
+            lambda: emerging_categories(np.zeros((2, 5)), np.zeros(2), np.ones(3)),  # only trend_p is the wrong length
+            "trend_z/trend_p",
+            r"trend_z and trend_p need one value per cell \(2\)",
+        ),
+        (lambda: emerging_categories(np.zeros((2, 5)), np.zeros(2), np.ones(2), alpha=0), "alpha", "between 0 and 1"),
+        (
+            lambda: emerging_hotspots(steady_block(), chain(), confidence=80),
+            "confidence",
+            r"confidence must be one of \[90, 95, 99\] %, not 80",
+        ),
+        (lambda: emerging_hotspots(steady_block(10), chain()), "counts", "at least 10 months in the trend"),
+    ],
+)
+def test_every_refusal_names_its_option_and_says_what_is_accepted(call, option, words):
+    with pytest.raises(OptionError, match=words) as caught:
+        call()
+    assert caught.value.option == option
+
+
+def test_results_are_read_only_and_s_is_a_whole_number():
+    res = mann_kendall(np.array([[1.0, 4, 2, 2, 5]]))
+    assert res.s.dtype == np.int64  # a count of pairs
+    for name in ("s", "var_s", "tau", "z", "p"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(res, name)[0] = 0
+
+
+def test_space_time_gi_defaults_to_one_earlier_month_and_honours_fdr_false():
+    rng = np.random.default_rng(7)
+    counts = rng.poisson(2, (7, 6)).astype(float)
+    counts[3, 4] += 9
+    assert_array_equal(space_time_gi(counts, ring_weights()).z, space_time_gi(counts, ring_weights(), time_steps=1).z)
+    raw = space_time_gi(counts, ring_weights(), time_steps=1, fdr=False)
+    direct = gi_star(counts.ravel(), sp.csr_matrix(cube_weights(ring_weights(), 6, 1)), fdr=False)
+    assert_array_equal(raw.gi_bin, direct.gi_bin.reshape(7, 6))  # Gi_Bin from the unadjusted p-values
+    assert (raw.gi_bin != space_time_gi(counts, ring_weights(), time_steps=1).gi_bin).any()
+
+
+def test_trend_significance_edges_in_both_directions():
+    # p = alpha is not significant downwards either; a loose alpha makes a small |z| count (z = ±0.8, p = 0.4237)
+    assert run_cases([([1] * 10, (-3.0, 0.05), "")]) == ["persistent hot spot"]
+    assert run_cases([([1] * 10, (-3.0, 0.0499), "")]) == ["diminishing hot spot"]
+    p = math.erfc(0.8 / math.sqrt(2))
+    loose = [([1] * 10, (0.8, p), ""), ([1] * 10, (-0.8, p), "")]
+    assert run_cases(loose, alpha=0.5) == ["intensifying hot spot", "diminishing hot spot"]
+    assert run_cases(loose, alpha=0.5, sign=-1) == ["intensifying cold spot", "diminishing cold spot"]
+    # a cold month just before a hot final month is still "a cold month earlier"
+    assert run_cases([([0, 0, 0, 0, 0, 0, 0, 0, -1, 1], FLAT, "")]) == ["oscillating hot spot"]
