@@ -1,12 +1,14 @@
 """Priority scoring benchmark: :func:`geo.plan.priority.score_cells` against the per-cell loop it replaced.
 
 Baseline, measured in the same run: the loop ``score_cells`` was before the
-policy became a table of vectorised rules (kept below as :func:`score_cells_loop`,
-verbatim apart from its name and its weights written inline: one ``features.iloc[i]``
-per cell, 187 s on a force's 207k cells). Both score the same synthetic feature frame
-(~200,000 cells at res 9, every rule firing somewhere, ties and caps included), the
-outputs are checked equal, and the ratio is printed. Target: >= 20x for the whole
-function, whose remaining time is mostly ``cells_to_strings`` (a per-cell h3 call both sides pay).
+policy became a table of vectorised rules (kept below as :func:`score_cells_loop`:
+one ``features.iloc[i]`` per cell, 187 s on a force's 207k cells), its weights
+written inline and its rules brought up to today's policy in the default balance
+(a hot spot's own incidents, ``beside_hot``, points per doubling of the incidents).
+Both score the same synthetic feature frame (~200,000 cells at res 9, every
+rule firing somewhere, ties and caps included), the outputs are checked equal,
+and the ratio is printed. Target: >= 20x for the whole function, whose remaining
+time is mostly ``cells_to_strings`` (a per-cell h3 call both sides pay).
 
     .venv/bin/python benchmarks/bench_priority.py [--cells 200000]
 """
@@ -78,8 +80,9 @@ def score_cells_loop(area, *, counts, gi_bin, category, features) -> pd.DataFram
         "hot_3": 30,
         "hot_2": 20,
         "hot_1": 10,
+        "beside_hot": 5,
         "emerging_strong": 15,
-        "emerging_persistent": 10,
+        "emerging_persistent": 15,
         "emerging_weak": 5,
         "flagged_each": 12,
         "flagged_max": 3,
@@ -88,7 +91,7 @@ def score_cells_loop(area, *, counts, gi_bin, category, features) -> pd.DataFram
         "victim_max": 3,
         "closure_active": 6,
         "closure_recent": 8,
-        "count_log": 1.0,
+        "per_doubling": 2,
     }
     confidence = {3: "99 %", 2: "95 %", 1: "90 %"}
     emerging_points = {
@@ -99,18 +102,30 @@ def score_cells_loop(area, *, counts, gi_bin, category, features) -> pd.DataFram
         "sporadic hot spot": "emerging_weak",
         "oscillating hot spot": "emerging_weak",
     }
+    emerging_words = {
+        "new hot spot": "new: hot for the first time in the latest month",
+        "consecutive hot spot": "consecutive: hot in an unbroken run of the latest months, not before",
+        "intensifying hot spot": "intensifying: hot in 90 % of months or more, and getting hotter",
+        "persistent hot spot": "persistent: hot in 90 % of months or more, with no trend",
+        "sporadic hot spot": "sporadic: hot on and off, and in the latest month",
+        "oscillating hot spot": "oscillating: hot in the latest month, a cold spot in an earlier one",
+    }
     n = len(area)
     score = np.zeros(n)
     reasons: list[list[str]] = [[] for _ in range(n)]
     for i in range(n):
         b = int(gi_bin[i])
-        if b > 0:
+        here = counts[i] > 0
+        if b > 0 and here:
             score[i] += p[f"hot_{b}"]
-            reasons[i].append(f"hot {confidence[b]}")
+            reasons[i].append(f"hot spot ({confidence[b]})")
+        if b > 0 and not here:
+            score[i] += p["beside_hot"]
+            reasons[i].append(f"0 incidents here in the period; next to a hot spot ({confidence[b]})")
         cat = str(category[i]) if category is not None else ""
-        if cat in emerging_points:
+        if cat in emerging_points and here:
             score[i] += p[emerging_points[cat]]
-            reasons[i].append(cat.removesuffix(" hot spot"))
+            reasons[i].append(emerging_words[cat])
         row = features.iloc[i]
         flagged = int(row["flagged_open"])
         if flagged:
@@ -129,8 +144,9 @@ def score_cells_loop(area, *, counts, gi_bin, category, features) -> pd.DataFram
         if row["closures_recent"]:
             score[i] += p["closure_recent"] * int(row["closures_recent"])
             reasons[i].append("closure order ended recently (watch for a return)")
-        if score[i] > 0 and counts[i] > 0:
-            score[i] += p["count_log"] * np.log1p(counts[i])
+        if score[i] > 0 and here:
+            score[i] += p["per_doubling"] * np.log2(1 + counts[i])
+            reasons[i].append(f"{counts[i]} {'incident' if counts[i] == 1 else 'incidents'} here in the period")
     lat, lng = cells_to_latlng(area.cells)
     return pd.DataFrame(
         {

@@ -14,7 +14,49 @@ import pandas as pd
 from dashboard import maps, results
 from dashboard.view import View
 from geo.plan.analysis import GI_CLASSES
+from geo.plan.priority import BALANCES, DEFAULT_BALANCE, Counted, counted
 from geo.space.hexes import points_to_cells, strings_to_cells
+
+#: The page's words for the balance control, and why the default ranks as it does (from ``geo.plan._policy``).
+BALANCE_LABEL = "Put first: established hot spots ↔ emerging ones"
+BALANCE_HELP = (
+    "How much a place's trend counts against how much ASB it has. "
+    + " ".join(f"**{b.label}**: {b.help}" for b in BALANCES.values())
+    + f" The default is **{BALANCES[DEFAULT_BALANCE].label}**: established hot spots (persistent, busy, like a "
+    "city centre) hold most of the ASB and are where patrol trials found their effects, so between two hot spots "
+    "of the same confidence the busier one comes first; an emerging place comes first when its case data "
+    "(flagged addresses, closure orders, victims) add to it. Choose **Emerging hot spots first** when the "
+    "established places are patrolled anyway and the list should show what is new."
+)
+
+
+def balance_options() -> list[str]:
+    """The balances in the control's order (established → emerging)."""
+    return list(BALANCES)
+
+
+def balance_label(name: str) -> str:
+    """The words the control shows for a balance."""
+    return BALANCES[name].label
+
+
+def what_is_counted(view: View) -> Counted:
+    """The categories and months behind the plan's incident counts (for headings and sentences)."""
+    return counted(results.cube(view))
+
+
+def plan_table(ranked: pd.DataFrame, what: Counted) -> pd.DataFrame:
+    """The ranked list as the page shows it: visit, rank, ward, estate, score, why, and the count under its name."""
+    table = ranked[["visit_order", "rank", "ward_name", "estate_name", "score", "reasons", "count"]]
+    return table.rename(
+        columns={
+            "visit_order": "visit",
+            "ward_name": "ward",
+            "estate_name": "estate",
+            "reasons": "why",
+            "count": what.label,
+        }
+    )
 
 
 def boundary_names(layer: str) -> pd.Series:

@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.plan.priority import SHARED_FEATURES
+from geo.plan.priority import SHARED_FEATURES, Counted
 from geo.publish.export import frame_to_csv_bytes
 from geo.space.hexes import cells_to_polygons, strings_to_cells
 
 #: What a plan that leaves the building carries: place, score and reasons, and the case
 #: features each case kind marks as shared (never victims: see ``geo.plan.priority.CASE_KINDS``).
+#: ``count`` leaves under the name of what it counts (:attr:`geo.plan.priority.Counted.label`).
 PLAN_COLUMNS = [
     "visit_order",
     "rank",
@@ -39,20 +40,25 @@ PLAN_COLUMNS = [
 ]
 
 
-def plan_frame(ranked: pd.DataFrame) -> pd.DataFrame:
-    """The plan in visiting order with the columns a team needs (no victim detail)."""
+def plan_frame(ranked: pd.DataFrame, *, counted: Counted | None = None) -> pd.DataFrame:
+    """The plan in visiting order with the columns a team needs (no victim detail).
+
+    ``count`` is renamed to what it counts, e.g. "ASB incidents, Jan–Mar 2024"
+    (``counted``; None: "incidents, the period"), so a bare number never leaves.
+    """
     cols = [c for c in PLAN_COLUMNS if c in ranked.columns]
-    return ranked.sort_values("visit_order")[cols].reset_index(drop=True)
+    label = (counted or Counted()).label
+    return ranked.sort_values("visit_order")[cols].reset_index(drop=True).rename(columns={"count": label})
 
 
-def plan_to_csv(ranked: pd.DataFrame) -> bytes:
+def plan_to_csv(ranked: pd.DataFrame, *, counted: Counted | None = None) -> bytes:
     """CSV (UTF-8 with BOM, formula-safe)."""
-    return frame_to_csv_bytes(plan_frame(ranked))
+    return frame_to_csv_bytes(plan_frame(ranked, counted=counted))
 
 
-def plan_to_geojson(ranked: pd.DataFrame) -> bytes:
+def plan_to_geojson(ranked: pd.DataFrame, *, counted: Counted | None = None) -> bytes:
     """A FeatureCollection of the cells to visit, properties from :data:`PLAN_COLUMNS`."""
-    plan = plan_frame(ranked)
+    plan = plan_frame(ranked, counted=counted)
     polys = cells_to_polygons(strings_to_cells(plan["cell"]))
     features = []
     for poly, rec in zip(polys, plan.to_dict("records"), strict=True):
@@ -68,11 +74,13 @@ def plan_to_html(
     subtitle: str,
     boundaries: gpd.GeoDataFrame | None = None,
     tour_m: float = 0.0,
+    counted: Counted | None = None,
     width: int = 640,
     height: int = 480,
 ) -> str:
     """A printable page: an SVG map of the cells, the route between them, and the table of reasons."""
-    plan = plan_frame(ranked)
+    label = (counted or Counted()).label
+    plan = plan_frame(ranked, counted=counted)
     polys = cells_to_polygons(strings_to_cells(plan["cell"])) if len(plan) else np.array([], dtype=object)
     shapes = list(polys)
     if boundaries is not None and not boundaries.empty:
@@ -88,6 +96,7 @@ def plan_to_html(
                 r.get("estate_name", r.get("estate", "")),
                 f"{r['score']:.0f}",
                 r["reasons"],
+                r[label],
                 r["cell"],
             )
         )
@@ -110,7 +119,8 @@ th {{ background: #eee; }}
 <p class="note">Made {html.escape(made)}. Route of {tour_m / 1000:.1f} km between {len(plan)} places,
 in the numbered order. OFFICIAL-SENSITIVE: for the neighbourhood team; do not forward.</p>
 {svg}
-<table><thead><tr><th>Visit</th><th>Ward</th><th>Estate</th><th>Score</th><th>Why</th><th>Cell</th></tr></thead>
+<table><thead><tr><th>Visit</th><th>Ward</th><th>Estate</th><th>Score</th><th>Why</th><th>{html.escape(label)}</th>
+<th>Cell</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>

@@ -15,6 +15,7 @@ from dashboard.messages import show_error
 from dashboard.plan import plan_to_csv, plan_to_geojson, plan_to_html
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
+from geo.plan.priority import DEFAULT_BALANCE
 
 session = ensure_shell("patrol")
 
@@ -22,9 +23,18 @@ view = sidebar_view()
 st.title("Patrol planner")
 with st.sidebar:
     top = st.slider("Places to visit", min_value=3, max_value=30, value=10, key="p_top")
+    balance = st.select_slider(
+        patrol.BALANCE_LABEL,
+        options=patrol.balance_options(),
+        value=DEFAULT_BALANCE,
+        format_func=patrol.balance_label,
+        key="p_balance",
+        help=patrol.BALANCE_HELP,
+    )
 
 try:
-    ranked, scored, tour_m = results.priority(view, top=top)
+    ranked, scored, tour_m = results.priority(view, top=top, balance=balance)
+    what = patrol.what_is_counted(view)
 except NestwatchError as exc:
     show_error(exc)
     st.stop()
@@ -33,16 +43,16 @@ ranked = patrol.with_names(ranked)
 scored = patrol.with_names(scored)
 span = f"{view.month_from} to {view.month_to}"
 st.caption(
-    f"{len(ranked)} places ranked from {span}; a round trip of {tour_m / 1000:.1f} km in the visiting order. "
-    "Hexagons: Gi* hot spots after FDR correction; outlined: hot spots with open flagged addresses."
+    f"{len(ranked)} places ranked from {what.label} ({patrol.balance_label(balance).lower()}); a round trip of "
+    f"{tour_m / 1000:.1f} km in the visiting order. Hexagons: Gi* hot spots after FDR correction; outlined: hot "
+    "spots with open flagged addresses. A hot spot with no incidents of its own is there because its neighbours "
+    "are busy: the list says so."
 )
 
 left, right = st.columns([3, 2], gap="medium")
 with right:
     st.subheader("Where to go")
-    table = ranked[["visit_order", "rank", "ward_name", "score", "reasons"]].rename(
-        columns={"visit_order": "visit", "ward_name": "ward", "reasons": "why"}
-    )
+    table = patrol.plan_table(ranked, what)
     picked = st.dataframe(
         table,
         hide_index=True,
@@ -72,7 +82,7 @@ if cell:
         st.subheader(f"Hexagon {cell}")
         st.markdown(
             f"**{row['ward_name'] or 'outside the wards'}** · score {row['score']:.0f} · "
-            f"{int(row['count'])} incidents · pattern: {row['emerging'] or 'n/a'}"
+            f"{what.incidents(int(row['count']))} in {what.period} · pattern: {row['emerging'] or 'n/a'}"
         )
         st.write("Why: " + (row["reasons"] or "no hot spot or case data here."))
         c1, c2 = st.columns(2)
@@ -111,18 +121,19 @@ printable = partial(
     plan_to_html,
     ranked,
     title="Nestwatch patrol plan",
-    subtitle=f"Incidents {span}; categories: {', '.join(view.categories or ('all',))}",
+    subtitle=f"{what.label}; balance: {patrol.balance_label(balance).lower()}",
     boundaries=results.boundaries(view.layer),
     tour_m=tour_m,
+    counted=what,
 )
 exports = (
-    ("Patrol plan (CSV)", "patrol-plan.csv", "text/csv", "p_csv", partial(plan_to_csv, ranked)),
+    ("Patrol plan (CSV)", "patrol-plan.csv", "text/csv", "p_csv", partial(plan_to_csv, ranked, counted=what)),
     (
         "Patrol plan (GeoJSON)",
         "patrol-plan.geojson",
         "application/geo+json",
         "p_geojson",
-        partial(plan_to_geojson, ranked),
+        partial(plan_to_geojson, ranked, counted=what),
     ),
     ("Printable plan (HTML)", "patrol-plan.html", "text/html", "p_html", printable),
 )

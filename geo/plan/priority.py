@@ -7,49 +7,85 @@ than arithmetic, so that neither a weight nor a new kind of case data needs a
 change to the code that applies them:
 
 * :data:`RULES` (from :mod:`geo.plan._policy`): every rule that adds points
-  (hotspot class, emerging pattern, open flagged addresses and their strong
-  cuckooing indicators, safeguarded victims nearby, closure orders in force or
-  recently ended, and the ASB count as a tie-break), each with its points, cap,
-  the features it reads, its words and why it counts. :func:`policy_to_markdown`
-  prints it as a table; :func:`score_cells` applies it.
+  (hotspot class, a hot spot's neighbour with no incidents of its own, emerging
+  pattern, open flagged addresses and their strong cuckooing indicators,
+  safeguarded victims nearby, closure orders in force or recently ended, and
+  the incidents in the cell itself), each with its points, cap, the features it
+  reads, its words and why it counts. :func:`policy_to_markdown` prints it as a
+  table; :func:`score_cells` applies it. :data:`BALANCES` are the settings of
+  the one choice an inspector makes, established hot spots against emerging
+  ones (``both`` by default; the policy module's docstring says why).
 * :data:`CASE_KINDS`: every kind of case record the plan counts (flagged
   addresses, closure orders, victims), each with the function that turns its
   rows into feature columns per cell. :func:`case_features` and
   :func:`geo.plan.analysis.load_cases` iterate it.
 
-A cell with no hotspot, no trend and no case data scores 0 and is not listed.
+A cell with no hotspot, no trend and no case data scores 0 and is not listed;
+every listed cell has reasons in words, and the incident count is named by
+what it counts (:class:`Counted`: "ASB incidents, Jan–Mar 2024"). The plan's
+ward and estate of a cell are those holding the cell's centre, by the one rule
+for "a point in an area" (:func:`geo.stats.areas.points_to_areas`), when the
+boundaries are given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
 from geo.core.errors import OptionError
 from geo.core.schema import INDICATORS
-from geo.plan._policy import POINTS, RULES, Rule, apply_rules, policy_to_markdown
+from geo.plan._policy import (
+    BALANCED_RULES,
+    BALANCES,
+    DEFAULT_BALANCE,
+    POINTS,
+    RULES,
+    Balance,
+    Counted,
+    Rule,
+    apply_rules,
+    balances_to_markdown,
+    months_to_words,
+    policy_to_markdown,
+    rules_for,
+)
 from geo.space.hexes import cells_to_latlng, cells_to_strings, cells_to_weights, points_to_cells
 from geo.space.tour import visiting_order
-from geo.stats.aggregate import StudyArea
+from geo.stats.aggregate import Cube, StudyArea
+from geo.stats.areas import points_to_areas
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
+    "BALANCED_RULES",
+    "BALANCES",
     "CASE_KINDS",
+    "DEFAULT_BALANCE",
     "POINTS",
     "RECENT_MONTHS",
     "RULES",
     "SHARED_FEATURES",
     "STRONG_INDICATORS",
+    "Balance",
     "CaseData",
     "CaseKind",
+    "Counted",
     "Rule",
     "apply_rules",
+    "balances_to_markdown",
     "case_features",
+    "cells_to_areas",
+    "counted",
+    "months_to_words",
     "policy_to_markdown",
     "rank",
+    "rules_for",
     "score_cells",
 ]
 
@@ -95,10 +131,9 @@ class CaseKind:
 
 
 def _cell_index(area: StudyArea, frame: pd.DataFrame) -> np.ndarray:
-    if frame.empty:
-        return np.zeros(0, dtype=np.int64)
-    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
-    lng = pd.to_numeric(frame["lng"], errors="coerce").to_numpy(dtype=float)
+    """The study-area position of each row's point (-1 outside); ``frame`` has ``lat``/``lng``, maybe no rows."""
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy()  # a blank or text location: NaN, no cell
+    lng = pd.to_numeric(frame["lng"], errors="coerce").to_numpy()
     return area.index_of(points_to_cells(lat, lng, res=area.res))
 
 
@@ -153,8 +188,8 @@ def victim_features(area: StudyArea, frame: pd.DataFrame, /, *, as_of: str) -> p
         return out
     v = frame[frame["date_safeguarded"].astype(str) <= as_of]
     idx = _cell_index(area, v)
-    home = np.bincount(idx[idx >= 0], minlength=n).astype(float)
-    near = cells_to_weights(area.cells, k=1) @ home  # in the cell or a neighbour
+    home = np.bincount(idx[idx >= 0], minlength=n)
+    near = cells_to_weights(area.cells, k=1) @ home  # in the cell or a neighbour (k=1 is the default, said here)
     out.loc[:, "victims_nearby"] = near.astype(np.int64)
     return out
 
@@ -213,7 +248,7 @@ class CaseData(Mapping[str, pd.DataFrame]):
         return len(CASE_KINDS)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
-        if name.startswith("_") or name not in CASE_KINDS:
+        if name not in CASE_KINDS:  # no kind starts with "_", so copy's and pickle's lookups fail here too
             raise AttributeError(name)
         return self[name]
 
@@ -239,6 +274,35 @@ def case_features(area: StudyArea, cases: Mapping[str, pd.DataFrame], *, as_of: 
     return pd.concat(parts, axis=1)
 
 
+def counted(cube: Cube) -> Counted:
+    """What the cube's counts count: the categories that hold any incident, over the cube's months.
+
+    Read from the counts rather than from the filters, so the words say what
+    was counted even when "all categories" held only ASB.
+    """
+    totals = cube.counts.sum(axis=(0, 1))  # one total per category (zeros for a cube without months)
+    present = tuple(c for i, c in enumerate(cube.categories) if totals[i] > 0)
+    return Counted(categories=present, months=tuple(cube.months))
+
+
+def cells_to_areas(cells: np.ndarray, boundaries: gpd.GeoDataFrame | None) -> np.ndarray:
+    """The code of the area holding each cell's centre (``""`` for none), by the one point-in-area rule.
+
+    A cell straddling two wards belongs to the one its centre is in (on a shared
+    border, the lower code), as an incident at that point would: see
+    :func:`geo.stats.areas.points_to_areas`.
+    """
+    out = np.full(len(cells), "", dtype=object)
+    if boundaries is None or boundaries.empty:
+        return out
+    lat, lng = cells_to_latlng(cells)
+    where = points_to_areas(boundaries, lng, lat)
+    codes = boundaries["code"].astype(str).to_numpy()
+    inside = where >= 0
+    out[inside] = codes[where[inside]]
+    return out
+
+
 def score_cells(
     area: StudyArea,
     *,
@@ -246,21 +310,47 @@ def score_cells(
     gi_bin: np.ndarray,
     category: np.ndarray | None,
     features: pd.DataFrame,
+    counted: Counted | None = None,
+    balance: str = DEFAULT_BALANCE,
+    wards: gpd.GeoDataFrame | None = None,
+    estates: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Score every cell by :data:`RULES` and spell out why; one row per cell in study-area order.
 
     The rules run on whole columns (``gi_bin``, ``emerging``, ``count`` and the
     case features), so a force's few hundred thousand cells take well under a second.
+
+    Parameters
+    ----------
+    counts, gi_bin, category, features
+        Per study-area cell: incidents in the period, Gi* class, emerging pattern
+        (None when the period is too short for one) and :func:`case_features`.
+    counted
+        What ``counts`` count, for the words ("412 ASB incidents here in Jan–Mar 2024");
+        :func:`counted` of the cube. None: "incidents" in "the period".
+    balance
+        Established hot spots against emerging ones: a name in :data:`BALANCES`.
+    wards, estates
+        The boundaries: a cell's ``ward``/``estate`` are then the areas holding its
+        centre (:func:`cells_to_areas`); None keeps the study area's own assignment.
+
+    Raises
+    ------
+    OptionError
+        For an unknown ``balance``, or rules that read a column the features lack.
     """
     n = len(area)
-    emerging = np.asarray(category, dtype=object) if category is not None else np.full(n, "", dtype=object)
+    rules = rules_for(balance, RULES)  # looked up at call time: the policy is the module's table
+    emerging = np.full(n, "", dtype=object) if category is None else np.asarray(category)
+    plan = np.empty((), dtype=object)
+    plan[()] = counted if counted is not None else Counted()
     columns = {
         "gi_bin": np.asarray(gi_bin),
         "emerging": emerging,
         "count": np.asarray(counts),
+        "counted": plan,  # one value for the whole plan (0-d), read by the words
         **{c: features[c].to_numpy() for c in features.columns},
     }
-    rules = RULES  # looked up at call time: the policy is the module's table
     missing = sorted({c for rule in rules for c in rule.reads} - columns.keys())
     if missing:
         raise OptionError(f"the priority rules read feature column(s) {missing}, which the features lack")
@@ -269,8 +359,8 @@ def score_cells(
     return pd.DataFrame(
         {
             "cell": cells_to_strings(area.cells),
-            "ward": area.ward,
-            "estate": area.estate,
+            "ward": area.ward if wards is None else cells_to_areas(area.cells, wards),
+            "estate": area.estate if estates is None else cells_to_areas(area.cells, estates),
             "count": counts,
             "gi_bin": gi_bin,
             "emerging": category if category is not None else "",
@@ -283,7 +373,12 @@ def score_cells(
 
 
 def rank(scored: pd.DataFrame, *, top: int = 10) -> tuple[pd.DataFrame, float]:
-    """The top cells by score with a suggested visiting order and the tour length in metres."""
+    """The top cells by score with a suggested visiting order and the tour length in metres.
+
+    Only cells that scored are listed; ties in the score go to the cell with more
+    incidents, then to the lower cell id (whatever order the cells came in), and
+    ``top`` cuts the list after that order. ``rank`` comes first, ``visit_order`` last.
+    """
     best = (
         scored[scored["score"] > 0]
         .sort_values(["score", "count", "cell"], ascending=[False, False, True])
@@ -291,9 +386,6 @@ def rank(scored: pd.DataFrame, *, top: int = 10) -> tuple[pd.DataFrame, float]:
         .reset_index(drop=True)
     )
     best.insert(0, "rank", np.arange(1, len(best) + 1))
-    tour = visiting_order(best["lat"].to_numpy(), best["lng"].to_numpy(), start=0) if len(best) else None
-    visit = np.zeros(len(best), dtype=np.int64)
-    if tour is not None:
-        visit[tour.order] = np.arange(1, len(best) + 1)
-    best["visit_order"] = visit
-    return best, (tour.length_m if tour is not None else 0.0)
+    tour = visiting_order(best["lat"].to_numpy(), best["lng"].to_numpy())  # sets out from the first place
+    best["visit_order"] = np.argsort(tour.order) + 1  # each place's position in the round, from 1
+    return best, tour.length_m

@@ -47,3 +47,18 @@ def test_csv_is_formula_safe_and_geojson_allow_listed():
     fc = json.loads(plan_to_geojson(ranked()))
     props = fc["features"][0]["properties"]
     assert "victims_nearby" not in props and props["reasons"].endswith(PAYLOAD)
+
+
+def test_the_count_leaves_under_the_name_of_what_it_counts():
+    from geo.plan.priority import Counted
+
+    what = Counted(("Anti-social behaviour",), ("2024-01", "2024-02", "2024-03"))
+    frame = pd.read_csv(io.BytesIO(plan_to_csv(ranked(), counted=what)), encoding="utf-8-sig")
+    assert "ASB incidents, Jan–Mar 2024" in frame.columns and "count" not in frame.columns
+    assert frame.loc[0, "ASB incidents, Jan–Mar 2024"] == 3
+    props = json.loads(plan_to_geojson(ranked(), counted=what))["features"][0]["properties"]
+    assert props["ASB incidents, Jan–Mar 2024"] == 3 and "count" not in props
+    page = plan_to_html(ranked(), title="t", subtitle="s", counted=what)
+    assert "<th>ASB incidents, Jan–Mar 2024</th>" in page and "<td>3</td>" in page
+    # without a description the heading still says what it counts, never a bare "count"
+    assert "incidents, the period" in pd.read_csv(io.BytesIO(plan_to_csv(ranked())), encoding="utf-8-sig").columns

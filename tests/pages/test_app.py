@@ -61,7 +61,7 @@ def test_patrol_and_trends_run_and_filters_change_what_is_computed(app):
     assert not app.exception
     assert any("Where to go" in s.value for s in app.subheader)
     ranked = app.dataframe[0].value
-    assert len(ranked) == 10 and ranked["why"].str.contains("hot 99 %").any()
+    assert len(ranked) == 10 and ranked["why"].str.contains("hot spot (99 %)", regex=False).any()
     app.switch_page("pages/trends.py").run()
     assert not app.exception
     year = _ward_incidents(app)
