@@ -8,6 +8,8 @@ the handed-out report, so the room and the paper agree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import folium
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ from dashboard import maps, results
 from dashboard.context import get_store
 from geo.plan.outcomes import outcomes_for
 from geo.publish.published import PublishedOutcomes, publish
+from geo.publish.report import effect_lines
 
 #: How each headline reads in the room: is a rise good news? (ASB down is; people safeguarded up is.)
 RISE_IS_GOOD = {
@@ -38,6 +41,21 @@ def _published(url: str, version: str, start: str, end: str, area: str | None) -
 def published(start: str, end: str, area: str | None) -> PublishedOutcomes:
     """The published outcomes for the period and area (cached per import)."""
     return _published(*results.version(), start, end, area)
+
+
+@dataclass(frozen=True)
+class EffectNote:
+    """One line under the closure evaluation's headline; ``peak`` marks the regression-to-the-mean warning."""
+
+    text: str
+    peak: bool
+
+
+def effect_notes(pack: PublishedOutcomes) -> list[EffectNote]:
+    """The report's evaluation lines after its headline sentence (displacement, peak, orders left out, notes)."""
+    peak = pack.effect.texts.get("peak", "")
+    warn = bool(pack.effect.shown.peak)
+    return [EffectNote(line, warn and line == peak) for line in effect_lines(pack)[1:]]
 
 
 def delta_of(figure_key: str, change_text: str) -> tuple[str | None, str]:

@@ -15,8 +15,8 @@ import streamlit as st
 from dashboard.context import get_store
 from dashboard.view import View
 from geo.plan import analysis
+from geo.plan.priority import DEFAULT_BALANCE
 from geo.stats.aggregate import Cube, StudyArea
-from geo.stats.impact import Impact
 
 
 def version() -> tuple[str, str]:
@@ -55,25 +55,23 @@ def cube(view: View) -> Cube:
     return _cube(*version(), view)
 
 
-@st.cache_data(show_spinner="Looking for emerging hot spots…", max_entries=16)
-def _emerging(url: str, version: str, view: View) -> pd.DataFrame:
-    return analysis.emerging_table(_cube(url, version, view), k=view.k)
-
-
-def emerging(view: View) -> pd.DataFrame:
-    """Emerging pattern per cell (needs three months or more)."""
-    return _emerging(*version(), view)
-
-
 @st.cache_data(show_spinner="Ranking where to patrol…", max_entries=16)
-def _priority(url: str, version: str, view: View, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def _priority(url: str, version: str, view: View, top: int, balance: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     store = get_store()
-    return analysis.priority_table(_cube(url, version, view), analysis.load_cases(store), k=view.k, top=top)
+    return analysis.priority_table(
+        _cube(url, version, view),
+        analysis.load_cases(store),
+        k=view.k,
+        top=top,
+        balance=balance,
+        wards=_boundaries(url, version, "wards"),
+        estates=_boundaries(url, version, "estates"),
+    )
 
 
-def priority(view: View, *, top: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """Ranked cells, every cell's score, and the tour length in metres."""
-    return _priority(*version(), view, top)
+def priority(view: View, *, top: int, balance: str = DEFAULT_BALANCE) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Ranked cells, every cell's score, and the tour length in metres (``balance``: see geo.plan.priority.BALANCES)."""
+    return _priority(*version(), view, top, balance)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -85,16 +83,6 @@ def _cases(url: str, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 def flagged_and_closures() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Flagged addresses and closure orders (for inspectors' layers only)."""
     return _cases(*version())
-
-
-@st.cache_data(show_spinner="Measuring closure-order impact…", max_entries=4)
-def _impact(url: str, version: str) -> Impact:
-    return analysis.impact(get_store())
-
-
-def impact() -> Impact:
-    """Closure-order impact over all stored data."""
-    return _impact(*version())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

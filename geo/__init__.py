@@ -11,7 +11,7 @@ reads every import and fails on one that runs backwards):
 :mod:`geo.store`      persist (SQLite or PostgreSQL/PostGIS), import end to end, audit, backup
 :mod:`geo.access`     users and roles: who may see what
 :mod:`geo.space`      H3 cells (the only h3 user), neighbourhoods, visiting order
-:mod:`geo.stats`      the cell × month cube, Gi*, emerging hot spots, concentration, impact
+:mod:`geo.stats`      the cell × month cube, Gi*, emerging hot spots, concentration, areas, evaluation
 :mod:`geo.plan`       where to patrol and why (priority policy), outcomes, the analysis path
 :mod:`geo.publish`    what may leave the team: suppression, published figures, exports, report
 :mod:`geo.demo`       the synthetic demo town (uses the whole pipeline to load itself)

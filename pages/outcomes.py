@@ -99,6 +99,11 @@ for row in (figures[:4], figures[4:]):
 
 st.subheader("Around the closure orders")
 st.info(pack.effect.sentence, icon=":material/lock:")
+for line in outcomes.effect_notes(pack):
+    if line.peak:  # interventions sited at a peak: the room must see it beside the fall it qualifies
+        st.warning(line.text, icon=":material/trending_down:")
+    else:
+        st.caption(line.text)
 if pack.effect_previous is not None:
     st.caption(f"Against the previous period: {pack.effect_trend_text}.")
 

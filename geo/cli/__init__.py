@@ -7,8 +7,9 @@ function adding its arguments, one running it) defined in its group's module:
 ``geo.cli._imports``        import, rejects, delete-import, demo
 ``geo.cli._admin``          status, migrate, export-all, import-all, users
 ``geo.cli._audit``          audit verify
-``geo.cli._analysis``       the cube statistics (hotspots, emerging, priority, concentration), impact
+``geo.cli._analysis``       the cube statistics (hotspots, emerging, priority, concentration)
 ``geo.cli._areas``          areas (incidents per ward or estate, as Trends and Outcomes count them)
+``geo.cli._evaluate``       evaluate (closure orders, warrants, patrol areas: treatment, ring, control)
 ``geo.cli._report``         report
 ==========================  ================================================================
 
@@ -33,7 +34,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from geo.cli import _admin, _analysis, _areas, _audit, _imports, _report
+from geo.cli import _admin, _analysis, _areas, _audit, _evaluate, _imports, _report
 from geo.cli._command import Command
 from geo.core.errors import NestwatchError, one_line
 
@@ -54,7 +55,7 @@ COMMANDS: dict[str, Command] = {
         *_analysis.STATISTICS,
         *_areas.COMMANDS,
         _admin.USERS,
-        _analysis.IMPACT,
+        _evaluate.EVALUATE,
         *_report.COMMANDS,
         *_audit.COMMANDS,
     )

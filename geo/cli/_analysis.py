@@ -1,4 +1,4 @@
-"""The statistics as commands: hotspots, emerging, priority, concentration (over the count cube), and impact.
+"""The statistics as commands: hotspots, emerging, priority, concentration (over the count cube).
 
 Every cube statistic shares one path: the same options (``--db --res --k --from
 --to --category --source --out``), the same study area and count cube, one CSV
@@ -149,23 +149,50 @@ def _hotspots(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.D
 
 
 def _emerging_options(p: argparse.ArgumentParser) -> None:
+    from geo.stats.emerging import DEFAULT_TREND, TREND_RULES
+
     p.add_argument("--time-steps", type=int, default=1, help="months of temporal neighbourhood (default 1)")
+    p.add_argument(
+        "--trend",
+        choices=list(TREND_RULES),
+        default=DEFAULT_TREND,
+        help="which months the Mann-Kendall trend reads: "
+        + "; ".join(f"{rule}: {words}" for rule, words in TREND_RULES.items())
+        + f" (default {DEFAULT_TREND}; at least 10 months in the trend, as Esri requires)",
+    )
+
+
+def _emerging_check(args: argparse.Namespace) -> None:
+    if args.time_steps < 0:
+        raise OptionError(f"--time-steps must be 0 or more, not {args.time_steps}", option="--time-steps")
 
 
 def _emerging(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     from geo.plan import analysis
 
-    table = analysis.emerging_table(cube, k=args.k, time_steps=args.time_steps)
+    table = analysis.emerging_table(cube, k=args.k, time_steps=args.time_steps, trend=args.trend)
     counts = table["category"].value_counts()
-    return table, ", ".join(f"{n} {c}" for c, n in counts.items() if c != "no pattern detected")
+    found = ", ".join(f"{n} {c}" for c, n in counts.items() if c != "no pattern detected") or "no patterns"
+    rule = analysis.describe_trend(cube.months, trend=args.trend, time_steps=args.time_steps)
+    return table, f"{found} in {_span(cube)}; trend rule {args.trend}: {rule}"
 
 
 # --------------------------------------------------------------------------- priority
 
 
 def _priority_options(p: argparse.ArgumentParser) -> None:
+    from geo.plan.priority import BALANCES, DEFAULT_BALANCE
+
     p.add_argument("--top", type=int, default=10, help="how many cells to visit (default 10)")
     p.add_argument("--as-of", help="plan date YYYY-MM-DD (default: end of the last month)")
+    p.add_argument(
+        "--balance",
+        choices=list(BALANCES),
+        default=DEFAULT_BALANCE,
+        help="established hot spots against emerging ones: "
+        + "; ".join(f"{name}: {b.label.lower()}" for name, b in BALANCES.items())
+        + f" (default {DEFAULT_BALANCE}: of two hot spots alike the busier first; README 'Patrol priority' says why)",
+    )
 
 
 def _priority_check(args: argparse.Namespace) -> None:
@@ -196,11 +223,20 @@ def check_plan_options(*, top: int, as_of: str | None) -> None:
 
 def _priority(store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     from geo.plan import analysis
+    from geo.plan.priority import counted
 
     ranked, _scored, length = analysis.priority_table(
-        cube, analysis.load_cases(store), k=args.k, top=args.top, as_of=args.as_of
+        cube,
+        analysis.load_cases(store),
+        k=args.k,
+        top=args.top,
+        as_of=args.as_of,
+        balance=args.balance,
+        wards=store.read_boundaries("wards"),
+        estates=store.read_boundaries("estates"),
     )
-    return ranked, f"{len(ranked)} cells to visit, tour {length / 1000:.1f} km ({_span(cube)})"
+    line = f"{len(ranked)} cells to visit, tour {length / 1000:.1f} km ({_span(cube)}; balance {args.balance})"
+    return ranked.rename(columns={"count": counted(cube).label}), line
 
 
 # --------------------------------------------------------------------------- concentration
@@ -221,7 +257,28 @@ def _concentration(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple
     assert isinstance(backtest, pd.DataFrame) and isinstance(share_in_top, dict) and isinstance(gini, float)
     table = backtest.assign(month=lambda f: [cube.months[i] for i in f["month_index"]])
     shares = ", ".join(f"top {k:.0%}: {v:.0%}" for k, v in share_in_top.items())
-    return table, f"{shares}; Gini {gini:.2f}"
+    return table, f"{shares}; Gini {gini:.2f}; {_backtest_words(backtest, lookback=args.lookback)}"
+
+
+def _backtest_words(backtest: pd.DataFrame, *, lookback: int) -> str:
+    """The backtest in one clause, naming the area actually flagged (ties at the cut are all flagged)."""
+    from geo.stats.concentration import summary
+
+    if backtest.empty:
+        return f"backtest: no month after the first {lookback} to score"
+    head = summary(backtest)
+    cells, share = backtest["n_chosen"], backtest["area_share"]
+    flagged = (
+        f"{cells.iloc[0]} cells ({share.iloc[0]:.1%} of the area)"
+        if cells.nunique() == 1
+        else f"{cells.min()}-{cells.max()} cells ({share.min():.1%}-{share.max():.1%} of the area)"
+    )
+    return (
+        f"backtest over {head['months_scored']} month{'' if head['months_scored'] == 1 else 's'}: "
+        f"mean PAI {head['mean_pai']:.2f} "
+        f"with {flagged} flagged a month against {backtest['n_allowed'].iloc[0]} allowed "
+        "(every cell tied at the cut is flagged; the PAI uses the area flagged)"
+    )
 
 
 #: The cube statistics, in ``--help`` order. A new one is one more entry here.
@@ -237,6 +294,7 @@ STATISTICS = (
         help="emerging hot spot pattern and Mann-Kendall trend per cell (CSV)",
         add_options=_emerging_options,
         answer=_emerging,
+        check=_emerging_check,
     ),
     statistic(
         name="priority",
@@ -254,31 +312,5 @@ STATISTICS = (
 )
 
 
-# --------------------------------------------------------------------------- impact (closure orders, no cube)
-
-
-def _impact_arguments(p: argparse.ArgumentParser) -> None:
-    add_db(p)
-    p.add_argument("--radius", type=float, default=200.0, help="metres around the premises (default 200)")
-    p.add_argument("--months", type=int, default=6, help="months before and after (default 6)")
-    p.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
-
-
-def _impact(args: argparse.Namespace) -> int:
-    from geo.plan import analysis
-
-    result = analysis.impact(open_store(args), radius_m=args.radius, months=args.months)
-    write_csv(result.orders, args.out)
-    print(result.sentence(), file=sys.stderr)
-    return 0
-
-
-IMPACT = Command(
-    name="impact",
-    help="ASB before and after each closure order, against the rest of the town (CSV)",
-    add_arguments=_impact_arguments,
-    run=_impact,
-)
-
 #: This group's commands (their places in ``--help`` are set by :data:`geo.cli.COMMANDS`).
-COMMANDS = (*STATISTICS, IMPACT)
+COMMANDS = (*STATISTICS,)

@@ -4,8 +4,10 @@
 - :mod:`geo.plan.analysis`: one path from the store to answers (study area → cube → statistics → plan),
   shared by the command line and the dashboard.
 - :mod:`geo.plan.outcomes`: the headline figures for a period and area, each against the previous period.
+- :mod:`geo.plan.areas`: incidents per ward or estate for a period and the one before (Trends, Outcomes, ``geo areas``).
+- :mod:`geo.plan.evaluation`: interventions (closure orders or a CSV) evaluated over the study area.
 """
 
-from geo.plan import analysis, outcomes, priority
+from geo.plan import analysis, areas, evaluation, outcomes, priority
 
-__all__ = ["analysis", "outcomes", "priority"]
+__all__ = ["analysis", "areas", "evaluation", "outcomes", "priority"]

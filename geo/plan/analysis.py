@@ -8,19 +8,26 @@ returns plain frames, so the command line and the pages give the same numbers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo.core.errors import OptionError, StoreError
 from geo.core.schema import INCIDENT_CATEGORIES
-from geo.plan.priority import CASE_KINDS, CaseData, case_features, rank, score_cells
+from geo.plan.priority import CASE_KINDS, DEFAULT_BALANCE, CaseData, case_features, counted, rank, score_cells
 from geo.space.hexes import cells_to_strings, points_to_cells
 from geo.stats.aggregate import Cube, Filters, StudyArea, filters_to_mask, incidents_to_cube, study_area
 from geo.stats.concentration import backtest, gini, share_in_top
-from geo.stats.emerging import emerging_hotspots
+from geo.stats.emerging import (
+    DEFAULT_TREND,
+    MIN_TREND_MONTHS,
+    TrendRule,
+    emerging_hotspots,
+    trend_window,
+)
 from geo.stats.hotspots import gi_star
-from geo.stats.impact import Impact, closure_impact
 from geo.stats.weights import cells_to_gi_weights
 from geo.store import Store
 
@@ -92,13 +99,76 @@ def hotspot_table(cube: Cube, *, k: int = 1) -> pd.DataFrame:
     )
 
 
-def emerging_table(cube: Cube, *, k: int = 1, time_steps: int = 1) -> pd.DataFrame:
-    """Emerging hot spot category and trend per cell."""
-    if len(cube.months) < 3:
-        raise OptionError(f"emerging hot spots need at least 3 months of data; the range has {len(cube.months)}")
-    result = emerging_hotspots(cube.by_cell_month(), cells_to_gi_weights(cube.area.cells, k=k), time_steps=time_steps)
+def trend_months(months: Sequence[str], *, trend: TrendRule = DEFAULT_TREND, time_steps: int = 1) -> list[str]:
+    """The months the emerging hot spot trend is measured on (see :func:`geo.stats.emerging.trend_window`)."""
+    return list(months)[trend_window(len(months), trend=trend, time_steps=time_steps).start :]
+
+
+def describe_trend(months: Sequence[str], *, trend: TrendRule = DEFAULT_TREND, time_steps: int = 1) -> str:
+    """The trend rule in words, with the months it reads, for a summary line, a caption or a legend.
+
+    e.g. "trend over 2025-12..2026-10, 11 months with a complete neighbourhood (2025-11 left out)".
+    """
+    used = trend_months(months, trend=trend, time_steps=time_steps)
+    span = f"{used[0]}..{used[-1]}" if used else "no months"
+    if trend == "esri":
+        return f"trend over {span}, every month ({len(used)}) as Esri's Emerging Hot Spot Analysis"
+    left_out = list(months)[: len(months) - len(used)]
+    dropped = f" ({', '.join(left_out)} left out)" if left_out else ""
+    return f"trend over {span}, {len(used)} months with a complete neighbourhood{dropped}"
+
+
+def check_trend_months(months: Sequence[str], *, trend: TrendRule = DEFAULT_TREND, time_steps: int = 1) -> None:
+    """Refuse to classify when the trend series is shorter than Esri's minimum of 10 months.
+
+    Raises
+    ------
+    OptionError
+        Naming the months the trend would read and how to get enough.
+    """
+    used = trend_months(months, trend=trend, time_steps=time_steps)
+    if len(used) >= MIN_TREND_MONTHS:
+        return
+    left_out = list(months)[: len(months) - len(used)]
+    earlier = "the previous month" if time_steps == 1 else f"the previous {time_steps} months"
+    why = (
+        f": the complete-months rule leaves out {', '.join(left_out)}, "
+        f"whose neighbourhood{'s lack' if len(left_out) > 1 else ' lacks'} {earlier}"
+        if left_out
+        else ""
+    )
+    raise OptionError(
+        f"Emerging hot spot patterns are not classified: Esri's method needs at least {MIN_TREND_MONTHS} months "
+        f"in the trend, and this range gives {len(used)}"
+        + (f", {used[0]}..{used[-1]}" if used else "")
+        + f"{why}. Choose a longer range of months"
+        + (", or the Esri rule that uses every month ('esri')" if trend == "complete" else "")
+        + ".",
+        option="--from/--to",
+    )
+
+
+def emerging_table(cube: Cube, *, k: int = 1, time_steps: int = 1, trend: TrendRule = DEFAULT_TREND) -> pd.DataFrame:
+    """Emerging hot spot category and trend per cell, each row naming the trend rule and its first month.
+
+    ``trend_rule`` and ``trend_from`` repeat on every row so that a CSV taken
+    away on its own still says which rule made its categories
+    (:data:`geo.stats.emerging.TREND_RULES`).
+
+    Raises
+    ------
+    OptionError
+        For a trend series shorter than 10 months (:func:`check_trend_months`).
+    """
+    check_trend_months(cube.months, trend=trend, time_steps=time_steps)
+    result = emerging_hotspots(
+        cube.by_cell_month(), cells_to_gi_weights(cube.area.cells, k=k), time_steps=time_steps, trend=trend
+    )
     front = pd.DataFrame({"cell": cells_to_strings(cube.area.cells), "count": cube.by_cell(), "ward": cube.area.ward})
-    return pd.concat([front, result.reset_index(drop=True)], axis=1)
+    table = pd.concat([front, result.reset_index(drop=True)], axis=1)
+    table["trend_rule"] = trend
+    table["trend_from"] = trend_months(cube.months, trend=trend, time_steps=time_steps)[0]
+    return table
 
 
 def load_cases(store: Store) -> CaseData:
@@ -116,8 +186,15 @@ def priority_table(
     k: int = 1,
     top: int = 10,
     as_of: str | None = None,
+    balance: str = DEFAULT_BALANCE,
+    wards: gpd.GeoDataFrame | None = None,
+    estates: gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Score every cell, then rank the top ones and plan a visit.
+
+    ``balance`` weighs established hot spots against emerging ones
+    (:data:`geo.plan.priority.BALANCES`); given ``wards``/``estates``, a cell's
+    ward and estate are those holding its centre (the one point-in-area rule).
 
     Returns
     -------
@@ -126,11 +203,21 @@ def priority_table(
         closed tour length in metres.
     """
     hot = hotspot_table(cube, k=k)
-    category = emerging_table(cube, k=k)["category"].to_numpy() if len(cube.months) >= 3 else None
+    # Esri's categories need 10 months in the trend; with fewer the plan ranks without them
+    enough = len(trend_months(cube.months)) >= MIN_TREND_MONTHS
+    category = emerging_table(cube, k=k)["category"].to_numpy() if enough else None
     day = as_of or _end_of(cube.months[-1] if cube.months else dt.date.today().strftime("%Y-%m"))
     features = case_features(cube.area, cases, as_of=day)
     scored = score_cells(
-        cube.area, counts=hot["count"].to_numpy(), gi_bin=hot["gi_bin"].to_numpy(), category=category, features=features
+        cube.area,
+        counts=hot["count"].to_numpy(),
+        gi_bin=hot["gi_bin"].to_numpy(),
+        category=category,
+        features=features,
+        counted=counted(cube),
+        balance=balance,
+        wards=wards,
+        estates=estates,
     )
     scored.insert(5, "gi_z", hot["gi_z"].to_numpy())
     ranked, length = rank(scored, top=top)
@@ -146,9 +233,3 @@ def concentration_summary(cube: Cube, *, lookback: int = 3, area_fraction: float
     totals = cube.by_cell()
     bt = backtest(cube.by_cell_month(), lookback=lookback, area_fraction=area_fraction)
     return {"share_in_top": share_in_top(totals), "gini": gini(totals), "backtest": bt}
-
-
-def impact(store: Store, *, radius_m: float = 200.0, months: int = 6) -> Impact:
-    """Closure-order impact over the stored incidents and orders."""
-    incidents = store.read("incidents", columns=["lat", "lng", "month", "category"])
-    return closure_impact(incidents, store.read("closures"), radius_m=radius_m, months=months)

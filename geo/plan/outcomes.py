@@ -9,10 +9,14 @@ that every number comes with its trend:
 * closure orders secured in the period, and active at its end;
 * flagged addresses opened and resolved;
 * ASB reports, by month (for a trend line) and by ward and estate (for a map);
-* ASB around closure orders against the rest of the town, from
-  :func:`geo.stats.impact.closure_impact` (the same engine as ``python -m geo impact``);
+* the evaluation of the closure orders granted in the period, from
+  :func:`geo.stats.evaluate.evaluate` (the engine ``python -m geo evaluate``
+  uses): distinct ASB incidents within the radius before and after each order,
+  in the displacement ring and in the rest of the town, the relative change
+  with its interval, the Weighted Displacement Quotient and the pre-period
+  trend; windows are cut at the period's end, so a report never uses later data;
 * how many closure-order addresses have had no ASB report near them for a
-  year or more (a count: never which ones).
+  year or more (a count: never which ones), with the engine's distance rule.
 
 :func:`outcomes_for` gives exact numbers, for the operational team only;
 :func:`geo.publish.published.publish` makes the only version that may leave it.
@@ -39,7 +43,8 @@ import shapely
 from geo.core.errors import OptionError, StoreError
 from geo.core.schema import ASB
 from geo.stats.aggregate import Filters, month_range
-from geo.stats.impact import Impact, closure_impact
+from geo.stats.areas import area_counts, points_to_areas
+from geo.stats.evaluate import Effect, evaluate, month_number, near_counts
 from geo.store import Store
 from geo.store.provenance import store_is_synthetic
 
@@ -123,40 +128,8 @@ class Figure:
         return self.now / self.previous - 1
 
 
-@dataclass(frozen=True)
-class ClosureEffect:
-    """ASB around closure orders and elsewhere, before and after (sums over the orders measured).
-
-    Plain numbers taken from :class:`geo.stats.impact.Impact`, without its table of
-    orders (refs and dates stay in the engine).
-    """
-
-    orders: int
-    before: int
-    after: int
-    control_before: int
-    control_after: int
-
-    @classmethod
-    def from_impact(cls, impact: Impact) -> ClosureEffect:
-        included = int(impact.orders["included"].sum()) if len(impact.orders) else 0
-        return cls(included, impact.before, impact.after, impact.control_before, impact.control_after)
-
-    def _impact(self) -> Impact:
-        return Impact(pd.DataFrame(), self.before, self.after, self.control_before, self.control_after)
-
-    @property
-    def change(self) -> float:
-        return self._impact().change
-
-    @property
-    def control_change(self) -> float:
-        return self._impact().control_change
-
-    @property
-    def relative(self) -> float:
-        """Change around closures relative to elsewhere (negative: ASB fell more around closures)."""
-        return self._impact().relative
+#: The closure evaluation when no order was granted in the period: nothing to measure.
+NO_EFFECT = Effect(0, 0, 0, 0, 0, 0, 0, 0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,7 +155,9 @@ class Scope:
     radius_m: float
     window_months: int
     quiet_months: int
+    ring_m: float = 400.0
     notes: tuple[str, ...] = ()
+    effect_notes: tuple[str, ...] = ()
 
 
 def scope_of(outcomes: Scope) -> dict[str, Any]:
@@ -201,8 +176,8 @@ class Outcomes(Scope):
     """
 
     figures: dict[str, Figure]
-    effect: ClosureEffect
-    effect_previous: ClosureEffect | None
+    effect: Effect
+    effect_previous: Effect | None
     monthly: pd.DataFrame
     areas: pd.DataFrame
 
@@ -217,6 +192,7 @@ def outcomes_for(
     end: str,
     area: str | None = None,
     radius_m: float = 200.0,
+    ring_m: float = 400.0,
     window_months: int = 6,
     quiet_months: int = 12,
     today: dt.date | None = None,
@@ -225,9 +201,9 @@ def outcomes_for(
 
     Parameters
     ----------
-    radius_m, window_months
-        The closure comparison's buffer and before/after windows (as ``python -m geo impact``);
-        the radius is also what "near" means for quiet addresses.
+    radius_m, ring_m, window_months
+        The closure evaluation's buffer, displacement ring and before/after windows
+        (as ``python -m geo evaluate``); the radius is also what "near" means for quiet addresses.
     quiet_months
         How long an address must have had no ASB report near it to count as quiet.
     today
@@ -245,7 +221,7 @@ def outcomes_for(
     period = Period(start, end)
     day = today or dt.date.today()
     boundaries = _boundaries(store)
-    area_geom, area_name = _area(boundaries, area)
+    _geom, area_name = _area(boundaries, area)
     town = shapely.union_all(boundaries.geometry.to_numpy()) if len(boundaries) else None
     span = store.months()
     first_month = span[0] if span else None
@@ -267,8 +243,8 @@ def outcomes_for(
     def asb_count(p: Period) -> int:
         return int((in_area & (months >= p.start) & (months <= p.end)).sum())
 
-    closures = _in_area(store.read("closures"), area_geom, town)
-    flagged = _in_area(store.read("flagged"), area_geom, town)
+    closures = _in_area(store.read("closures"), boundaries, area)
+    flagged = _in_area(store.read("flagged"), boundaries, area)
     victims, victims_from = _victims(store, town, area)
     figures = {
         "asb": _pair(period, prev_known, asb_count),
@@ -283,35 +259,50 @@ def outcomes_for(
             lambda p: _quiet(asb, closures, p, first_month, radius_m=radius_m, months=quiet_months),
         ),
     }
-    town_asb = asb[in_town]
+    effect_notes: list[str] = []
 
-    def effect(p: Period) -> ClosureEffect:
+    def effect(p: Period) -> Effect:
         granted = closures[closures["granted"].astype(str).str.slice(0, 7).between(p.start, p.end)]
-        if granted.empty:  # nothing to measure
-            return ClosureEffect(0, 0, 0, 0, 0)
-        upto = town_asb[town_asb["month"].astype(str) <= p.end]
-        return ClosureEffect.from_impact(closure_impact(upto, granted, radius_m=radius_m, months=window_months))
+        if granted.empty or first_month is None:  # nothing to measure
+            return NO_EFFECT
+        orders = pd.DataFrame({"ref": granted["ref"], "date": granted["granted"], "lat": granted["lat"]})
+        result = evaluate(
+            asb,
+            orders.assign(lng=granted["lng"]),
+            span=(first_month, min(span[1], p.end)) if span else None,  # a report never uses later months
+            study_area=town,
+            radius_m=radius_m,
+            ring_m=ring_m,
+            months=window_months,
+        )
+        if p == period:
+            effect_notes.extend(result.notes)
+        return result.effect
+
+    now_effect = effect(period)
 
     return Outcomes(
         period=period,
         area=area,
         area_name=area_name,
         figures=figures,
-        effect=effect(period),
+        effect=now_effect,
         effect_previous=effect(prev) if prev_known else None,
         monthly=_monthly(period, months[in_area]),
-        areas=_area_table(boundaries, where, months, period),
+        areas=_area_table(boundaries, asb, period),
         boundaries=boundaries,
         sources=sources_for(store),
         attribution=attribution_for(store, year=day.year),
         demo=store_is_synthetic(store),
         victims_from=victims_from,
         radius_m=radius_m,
+        ring_m=ring_m,
         window_months=window_months,
         quiet_months=quiet_months,
         generated=day.isoformat(),
         compared=prev_known,
         notes=tuple(notes),
+        effect_notes=tuple(effect_notes),
     )
 
 
@@ -359,33 +350,30 @@ class _Where:
 
 
 def _locate(boundaries: gpd.GeoDataFrame, points: pd.DataFrame) -> _Where:
-    """Points on an outline belong to it (``intersects``), so no edge point falls between two areas."""
-    geoms = shapely.points(points["lng"].to_numpy(float), points["lat"].to_numpy(float))
-    if not len(boundaries) or not len(points):
-        return _Where(boundaries["code"].to_numpy(), np.zeros(0, int), np.zeros(0, int), len(points))
-    tree = shapely.STRtree(boundaries.geometry.to_numpy())
-    pt, bd = tree.query(geoms, predicate="intersects")
-    return _Where(boundaries["code"].to_numpy(), pt, bd, len(points))
+    """For each layer (wards, estates), the one area holding each point, by :func:`geo.stats.areas.points_to_areas`.
+
+    The rule every area count follows: a point on an outline belongs to it, and a
+    point on a border two areas of a layer share goes to the lower code, so it counts once.
+    """
+    lng = pd.to_numeric(points["lng"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(points["lat"], errors="coerce").to_numpy(float)
+    layer_of = boundaries["layer"].to_numpy()
+    pts, bds = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for layer in dict.fromkeys(layer_of):  # two layers: a loop over layers, never over points
+        rows = np.flatnonzero(layer_of == layer)
+        where = points_to_areas(boundaries.iloc[rows], lng, lat)
+        held = np.flatnonzero(where >= 0)
+        pts.append(held)
+        bds.append(rows[where[held]])
+    return _Where(boundaries["code"].to_numpy(), np.concatenate(pts), np.concatenate(bds), len(points))
 
 
-def _points_in(geom: shapely.Geometry | None, frame: pd.DataFrame) -> np.ndarray:
-    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(float)
-    lng = pd.to_numeric(frame["lng"], errors="coerce").to_numpy(float)
-    ok = np.isfinite(lat) & np.isfinite(lng)
-    if geom is None:
-        return ok
-    shapely.prepare(geom)
-    out = np.zeros(len(frame), dtype=bool)
-    out[ok] = shapely.intersects_xy(geom, lng[ok], lat[ok])
-    return out
-
-
-def _in_area(frame: pd.DataFrame, area: shapely.Geometry | None, town: shapely.Geometry | None) -> pd.DataFrame:
-    """Rows located in the area (or the town); with no boundaries at all, every row."""
-    where = area if area is not None else town
-    if where is None:
+def _in_area(frame: pd.DataFrame, boundaries: gpd.GeoDataFrame, code: str | None) -> pd.DataFrame:
+    """Rows in the area ``code`` (None: in any ward or estate) by the area rule; with no boundaries, every row."""
+    if not len(boundaries):
         return frame.reset_index(drop=True)
-    return frame[_points_in(where, frame)].reset_index(drop=True)
+    where = _locate(boundaries, frame)
+    return frame[where.inside(code) if code else where.in_any].reset_index(drop=True)
 
 
 def _victims(store: Store, town: shapely.Geometry | None, code: str | None) -> tuple[pd.DataFrame, VictimSource]:
@@ -431,22 +419,21 @@ def _quiet(
 ) -> int | None:
     """Closure-order premises (granted by the end) with no ASB within the radius in the last ``months`` months.
 
-    The impact engine's "before" window is exactly this question when the
-    grant is placed just after the period: ASB within the radius in the
-    ``months`` months before it. None when the data does not reach back that far.
+    "Within the radius" is the evaluation engine's rule (:func:`geo.stats.evaluate.near_counts`,
+    distance ``<=`` radius in British National Grid metres). None when the data does not reach back that far.
     """
     window_start = str(pd.Period(p.end, freq="M") - (months - 1))
     if first_month is None or first_month > window_start:
         return None
     orders = closures[closures["granted"].astype(str) <= p.end_date]
     premises = orders.assign(lat=orders["lat"].round(5), lng=orders["lng"].round(5)).drop_duplicates(["lat", "lng"])
+    premises = premises[np.isfinite(premises["lat"].to_numpy(float)) & np.isfinite(premises["lng"].to_numpy(float))]
     if premises.empty:
         return 0
-    after_end = (pd.Period(p.end, freq="M") + 1).to_timestamp().date().isoformat()
-    upto = asb[asb["month"].astype(str) <= p.end]
-    probe = premises.assign(granted=after_end)
-    counted = closure_impact(upto, probe, radius_m=radius_m, months=months).orders
-    return int((counted["before"] == 0).sum())
+    m = month_number(asb["month"])
+    lo, hi = month_number([window_start, p.end])
+    recent = asb[(m >= lo) & (m <= hi)]
+    return int((near_counts(recent, premises, radius_m=radius_m) == 0).sum())
 
 
 def _monthly(period: Period, months: np.ndarray) -> pd.DataFrame:
@@ -462,13 +449,20 @@ def _monthly(period: Period, months: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _area_table(boundaries: gpd.GeoDataFrame, where: _Where, months: np.ndarray, period: Period) -> pd.DataFrame:
-    m = months[where.point] if len(where.point) else np.array([], dtype=str)
-    prev = period.previous
-    now = np.bincount(where.boundary[(m >= period.start) & (m <= period.end)], minlength=len(boundaries))
-    before = np.bincount(where.boundary[(m >= prev.start) & (m <= prev.end)], minlength=len(boundaries))
-    table = pd.DataFrame(boundaries[["layer", "code", "name"]]).reset_index(drop=True)
-    return table.assign(asb=now.astype(int), asb_previous=before.astype(int))
+def _area_table(boundaries: gpd.GeoDataFrame, asb: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """ASB per ward and estate now and before: :func:`geo.stats.areas.area_counts` per layer (as ``geo areas``)."""
+    parts = [
+        area_counts(
+            asb, boundaries[boundaries["layer"] == layer], months=period.months, previous=period.previous.months
+        ).assign(layer=layer)
+        for layer in dict.fromkeys(boundaries["layer"])
+    ]
+    if not parts:
+        return pd.DataFrame({"layer": [], "code": [], "name": [], "asb": [], "asb_previous": []})
+    table = pd.concat(parts, ignore_index=True)
+    return table.rename(columns={"count": "asb", "previous": "asb_previous"})[
+        ["layer", "code", "name", "asb", "asb_previous"]
+    ]
 
 
 def sources_for(store: Store, *, limit: int = 4) -> tuple[str, ...]:

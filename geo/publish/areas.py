@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo.publish import privacy
+from geo.stats.evaluate import percent
 
 #: The previous-period column, and the change column, when there is no previous period to compare with.
 NO_EARLIER_DATA = "no earlier data"
@@ -24,8 +25,8 @@ NOT_SHOWN = "not shown"
 
 
 def percent_text(x: float) -> str:
-    """``-38%``; below one per cent with a decimal (``+0.5%``), so a small change never prints as ``+0%``."""
-    return f"{x:+.1%}" if abs(x) < 0.01 else f"{x:+.0%}"
+    """``-38%``, ``+0.5%``: the one wording of a percentage (:func:`geo.stats.evaluate.percent`)."""
+    return percent(x)
 
 
 def change_to_text(change: float, now: float, before: float, *, compared: bool) -> str:

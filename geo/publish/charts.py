@@ -95,24 +95,19 @@ def trend_to_png(published: PublishedOutcomes) -> Picture:
 
 
 def effect_to_png(published: PublishedOutcomes) -> Picture | None:
-    """Before/after bars around closure orders and elsewhere in the town (None: nothing to measure)."""
+    """Before/after bars around closure orders, in the ring around them and elsewhere (None: nothing measured)."""
     e = published.effect
-    if e.orders_text == "0":
+    if not e.used:
         return None
     fig = _figure(7.2, 2.8)
-    axes = fig.subplots(1, 2)
+    axes = fig.subplots(1, 3)
+    seen, t = e.shown, e.texts
     groups = (
-        ("Around closure orders", e.before, e.after, e.texts["before"], e.texts["after"], e.texts["change"]),
-        (
-            "Elsewhere in the town",
-            e.control_before,
-            e.control_after,
-            e.texts["control_before"],
-            e.texts["control_after"],
-            e.texts["control_change"],
-        ),
+        ("Around the orders", seen.treatment_before, seen.treatment_after, t["treatment_before"], t["treatment_after"]),
+        ("In the ring", seen.ring_before, seen.ring_after, t["ring_before"], t["ring_after"]),
+        ("Rest of the town", seen.control_before, seen.control_after, t["control_before"], t["control_after"]),
     )
-    for ax, (title, b, a, bt, at, change) in zip(axes, groups, strict=True):
+    for ax, (title, b, a, bt, at) in zip(axes, groups, strict=True):
         values = np.nan_to_num(np.array([b, a], dtype=float))
         bars = ax.bar([0, 1], values, color=[BEFORE, NOW], width=0.6)
         for bar, text in zip(bars, (bt, at), strict=True):
@@ -126,12 +121,17 @@ def effect_to_png(published: PublishedOutcomes) -> Picture | None:
                 fontsize=9,
                 color=INK,
             )
-        ax.set_xticks([0, 1], [f"{published.window_months} months before", f"{published.window_months} months after"])
-        ax.set_title(f"{title}: {change}", loc="left", fontsize=10, color=INK)
+        ax.set_xticks([0, 1], ["before", "after"])
+        ax.set_title(title, loc="left", fontsize=10, color=INK)
         ax.set_ylim(0, max(values.max(), 1) * 1.18)
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(axis="x", length=0)
-    fig.suptitle(f"ASB around closure orders: relative change {e.texts['relative']}", x=0.01, ha="left", fontsize=11)
+    fig.suptitle(
+        f"ASB {published.window_months} months before and after closure orders; relative change: {t['relative']}",
+        x=0.01,
+        ha="left",
+        fontsize=11,
+    )
     return _picture(fig, "ASB before and after closure orders", e.sentence)
 
 

@@ -3,10 +3,14 @@
 Presentation screens, the cabinet member and the report pack only ever get a
 :class:`PublishedOutcomes`. Every count passes through :mod:`geo.publish.privacy`
 (1 to N-1 shown as "fewer than N", others rounded to a multiple of N), and
-every change, the closure comparison included, is computed again from the
-shown values, never from the exact counts, so nothing hidden can be worked
-back out of a percentage. The texts printed by the PDF, the HTML and a page
-are made here once, so the three always say the same thing.
+every change is computed again from the shown values, never from the exact
+counts, so nothing hidden can be worked back out of a percentage. The closure
+evaluation's relative change, its interval, the Weighted Displacement Quotient
+and the peak note go through the engine's own functions
+(:func:`geo.stats.evaluate.relative_change`, :func:`~geo.stats.evaluate.wdq`,
+:func:`~geo.stats.evaluate.at_peak`) with the *shown* counts: a suppressed
+count is unknown, so the figure it would feed says "too few incidents to say".
+The texts printed by the PDF, the HTML and a page are made here once, so the three always say the same thing.
 """
 
 from __future__ import annotations
@@ -16,12 +20,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.plan.outcomes import FIGURES, ClosureEffect, Figure, Outcomes, Scope, scope_of
+from geo.plan.outcomes import FIGURES, Figure, Outcomes, Scope, scope_of
 from geo.publish import privacy
+from geo.publish.areas import NO_COMPARISON, NO_EARLIER_DATA, change_to_text, publish_area_table
+from geo.stats.evaluate import (
+    COUNT_FIELDS,
+    TOO_FEW,
+    Effect,
+    Estimate,
+    change_words,
+    peak_words,
+    percent,
+    spans_zero,
+)
 
-#: The previous-period column, and the change column, when there is no previous period to compare with.
-NO_EARLIER_DATA = "no earlier data"
-NO_COMPARISON = "no comparison"
 #: The closure comparison when no order in the period can be measured.
 NONE_MEASURED = "none measured"
 
@@ -47,18 +59,33 @@ class PublishedFigure:
 
 @dataclass(frozen=True)
 class PublishedEffect:
-    """The closure comparison from shown counts only."""
+    """The closure evaluation from shown counts only.
 
-    orders_text: str
-    before: float
-    after: float
-    control_before: float
-    control_after: float
-    change: float
-    control_change: float
-    relative: float
+    ``shown`` is the :class:`~geo.stats.evaluate.Effect` of shown values
+    (NaN where suppressed), so its ``estimate``, ``wdq`` and ``peak`` are the
+    engine's arithmetic on what a reader can see. ``texts`` holds each count's
+    label (keys of :data:`~geo.stats.evaluate.COUNT_FIELDS`, ``earlier``,
+    ``earlier_before``, ``used``, ``skipped``) and the printed phrases:
+    ``relative`` (short, for a table), ``change_words``, ``wdq_words``,
+    ``peak`` (the regression-to-the-mean note) and ``skipped`` (how many orders were left out, and why).
+    """
+
+    shown: Effect
     texts: dict[str, str]
     sentence: str
+
+    @property
+    def used(self) -> int:
+        return self.shown.used
+
+    @property
+    def relative(self) -> float:
+        """The relative change from shown counts (NaN when they cannot give one)."""
+        return self.shown.estimate.change
+
+    @property
+    def estimate(self) -> Estimate:
+        return self.shown.estimate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,15 +129,11 @@ def publish(outcomes: Outcomes, *, below: int | None = None) -> PublishedOutcome
     """
     n = below or privacy.threshold()
     figures = tuple(_publish_figure(k, FIGURES[k], f, n) for k, f in outcomes.figures.items())
-    effect = _publish_effect(outcomes.effect, n)
-    effect_prev = _publish_effect(outcomes.effect_previous, n) if outcomes.effect_previous else None
+    w = outcomes.window_months
+    effect = publish_effect(outcomes.effect, below=n, months=w)
+    effect_prev = publish_effect(outcomes.effect_previous, below=n, months=w) if outcomes.effect_previous else None
     monthly = _shown_columns(outcomes.monthly, ["month", "previous_month"], n, compared=outcomes.compared)
-    areas = _shown_columns(outcomes.areas, ["layer", "code", "name"], n, compared=outcomes.compared)
-    areas["change"] = privacy.safe_change(areas["asb"], areas["asb_previous"])
-    areas["change_text"] = [
-        _change_text(c, a, b, compared=outcomes.compared)
-        for c, a, b in zip(areas["change"], areas["asb"], areas["asb_previous"], strict=True)
-    ]
+    areas = _publish_areas(outcomes.areas, n, compared=outcomes.compared)
     return PublishedOutcomes(
         **scope_of(outcomes),
         threshold=n,
@@ -121,6 +144,25 @@ def publish(outcomes: Outcomes, *, below: int | None = None) -> PublishedOutcome
         effect_trend_text=_effect_trend(effect, effect_prev),
         monthly=monthly,
         areas=areas,
+    )
+
+
+def _publish_areas(areas: pd.DataFrame, n: int, *, compared: bool) -> pd.DataFrame:
+    """The area table through :func:`geo.publish.areas.publish_area_table`: Trends' and ``geo areas``' figures."""
+    exact = areas.rename(columns={"asb": "count", "asb_previous": "previous"})
+    shown = publish_area_table(exact, compared=compared, below=n)
+    return pd.DataFrame(
+        {
+            "layer": areas["layer"].to_numpy(),
+            "code": shown["code"].to_numpy(),
+            "name": shown["name"].to_numpy(),
+            "asb": shown["count"].to_numpy(),
+            "asb_text": shown["count_text"].to_numpy(),
+            "asb_previous": shown["previous"].to_numpy(),
+            "asb_previous_text": shown["previous_text"].to_numpy(),
+            "change": shown["change"].to_numpy(),
+            "change_text": shown["change_text"].to_numpy(),
+        }
     )
 
 
@@ -146,78 +188,83 @@ def _publish_figure(key: str, label: str, f: Figure, n: int) -> PublishedFigure:
     now, now_text = _shown(f.now, n, unknown=unknown_now)
     before, before_text = _shown(f.previous, n, unknown=NO_EARLIER_DATA)
     change = float(privacy.safe_change([now], [before])[0])
-    text = _change_text(change, now, before, compared=f.previous is not None)
+    text = change_to_text(change, now, before, compared=f.previous is not None)
     return PublishedFigure(key, label, now, before, now_text, before_text, change, text)
 
 
-def _change_text(change: float, now: float, before: float, *, compared: bool = True) -> str:
-    """A change for print: from shown values, and never a percentage over a hidden or zero base."""
-    if not compared:
-        return NO_COMPARISON
-    if np.isfinite(change):
-        return "no change" if change == 0 else _percent(change)
-    if not (np.isfinite(now) and np.isfinite(before)):
-        return "not shown"
-    return "no change" if now == 0 else "up from 0"
+def _labels(values: dict[str, int | float | None], n: int) -> tuple[dict[str, float], dict[str, str]]:
+    """Shown values (NaN where suppressed or unknown) and their labels, through the one suppression rule."""
+    known = {k: v for k, v in values.items() if v is not None}
+    shown = dict(zip(known, privacy.suppress(list(known.values()), below=n), strict=True))
+    texts = dict(zip(known, privacy.suppress_labels(list(known.values()), below=n), strict=True))
+    for k in values.keys() - known.keys():
+        shown[k], texts[k] = float("nan"), "unknown"
+    return {k: float(v) for k, v in shown.items()}, texts
 
 
-def _percent(x: float) -> str:
-    """``-38%``; below one per cent with a decimal (``+0.5%``), so a small change never prints as ``+0%``."""
-    return f"{x:+.1%}" if abs(x) < 0.01 else f"{x:+.0%}"
-
-
-def _publish_effect(effect: ClosureEffect, n: int) -> PublishedEffect:
-    counts = {
-        "before": effect.before,
-        "after": effect.after,
-        "control_before": effect.control_before,
-        "control_after": effect.control_after,
-    }
-    shown = dict(zip(counts, privacy.suppress(list(counts.values()), below=n), strict=True))
-    texts = dict(zip(counts, privacy.suppress_labels(list(counts.values()), below=n), strict=True))
-    change = float(privacy.safe_change([shown["after"]], [shown["before"]])[0])
-    control = float(privacy.safe_change([shown["control_after"]], [shown["control_before"]])[0])
-    ok = np.isfinite(change) and np.isfinite(control) and control > -1
-    relative = (1 + change) / (1 + control) - 1 if ok else float("nan")
-    orders_text = privacy.suppress_labels([effect.orders], below=n)[0]
-    texts |= {
-        "change": _change_text(change, shown["after"], shown["before"]),
-        "control_change": _change_text(control, shown["control_after"], shown["control_before"]),
-        "relative": _percent(relative) if np.isfinite(relative) else "not shown",
-    }
-    if effect.orders == 0:
-        texts["relative"] = NONE_MEASURED
-    if effect.orders == 0:
-        sentence = "No closure order in this period has enough months of ASB data before and after it to measure."
-    elif not np.isfinite(relative):
-        sentence = (
-            f"Around the closure orders measured ({orders_text}) ASB went from {texts['before']} to "
-            f"{texts['after']} reports; the numbers are too small to compare with the rest of the town."
-        )
-    else:
-        sentence = (
-            f"Around the closure orders measured ({orders_text}) ASB went from {texts['before']} to "
-            f"{texts['after']} reports ({texts['change']}); elsewhere in the town it changed "
-            f"{texts['control_change']} over the same months, so the relative change is {texts['relative']}."
-        )
-    return PublishedEffect(
-        orders_text=orders_text,
-        before=shown["before"],
-        after=shown["after"],
+def publish_effect(effect: Effect, *, below: int | None = None, months: int) -> PublishedEffect:
+    """The closure evaluation as it may be shown: every count suppressed, every statistic from shown counts."""
+    n = below or privacy.threshold()
+    exact: dict[str, int | float | None] = {k: getattr(effect, k) for k in COUNT_FIELDS}
+    exact |= {"earlier": effect.earlier, "earlier_before": effect.earlier_before}
+    shown, texts = _labels(exact | {"used": effect.used, "skipped": effect.skipped}, n)
+    seen = Effect(
+        used=effect.used,
+        skipped=effect.skipped,
+        treatment_before=shown["treatment_before"],
+        treatment_after=shown["treatment_after"],
+        ring_before=shown["ring_before"],
+        ring_after=shown["ring_after"],
         control_before=shown["control_before"],
         control_after=shown["control_after"],
-        change=change,
-        control_change=control,
-        relative=relative,
-        texts=texts,
-        sentence=sentence,
+        earlier=None if effect.earlier is None else shown["earlier"],
+        earlier_before=None if effect.earlier_before is None else shown["earlier_before"],
     )
+    est, enough = seen.estimate, seen.enough
+    texts["change_words"] = change_words(est, enough=enough)
+    texts["wdq_words"] = seen.wdq_words
+    if not enough or not np.isfinite(est.change):
+        texts["relative"] = TOO_FEW
+    elif spans_zero(est):
+        texts["relative"] = "cannot tell"
+    else:
+        texts["relative"] = f"{percent(est.change)} ({percent(est.low)} to {percent(est.high)})"
+    texts["peak"] = (
+        ""
+        if effect.earlier is None
+        else peak_words(
+            shown["earlier"],
+            shown["earlier_before"],
+            months=months,
+            earlier_text=texts["earlier"],
+            before_text=texts["earlier_before"],
+        )
+    )
+    texts["skipped"] = (
+        f"{texts['skipped']} order(s) granted in the period left out: their {months} months before or after "
+        "run outside the incident data."
+        if effect.skipped
+        else ""
+    )
+    if effect.used == 0:
+        texts["relative"] = NONE_MEASURED
+        sentence = "No closure order in this period has enough months of ASB data before and after it to measure."
+    else:
+        t = texts
+        sentence = (
+            f"Around the closure orders measured ({t['used']}) ASB went from {t['treatment_before']} to "
+            f"{t['treatment_after']} reports; in the ring around them from {t['ring_before']} to {t['ring_after']}; "
+            f"in the rest of the town from {t['control_before']} to {t['control_after']} over the same months. "
+            f"{t['change_words'][0].upper()}{t['change_words'][1:]}."
+        )
+    return PublishedEffect(shown=seen, texts=texts, sentence=sentence)
 
 
 def _effect_trend(now: PublishedEffect, before: PublishedEffect | None) -> str:
+    """Points between this period's relative change and the previous one's, when both can be read."""
     if before is None or NONE_MEASURED in (now.texts["relative"], before.texts["relative"]):
         return NO_COMPARISON
-    if not (np.isfinite(now.relative) and np.isfinite(before.relative)):
+    if not (now.shown.enough and before.shown.enough and np.isfinite(now.relative) and np.isfinite(before.relative)):
         return "not shown"
     points = round((now.relative - before.relative) * 100)
     return "no change" if points == 0 else f"{points:+d} points"

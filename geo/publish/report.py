@@ -1,7 +1,9 @@
 """The report pack: published outcomes as a PDF (fpdf2) and as one self-contained HTML file.
 
 Both carry the same content: the period and area, the headline figures with
-their trends, the closure comparison, a monthly chart, ward and estate maps,
+their trends, the closure-order evaluation (:func:`effect_lines`: counts,
+relative change with its interval, displacement in words, the peak note and
+how many orders were left out), a monthly chart, ward and estate maps,
 the table by area, the data sources, the suppression rule and the licence
 statements. Both take :class:`geo.publish.published.PublishedOutcomes` only: a report
 leaves the operational team, so exact counts never reach this module.
@@ -40,7 +42,7 @@ TITLE = "Nestwatch outcomes report"
 DEMO_BANNER = "Synthetic demo data: the town of Nestwick and everything in it is invented."
 FIGURE_HEADINGS = ("Figure", "This period", "Previous period", "Change")
 AREA_HEADINGS = ("Area", "Type", "This period", "Previous period", "Change")
-EFFECT_LABEL = "ASB around closure orders, relative to elsewhere"
+EFFECT_LABEL = "ASB around closure orders, relative to the rest of the town (95 % interval)"
 T = TypeVar("T")
 
 
@@ -135,6 +137,15 @@ def area_rows(published: PublishedOutcomes) -> list[tuple[str, str, str, str, st
     ]
 
 
+def effect_lines(published: PublishedOutcomes) -> list[str]:
+    """The closure-order evaluation in words, as the PDF, the HTML and the Outcomes page print it."""
+    e = published.effect
+    if not e.used:
+        return [e.sentence, *(t for t in (e.texts["skipped"],) if t)]
+    lines = [e.sentence, f"Displacement: {e.texts['wdq_words']}.", e.texts["peak"], e.texts["skipped"]]
+    return [line for line in (*lines, *published.effect_notes) if line]
+
+
 def period_lines(published: PublishedOutcomes) -> list[str]:
     """What the report covers, against what, and when it was made."""
     p = published.period
@@ -158,9 +169,14 @@ def method_lines(published: PublishedOutcomes) -> list[str]:
         f"Closure orders: secured = granted in the period; active = granted on or before {end.end_date}, "
         "expiring on or after it, and not discharged or revoked.",
         "Flagged addresses: opened = first flagged in the period; resolved = closed in the period.",
-        f"Closure comparison: ASB within {r} m of each order granted in the period, in the {w} whole months "
-        f"before and after the month of the grant, against the same months in the rest of the town; orders "
-        f"without {w} months of data on both sides are left out. Changes use the shown (rounded) counts.",
+        f"Closure evaluation: distinct ASB reports within {r} m of the orders granted in the period (each report "
+        f"once, however many orders it is near), in the {w} whole months before and after each order's month; "
+        f"the ring is {r}-{published.ring_m:g} m around them; the control is the rest of the town over the same "
+        f"months. Orders without {w} months of data on both sides (up to the period's end) are left out. "
+        "The relative change is (after/before around the orders) / (after/before in the control) - 1, with a "
+        "95 % interval (Farrington & Welsh 2005; it does not allow for extra month-to-month variation). "
+        "Displacement is the Weighted Displacement Quotient (Bowers & Johnson 2003). Every change and interval "
+        "uses the shown (rounded) counts.",
         f"Quiet addresses: closure-order premises with no ASB report within {r} m in the {q} months to "
         f"{end.end}; a count only, never which ones.",
     ]
@@ -233,7 +249,8 @@ def report_to_pdf(published: PublishedOutcomes, *, pictures: Pictures | None = N
     pdf.heading("Headline figures")
     _pdf_table(pdf, FIGURE_HEADINGS, [row[1:] for row in figure_rows(published)], widths=(82, 33, 35, 30))
     pdf.ln(3)
-    pdf.para(published.effect.sentence)
+    for line in effect_lines(published):
+        pdf.para(line)
     pdf.para(published.suppression_note, size=8.5, style="I")
     for note in published.notes:
         pdf.para(note, size=8.5, style="I")
@@ -245,7 +262,8 @@ def report_to_pdf(published: PublishedOutcomes, *, pictures: Pictures | None = N
     pdf.heading("Before and after closure orders")
     if pics.effect is not None:
         pdf.picture(pics.effect, width=180)
-    pdf.para(published.effect.sentence)
+    for line in effect_lines(published):
+        pdf.para(line)
     pdf.ln(2)
     pdf.heading("ASB reports by area")
     _pdf_table(pdf, AREA_HEADINGS, area_rows(published), widths=(68, 18, 27, 37, 30))
@@ -333,12 +351,13 @@ def report_to_html(published: PublishedOutcomes, *, pictures: Pictures | None = 
     if published.demo:
         out.append(f'<p class="demo">{_e(DEMO_BANNER)}</p>')
     out += ["<h2>Headline figures</h2>", _html_table(FIGURE_HEADINGS, figure_rows(published), keyed=True)]
-    out += [f"<p>{_e(published.effect.sentence)}</p>", f'<p class="note">{_e(published.suppression_note)}</p>']
+    out += [*(f'<p class="effect">{_e(line)}</p>' for line in effect_lines(published))]
+    out += [f'<p class="note">{_e(published.suppression_note)}</p>']
     out += [f'<p class="note">{_e(n)}</p>' for n in published.notes]
     out += ["<h2>ASB over time</h2>", _html_picture(pics.trend), "<h2>Before and after closure orders</h2>"]
     if pics.effect is not None:
         out.append(_html_picture(pics.effect))
-    out.append(f"<p>{_e(published.effect.sentence)}</p>")
+    out += [f'<p class="effect">{_e(line)}</p>' for line in effect_lines(published)]
     if pics.maps:
         out += ["<h2>Where: ASB reports by ward and estate</h2>", *(_html_picture(m) for m in pics.maps)]
     out += ["<h2>ASB reports by area</h2>", _html_table(AREA_HEADINGS, area_rows(published), keyed=False)]

@@ -94,16 +94,16 @@ def test_help_lists_the_commands_in_their_documented_order():
         "concentration",
         "areas",
         "users",
-        "impact",
+        "evaluate",
         "report",
         "audit",
     ]
 
 
 def test_every_group_command_is_registered_exactly_once():
-    from geo.cli import COMMANDS, _admin, _analysis, _areas, _audit, _imports, _report
+    from geo.cli import COMMANDS, _admin, _analysis, _areas, _audit, _evaluate, _imports, _report
 
-    grouped = [c for group in (_imports, _admin, _analysis, _areas, _report, _audit) for c in group.COMMANDS]
+    grouped = [c for group in (_imports, _admin, _analysis, _areas, _evaluate, _report, _audit) for c in group.COMMANDS]
     assert sorted(c.name for c in grouped) == sorted(COMMANDS)
     assert all(COMMANDS[c.name] is c for c in grouped)
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.plan.outcomes import outcomes_for
 from geo.publish.published import publish
-from geo.publish.report import report_to_html
+from geo.publish.report import effect_lines, report_to_html
 from geo.store import Store
 from tests.conftest import patience
 
@@ -47,7 +47,44 @@ def test_the_page_shows_the_published_figures_the_report_prints(demo_db, monkeyp
     for figure in pack.figures:
         assert figure.now_text in page
     assert pack.effect.sentence in [i.value for i in app.info]
+    assert all(line in [c.value for c in app.caption] for line in effect_lines(pack)[1:])
     assert app.query_params["from"] == ["2025-05"] or app.query_params["from"] == "2025-05"
+
+
+def test_the_closure_evaluation_reads_as_the_report_prints_it(demo_db, monkeypatch):
+    app = _open(demo_db, monkeypatch, "cabinet", **{"from": "2025-11", "to": "2026-10"})
+    store = Store(demo_db)
+    pack = publish(outcomes_for(store, start="2025-11", end="2026-10"))
+    store.dispose()
+    assert pack.effect.used == 2  # the two orders granted in the year with six months either side
+    lines = effect_lines(pack)
+    assert lines[0] in [i.value for i in app.info]
+    # displacement in words, the peak note, the notes: each line once, in the order the report prints them
+    assert any(line.startswith("Displacement: ") for line in lines[1:]) and pack.effect.texts["peak"] in lines
+    warnings = [w.value for w in app.warning if w.value in lines]  # the demo banner is a warning too
+    on_screen = [c.value for c in app.caption if c.value in lines] + warnings
+    assert sorted(on_screen) == sorted(lines[1:])
+    assert (pack.effect.texts["peak"] in warnings) == bool(pack.effect.shown.peak)
+
+
+def test_orders_sited_at_a_peak_are_a_warning_on_the_page(demo_db):
+    import dataclasses
+
+    from dashboard.outcomes import effect_notes
+    from geo.publish.published import publish_effect
+    from geo.stats.evaluate import Effect
+
+    store = Store(demo_db)
+    pack = publish(outcomes_for(store, start="2025-11", end="2026-10"))
+    store.dispose()
+    # 40 reports in the six months before the before-window, 100 in it: (100 - 40) / sqrt(140) = 5.1 > 1.96
+    peaked = dataclasses.replace(
+        pack, effect=publish_effect(Effect(2, 0, 100, 50, 40, 30, 200, 180, earlier=40, earlier_before=100), months=6)
+    )
+    notes = effect_notes(peaked)
+    assert [n.text for n in notes if n.peak] == [peaked.effect.texts["peak"]]
+    assert "sited at a peak" in peaked.effect.texts["peak"]
+    assert not any(n.peak for n in effect_notes(pack))  # the demo's year: 125 before the window, 105 in it
 
 
 def test_every_count_on_the_screen_is_suppressed_or_rounded(demo_db, monkeypatch):

@@ -136,41 +136,67 @@ def to_metres(frame: pd.DataFrame) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-def test_closure_comparison_by_brute_force(demo):
-    """Every distance measured, every window counted by hand: the engine's sums come out the same."""
+def test_closure_evaluation_by_brute_force(demo):
+    """Every distance measured, every window and zone tested here: the engine's distinct counts come out the same.
+
+    Orders granted in the period, windows of 6 months cut at the period's end;
+    treatment within 200 m of an order (each incident once), the ring 200-400 m
+    outside every buffer, the control inside the town's wards and estates and
+    more than 400 m from every order, in the union of the orders' windows.
+    """
     o = outcomes_for(demo, start=NOW[0], end=NOW[1])
     asb = demo.read("incidents").query("category == @ASB").reset_index(drop=True)
     closures = demo.read("closures")
     orders = closures[between(closures["granted"], NOW)].reset_index(drop=True)
+    boundaries = pd.concat([demo.read_boundaries("wards"), demo.read_boundaries("estates")], ignore_index=True)
+    in_town = np.zeros(len(asb), bool)
+    in_town[codes_of(asb, gpd.GeoDataFrame(boundaries, crs=WGS84))["row"].to_numpy()] = True
     pts, homes = to_metres(asb), to_metres(orders)
-    mno = pd.PeriodIndex(asb["month"], freq="M").astype("int64")
-    mno = np.asarray(mno)
-    last = int(pd.Period(NOW[1], freq="M").ordinal)
-    first = int(mno.min())
-    near_any = np.zeros(len(asb), bool)
-    before = after = 0
-    windows = []
+    mno = np.asarray(pd.PeriodIndex(asb["month"], freq="M").asi8)
+    first = pd.Period(demo.months()[0], freq="M").ordinal
+    last = pd.Period(NOW[1], freq="M").ordinal  # the report's end, not the data's
+    dist = np.stack([np.hypot(*(pts - h).T) for h in homes])
+    treated, near = (dist <= 200).any(axis=0), (dist <= 400).any(axis=0)
+    counts = dict.fromkeys(("tb", "ta", "rb", "ra"), np.zeros(len(asb), bool))
+    before_months, after_months, used = set(), set(), 0
     for j in range(len(orders)):
-        near = np.hypot(*(pts - homes[j]).T) <= 200
-        near_any |= near
         g = pd.Period(orders["granted"][j][:7], freq="M").ordinal
         if g - 6 < first or g + 6 > last:
             continue
-        windows.append(g)
-        before += int((near & (mno >= g - 6) & (mno < g)).sum())
-        after += int((near & (mno > g) & (mno <= g + 6)).sum())
-    cb = sum(int((~near_any & (mno >= g - 6) & (mno < g)).sum()) for g in windows)
-    ca = sum(int((~near_any & (mno > g) & (mno <= g + 6)).sum()) for g in windows)
+        used += 1
+        before, after = (mno >= g - 6) & (mno < g), (mno > g) & (mno <= g + 6)
+        before_months |= set(range(g - 6, g))
+        after_months |= set(range(g + 1, g + 7))
+        counts["tb"] = counts["tb"] | ((dist[j] <= 200) & before)
+        counts["ta"] = counts["ta"] | ((dist[j] <= 200) & after)
+        counts["rb"] = counts["rb"] | ((dist[j] <= 400) & ~treated & before)
+        counts["ra"] = counts["ra"] | ((dist[j] <= 400) & ~treated & after)
+    control = in_town & ~near
+    cb = int((control & np.isin(mno, list(before_months))).sum())
+    ca = int((control & np.isin(mno, list(after_months))).sum())
     e = o.effect
-    assert (e.orders, e.before, e.after, e.control_before, e.control_after) == (len(windows), before, after, cb, ca)
-    assert e.relative == pytest.approx((after / before) / (ca / cb) - 1)
-    assert o.effect_previous is not None and o.effect_previous.orders > 0
+    got = (
+        e.used,
+        e.treatment_before,
+        e.treatment_after,
+        e.ring_before,
+        e.ring_after,
+        e.control_before,
+        e.control_after,
+    )
+    expected = (used, *(int(counts[k].sum()) for k in ("tb", "ta", "rb", "ra")), cb, ca)
+    assert got == expected
+    assert e.skipped == len(orders) - used
+    tb, ta = expected[1], expected[2]
+    assert e.estimate.change == pytest.approx((ta / tb) / (ca / cb) - 1)
+    assert o.effect_previous is not None and o.effect_previous.used > 0
 
 
 def test_whole_demo_period_has_no_comparison(demo):
     o = outcomes_for(demo, start="2023-11", end="2026-10")
     assert not o.compared and all(f.previous is None for f in o.figures.values())
-    assert o.effect_previous is None and o.effect.orders == 15  # every demo order has six months either side
+    assert o.effect_previous is None and o.effect.used == 15  # every demo order has six months either side
+    assert o.effect.skipped == 0
     assert any("previous period" in n for n in o.notes)
     p = publish(o)
     assert {f.previous_text for f in p.figures} == {"no earlier data"}
@@ -212,8 +238,15 @@ def test_published_figures_are_suppressed_and_changes_come_from_shown_values(dem
         assert (np.nan_to_num(shown) % n == 0).all()
         assert np.isnan(shown[(o.monthly[col] > 0) & (o.monthly[col] < n)]).all()
     assert (np.nan_to_num(p.areas["asb"].to_numpy(float)) % n == 0).all()
-    e = p.effect
-    for value in (e.before, e.after, e.control_before, e.control_after):
+    e = p.effect.shown
+    for value in (
+        e.treatment_before,
+        e.treatment_after,
+        e.ring_before,
+        e.ring_after,
+        e.control_before,
+        e.control_after,
+    ):
         assert np.isnan(value) or value % n == 0
 
 
@@ -290,9 +323,13 @@ def test_tiny_town_by_hand(tiny):
         "quiet_addresses": (2, None),  # C2 and C3; a year before June 2024 is not in the data
     }
     assert o.victims_from == "counts"
-    # C1 measured (July before, September after); C3's month after its grant is past the data
+    # C1 measured (July before, September after); C3's month after its grant is past the data: skipped.
+    # P2 is 694 m from C1 and 594 m from C3: control (5 in July, 4 in September); nothing lies in a ring;
+    # OUT is outside both wards, so it is no control either
     e = o.effect
-    assert (e.orders, e.before, e.after, e.control_before, e.control_after) == (1, 2, 0, 5, 4)
+    assert (e.used, e.skipped) == (1, 1)
+    assert (e.treatment_before, e.treatment_after, e.ring_before, e.ring_after) == (2, 0, 0, 0)
+    assert (e.control_before, e.control_after) == (5, 4)
     assert any("ends at 2024-09" in n for n in o.notes)
     w1 = outcomes_for(tiny, start="2024-07", end="2024-12", area="W1", window_months=1)
     assert {k: (f.now, f.previous) for k, f in w1.figures.items()} == {
@@ -315,7 +352,9 @@ def test_tiny_town_by_hand(tiny):
         "not shown",
     )
     assert p.figure("quiet_addresses").previous_text == "no earlier data"
-    assert p.effect.texts["relative"] == "not shown" and "too small" in p.effect.sentence
+    assert p.effect.texts["relative"] == "too few incidents to say"
+    assert "too few incidents to say" in p.effect.sentence.lower()
+    assert p.effect.texts["skipped"].startswith("fewer than 5 order(s)")
     assert p.sources[0].startswith("Wards: w.geojson") and any(s.startswith("Incidents: i.csv") for s in p.sources)
     assert p.attribution[0].startswith("Contains National Statistics and OS data © Crown copyright")
     assert any("data.police.uk" in a for a in p.attribution)

@@ -19,7 +19,16 @@ import pytest
 from geo.core.errors import InputError, OptionError
 from geo.plan.outcomes import outcomes_for
 from geo.publish.privacy import threshold
-from geo.publish.report import ReportPack, build_report, figure_rows, report_filename, report_to_html, report_to_pdf
+from geo.publish.report import (
+    ReportPack,
+    build_report,
+    effect_lines,
+    figure_rows,
+    report_filename,
+    report_to_html,
+    report_to_pdf,
+)
+from geo.stats.evaluate import COUNT_FIELDS
 from geo.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,6 +139,31 @@ def test_html_pdf_and_dataclass_show_the_same_published_figures(pack, request):
         assert [name, layer, now, before, change] in [cells for key, cells in html_rows(r.html) if not key]
     for part in (p.effect.sentence, p.suppression_note, *p.sources, *p.attribution, p.area_name):
         assert squash(part) in text and html.escape(part) in r.html
+
+
+@pytest.mark.parametrize("pack", ["town", "estate"])
+def test_the_evaluation_reads_the_same_in_the_pdf_and_the_html(pack, request):
+    """Counts, relative change with its interval, displacement in words, the peak note: one set of lines, both files."""
+    r: ReportPack = request.getfixturevalue(pack)
+    e, n = r.published.effect, threshold()
+    lines = effect_lines(r.published)
+    assert lines[0] == e.sentence
+    text = squash(pdf_text(r.pdf))
+    for line in lines:
+        assert squash(line) in text and html.escape(line) in r.html
+    for key in (*COUNT_FIELDS, "earlier", "earlier_before"):
+        value = e.texts[key]
+        assert value in (f"fewer than {n}", "unknown") or int(value.replace(",", "")) % n == 0, (key, value)
+    if e.used:
+        assert f"Displacement: {e.texts['wdq_words']}." in lines and e.texts["peak"] in lines
+        assert e.texts["relative"] in squash(text)
+
+
+def test_the_town_evaluation_on_the_demo(town):
+    e = town.published.effect
+    # the demo's two orders granted in the year have six months either side within it, and enough reports
+    assert e.used == 2 and e.shown.enough and e.texts["relative"].startswith("-")
+    assert any("matched comparison" in line for line in effect_lines(town.published))
 
 
 def test_every_stage_is_timed(town):
