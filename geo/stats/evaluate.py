@@ -335,7 +335,7 @@ class Evaluation:
             )
         words = change_words(e.estimate, enough=e.enough)
         return (
-            f"{e.used} interventions ({e.skipped} skipped): within {self.radius_m:g} m, "
+            f"{e.used} intervention{'' if e.used == 1 else 's'} ({e.skipped} skipped): within {self.radius_m:g} m, "
             f"{int(e.treatment_before)} incidents before and {int(e.treatment_after)} after; in the "
             f"{self.radius_m:g}-{self.ring_m:g} m ring {int(e.ring_before)} and {int(e.ring_after)}; "
             f"in the control {int(e.control_before)} and {int(e.control_after)}. {words[0].upper()}{words[1:]}. "
