@@ -137,6 +137,27 @@ def test_publish_by_hand(monkeypatch):
         p.figure("nothing")
     assert p.areas["change_text"].tolist() == ["+56%", "not shown", "no change", "up from 0"]
     assert p.areas["asb_text"].tolist() == ["125", "fewer than 5", "0", "10"]
+    # the whole area table, as the map, the page and the report read it (shown 125/80 -> 125/80 - 1 = +56 %)
+    assert p.areas.columns.tolist() == [
+        "layer",
+        "code",
+        "name",
+        "asb",
+        "asb_text",
+        "asb_previous",
+        "asb_previous_text",
+        "change",
+        "change_text",
+    ]
+    assert p.areas[["layer", "code", "name"]].values.tolist() == [
+        ["ward", "W1", "a"],
+        ["ward", "W2", "b"],
+        ["ward", "W3", "c"],
+        ["ward", "W4", "d"],
+    ]
+    np.testing.assert_array_equal(p.areas["asb"], [125, np.nan, 0, 10])
+    np.testing.assert_array_equal(p.areas["asb_previous"], [80, 0, 0, 0])
+    np.testing.assert_allclose(p.areas["change"], [0.5625, np.nan, np.nan, np.nan])
     assert p.monthly["asb_text"].tolist() == ["fewer than 5", "10"] and p.monthly["asb_previous_text"].tolist() == [
         "0",
         "5",
