@@ -15,7 +15,7 @@ import argparse
 import datetime as dt
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from geo.cli._command import Command, add_db, open_store, write_csv
@@ -50,6 +50,18 @@ def add_cube_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--source", action="append", metavar="S", help="incident source, repeatable (default: all)")
     p.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
+
+
+def add_choice(
+    p: argparse.ArgumentParser, flag: str, *, words: Mapping[str, str], default: str, lead: str, tail: str
+) -> None:
+    """An option whose values are named rules, each explained in ``--help`` from the policy's own words.
+
+    The choices and their words come from one table (``TREND_RULES``, ``BALANCES``), so
+    the help can never list a rule the code does not have, or miss one it does.
+    """
+    explained = "; ".join(f"{name}: {text}" for name, text in words.items())
+    p.add_argument(flag, choices=list(words), default=default, help=f"{lead}: {explained} ({tail})")
 
 
 def args_to_filters(args: argparse.Namespace) -> Filters:
@@ -152,13 +164,13 @@ def _emerging_options(p: argparse.ArgumentParser) -> None:
     from geo.stats.emerging import DEFAULT_TREND, TREND_RULES
 
     p.add_argument("--time-steps", type=int, default=1, help="months of temporal neighbourhood (default 1)")
-    p.add_argument(
+    add_choice(
+        p,
         "--trend",
-        choices=list(TREND_RULES),
+        words=TREND_RULES,
         default=DEFAULT_TREND,
-        help="which months the Mann-Kendall trend reads: "
-        + "; ".join(f"{rule}: {words}" for rule, words in TREND_RULES.items())
-        + f" (default {DEFAULT_TREND}; at least 10 months in the trend, as Esri requires)",
+        lead="which months the Mann-Kendall trend reads",
+        tail=f"default {DEFAULT_TREND}; at least 10 months in the trend, as Esri requires",
     )
 
 
@@ -185,13 +197,13 @@ def _priority_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--top", type=int, default=10, help="how many cells to visit (default 10)")
     p.add_argument("--as-of", help="plan date YYYY-MM-DD (default: end of the last month)")
-    p.add_argument(
+    add_choice(
+        p,
         "--balance",
-        choices=list(BALANCES),
+        words={name: b.label.lower() for name, b in BALANCES.items()},
         default=DEFAULT_BALANCE,
-        help="established hot spots against emerging ones: "
-        + "; ".join(f"{name}: {b.label.lower()}" for name, b in BALANCES.items())
-        + f" (default {DEFAULT_BALANCE}: of two hot spots alike the busier first; README 'Patrol priority' says why)",
+        lead="established hot spots against emerging ones",
+        tail=f"default {DEFAULT_BALANCE}: of two hot spots alike the busier first; README 'Patrol priority' says why",
     )
 
 
