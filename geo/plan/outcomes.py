@@ -42,6 +42,7 @@ import shapely
 
 from geo.core.errors import OptionError, StoreError
 from geo.core.schema import ASB
+from geo.plan.areas import previous_months
 from geo.stats.aggregate import Filters, month_range
 from geo.stats.areas import area_counts, points_to_areas
 from geo.stats.evaluate import Effect, evaluate, month_number, near_counts
@@ -93,10 +94,9 @@ class Period:
 
     @property
     def previous(self) -> Period:
-        """The period of equal length just before this one."""
-        n = len(self.months)
-        first = pd.Period(self.start, freq="M")
-        return Period(str(first - n), str(first - 1))
+        """The period of equal length just before this one (:func:`geo.plan.areas.previous_months`)."""
+        before = previous_months(self.start, self.end)
+        return Period(before[0], before[-1])
 
     @property
     def end_date(self) -> str:
@@ -221,7 +221,7 @@ def outcomes_for(
     period = Period(start, end)
     day = today or dt.date.today()
     boundaries = _boundaries(store)
-    _geom, area_name = _area(boundaries, area)
+    area_name = _area_name(boundaries, area)
     town = shapely.union_all(boundaries.geometry.to_numpy()) if len(boundaries) else None
     span = store.months()
     first_month = span[0] if span else None
@@ -316,16 +316,17 @@ def _boundaries(store: Store) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame[["layer", "code", "name", "geometry"]], geometry="geometry", crs=parts[0].crs)
 
 
-def _area(boundaries: gpd.GeoDataFrame, code: str | None) -> tuple[shapely.Geometry | None, str]:
+def _area_name(boundaries: gpd.GeoDataFrame, code: str | None) -> str:
+    """What the figures cover, in words; an unknown code is the request's fault (the codes loaded are listed)."""
     if code is None:
-        return None, "Whole town"
+        return "Whole town"
     hit = boundaries[boundaries["code"] == code]
     if hit.empty:
         codes = boundaries["code"].tolist()
         known = (", ".join(codes[:12]) + (", …" if len(codes) > 12 else "")) or "none are loaded"
         raise OptionError(f"unknown area code {code!r}: expected a ward or estate code ({known})", option="area")
     row = hit.iloc[0]
-    return row.geometry, f"{str(row['layer']).capitalize()}: {row['name']}"
+    return f"{str(row['layer']).capitalize()}: {row['name']}"
 
 
 @dataclass(frozen=True)
