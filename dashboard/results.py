@@ -64,8 +64,6 @@ def _priority(url: str, version: str, view: View, top: int, balance: str) -> tup
         k=view.k,
         top=top,
         balance=balance,
-        wards=_boundaries(url, version, "wards"),
-        estates=_boundaries(url, version, "estates"),
     )
 
 

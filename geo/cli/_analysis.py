@@ -244,8 +244,6 @@ def _priority(store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.Da
         top=args.top,
         as_of=args.as_of,
         balance=args.balance,
-        wards=store.read_boundaries("wards"),
-        estates=store.read_boundaries("estates"),
     )
     line = f"{len(ranked)} cells to visit, tour {length / 1000:.1f} km ({_span(cube)}; balance {args.balance})"
     return ranked.rename(columns={"count": counted(cube).label}), line

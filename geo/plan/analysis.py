@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -187,14 +186,12 @@ def priority_table(
     top: int = 10,
     as_of: str | None = None,
     balance: str = DEFAULT_BALANCE,
-    wards: gpd.GeoDataFrame | None = None,
-    estates: gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Score every cell, then rank the top ones and plan a visit.
 
     ``balance`` weighs established hot spots against emerging ones
-    (:data:`geo.plan.priority.BALANCES`); given ``wards``/``estates``, a cell's
-    ward and estate are those holding its centre (the one point-in-area rule).
+    (:data:`geo.plan.priority.BALANCES`); a cell's ward and estate are the study
+    area's, those holding its centre (the one point-in-area rule).
 
     Returns
     -------
@@ -216,8 +213,6 @@ def priority_table(
         features=features,
         counted=counted(cube),
         balance=balance,
-        wards=wards,
-        estates=estates,
     )
     scored.insert(5, "gi_z", hot["gi_z"].to_numpy())
     ranked, length = rank(scored, top=top)

@@ -24,8 +24,8 @@ A cell with no hotspot, no trend and no case data scores 0 and is not listed;
 every listed cell has reasons in words, and the incident count is named by
 what it counts (:class:`Counted`: "ASB incidents, Jan–Mar 2024"). The plan's
 ward and estate of a cell are those holding the cell's centre, by the one rule
-for "a point in an area" (:func:`geo.stats.areas.points_to_areas`), when the
-boundaries are given.
+for "a point in an area" (:func:`geo.stats.areas.points_to_areas`), as the
+study area labels them.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ from geo.plan._policy import (
 from geo.space.hexes import cells_to_latlng, cells_to_strings, cells_to_weights, points_to_cells
 from geo.space.tour import visiting_order
 from geo.stats.aggregate import Cube, StudyArea
-from geo.stats.areas import points_to_areas
+from geo.stats.areas import cells_to_area_codes as cells_to_areas
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -285,24 +285,6 @@ def counted(cube: Cube) -> Counted:
     return Counted(categories=present, months=tuple(cube.months))
 
 
-def cells_to_areas(cells: np.ndarray, boundaries: gpd.GeoDataFrame | None) -> np.ndarray:
-    """The code of the area holding each cell's centre (``""`` for none), by the one point-in-area rule.
-
-    A cell straddling two wards belongs to the one its centre is in (on a shared
-    border, the lower code), as an incident at that point would: see
-    :func:`geo.stats.areas.points_to_areas`.
-    """
-    out = np.full(len(cells), "", dtype=object)
-    if boundaries is None or boundaries.empty:
-        return out
-    lat, lng = cells_to_latlng(cells)
-    where = points_to_areas(boundaries, lng, lat)
-    codes = boundaries["code"].astype(str).to_numpy()
-    inside = where >= 0
-    out[inside] = codes[where[inside]]
-    return out
-
-
 def score_cells(
     area: StudyArea,
     *,
@@ -332,7 +314,8 @@ def score_cells(
         Established hot spots against emerging ones: a name in :data:`BALANCES`.
     wards, estates
         The boundaries: a cell's ``ward``/``estate`` are then the areas holding its
-        centre (:func:`cells_to_areas`); None keeps the study area's own assignment.
+        centre (:func:`geo.stats.areas.cells_to_area_codes`, the rule the study area's own
+        labels follow); None keeps the study area's labels.
 
     Raises
     ------
