@@ -37,7 +37,7 @@ from geo.core.errors import OptionError, StoreError
 from geo.core.parallel import in_background
 from geo.core.rejects import REJECT_COLUMNS, concat_rejects
 from geo.core.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
-from geo.store import _writes, migrations
+from geo.store import _release, _writes, migrations
 from geo.store._segments import blob_to_table, parquet_to_table, quarantine
 from geo.store._tables import AUDIT_COLUMNS, AUDIT_TABLE, METADATA, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
 from geo.store.provenance import provenance_of, refuse_mixing
@@ -311,6 +311,19 @@ class Store:
             conn.execute(self.tables[AUDIT_TABLE].insert().values(**values))
         return removed
 
+    def release_secret(self) -> bytes:
+        """The store's release secret (32 random bytes): made by the first call, the same for every call after.
+
+        Each record's perturbation key is derived from its content key and this
+        secret, so the same cell gets the same noise every time it is published,
+        by any process. Hence it never changes once made: a new secret would give
+        every cell fresh noise, and two releases of the same data with
+        independent noise can be averaged towards the true counts. Two first
+        calls at once end with one secret (see :func:`geo.store._release.release_secret`),
+        and backups carry it (:mod:`geo.store.backup`), so a restored store publishes the same figures.
+        """
+        return _release.release_secret(self.engine)
+
     # ------------------------------------------------------------------ reads
 
     def audit(
@@ -390,6 +403,7 @@ class Store:
         *,
         columns: Iterable[str] | None = None,
         months: tuple[str | None, str | None] | None = None,
+        keys: bool = False,
     ) -> pd.DataFrame:
         """All stored rows of a point or count kind, canonical columns only.
 
@@ -397,33 +411,43 @@ class Store:
         incident read skip whole segments that lie outside the months, from the
         month bounds kept beside each segment. It is a saving, not a filter: rows
         of a segment that overlaps are all returned, and the caller filters them.
+        ``keys`` adds each row's 128-bit content key as two int64 columns, ``k1``
+        and ``k2``, row for row: what the published release derives record keys from.
         """
         k = KINDS[kind]
         if kind in BOUNDARY_KINDS:
+            if keys:
+                raise OptionError(f"{kind} are outlines, not records: they have no record keys", option="keys")
             return self.read_boundaries(kind)
         names = list(columns) if columns is not None else list(k.column_names)
         if kind in SEGMENT_KINDS:
-            return self._read_segments(k, names, months=months)
+            return self._read_segments(k, names, months=months, keys=keys)
         t = self.tables[k.table]
         with self.engine.connect() as conn:
-            return pd.read_sql(sa.select(*(t.c[c] for c in names)).order_by(t.c.id), conn)
+            if not keys:
+                return pd.read_sql(sa.select(*(t.c[c] for c in names)).order_by(t.c.id), conn)
+            frame = pd.read_sql(sa.select(*(t.c[c] for c in names), t.c.k1, t.c.k2).order_by(t.c.id), conn)
+        return frame.astype({"k1": "int64", "k2": "int64"})  # (no rows come back as object)
 
     def _read_segments(
-        self, kind: Kind, names: list[str], *, months: tuple[str | None, str | None] | None = None
+        self, kind: Kind, names: list[str], *, months: tuple[str | None, str | None] | None = None, keys: bool = False
     ) -> pd.DataFrame:
         t = self.tables[SEGMENT_TABLE]
-        q = sa.select(t.c.data).order_by(t.c.id)
+        q = (sa.select(t.c.data, t.c["keys"]) if keys else sa.select(t.c.data)).order_by(t.c.id)
         first, last = months or (None, None)
         if first:
             q = q.where(t.c.month_max >= first)
         if last:
             q = q.where(t.c.month_min <= last)
         with self.engine.connect() as conn:
-            blobs = conn.execute(q).scalars()
-            table = parquet_to_table(blobs, columns=names)
+            if keys:
+                table = _release.segments_with_keys(conn.execute(q), names)
+            else:
+                table = parquet_to_table(conn.execute(q).scalars(), columns=names)
         if table is None:
+            empty = {c: pd.Series(dtype=float if kind.column(c).dtype == "float" else "str") for c in names}
             return pd.DataFrame(
-                {c: pd.Series(dtype=float if kind.column(c).dtype == "float" else "str") for c in names}
+                empty | ({"k1": pd.Series(dtype="int64"), "k2": pd.Series(dtype="int64")} if keys else {})
             )
         return table.to_pandas()
 

@@ -1,4 +1,4 @@
-"""The store's schema, declared once: a table per kind, the import log, the quarantine, the audit log.
+"""The store's schema, declared once: a table per kind, the import log, the quarantine, the audit log, the secret.
 
 Kept apart from :mod:`geo.store._store` because three kinds of code need the schema
 without the store's behaviour: the store itself, :mod:`geo.store.backup` (which
@@ -27,6 +27,10 @@ AUDIT_TABLE = "audit"
 AUDIT_COLUMNS = ("id", "at", "user", "role", "action", "target", "rows", "reason", "detail")
 #: The hash chain beside each entry (revision 0005), filled in by :func:`geo.store.audit.chain_link`.
 AUDIT_CHAIN = ("prev_hash", "entry_hash")
+#: The store's one release secret (revision 0006), from which every record's perturbation key is derived.
+SECRET_TABLE = "release_secret"
+#: The only id the secret's row may have: a fixed key is what makes two first calls end with one secret.
+SECRET_ID = 1
 
 #: The SQL type of each ``Column.dtype`` (a type class, or an instance where it takes a length).
 _SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]] = {
@@ -51,7 +55,7 @@ def _chained(column: str) -> Callable[[Any], str]:
 
 
 def build_metadata() -> sa.MetaData:
-    """Tables for every kind, the import log, the quarantine and the audit log."""
+    """Tables for every kind, the import log, the quarantine, the audit log and the release secret."""
     md = sa.MetaData()
     sa.Table(
         "imports",
@@ -129,6 +133,14 @@ def build_metadata() -> sa.MetaData:
         sa.Column("prev_hash", sa.String(64), nullable=False, default=_chained("prev_hash")),
         sa.Column("entry_hash", sa.String(64), nullable=False, default=_chained("entry_hash")),
         sa.UniqueConstraint("prev_hash", name="uq_audit_prev_hash"),  # no two entries after the same one
+    )
+    sa.Table(  # one row, made on first use by Store.release_secret and never changed (revision 0006)
+        SECRET_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("secret", sa.String(64), nullable=False),  # 32 random bytes as 64 hex digits
+        sa.Column("created_at", sa.String(32), nullable=False),
+        sa.CheckConstraint(f"id = {SECRET_ID}", name="ck_release_secret_one_row"),
     )
     return md
 

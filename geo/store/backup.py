@@ -24,6 +24,17 @@ anything, refusing a backup whose log was edited, cut or reordered and naming
 the first entry at fault. A backup made before the chain existed (schema
 0001–0004) has no hashes; its entries are chained as they are restored, so the
 chain vouches for them from the restore on.
+
+``release_secret.csv`` carries the store's release secret (schema 0006), from
+which every record's perturbation key is derived: a restored store gives every
+record the same key, so every published figure comes back the same. Without it
+a restore would make a new secret, and with it fresh noise on every cell, and
+two releases of the same data with independent noise can be averaged towards
+the true counts. So a backup from schema 0006 on must have the file (it has
+from the first export, with a header only while no release has been made), and
+a backup from before it restores with no secret: one is made on first use. The
+file holds nothing the rest of the backup does not already give away (every
+row is in it), so the backup folder needs the protection it always needed.
 """
 
 from __future__ import annotations
@@ -46,6 +57,7 @@ from geo.core.errors import InputError, OptionError, StoreError
 from geo.core.rejects import REJECT_COLUMNS
 from geo.core.schema import BOUNDARY_KINDS, KINDS, WGS84
 from geo.store import audit, migrations
+from geo.store._release import secret_from_text
 from geo.store._segments import (
     blob_to_keys,
     blob_to_table,
@@ -54,7 +66,15 @@ from geo.store._segments import (
     split_rows,
 )
 from geo.store._store import Store
-from geo.store._tables import AUDIT_CHAIN, AUDIT_TABLE, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
+from geo.store._tables import (
+    AUDIT_CHAIN,
+    AUDIT_TABLE,
+    REJECT_TABLE,
+    SECRET_ID,
+    SECRET_TABLE,
+    SEGMENT_KINDS,
+    SEGMENT_TABLE,
+)
 
 FORMAT = "nestwatch-backup/1"
 MANIFEST = "manifest.json"
@@ -66,6 +86,9 @@ ROW_TABLES = (
 )
 #: Schema revisions from before the audit log's hash chain (0005): their ``audit.csv`` has no hashes.
 UNCHAINED_REVISIONS = frozenset({"", "0001", "0002", "0003", "0004"})
+#: The release secret's file; schema revisions from before it (0006) have none.
+SECRET_FILE = f"{SECRET_TABLE}.csv"
+SECRETLESS_REVISIONS = UNCHAINED_REVISIONS | {"0005"}
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 
@@ -135,7 +158,7 @@ def export_all(store: Store, folder: str | Path) -> BackupSummary:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         revision = migrations.current(conn) or ""
-        for name in (*ROW_TABLES, AUDIT_TABLE):
+        for name in (*ROW_TABLES, AUDIT_TABLE, SECRET_TABLE):
             frame = _table_frame(store, conn, name, exact=True)
             _csv(frame, folder / f"{name}.csv")
             rows[name] = len(frame)
@@ -348,10 +371,46 @@ def _audit_records(store: Store, folder: Path, revision: str) -> list[dict[str, 
     return records
 
 
+def _secret_records(store: Store, folder: Path, manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The backup's release secret as the row to insert ([] when none was made yet; None for no file at all).
+
+    Raises
+    ------
+    InputError
+        The file is missing from a backup whose schema always writes it, or it
+        holds more than one row, another id, or a value that is not a secret.
+    """
+    path = folder / SECRET_FILE
+    if SECRET_FILE not in manifest["files"]:
+        if manifest["revision"] in SECRETLESS_REVISIONS:
+            return None  # from before the secret: one is made on first use
+        raise InputError(
+            f"the backup has no {SECRET_FILE}, which schema {manifest['revision']} always writes: without it every "
+            "published figure would get fresh noise, and two releases with independent noise can be averaged",
+            file=str(folder),
+        )
+    frame = _read_csv(path)
+    table = store.tables[SECRET_TABLE]
+    typed = _typed_records(frame, table, file=str(path)) if len(frame) else []
+    records = [{c.name: record.get(c.name) for c in table.columns} for record in typed]  # no stray columns
+    if len(records) > 1:
+        raise InputError(f"a store has one release secret, not {len(records)}", file=str(path), row=3)
+    for record in records:
+        if record.get("id") != SECRET_ID:
+            raise InputError(f"the release secret's id is {SECRET_ID}", file=str(path), row=2, column="id")
+        if secret_from_text(record.get("secret")) is None:
+            raise InputError("not a release secret (64 hex digits)", file=str(path), row=2, column="secret")
+        if not record.get("created_at"):
+            raise InputError("created_at is blank", file=str(path), row=2, column="created_at")
+    return records
+
+
 def import_all(store: Store, folder: str | Path) -> BackupSummary:
     """Restore a backup written by :func:`export_all` into an empty ``store``, in one transaction.
 
-    The audit log's hash chain is verified before anything is written (see the module's docstring).
+    The audit log's hash chain and the release secret are checked before anything is
+    written (see the module's docstring). The backup's secret replaces one the empty
+    store may have made: with no records, it protected nothing.
 
     Raises
     ------
@@ -360,7 +419,8 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
     InputError
         The backup fails its checks (see :func:`read_manifest`), was written by a
         newer schema, its audit log's hash chain is broken (``audit.csv`` and the row of
-        the first entry at fault), or it does not hold the rows its manifest counts.
+        the first entry at fault), its release secret is missing or is not one
+        (``release_secret.csv``, row and column), or it does not hold the rows its manifest counts.
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -369,6 +429,7 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
     if manifest["revision"] and manifest["revision"] not in migrations.revisions():
         raise InputError(f"written by schema {manifest['revision']}, newer than this Nestwatch", file=str(folder))
     entries = _audit_records(store, folder, manifest["revision"])
+    secret = _secret_records(store, folder, manifest)
     rows: dict[str, int] = {}
     with store.engine.begin() as conn:
         for name in ROW_TABLES:
@@ -381,6 +442,11 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
         if entries:  # one statement, in id order: entries without hashes chain onto each other in it
             conn.execute(store.tables[AUDIT_TABLE].insert(), entries)
         rows[AUDIT_TABLE] = len(entries)
+        if secret is not None:
+            rows[SECRET_TABLE] = len(secret)
+        if secret:  # a secret the empty store made protected no record: the backup's is the one its figures used
+            conn.execute(store.tables[SECRET_TABLE].delete())
+            conn.execute(store.tables[SECRET_TABLE].insert(), secret)
         incidents = _incident_frame(folder / "incidents.csv")
         if len(incidents):
             cols = list(KINDS["incidents"].column_names)

@@ -17,7 +17,7 @@ from geo.store._segments import blob_to_keys, parquet_to_table
 from geo.store._tables import REJECT_TABLE, SEGMENT_TABLE
 from geo.store.backup import export_all, import_all, read_manifest
 from geo.store.importer import delete_import, import_path
-from tests.conftest import drop_store, store_url
+from tests.conftest import drop_store, police_csv, police_row, store_url
 
 
 def _dump(store: Store) -> dict[str, pd.DataFrame]:
@@ -46,6 +46,7 @@ def source(tmp_path_factory):
     url = store_url(tmp_path_factory.mktemp("backup") / "source.sqlite")
     store = Store(url)
     load_demo(store)
+    store.release_secret()  # as the first published release makes it: the round trips below carry it
     flagged = int(store.imports().query("kind == 'flagged'")["id"].iloc[0])
     delete_import(store, flagged, user="ana", role="analyst", reason="erasure request")
     audit.record(store, user="ina", role="inspector", action="view_cell", target="cell:89", rows=2)
@@ -129,6 +130,7 @@ def test_the_manifest_lists_every_file_with_rows_and_the_schema(source, tmp_path
     assert set(manifest["files"]) == {p.name for p in (tmp_path / "b").iterdir()} - {"manifest.json"}
     assert manifest["revision"] == migrations.HEAD and manifest["rows"]["audit"] == len(source.audit())
     assert manifest["rows"]["flagged"] == 0  # erased by the deletion, and stays erased in the backup
+    assert manifest["rows"]["release_secret"] == 1
 
 
 def test_the_commands_round_trip(source, tmp_path, capsys):
@@ -291,4 +293,122 @@ def test_a_count_that_is_not_a_number_is_named_by_row_and_column(store, tmp_path
     with pytest.raises(InputError, match="'twelve' is not a int") as caught:
         import_all(target, tmp_path / "b")
     assert (caught.value.row, caught.value.column) == (2, "rows") and _restored_nothing(target)
+    target.dispose()
+
+
+# --------------------------------------------------------------------------- the release secret
+
+
+def _small_store(url: str, write) -> Store:
+    store = Store(url)
+    import_path(store, "incidents", write("a.csv", police_csv(police_row(), police_row(), police_row(crime_id="c1"))))
+    return store
+
+
+def _drop_secret_file(folder, *, revision: str | None) -> None:
+    """The backup as an export before revision 0006 wrote it (``revision``), or with the file taken out."""
+    (folder / "release_secret.csv").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["files"]["release_secret.csv"], manifest["rows"]["release_secret"]
+    if revision is not None:
+        manifest["revision"] = revision
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _secret_rows(store: Store) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text("SELECT id, secret, created_at FROM release_secret"))]
+
+
+def test_a_restored_store_has_the_same_secret_and_the_same_record_keys(tmp_path, write):
+    source = _small_store(store_url(tmp_path / "s.sqlite"), write)
+    secret = source.release_secret()
+    export_all(source, tmp_path / "b")
+    assert (tmp_path / "b" / "release_secret.csv").read_text().splitlines()[1].startswith(f"1,{secret.hex()},")
+    target = Store(store_url(tmp_path / "t.sqlite"))
+    made_while_empty = target.release_secret()  # a dashboard opened on the empty store: it protected no record
+    import_all(target, tmp_path / "b")
+    assert target.release_secret() == secret != made_while_empty and _secret_rows(target) == _secret_rows(source)
+    pd.testing.assert_frame_equal(target.read("incidents", keys=True), source.read("incidents", keys=True))
+    source.dispose()
+    target.dispose()
+
+
+def test_a_backup_made_before_any_release_restores_with_no_secret(tmp_path, write):
+    source = _small_store(store_url(tmp_path / "s.sqlite"), write)
+    summary = export_all(source, tmp_path / "b")
+    assert summary.rows["release_secret"] == 0  # the file is there, a header only
+    assert (tmp_path / "b" / "release_secret.csv").read_text() == "id,secret,created_at\n"
+    target = Store(store_url(tmp_path / "t.sqlite"))
+    import_all(target, tmp_path / "b")
+    assert _secret_rows(target) == [] and len(target.release_secret()) == 32  # made on first use
+    source.dispose()
+    target.dispose()
+
+
+def test_a_backup_from_before_the_secret_existed_restores_and_makes_one_on_first_use(tmp_path, write):
+    source = _small_store(store_url(tmp_path / "s.sqlite"), write)
+    secret = source.release_secret()
+    export_all(source, tmp_path / "b")
+    _drop_secret_file(tmp_path / "b", revision="0005")
+    target = Store(store_url(tmp_path / "t.sqlite"))
+    summary = import_all(target, tmp_path / "b")
+    assert "release_secret" not in summary.rows and _secret_rows(target) == []
+    assert target.count("incidents") == 3
+    assert target.release_secret() != secret  # a new one: 0005 backups never carried it
+    source.dispose()
+    target.dispose()
+
+
+def test_a_backup_whose_schema_writes_the_secret_but_lacks_it_is_refused(tmp_path, write):
+    """Restoring it would mean a new secret, so fresh noise on every cell, and two releases that average out."""
+    source = _small_store(store_url(tmp_path / "s.sqlite"), write)
+    source.release_secret()
+    export_all(source, tmp_path / "b")
+    _drop_secret_file(tmp_path / "b", revision=None)
+    target = Store(store_url(tmp_path / "t.sqlite"))
+    with pytest.raises(
+        InputError, match=rf"no release_secret\.csv, which schema {migrations.HEAD} always writes"
+    ) as caught:
+        import_all(target, tmp_path / "b")
+    assert caught.value.file == str(tmp_path / "b") and _restored_nothing(target) and _secret_rows(target) == []
+    source.dispose()
+    target.dispose()
+
+
+def _forge_secret(folder, text: str) -> None:
+    path = folder / "release_secret.csv"
+    path.write_text(text)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["release_secret.csv"] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "bytes": 0}
+    manifest["rows"]["release_secret"] = text.count("\n") - 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "problem"),
+    [
+        (["1,{s},{t}", "1,{s},{t}"], (3, None), "one release secret, not 2"),
+        (["2,{s},{t}"], (2, "id"), "id is 1"),
+        (["1,{short},{t}"], (2, "secret"), "not a release secret"),
+        (["1,{upper},{t}"], (2, "secret"), "not a release secret"),
+        (["1,{s},"], (2, "created_at"), "created_at is blank"),
+        (["one,{s},{t}"], (2, "id"), "'one' is not a int"),
+        (["1,,{t}"], (2, "secret"), "not a release secret"),
+    ],
+)
+def test_a_forged_secret_is_refused_naming_its_row_and_column(tmp_path, write, rows, where, problem):
+    source = _small_store(store_url(tmp_path / "s.sqlite"), write)
+    secret = source.release_secret().hex()
+    export_all(source, tmp_path / "b")
+    when = "2026-01-01T00:00:00+00:00"
+    lines = [r.format(s=secret, t=when, short=secret[:62], upper=secret.upper()) for r in rows]
+    _forge_secret(tmp_path / "b", "id,secret,created_at\n" + "".join(f"{line}\n" for line in lines))
+    target = Store(store_url(tmp_path / "t.sqlite"))
+    with pytest.raises(InputError, match=problem) as caught:
+        import_all(target, tmp_path / "b")
+    assert caught.value.file == str(tmp_path / "b" / "release_secret.csv")
+    assert (caught.value.row, caught.value.column) == where
+    assert _restored_nothing(target) and _secret_rows(target) == []
+    source.dispose()
     target.dispose()

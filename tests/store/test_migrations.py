@@ -224,3 +224,26 @@ def test_an_edit_made_before_the_upgrade_is_chained_but_a_head_written_down_earl
     assert audit.verify_chain(reopened).ok
     assert not audit.verify_chain(reopened, expect_head=head).ok
     reopened.dispose()
+
+
+# --------------------------------------------------------------------------- 0006: the release secret
+
+
+def test_revision_0006_adds_the_secret_table_empty_and_the_secret_is_made_on_first_use(tmp_path, write):
+    url = store_url(tmp_path / "r6.sqlite")
+    store = Store(url)
+    import_path(store, "incidents", write("a.csv", police_csv(police_row())))
+    store.dispose()
+    engine = sa.create_engine(url)
+    migrations.downgrade(engine, "0005")
+    with engine.connect() as conn:
+        assert not sa.inspect(conn).has_table("release_secret")
+    assert migrations.upgrade(engine) == ("0005", migrations.HEAD)  # an existing store is not skipped
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM release_secret")).scalar_one() == 0  # nothing backfilled
+    engine.dispose()
+    reopened = Store(url)
+    secret = reopened.release_secret()
+    assert len(secret) == 32 and reopened.release_secret() == secret
+    assert len(reopened.read("incidents", keys=True)) == 1
+    reopened.dispose()

@@ -19,6 +19,7 @@ from geo.store.importer import import_path
 from tests.conftest import drop_store, messy_police_csv, police_csv, police_row, store_url
 
 FLAGGED = "UPRN,Address,Lat,Lng,First Flagged,Indicators,Status\r\n"
+CLOSURES = "Order Ref,Address,Latitude,Longitude,Granted,Expiry,Type,Status\r\n"
 
 
 def test_import_accounts_for_every_row_and_reimport_adds_nothing(store, write):
@@ -237,3 +238,84 @@ def test_a_store_that_cannot_be_opened_never_shows_its_password(url):
     with pytest.raises(StoreError) as caught:
         Store(url)
     assert "s3cret-pw" not in str(caught.value) and str(caught.value).startswith("cannot open store")
+
+
+# --------------------------------------------------------------------------- content keys beside the rows
+
+#: Three files per kind: the first and third stay, the second is deleted (its rows sit between theirs).
+KEYED_FILES = {
+    "incidents": [
+        police_csv(police_row(), police_row(), police_row(crime_id="c1", category="Drugs")),  # a repeated row
+        police_csv(police_row(month="2024-02", location="On or near B Street"), police_row(crime_id="c2")),
+        police_csv(police_row(month="2024-03", lat="51.451000")),
+    ],
+    "flagged": [
+        FLAGGED + "001,1 A St,51.45,-2.59,2024-01-02,noise,open\r\n002,2 A St,51.46,-2.59,2024-01-03,,open\r\n",
+        FLAGGED + "003,3 A St,51.45,-2.58,2024-01-04,litter,closed\r\n",
+        FLAGGED + "004,4 A St,51.44,-2.59,2024-02-01,noise,open\r\n",
+    ],
+    "closures": [
+        CLOSURES + "CO-1,1 B St,51.45,-2.59,05/05/2024,05/08/2024,full,expired\r\n"
+        "CO-2,2 B St,51.46,-2.59,06/05/2024,06/08/2024,partial,expired\r\n",
+        CLOSURES + "CO-3,3 B St,51.45,-2.58,01/06/2024,01/09/2024,full,active\r\n",
+        CLOSURES + "CO-4,4 B St,51.44,-2.59,02/06/2024,02/09/2024,full,active\r\n",
+    ],
+    "victims": [
+        "Person Ref,Date Safeguarded,Latitude,Longitude\r\nV-1,2024-06-25,51.45,-2.59\r\nV-2,2024-06-26,,\r\n",
+        "Person Ref,Date Safeguarded,Latitude,Longitude\r\nV-3,2024-07-01,51.46,-2.58\r\n",
+        "Person Ref,Date Safeguarded,Latitude,Longitude\r\nV-4,2024-07-02,51.44,-2.59\r\n",
+    ],
+    "victim_counts": [
+        "Area Code,Month,Count\r\nE05001,2024-01,3\r\nE05001,2024-02,1\r\n",
+        "Area Code,Month,Count\r\nE05002,2024-01,4\r\n",
+        "Area Code,Month,Count\r\nE05002,2024-02,2\r\n",
+    ],
+}
+
+
+def _raw_keys(store: Store, kind: str) -> list[tuple[int, int]]:
+    """The content keys as stored, in stored order: the table's columns, or each segment's key blob decoded."""
+    with store.engine.connect() as conn:
+        if kind == "incidents":
+            blobs = conn.execute(sa.text("SELECT keys FROM incident_segments ORDER BY id")).scalars().all()
+            return [(int(k["k1"]), int(k["k2"])) for b in blobs for k in blob_to_keys(b)]
+        return [tuple(r) for r in conn.execute(sa.text(f"SELECT k1, k2 FROM {kind} ORDER BY id"))]
+
+
+@pytest.mark.parametrize("kind", list(KEYED_FILES))
+def test_read_with_keys_gives_each_row_its_own_content_key_after_a_second_import_and_a_deletion(store, write, kind):
+    from geo.core.keys import hash_rows
+    from geo.core.schema import KINDS
+    from geo.store.importer import delete_import
+
+    empty = store.read(kind, keys=True)
+    assert empty.empty and (empty["k1"].dtype, empty["k2"].dtype) == (np.int64, np.int64)
+    for i, text in enumerate(KEYED_FILES[kind]):  # (a counts file is imported as victims: its header says which)
+        result = import_path(store, "victims" if kind == "victim_counts" else kind, write(f"{kind}{i}.csv", text))
+        assert result.stored == text.count("\r\n") - 1, result.reasons
+    delete_import(store, 2, user="ana", role="analyst", reason="shared in error")
+    read = store.read(kind, keys=True)
+    plain = store.read(kind)
+    assert len(read) == len(plain) == (3 + 1 if kind == "incidents" else 2 + 1)  # the first file's rows and the third's
+    pd.testing.assert_frame_equal(read.drop(columns=["k1", "k2"]), plain)  # the same rows, in the same order
+    assert (read["k1"].dtype, read["k2"].dtype) == (np.int64, np.int64)
+    got = list(zip(read["k1"].tolist(), read["k2"].tolist(), strict=True))
+    assert got == _raw_keys(store, kind)  # the keys the store holds, in its order
+    assert len(set(got)) == len(got)  # the repeated incident keeps a key of its own
+    # each row's key is the key of the content beside it, worked out again as geo.core.keys does for an import
+    k = KINDS[kind]
+    keyed = [c for c in k.column_names if c != "geometry" and c not in k.mutable_columns]
+    want = hash_rows(plain, columns=keyed, repeats_distinct=k.repeats_are_distinct)
+    assert got == list(zip(want[0].tolist(), want[1].tolist(), strict=True))
+    # and a subset of columns (none at all, even) keeps the rows and their keys
+    only = store.read(kind, columns=[], keys=True)
+    assert list(only.columns) == ["k1", "k2"] and list(zip(only["k1"], only["k2"], strict=True)) == got
+
+
+def test_keys_stay_with_their_rows_when_a_month_range_skips_segments(store, write):
+    for month in ("2024-01", "2024-02", "2024-03"):  # one segment per month
+        import_path(store, "incidents", write(f"{month}.csv", police_csv(police_row(month=month, crime_id=month))))
+    every = store.read("incidents", columns=["ref"], keys=True).set_index("ref")
+    later = store.read("incidents", columns=["ref"], months=("2024-02", None), keys=True)
+    assert later["ref"].tolist() == ["2024-02", "2024-03"]
+    pd.testing.assert_frame_equal(later.set_index("ref"), every.loc[["2024-02", "2024-03"]])
