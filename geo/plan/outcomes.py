@@ -216,22 +216,22 @@ def outcomes_for(
     StoreError
         An empty store: there is nothing to report until data is loaded.
     """
-    if store.is_empty():
-        raise StoreError("the store is empty: load data first (python -m geo demo, or python -m geo import …)")
-    period = Period(start, end)
-    day = today or dt.date.today()
-    boundaries = _boundaries(store)
-    area_name = _area_name(boundaries, area)
+    scope = scope_for(
+        store,
+        start=start,
+        end=end,
+        area=area,
+        radius_m=radius_m,
+        ring_m=ring_m,
+        window_months=window_months,
+        quiet_months=quiet_months,
+        today=today,
+    )
+    period, boundaries, prev_known = scope.period, scope.boundaries, scope.compared
     town = shapely.union_all(boundaries.geometry.to_numpy()) if len(boundaries) else None
     span = store.months()
     first_month = span[0] if span else None
     prev = period.previous
-    prev_known = first_month is not None and prev.start >= first_month
-    notes = []
-    if span and period.end > span[1]:
-        notes.append(f"Incident data ends at {span[1]}; later months count as none.")
-    if not prev_known:
-        notes.append("No incident data covers the previous period, so there is no comparison.")
 
     inc = store.read("incidents", columns=["lat", "lng", "month", "category"])
     asb = inc[(inc["category"] == ASB) & np.isfinite(inc["lat"].to_numpy(float))].reset_index(drop=True)
@@ -282,14 +282,60 @@ def outcomes_for(
     now_effect = effect(period)
 
     return Outcomes(
-        period=period,
-        area=area,
-        area_name=area_name,
+        **(scope_of(scope) | {"victims_from": victims_from, "effect_notes": tuple(effect_notes)}),
         figures=figures,
         effect=now_effect,
         effect_previous=effect(prev) if prev_known else None,
         monthly=_monthly(period, months[in_area]),
         areas=_area_table(boundaries, asb, period),
+    )
+
+
+def scope_for(
+    store: Store,
+    *,
+    start: str,
+    end: str,
+    area: str | None = None,
+    radius_m: float = 200.0,
+    ring_m: float = 400.0,
+    window_months: int = 6,
+    quiet_months: int = 12,
+    today: dt.date | None = None,
+) -> Scope:
+    """What a set of figures for months ``start``..``end`` and an area covers, without counting anything.
+
+    Shared by the exact outcomes (:func:`outcomes_for`) and the published ones
+    (made from the release by :func:`geo.publish.published.publish`), so both say
+    the same about their period, area, sources and comparison.
+
+    Raises
+    ------
+    OptionError
+        Bad months or an unknown area code: the request is at fault.
+    StoreError
+        An empty store: there is nothing to report until data is loaded.
+    """
+    if store.is_empty():
+        raise StoreError("the store is empty: load data first (python -m geo demo, or python -m geo import …)")
+    period = Period(start, end)
+    day = today or dt.date.today()
+    boundaries = _boundaries(store)
+    area_name = _area_name(boundaries, area)
+    span = store.months()
+    prev_known = span is not None and period.previous.start >= span[0]
+    notes = []
+    if span and period.end > span[1]:
+        notes.append(f"Incident data ends at {span[1]}; later months count as none.")
+    if not prev_known:
+        notes.append("No incident data covers the previous period, so there is no comparison.")
+    victims_from: VictimSource = (
+        "records" if store.count("victims") else ("counts" if store.count("victim_counts") else "none")
+    )
+    return Scope(
+        period=period,
+        area=area,
+        area_name=area_name,
         boundaries=boundaries,
         sources=sources_for(store),
         attribution=attribution_for(store, year=day.year),
@@ -302,7 +348,6 @@ def outcomes_for(
         generated=day.isoformat(),
         compared=prev_known,
         notes=tuple(notes),
-        effect_notes=tuple(effect_notes),
     )
 
 

@@ -79,6 +79,7 @@ Statistics
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -371,11 +372,23 @@ def month_number(months: pd.Series | np.ndarray | list[str]) -> np.ndarray:
     return np.where(ok, number, -1).astype(np.int64)
 
 
+_LOCAL = threading.local()
+
+
+def _to_bng() -> Transformer:
+    """WGS84 to British National Grid, made once per thread: making one costs ~0.2 s, and one is not shared
+    between threads (Streamlit runs each session in its own)."""
+    tr = getattr(_LOCAL, "to_bng", None)
+    if tr is None:
+        tr = _LOCAL.to_bng = Transformer.from_crs(WGS84, BNG, always_xy=True)
+    return tr
+
+
 def to_metres(frame: pd.DataFrame) -> np.ndarray:
     """``(n, 2)`` British National Grid metres: ``x, y`` when the frame has them, else from ``lat, lng``."""
     if {"x", "y"} <= set(frame.columns):
         return np.column_stack([frame["x"].to_numpy(float), frame["y"].to_numpy(float)])
-    tr = Transformer.from_crs(WGS84, BNG, always_xy=True)
+    tr = _to_bng()
     x, y = tr.transform(frame["lng"].to_numpy(float), frame["lat"].to_numpy(float))
     return np.column_stack([np.asarray(x, float), np.asarray(y, float)])
 
@@ -520,7 +533,7 @@ def evaluate(
 
 def _in_bng_area(area: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
     """Points given in metres against a WGS84 outline: the outline goes to metres, once."""
-    tr = Transformer.from_crs(WGS84, BNG, always_xy=True)
+    tr = _to_bng()
     metric = shapely.transform(area, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
     shapely.prepare(metric)
     return np.asarray(shapely.intersects_xy(metric, pts[:, 0], pts[:, 1]), dtype=bool)
