@@ -63,10 +63,19 @@ def current_summary() -> dict:
     return summary(store.url, store.data_version())
 
 
+def published_loaded() -> dict[str, str]:
+    """What is loaded, as a role with published figures only sees it: release sums, shown by the presentation rule."""
+    from dashboard.results import release  # here: dashboard.results imports this module
+    from geo.publish.privacy import suppress_labels
+    from geo.publish.release import loaded_totals
+
+    totals = loaded_totals(release())
+    return dict(zip(totals, suppress_labels(list(totals.values())), strict=True))
+
+
 def show_shell(pages: list | None = None, session: Session | None = None) -> None:
     """The menu, who is signed in, what is loaded, and the synthetic-data banner when it applies."""
     from dashboard.auth import role_switcher
-    from geo.publish.privacy import suppress_labels
 
     info = current_summary()
     if info["demo"]:
@@ -84,7 +93,7 @@ def show_shell(pages: list | None = None, session: Session | None = None) -> Non
         st.subheader("Loaded")
         counts = info["counts"]
         suppressed = session is not None and not can(session.role, "unsuppressed")
-        shown = dict(zip(counts, suppress_labels(list(counts.values())), strict=True)) if suppressed else None
+        shown = published_loaded() if suppressed else None
 
         def n(key: str) -> str:
             return shown[key] if shown else f"{counts[key]:,}"

@@ -1,7 +1,7 @@
 """Outcomes page glue: the published figures for a period and area, the ward/estate map, the report files.
 
-Only the *published* outcomes (:func:`geo.publish.published.publish`: small counts
-suppressed, others rounded) ever reach this module's callers, whatever the
+Only the *published* outcomes (:func:`geo.publish.published.publish`: sums of the
+protected release, small counts suppressed, others rounded) ever reach this module's callers, whatever the
 role: the page is made to be put on a projector, and the same numbers go into
 the handed-out report, so the room and the paper agree.
 """
@@ -17,8 +17,7 @@ import streamlit as st
 
 from dashboard import maps, results
 from dashboard.context import get_store
-from geo.plan.outcomes import outcomes_for
-from geo.publish.published import PublishedOutcomes, publish
+from geo.publish.published import PublishedOutcomes, published_outcomes
 from geo.publish.report import effect_lines
 
 #: How each headline reads in the room: is a rise good news? (ASB down is; people safeguarded up is.)
@@ -35,7 +34,7 @@ RISE_IS_GOOD = {
 
 @st.cache_data(show_spinner="Counting outcomes…", max_entries=16)
 def _published(url: str, version: str, start: str, end: str, area: str | None) -> PublishedOutcomes:
-    return publish(outcomes_for(get_store(), start=start, end=end, area=area))
+    return published_outcomes(get_store(), start=start, end=end, area=area, release=results.release())
 
 
 def published(start: str, end: str, area: str | None) -> PublishedOutcomes:

@@ -16,6 +16,7 @@ from dashboard.context import get_store
 from dashboard.view import View
 from geo.plan import analysis
 from geo.plan.priority import DEFAULT_BALANCE
+from geo.publish.release import Release, release_for
 from geo.stats.aggregate import Cube, StudyArea
 
 
@@ -91,3 +92,17 @@ def _places(url: str, version: str, view: View, cell: int) -> pd.DataFrame:
 def places(view: View, cell: int) -> pd.DataFrame:
     """Location texts of the incidents in one hexagon, with counts (for the hexagon details)."""
     return _places(*version(), view, int(cell))
+
+
+@st.cache_resource(show_spinner="Protecting the published figures…", max_entries=4)
+def _release(url: str, version: str) -> Release:
+    return release_for(get_store())
+
+
+def release() -> Release:
+    """The published release of the stored data (one per import; every published figure is summed from it).
+
+    Shared between sessions as it is (a resource, not a copy): it holds only protected values, and
+    nothing may change it.
+    """
+    return _release(*version())

@@ -1,15 +1,13 @@
 """Glue for the trends page: ward and estate figures safe for a cabinet member.
 
-Only aggregates leave this module: counts per area and month after
-suppression (below 10 hidden, others rounded to 5), changes only over bases
-of 10 or more, hexagons coloured by pattern without counts. No address, ref
-or case record is read here.
-
-Areas are counted by the one rule for "an incident in an area"
-(:func:`geo.plan.areas.area_table`: the incident's point in the outline, a
-point on a shared border to the lowest code) and published by
-:func:`geo.publish.areas.publish_area_table`, so a ward's figure here is the
-one Outcomes, the report pack and ``python -m geo areas --published`` give.
+Every count here is a sum of the protected release's cells
+(:func:`geo.publish.areas.released_areas`, from :func:`dashboard.results.release`),
+then shown through the presentation rule (:func:`geo.publish.areas.publish_area_table`:
+small counts as "fewer than N", others rounded), so a ward's figure here is the
+one Outcomes, the report pack and ``python -m geo areas --published`` give, and
+no run of months, area or mix of categories can be combined with another to
+work out a small count. Hexagons are coloured by pattern without counts. No
+address, ref or case record is read here.
 """
 
 from __future__ import annotations
@@ -20,13 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import maps, results
-from dashboard.context import get_store
 from dashboard.view import View
 from geo.core.errors import StoreError
 from geo.plan import analysis
-from geo.plan.areas import AreaTable
-from geo.plan.areas import area_table as count_areas
-from geo.publish.areas import publish_area_table
+from geo.publish.areas import ReleasedAreas, publish_area_table, released_areas
 from geo.publish.export import frame_to_csv_bytes
 from geo.publish.privacy import suppress
 from geo.stats.emerging import DEFAULT_TREND, TrendRule
@@ -38,15 +33,8 @@ TREND_CHOICES: dict[str, str] = {
 }
 
 
-@st.cache_data(show_spinner="Counting incidents per area…", max_entries=16)
-def _counted(
-    url: str, version: str, layer: str, months: tuple[str, str], categories: tuple[str, ...] | None
-) -> AreaTable:
-    return count_areas(get_store(), layer=layer, start=months[0], end=months[1], categories=categories)
-
-
-def counted(view: View) -> AreaTable:
-    """Exact counts per area for the view (cached per import; for this module's published tables only).
+def counted(view: View) -> ReleasedAreas:
+    """Released (protected, not yet rounded) counts per area for the view, from the cached release.
 
     Raises
     ------
@@ -55,7 +43,9 @@ def counted(view: View) -> AreaTable:
     """
     if not view.month_from or not view.month_to:
         raise StoreError("no incidents are stored: import police.uk files first (python -m geo import incidents …)")
-    return _counted(*results.version(), view.layer, (view.month_from, view.month_to), view.categories)
+    return released_areas(
+        results.release(), layer=view.layer, start=view.month_from, end=view.month_to, categories=view.categories
+    )
 
 
 def area_table(view: View) -> pd.DataFrame:
@@ -116,8 +106,8 @@ def shown_table_csv(shown: pd.DataFrame) -> bytes:
 def monthly_by_area(view: View) -> pd.DataFrame:
     """Long frame ``area, month, incidents`` (suppressed), plus the town's mean per area as ``Town (average)``.
 
-    Counted by the same rule as :func:`area_table` (:func:`geo.plan.areas.area_table`'s ``monthly``),
-    so an area's months add up, before suppression, to its count there.
+    From the same released cells as :func:`area_table`, so an area's months add up, before the
+    presentation rounding, to its count there.
     """
     result = counted(view)
     names = result.table.set_index("code")["name"]

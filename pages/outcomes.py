@@ -1,9 +1,10 @@
 """Outcomes: what the partnership achieved in a period, safe to put on a projector and to hand out.
 
-Every number here is published: counts from 1 to N-1 read "fewer than N" and the
-rest are rounded (geo.publish.privacy), for every role, so the room, the handout and the
-minutes agree. The period and area live in the URL (``?from=2025-11&to=2026-10&area=X05000003``)
-so a presenter can open the exact screen from a bookmark.
+Every number here is published: a sum of the protected release (geo.publish.release),
+then counts from 1 to N-1 read "fewer than N" and the rest are rounded (geo.publish.privacy),
+for every role, so the room, the handout and the minutes agree. The period and area live in
+the URL (``?from=2025-11&to=2026-10&area=X05000003``) so a presenter can open the exact screen
+from a bookmark.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dashboard.downloads import Export, export_button, reason_input
 from dashboard.messages import show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
+from geo.publish.published import PROTECTION_NOTE
 from geo.publish.report import report_filename, report_to_html, report_to_pdf
 from geo.stats.aggregate import month_range
 
@@ -82,7 +84,7 @@ except NestwatchError as exc:
 
 st.title(f"What the partnership achieved: {pack.area_name}")
 compared = "against the same number of months just before" if pack.compared else "(no earlier data to compare with)"
-st.caption(f"{pack.period.label()}, {compared}.")
+st.caption(f"{pack.period.label()}, {compared}. Published figures, the same for every role (see the foot of the page).")
 
 figures = list(pack.figures)
 for row in (figures[:4], figures[4:]):
@@ -105,7 +107,7 @@ for line in outcomes.effect_notes(pack):
     else:
         st.caption(line.text)
 if pack.effect_previous is not None:
-    st.caption(f"Against the previous period: {pack.effect_trend_text}.")
+    st.caption(f"Against the orders granted in {pack.effect_year - 1}: {pack.effect_trend_text}.")
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
@@ -145,7 +147,7 @@ with right:
 st.divider()
 source = "Synthetic demo data: Nestwick is an invented town." if pack.demo else "Data: " + "; ".join(pack.sources) + "."
 st.caption(source)
-st.caption(pack.suppression_note)
+st.caption(f"How these figures are protected: {PROTECTION_NOTE} {pack.suppression_note}")
 for line in pack.attribution:
     st.caption(line)
 

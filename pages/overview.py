@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import current_summary, ensure_shell, get_store, monthly_counts
+from dashboard import results
+from dashboard.context import current_summary, ensure_shell, get_store, monthly_counts, published_loaded
 from geo.access.roles import can
-from geo.publish.privacy import suppress, suppress_labels
+from geo.publish.privacy import suppress
+from geo.publish.release import loaded_monthly
 
 session = ensure_shell("overview")
 
@@ -19,8 +21,14 @@ if not counts["incidents"]:
     st.info("No incidents loaded yet. Import police.uk files with `python -m geo import incidents PATH`.")
     st.stop()
 
-suppressed = not can(session.role, "unsuppressed")  # cabinet and presentation: small counts hidden, others rounded
-shown = {k: (suppress_labels([v])[0] if suppressed else f"{v:,}") for k, v in counts.items()}
+suppressed = not can(session.role, "unsuppressed")  # cabinet and presentation: the protected release only
+shown = published_loaded() if suppressed else {k: f"{v:,}" for k, v in counts.items()}
+st.caption(
+    "Published figures: sums of the protected release (a little fixed noise on each count per area and month), "
+    "small numbers shown as “fewer than 5”, others rounded."
+    if suppressed
+    else "Exact figures, for the operational team: not for sharing outside it."
+)
 cols = st.columns(4)
 cols[0].metric("Incidents", shown["incidents"])
 cols[1].metric("Flagged addresses", shown["flagged"])
@@ -29,7 +37,8 @@ cols[3].metric("Wards / estates", f"{counts['wards']} / {counts['estates']}")
 
 store = get_store()
 st.subheader("Incidents per month")
-monthly = monthly_counts(store.url, store.data_version())
-if suppressed:
-    monthly = monthly.apply(suppress)  # gaps where a month's count is small
+if suppressed:  # the release's months, with gaps where a month's protected count is small
+    monthly = loaded_monthly(results.release()).apply(suppress)
+else:
+    monthly = monthly_counts(store.url, store.data_version())
 st.line_chart(monthly)

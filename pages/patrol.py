@@ -46,7 +46,7 @@ st.caption(
     f"{len(ranked)} places ranked from {what.label} ({patrol.balance_label(balance).lower()}); a round trip of "
     f"{tour_m / 1000:.1f} km in the visiting order. Hexagons: Gi* hot spots after FDR correction; outlined: hot "
     "spots with open flagged addresses. A hot spot with no incidents of its own is there because its neighbours "
-    "are busy: the list says so."
+    "are busy: the list says so. Exact figures, for the operational team: not for sharing outside it."
 )
 
 left, right = st.columns([3, 2], gap="medium")

@@ -15,6 +15,7 @@ from dashboard.messages import show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
 from geo.publish.privacy import label, threshold
+from geo.publish.published import PROTECTION_NOTE
 from geo.stats.emerging import DEFAULT_TREND
 
 session = ensure_shell("trends")
@@ -22,6 +23,7 @@ session = ensure_shell("trends")
 view = sidebar_view()
 st.title("Trends")
 st.caption(
+    f"Published figures, the same for every role. {PROTECTION_NOTE} "
     f"Counts from 1 to {threshold() - 1} show as “{label()}” and others are rounded to a multiple of {threshold()}. "
     "Changes compare with the same number of months just before. An incident counts in the area whose outline "
     "holds its point (on a shared border: the area whose code comes first)."
@@ -53,7 +55,19 @@ with left:
 with right:
     st.subheader(f"By {layer_word}")
     shown = trends.shown_table(table, area_word=layer_word)
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={  # the name takes what is left: the three figures always fit beside it
+            layer_word: st.column_config.TextColumn(layer_word.title(), width="medium"),
+            "incidents": st.column_config.TextColumn("Incidents", width="small"),
+            "previous period": st.column_config.TextColumn(
+                "Before", width="small", help="the same number of months just before"
+            ),
+            "change": st.column_config.TextColumn("Change", width="small"),
+        },
+    )
     if can(session.role, "export:ward_summary"):
         reason = reason_input(
             f"Why are you taking the {layer_word} table away?",

@@ -3,9 +3,10 @@
 One row per area of the layer (zeros included): ``code, name, count,
 previous, change``, where ``previous`` is the same number of months just
 before ``--from`` and ``change`` the fraction ``count / previous - 1``.
-``--published`` prints the form a cabinet member sees: counts suppressed and
-rounded, in the pages' words ("fewer than 5"), and the change computed from
-those shown values (empty when one of them is hidden or the earlier is zero). The rule for
+``--published`` prints the form a cabinet member sees: sums of the protected
+release (:mod:`geo.publish.release`), suppressed and rounded, in the pages'
+words ("fewer than 5"), and the change computed from those shown values (empty
+when one of them is hidden or the earlier is zero). The rule for
 "an incident in an area" is :mod:`geo.stats.areas`.
 """
 
@@ -16,6 +17,7 @@ import sys
 
 from geo.cli._analysis import ALL_CATEGORIES, args_to_filters
 from geo.cli._command import Command, add_db, open_store, write_csv
+from geo.core.errors import OptionError
 from geo.core.schema import ASB
 
 
@@ -41,9 +43,38 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from geo.plan.areas import LAYERS, area_table
-    from geo.publish.areas import publish_area_table
+    from geo.publish.areas import publish_area_table, released_areas
+    from geo.publish.release import release_for
 
     filters = args_to_filters(args)
+    if args.published:
+        if filters.sources is not None:
+            raise OptionError(
+                "--source cannot be used with --published: the published release is protected per category, "
+                "not per source",
+                option="source",
+            )
+        released = released_areas(
+            release_for(open_store(args)),
+            layer=args.layer,
+            start=args.month_from,
+            end=args.month_to,
+            categories=filters.categories,
+        )
+        shown = publish_area_table(released.table, compared=released.compared)
+        # counts as the pages print them ("fewer than 5", "no earlier data"); the change as a number
+        # computed from those shown values (empty when one is hidden): "+27%" would reach a spreadsheet as text
+        out = shown[["code", "name", "count_text", "previous_text"]].set_axis(
+            ["code", "name", "count", "previous"], axis=1
+        )
+        out["change"] = shown["change"].round(4)
+        write_csv(out, args.out)
+        print(
+            f"{len(out)} {LAYERS[args.layer]}s, {released.months[0]}..{released.months[-1]}: published form "
+            "(sums of the protected release, small counts suppressed, others rounded)",
+            file=sys.stderr,
+        )
+        return 0
     result = area_table(
         open_store(args),
         layer=args.layer,
@@ -53,18 +84,9 @@ def _run(args: argparse.Namespace) -> int:
         sources=filters.sources,
     )
     exact = result.table
-    if args.published:
-        shown = publish_area_table(exact, compared=result.compared)
-        # counts as the pages print them ("fewer than 5", "no earlier data"); the change as a number
-        # computed from those shown values (empty when one is hidden): "+27%" would reach a spreadsheet as text
-        out = shown[["code", "name", "count_text", "previous_text"]].set_axis(
-            ["code", "name", "count", "previous"], axis=1
-        )
-        out["change"] = shown["change"].round(4)
-    else:
-        out = exact.assign(change=exact["change"].round(4))
-        if result.compared:
-            out["previous"] = out["previous"].astype("int64")
+    out = exact.assign(change=exact["change"].round(4))
+    if result.compared:
+        out["previous"] = out["previous"].astype("int64")
     write_csv(out, args.out)
     word = LAYERS[args.layer]
     against = (
@@ -75,8 +97,7 @@ def _run(args: argparse.Namespace) -> int:
     what = "every category" if filters.categories is None else ", ".join(filters.categories)
     print(
         f"{len(exact)} {word}s, {result.months[0]}..{result.months[-1]} {against}; {what}: "
-        f"{int(exact['count'].sum()):,} incidents in {'an' if word[0] in 'aeiou' else 'a'} {word}"
-        + (" (published form: counts suppressed and rounded)" if args.published else ""),
+        f"{int(exact['count'].sum()):,} incidents in {'an' if word[0] in 'aeiou' else 'a'} {word}",
         file=sys.stderr,
     )
     return 0

@@ -42,8 +42,7 @@ def outputs_to_formats(out: str, html: str | None) -> list[tuple[Path, str]]:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from geo.plan.outcomes import outcomes_for
-    from geo.publish.published import publish
+    from geo.publish.published import published_outcomes
     from geo.publish.report import report_pictures, report_to_html, report_to_pdf
     from geo.store import audit
 
@@ -52,7 +51,7 @@ def _report(args: argparse.Namespace) -> int:
     span = store.months()
     start = args.month_from or (span[0] if span else None)
     end = args.month_to or (span[1] if span else None)
-    published = publish(outcomes_for(store, start=start or "", end=end or "", area=args.area))
+    published = published_outcomes(store, start=start or "", end=end or "", area=args.area)
     pictures = report_pictures(published)
     for path, fmt in outputs:
         if fmt == "pdf":

@@ -11,10 +11,17 @@ for all of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from geo.core.errors import OptionError, StoreError
+from geo.plan.areas import LAYERS, previous_months
 from geo.publish import privacy
+from geo.publish.release import Release
+from geo.stats.aggregate import month_range
 from geo.stats.evaluate import percent
 
 #: The previous-period column, and the change column, when there is no previous period to compare with.
@@ -68,3 +75,51 @@ def publish_area_table(table: pd.DataFrame, *, compared: bool, below: int | None
         for c, a, b in zip(out["change"], out["count"], out["previous"], strict=True)
     ]
     return out[["code", "name", "count", "previous", "change", "count_text", "previous_text", "change_text"]]
+
+
+@dataclass(frozen=True)
+class ReleasedAreas:
+    """Counts per area from the release (sums of protected cells, not yet rounded): what Trends publishes.
+
+    ``table``: ``code, name, count, previous`` (``previous`` NaN when not
+    ``compared``); ``monthly``: area code (rows) by month (columns).
+    """
+
+    layer: str
+    months: tuple[str, ...]
+    previous_months: tuple[str, ...]
+    compared: bool
+    table: pd.DataFrame
+    monthly: pd.DataFrame
+
+
+def released_areas(
+    release: Release, *, layer: str, start: str, end: str, categories: Sequence[str] | None = None
+) -> ReleasedAreas:
+    """Incidents per area of ``layer`` (``wards``/``estates``) now and in the months before, from the release.
+
+    Raises
+    ------
+    OptionError
+        An unknown layer, or months that are not ``YYYY-MM`` in order.
+    StoreError
+        No boundaries of that layer are loaded: there are no areas to count in.
+    """
+    if layer not in LAYERS:
+        raise OptionError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}", option="layer")
+    if not (release.areas["layer"] == LAYERS[layer]).any():
+        raise StoreError(f"no {layer} are loaded: import them first (python -m geo import {layer} …)")
+    months = month_range(start, end)
+    before = previous_months(start, end)
+    compared = release.months is not None and release.months[0] <= before[0]
+    lay = LAYERS[layer]
+    names = release.areas[release.areas["layer"] == lay]
+    now = release.totals("incidents", layer=lay, months=months, categories=categories)
+    table = pd.DataFrame({"code": names["code"].astype(str).to_numpy(), "name": names["name"].to_numpy()})
+    table["count"] = now.to_numpy()
+    if compared:
+        table["previous"] = release.totals("incidents", layer=lay, months=before, categories=categories).to_numpy()
+    else:
+        table["previous"] = np.nan
+    monthly = release.monthly("incidents", layer=lay, months=months, categories=categories)
+    return ReleasedAreas(lay, tuple(months), tuple(before), compared, table, monthly)

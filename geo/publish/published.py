@@ -1,10 +1,14 @@
-"""Outcomes as they may leave the operational team: suppressed, rounded, and ready to print.
+"""Outcomes as they may leave the operational team: from the protected release, rounded, and ready to print.
 
 Presentation screens, the cabinet member and the report pack only ever get a
-:class:`PublishedOutcomes`. Every count passes through :mod:`geo.publish.privacy`
+:class:`PublishedOutcomes`, made by :func:`publish` from the
+:class:`~geo.publish.release.Release` (sums of perturbed base cells, never an
+exact count). Every count then passes through :mod:`geo.publish.privacy`
 (1 to N-1 shown as "fewer than N", others rounded to a multiple of N), and
-every change is computed again from the shown values, never from the exact
-counts, so nothing hidden can be worked back out of a percentage. The closure
+every change is computed again from the shown values, so nothing hidden can
+be worked back out of a percentage. The closure comparison is the release's,
+for the calendar year in which the period ends, over the whole town, and only
+when at least :func:`~geo.publish.release.min_orders` orders were measured (default 5). The closure
 evaluation's relative change, its interval, the Weighted Displacement Quotient
 and the peak note go through the engine's own functions
 (:func:`geo.stats.evaluate.relative_change`, :func:`~geo.stats.evaluate.wdq`,
@@ -15,14 +19,17 @@ The texts printed by the PDF, the HTML and a page are made here once, so the thr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from geo.plan.outcomes import FIGURES, Figure, Outcomes, Scope, scope_of
+from geo.core.schema import ASB
+from geo.plan.outcomes import FIGURES, NO_EFFECT, Figure, Period, Scope, scope_for, scope_of
 from geo.publish import privacy
 from geo.publish.areas import NO_COMPARISON, NO_EARLIER_DATA, change_to_text, publish_area_table
+from geo.publish.release import Release, release_for
 from geo.stats.evaluate import (
     COUNT_FIELDS,
     TOO_FEW,
@@ -33,6 +40,7 @@ from geo.stats.evaluate import (
     percent,
     spans_zero,
 )
+from geo.store import Store
 
 #: The closure comparison when no order in the period can be measured.
 NONE_MEASURED = "none measured"
@@ -100,6 +108,7 @@ class PublishedOutcomes(Scope):
 
     threshold: int
     suppression_note: str
+    effect_year: int
     figures: tuple[PublishedFigure, ...]
     effect: PublishedEffect
     effect_previous: PublishedEffect | None
@@ -120,31 +129,124 @@ def suppression_note(*, below: int | None = None) -> str:
     return f"Counts from 1 to {n - 1} are shown as 'fewer than {n}'; other counts are rounded to the nearest {n}."
 
 
-def publish(outcomes: Outcomes, *, below: int | None = None) -> PublishedOutcomes:
-    """The published version: counts suppressed and rounded, changes from shown values only.
+#: How every figure here is protected, in plain words (the page, the report and SECURITY.md say it).
+PROTECTION_NOTE = (
+    "Every count per area and month has a small, fixed amount of noise added before it is shown (cell-key "
+    "perturbation, as the ONS used for Census 2021 results), so that no household can be worked out by comparing "
+    "views; a total is the sum of those counts, and can be a few off the exact figure."
+)
 
-    Nothing exact survives: the figures, the monthly series and the area
-    table are replaced by their shown values, and the closure comparison is
-    recomputed from shown counts.
+#: What each headline figure adds up in the release: the measure, and whether it is a stock at the period's end.
+_MEASURES: dict[str, tuple[str, bool]] = {
+    "asb": ("incidents", False),
+    "people_safeguarded": ("people_safeguarded", False),
+    "orders_secured": ("orders_secured", False),
+    "orders_active": ("orders_active", True),
+    "flagged_opened": ("flagged_opened", False),
+    "flagged_resolved": ("flagged_resolved", False),
+    "quiet_addresses": ("quiet_addresses", True),
+}
+
+
+def publish(release: Release, scope: Scope, *, below: int | None = None) -> PublishedOutcomes:
+    """The published outcomes for ``scope``'s period and area, from the release only.
+
+    Every count is a sum of protected cells (:meth:`Release.value`), shown
+    through the presentation rule; no exact count is read here.
     """
     n = below or privacy.threshold()
-    figures = tuple(_publish_figure(k, FIGURES[k], f, n) for k, f in outcomes.figures.items())
-    w = outcomes.window_months
-    effect = publish_effect(outcomes.effect, below=n, months=w)
-    effect_prev = publish_effect(outcomes.effect_previous, below=n, months=w) if outcomes.effect_previous else None
-    monthly = _shown_columns(outcomes.monthly, ["month", "previous_month"], n, compared=outcomes.compared)
-    areas = _publish_areas(outcomes.areas, n, compared=outcomes.compared)
+    period, area, compared = scope.period, scope.area, scope.compared
+
+    def count(key: str, p: Period) -> int | None:
+        measure, stock = _MEASURES[key]
+        months = [p.end] if stock else p.months
+        if key == "quiet_addresses" and (release.quiet_from is None or p.end < release.quiet_from):
+            return None
+        cats = (ASB,) if measure == "incidents" else None
+        return release.value(measure, area=area, months=months, categories=cats)
+
+    figures = tuple(
+        _publish_figure(k, label, Figure(count(k, period), count(k, period.previous) if compared else None), n)
+        for k, label in FIGURES.items()
+    )
+    year = int(period.end[:4])
+    w = scope.window_months
+    effect, notes = _year_effect(release, year, n, months=w)
+    effect_prev, _ = _year_effect(release, year - 1, n, months=w)
+    layer = "town" if area is None else release.layer_of(area)
+    both = [*period.months, *period.previous.months]
+    series = release.monthly("incidents", layer=layer, months=both, categories=(ASB,)).loc[area or ""]
+    monthly = pd.DataFrame(
+        {
+            "month": period.months,
+            "asb": series[period.months].to_numpy(),
+            "previous_month": period.previous.months,
+            "asb_previous": series[period.previous.months].to_numpy(),
+        }
+    )
+    parts = []
+    for lay in ("ward", "estate"):
+        now = release.totals("incidents", layer=lay, months=period.months, categories=(ASB,))
+        before = release.totals("incidents", layer=lay, months=period.previous.months, categories=(ASB,))
+        names = release.areas[release.areas["layer"] == lay]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "layer": lay,
+                    "code": names["code"].to_numpy(),
+                    "name": names["name"].to_numpy(),
+                    "asb": now.to_numpy(),
+                    "asb_previous": before.to_numpy(),
+                }
+            )
+        )
+    areas = pd.concat(parts, ignore_index=True)
     return PublishedOutcomes(
-        **scope_of(outcomes),
+        **(scope_of(scope) | {"effect_notes": notes, "victims_from": release.victims_from}),
         threshold=n,
         suppression_note=suppression_note(below=n),
+        effect_year=year,
         figures=figures,
         effect=effect,
         effect_previous=effect_prev,
         effect_trend_text=_effect_trend(effect, effect_prev),
-        monthly=monthly,
-        areas=areas,
+        monthly=_shown_columns(monthly, ["month", "previous_month"], n, compared=compared),
+        areas=_publish_areas(areas, n, compared=compared),
     )
+
+
+def published_outcomes(
+    store: Store,
+    *,
+    start: str,
+    end: str,
+    area: str | None = None,
+    today: dt.date | None = None,
+    release: Release | None = None,
+) -> PublishedOutcomes:
+    """:func:`publish` for the store's current release (pass ``release`` when it is already made, e.g. cached)."""
+    scope = scope_for(store, start=start, end=end, area=area, today=today)
+    return publish(release if release is not None else release_for(store), scope)
+
+
+def _year_effect(release: Release, year: int, n: int, *, months: int) -> tuple[PublishedEffect, tuple[str, ...]]:
+    """The release's closure comparison for ``year``, or why there is none, as it is printed."""
+    held = release.effects.get(year)
+    if held is None or held.effect is None:
+        plain = publish_effect(NO_EFFECT, below=n, months=months)
+        if held is None:
+            why = f"No closure order granted in {year} can be measured."
+        else:
+            k = release.min_orders
+            why = (
+                f"Fewer than {k} closure orders granted in {year} could be measured, and the comparison "
+                f"around them is published only over {k} or more, so that no one order's street "
+                "can be read from it."
+            )
+        return replace(plain, sentence=why), ()
+    shown = publish_effect(held.effect, below=n, months=months)
+    lead = f"Closure orders granted in {year}, across the whole town: "
+    return replace(shown, sentence=lead + shown.sentence[0].lower() + shown.sentence[1:]), held.notes
 
 
 def _publish_areas(areas: pd.DataFrame, n: int, *, compared: bool) -> pd.DataFrame:

@@ -32,9 +32,8 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from geo.core.errors import OptionError
-from geo.plan.outcomes import outcomes_for
 from geo.publish.charts import Picture, effect_to_png, maps_to_png, trend_to_png
-from geo.publish.published import NO_EARLIER_DATA, PublishedOutcomes, publish
+from geo.publish.published import NO_EARLIER_DATA, PublishedOutcomes, published_outcomes
 from geo.store import Store
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -82,7 +81,7 @@ def build_report(
         timings[stage] = time.perf_counter() - t0
         return out
 
-    published = timed("figures", lambda: publish(outcomes_for(store, start=start, end=end, area=area, today=today)))
+    published = timed("figures", lambda: published_outcomes(store, start=start, end=end, area=area, today=today))
     charts = timed("charts", lambda: (trend_to_png(published), effect_to_png(published)))
     maps = timed("maps", lambda: tuple(maps_to_png(published)))
     pictures = Pictures(trend=charts[0], effect=charts[1], maps=maps)
@@ -121,7 +120,13 @@ def figure_rows(published: PublishedOutcomes) -> list[tuple[str, str, str, str, 
     rows = [(f.key, f.label, f.now_text, f.previous_text, f.change_text) for f in published.figures]
     before = published.effect_previous.texts["relative"] if published.effect_previous else NO_EARLIER_DATA
     rows.append(
-        ("closure_effect", EFFECT_LABEL, published.effect.texts["relative"], before, published.effect_trend_text)
+        (
+            "closure_effect",
+            f"{EFFECT_LABEL}: orders granted in {published.effect_year} (previous: {published.effect_year - 1})",
+            published.effect.texts["relative"],
+            before,
+            published.effect_trend_text,
+        )
     )
     return rows
 
