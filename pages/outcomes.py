@@ -22,8 +22,7 @@ from dashboard.downloads import Export, export_button, reason_input
 from dashboard.messages import show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
-from geo.publish.published import PROTECTION_NOTE
-from geo.publish.report import report_filename, report_to_html, report_to_pdf
+from geo.publish.report import protection_note, report_filename, report_to_html, report_to_pdf
 from geo.stats.aggregate import month_range
 
 session = ensure_shell("outcomes")
@@ -147,7 +146,7 @@ with right:
 st.divider()
 source = "Synthetic demo data: Nestwick is an invented town." if pack.demo else "Data: " + "; ".join(pack.sources) + "."
 st.caption(source)
-st.caption(f"How these figures are protected: {PROTECTION_NOTE} {pack.suppression_note}")
+st.caption(protection_note(pack))
 for line in pack.attribution:
     st.caption(line)
 

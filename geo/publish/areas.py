@@ -21,7 +21,7 @@ from geo.core.errors import OptionError, StoreError
 from geo.plan.areas import LAYERS, previous_months
 from geo.publish import privacy
 from geo.publish.release import Release
-from geo.stats.aggregate import month_range
+from geo.stats.aggregate import Filters, month_range
 from geo.stats.evaluate import percent
 
 #: The previous-period column, and the change column, when there is no previous period to compare with.
@@ -107,6 +107,7 @@ def released_areas(
     """
     if layer not in LAYERS:
         raise OptionError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}", option="layer")
+    Filters(month_from=start, month_to=end)  # one place checks the months' form and order
     if not (release.areas["layer"] == LAYERS[layer]).any():
         raise StoreError(f"no {layer} are loaded: import them first (python -m geo import {layer} …)")
     months = month_range(start, end)

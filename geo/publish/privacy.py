@@ -1,14 +1,13 @@
-"""Disclosure control for views that leave the operational team (cabinet, presentation).
+"""The presentation rule for published figures: "fewer than N" and rounding to N.
 
-Small counts can point at a household, so counts from 1 to ``threshold - 1``
-are shown as "fewer than N" and every other count is rounded to a multiple of
-the same ``threshold`` (zero stays zero: "nothing happened here" discloses no
-one). Using one number for both is what makes differencing safe: every value
-shown is a multiple of N, so the difference of any two shown values (a month
-range against the same range one month shorter, a ward against the town minus
-the other wards) is a multiple of N too, and can never equal a suppressed
-count of 1 to N - 1. Everything derived for these roles (changes, rates, town
-averages) is computed from the shown values only, never from exact counts.
+This is the last step, not the protection. What these functions are given is
+already a sum of the protected release's cells (:mod:`geo.publish.release`):
+rounding each view on its own cannot protect exact counts, because every label
+bounds its count to an interval and enough overlapping views intersect those
+intervals down to single values (SECURITY.md). On top of the release, counts
+from 1 to ``threshold - 1`` are shown as "fewer than N" and every other count
+is rounded to a multiple of N (zero stays zero), and everything derived for
+these roles (changes, rates, town averages) is computed from the shown values.
 
 The threshold is ``NESTWATCH_SUPPRESS_BELOW`` (default 5, as the partnership
 asked: 1-4 shown as "fewer than 5"); the ONS rule would be 10.

@@ -44,6 +44,8 @@ from geo.store import Store
 
 #: The closure comparison when no order in the period can be measured.
 NONE_MEASURED = "none measured"
+#: ... and when some were, but fewer than the release publishes a comparison over.
+NOT_PUBLISHED = "not published"
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,7 @@ def _year_effect(release: Release, year: int, n: int, *, months: int) -> tuple[P
         if held is None:
             why = f"No closure order granted in {year} can be measured."
         else:
+            plain.texts["relative"] = f"{NOT_PUBLISHED} (fewer than {release.min_orders} orders)"
             k = release.min_orders
             why = (
                 f"Fewer than {k} closure orders granted in {year} could be measured, and the comparison "
@@ -364,7 +367,9 @@ def publish_effect(effect: Effect, *, below: int | None = None, months: int) -> 
 
 def _effect_trend(now: PublishedEffect, before: PublishedEffect | None) -> str:
     """Points between this period's relative change and the previous one's, when both can be read."""
-    if before is None or NONE_MEASURED in (now.texts["relative"], before.texts["relative"]):
+    if before is None or any(
+        t == NONE_MEASURED or t.startswith(NOT_PUBLISHED) for t in (now.texts["relative"], before.texts["relative"])
+    ):
         return NO_COMPARISON
     if not (now.shown.enough and before.shown.enough and np.isfinite(now.relative) and np.isfinite(before.relative)):
         return "not shown"

@@ -83,8 +83,11 @@ class Release:
 
     ``cells``: ``measure, layer, area, month, category, value`` (perturbed;
     cells published as zero are left out). ``areas``: ``layer, code, name``.
-    ``months``: the stored incidents' first and last month. Nothing exact is
-    held: a release may be cached, logged or handed to any role.
+    ``months``: the stored incidents' first and last month. No count of
+    people, addresses, orders or incidents is held exactly; the one exact
+    number is how many closure orders each year's comparison was measured over
+    (``effects``), which is shown only through the presentation rule, and only
+    as "fewer than k" below :func:`min_orders`.
     """
 
     version: str

@@ -33,7 +33,7 @@ from fpdf.fonts import FontFace
 
 from geo.core.errors import OptionError
 from geo.publish.charts import Picture, effect_to_png, maps_to_png, trend_to_png
-from geo.publish.published import NO_EARLIER_DATA, PublishedOutcomes, published_outcomes
+from geo.publish.published import NO_EARLIER_DATA, PROTECTION_NOTE, PublishedOutcomes, published_outcomes
 from geo.store import Store
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -140,6 +140,11 @@ def area_rows(published: PublishedOutcomes) -> list[tuple[str, str, str, str, st
             a["name"], a["layer"], a["asb_text"], a["asb_previous_text"], a["change_text"], strict=True
         )
     ]
+
+
+def protection_note(published: PublishedOutcomes) -> str:
+    """How the figures are protected and shown, as the Outcomes page's foot says it."""
+    return f"How these figures are protected: {PROTECTION_NOTE} {published.suppression_note}"
 
 
 def effect_lines(published: PublishedOutcomes) -> list[str]:
@@ -256,7 +261,7 @@ def report_to_pdf(published: PublishedOutcomes, *, pictures: Pictures | None = N
     pdf.ln(3)
     for line in effect_lines(published):
         pdf.para(line)
-    pdf.para(published.suppression_note, size=8.5, style="I")
+    pdf.para(protection_note(published), size=8.5, style="I")
     for note in published.notes:
         pdf.para(note, size=8.5, style="I")
     pdf.ln(2)
@@ -287,7 +292,7 @@ def report_to_pdf(published: PublishedOutcomes, *, pictures: Pictures | None = N
     pdf.heading("How the figures are counted")
     for line in method_lines(published):
         pdf.para(line, size=8.5)
-    pdf.para(published.suppression_note, size=8.5, style="I")
+    pdf.para(protection_note(published), size=8.5, style="I")
     return bytes(pdf.output())
 
 
@@ -357,7 +362,7 @@ def report_to_html(published: PublishedOutcomes, *, pictures: Pictures | None = 
         out.append(f'<p class="demo">{_e(DEMO_BANNER)}</p>')
     out += ["<h2>Headline figures</h2>", _html_table(FIGURE_HEADINGS, figure_rows(published), keyed=True)]
     out += [*(f'<p class="effect">{_e(line)}</p>' for line in effect_lines(published))]
-    out += [f'<p class="note">{_e(published.suppression_note)}</p>']
+    out += [f'<p class="note">{_e(protection_note(published))}</p>']
     out += [f'<p class="note">{_e(n)}</p>' for n in published.notes]
     out += ["<h2>ASB over time</h2>", _html_picture(pics.trend), "<h2>Before and after closure orders</h2>"]
     if pics.effect is not None:
@@ -369,7 +374,7 @@ def report_to_html(published: PublishedOutcomes, *, pictures: Pictures | None = 
     out += ["<h2>Data sources</h2>", *(f"<p>{_e(s)}</p>" for s in (*published.sources, *published.attribution))]
     out += ["<h2>How the figures are counted</h2>", '<ul class="small">']
     out += [f"<li>{_e(line)}</li>" for line in method_lines(published)]
-    out += ["</ul>", f'<p class="note">{_e(published.suppression_note)}</p>', "</body></html>"]
+    out += ["</ul>", f'<p class="note">{_e(protection_note(published))}</p>', "</body></html>"]
     return "\n".join(out) + "\n"
 
 

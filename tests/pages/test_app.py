@@ -1,10 +1,11 @@
-"""Every page runs in Streamlit's AppTest without an exception."""
+"""Every page runs in Streamlit's AppTest without an exception, and says which kind of figures it shows."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -20,6 +21,26 @@ def demo_db(demo_town):
     return demo_town
 
 
+@pytest.fixture(scope="module")
+def release(demo_db):
+    """The demo store's release, made here on its own (the same data gives the same release)."""
+    from geo.publish.release import release_for
+
+    store = Store(demo_db)
+    try:
+        return release_for(store)
+    finally:
+        store.dispose()
+
+
+#: What each page says about its figures: the published release, or exact counts.
+PUBLISHED, EXACT = "Published figures", "Exact figures"
+
+
+def _captions(app) -> str:
+    return " ".join(c.value for c in app.caption)
+
+
 @pytest.fixture
 def app(demo_db, monkeypatch):
     monkeypatch.setenv("NESTWATCH_DB", str(demo_db))
@@ -32,8 +53,9 @@ def test_overview_shows_the_demo_banner_and_counts(app):
     assert not app.exception
     assert "Synthetic demo data" in app.warning[0].value
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Flagged addresses"] == "40"
+    assert metrics["Flagged addresses"] == "40"  # exact: the analyst's overview (the demo makes 40)
     assert metrics["Wards / estates"] == "8 / 5"
+    assert EXACT in _captions(app) and PUBLISHED not in _captions(app)
 
 
 def test_rejects_page_lists_the_quarantine(app):
@@ -109,11 +131,52 @@ def test_a_page_the_role_may_not_open_stops_before_reading_data(app):
     assert not any("Where to go" in s.value for s in app.subheader)
 
 
-def test_cabinet_trends_have_no_hexagon_layer_and_cabinet_counts_are_rounded(app):
+def _loaded(release) -> dict[str, int]:
+    """Incidents, flagged addresses and closure orders stored, as sums of the release's ``all`` cells (made here)."""
+    c = release.cells
+    every = c[c["layer"] == "all"]
+    return {
+        "Incidents": int(every.loc[every["measure"] == "incidents", "value"].sum()),
+        "Flagged addresses": int(every.loc[every["measure"] == "flagged_opened", "value"].sum()),
+        "Closure orders": int(every.loc[every["measure"] == "orders_secured", "value"].sum()),
+    }
+
+
+def _chart(app) -> pd.DataFrame:
+    """The data of the page's one chart (Overview's incidents per month), as the browser gets it."""
+    import pyarrow as pa
+
+    [chart] = app.get("vega_lite_chart")
+    [data] = chart.proto.datasets
+    frame = pa.ipc.open_stream(data.data.data).read_all().to_pandas()
+    return frame.set_axis(["month", "kind", "value"], axis=1)
+
+
+def test_cabinet_overview_and_sidebar_show_the_release_and_trends_no_hexagons(app, demo_db, release):
+    from geo.publish.privacy import suppress, suppress_labels
+
     app = _as(app, "cabinet")
+    loaded = _loaded(release)
+    labels = dict(zip(loaded, suppress_labels(list(loaded.values())), strict=True))
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Incidents"] == "10,975"  # 10,974 rounded to the nearest 5
-    assert metrics["Flagged addresses"] == "40"
+    assert {k: metrics[k] for k in labels} == labels
+    sidebar = [c.value for c in app.sidebar.caption]
+    assert f"{labels['Incidents']} incidents · 8 wards · 5 estates" in sidebar  # no flagged or closures: no point data
+    assert PUBLISHED in _captions(app) and EXACT not in _captions(app)
+    # the chart: each month's ASB and other crime, the release's cells shown (gaps where small)
+    c = release.cells
+    every = c[(c["layer"] == "all") & (c["measure"] == "incidents")]
+    asb = every["category"] == "Anti-social behaviour"
+    for kind, rows in (("Anti-social behaviour", every[asb]), ("Other crime", every[~asb])):
+        want = rows.groupby("month")["value"].sum()
+        got = _chart(app).query("kind == @kind").set_index("month")["value"].reindex(want.index)
+        np.testing.assert_array_equal(got.to_numpy(), suppress(want.to_numpy()), err_msg=kind)
+    # the release is not the truth (else this test could not tell exact figures from published ones)
+    store = Store(demo_db)
+    exact = {"Incidents": store.count("incidents"), "Flagged addresses": store.count("flagged")}
+    exact["Closure orders"] = store.count("closures")
+    store.dispose()
+    assert exact != loaded
     app.switch_page("pages/trends.py").run()
     assert not app.exception
     assert not any("Emerging hot spots" in s.value for s in app.subheader)
@@ -364,7 +427,7 @@ def test_every_page_runs_for_its_roles_and_refuses_the_others(demo_db, users_fil
     app.button[0].click().run()
     assert not app.exception and not app.error
     allowed = ROLES[role].pages
-    checked = 0
+    checked = told = 0
     for page in PAGES:
         try:
             app.switch_page(f"pages/{page}.py")
@@ -375,6 +438,11 @@ def test_every_page_runs_for_its_roles_and_refuses_the_others(demo_db, users_fil
         assert not app.exception, (role, page, app.exception)
         refused = any("cannot open this page" in e.value for e in app.error)
         assert refused == (page not in allowed), (role, page)
+        if page in KIND_OF_FIGURES and page in allowed:  # the page says which kind of figures it shows
+            says = KIND_OF_FIGURES[page](ROLES[role].suppress)
+            other = EXACT if says == PUBLISHED else PUBLISHED
+            assert says in _captions(app) and other not in _captions(app), (role, page)
+            told += 1
         if ROLES[role].suppress and page in allowed:
             n = threshold()
             for value in _shown_counts(app):
@@ -383,3 +451,14 @@ def test_every_page_runs_for_its_roles_and_refuses_the_others(demo_db, users_fil
                 checked += 1
     if ROLES[role].suppress and "trends" in allowed:
         assert checked > 10  # the ward table's counts were seen, so the check can fail
+    assert told == len(set(KIND_OF_FIGURES) & set(allowed)), (role, told)
+
+
+#: Page -> which words it must use about its figures, given whether the role sees published figures only:
+#: Trends and Outcomes are published for everyone, Overview follows the role, the patrol plan is exact.
+KIND_OF_FIGURES = {
+    "overview": lambda published_only: PUBLISHED if published_only else EXACT,
+    "trends": lambda published_only: PUBLISHED,
+    "outcomes": lambda published_only: PUBLISHED,
+    "patrol": lambda published_only: EXACT,
+}

@@ -1,4 +1,8 @@
-"""The Outcomes page: the same published figures as the report pack, period and area from the URL, per role."""
+"""The Outcomes page: the same published figures as the report pack, period and area from the URL, per role.
+
+Every count on the screen is the label of a sum of the protected release's cells, checked against
+sums of :attr:`Release.cells` rows made here (pandas on the cells frame), for every role.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,78 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.plan.outcomes import outcomes_for
-from geo.publish.published import publish
+from geo.plan.outcomes import FIGURES, Period, outcomes_for
+from geo.publish.privacy import suppress_labels
+from geo.publish.published import PROTECTION_NOTE, published_outcomes
+from geo.publish.release import Release, release_for
 from geo.publish.report import effect_lines, report_to_html
 from geo.store import Store
 from tests.conftest import patience
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+ASB = "Anti-social behaviour"
+#: What each headline adds up in the release, and whether it is read at the period's last month (a stock).
+CELLS = {
+    "asb": ("incidents", False),
+    "people_safeguarded": ("people_safeguarded", False),
+    "orders_secured": ("orders_secured", False),
+    "orders_active": ("orders_active", True),
+    "flagged_opened": ("flagged_opened", False),
+    "flagged_resolved": ("flagged_resolved", False),
+    "quiet_addresses": ("quiet_addresses", True),
+}
 
 
 @pytest.fixture(scope="module")
 def demo_db(demo_town):
     return demo_town
+
+
+@pytest.fixture(scope="module")
+def release(demo_db) -> Release:
+    """The demo store's release, made here on its own (the same data gives the same release)."""
+    store = Store(demo_db)
+    try:
+        return release_for(store)
+    finally:
+        store.dispose()
+
+
+def release_sum(release: Release, measure: str, *, layer: str, area: str, months: list[str], asb: bool) -> int:
+    c = release.cells
+    rows = c[(c["measure"] == measure) & (c["layer"] == layer) & (c["area"] == area) & c["month"].isin(months)]
+    return int(rows[rows["category"] == ASB]["value"].sum() if asb else rows["value"].sum())
+
+
+def figure_sums(release: Release, period: Period, area: str | None) -> dict[str, int]:
+    """Each headline's release sum for the period and area (None: the town), added up here."""
+    layer, code = ("town", "") if area is None else (release.areas.set_index("code").loc[area, "layer"], area)
+    out = {}
+    for key, (measure, stock) in CELLS.items():
+        months = [period.end] if stock else period.months
+        out[key] = release_sum(release, measure, layer=layer, area=code, months=months, asb=key == "asb")
+    return out
+
+
+def screen_labels(release: Release, period: Period, area: str | None) -> dict[str, str]:
+    """The metric labels the page must show: ``FIGURES`` label -> the release sum as the presentation rule prints it."""
+    sums = figure_sums(release, period, area)
+    labels = {FIGURES[k]: suppress_labels([v])[0] for k, v in sums.items()}
+    if period.end < str(release.quiet_from):
+        labels[FIGURES["quiet_addresses"]] = "not enough data"
+    return labels
+
+
+def area_labels(release: Release, period: Period, layer: str) -> dict[str, tuple[str, str]]:
+    """Area name -> (ASB now, ASB in the period before) as labels of release sums."""
+    out = {}
+    for code, name in release.areas[release.areas["layer"] == layer][["code", "name"]].itertuples(index=False):
+        now, before = (
+            release_sum(release, "incidents", layer=layer, area=code, months=p.months, asb=True)
+            for p in (period, period.previous)
+        )
+        out[name] = (suppress_labels([now])[0], suppress_labels([before])[0])
+    return out
 
 
 def _open(demo_db, monkeypatch, role: str, **params: str) -> AppTest:
@@ -35,13 +99,23 @@ def _open(demo_db, monkeypatch, role: str, **params: str) -> AppTest:
     return app
 
 
-def test_the_page_shows_the_published_figures_the_report_prints(demo_db, monkeypatch):
+def test_the_page_shows_the_published_figures_the_report_prints(demo_db, monkeypatch, release):
     app = _open(demo_db, monkeypatch, "cabinet", **{"from": "2025-05", "to": "2026-04", "area": "X05000003"})
     store = Store(demo_db)
-    pack = publish(outcomes_for(store, start="2025-05", end="2026-04", area="X05000003"))
+    pack = published_outcomes(store, start="2025-05", end="2026-04", area="X05000003", release=release)
+    exact = outcomes_for(store, start="2025-05", end="2026-04", area="X05000003")
     store.dispose()
     shown = {m.label: m.value for m in app.metric}
     assert shown == {f.label: f.now_text for f in pack.figures}
+    # each is the label of the ward's release sum, added up here; the ward table beside the map likewise
+    period = Period("2025-05", "2026-04")
+    assert shown == screen_labels(release, period, "X05000003")
+    table = app.dataframe[0].value.set_index("area")
+    want = area_labels(release, period, "ward")
+    assert {k: (r["ASB reports"], r["previous period"]) for k, r in table.iterrows()} == want
+    # and the check could fail: some figure's release sum is not its exact count
+    sums = figure_sums(release, period, "X05000003")
+    assert any(exact.figures[k].now != v for k, v in sums.items() if exact.figures[k].now is not None)
     assert app.title[0].value.endswith(pack.area_name) and "Millbrook" in pack.area_name
     page = report_to_html(pack)
     for figure in pack.figures:
@@ -51,14 +125,16 @@ def test_the_page_shows_the_published_figures_the_report_prints(demo_db, monkeyp
     assert app.query_params["from"] == ["2025-05"] or app.query_params["from"] == "2025-05"
 
 
-def test_the_closure_evaluation_reads_as_the_report_prints_it(demo_db, monkeypatch):
-    app = _open(demo_db, monkeypatch, "cabinet", **{"from": "2025-11", "to": "2026-10"})
+def test_the_closure_evaluation_reads_as_the_report_prints_it(demo_db, monkeypatch, release):
+    app = _open(demo_db, monkeypatch, "cabinet", **{"from": "2025-01", "to": "2025-12"})
     store = Store(demo_db)
-    pack = publish(outcomes_for(store, start="2025-11", end="2026-10"))
+    pack = published_outcomes(store, start="2025-01", end="2025-12", release=release)
     store.dispose()
-    assert pack.effect.used == 2  # the two orders granted in the year with six months either side
+    assert pack.effect_year == 2025 and pack.effect.used == 7  # the orders granted in 2025, all measured
     lines = effect_lines(pack)
-    assert lines[0] in [i.value for i in app.info]
+    assert lines[0] in [i.value for i in app.info] and lines[0].startswith("Closure orders granted in 2025, across")
+    captions = [c.value for c in app.caption]
+    assert f"Against the orders granted in 2024: {pack.effect_trend_text}." in captions
     # displacement in words, the peak note, the notes: each line once, in the order the report prints them
     assert any(line.startswith("Displacement: ") for line in lines[1:]) and pack.effect.texts["peak"] in lines
     warnings = [w.value for w in app.warning if w.value in lines]  # the demo banner is a warning too
@@ -67,7 +143,18 @@ def test_the_closure_evaluation_reads_as_the_report_prints_it(demo_db, monkeypat
     assert (pack.effect.texts["peak"] in warnings) == bool(pack.effect.shown.peak)
 
 
-def test_orders_sited_at_a_peak_are_a_warning_on_the_page(demo_db):
+def test_a_year_with_too_few_orders_says_so_and_shows_no_count(demo_db, monkeypatch):
+    """The last twelve months end in 2026, when 2 orders were granted: the comparison is not published."""
+    app = _open(demo_db, monkeypatch, "cabinet", **{"from": "2025-11", "to": "2026-10"})
+    [sentence] = [i.value for i in app.info if "closure orders" in i.value.lower()]
+    assert sentence.startswith("Fewer than 5 closure orders granted in 2026 could be measured")
+    captions = [c.value for c in app.caption]
+    assert not any(c.startswith(("Displacement:", "Near the interventions")) for c in captions)
+    assert "Against the orders granted in 2025: no comparison." in captions
+    assert not any("sited at a peak" in w.value for w in app.warning)
+
+
+def test_orders_sited_at_a_peak_are_a_warning_on_the_page(demo_db, release):
     import dataclasses
 
     from dashboard.outcomes import effect_notes
@@ -75,7 +162,7 @@ def test_orders_sited_at_a_peak_are_a_warning_on_the_page(demo_db):
     from geo.stats.evaluate import Effect
 
     store = Store(demo_db)
-    pack = publish(outcomes_for(store, start="2025-11", end="2026-10"))
+    pack = published_outcomes(store, start="2025-01", end="2025-12", release=release)
     store.dispose()
     # 40 reports in the six months before the before-window, 100 in it: (100 - 40) / sqrt(140) = 5.1 > 1.96
     peaked = dataclasses.replace(
@@ -84,10 +171,12 @@ def test_orders_sited_at_a_peak_are_a_warning_on_the_page(demo_db):
     notes = effect_notes(peaked)
     assert [n.text for n in notes if n.peak] == [peaked.effect.texts["peak"]]
     assert "sited at a peak" in peaked.effect.texts["peak"]
-    assert not any(n.peak for n in effect_notes(pack))  # the demo's year: 125 before the window, 105 in it
+    # 2025's orders: 466 reports in their six months before, 562 in the six before that (exact; a count
+    # perturbed by at most 2 either way): no peak
+    assert not any(n.peak for n in effect_notes(pack))
 
 
-def test_every_count_on_the_screen_is_suppressed_or_rounded(demo_db, monkeypatch):
+def test_every_count_on_the_screen_is_suppressed_or_rounded(demo_db, monkeypatch, release):
     app = _open(demo_db, monkeypatch, "presentation")
     values = [m.value for m in app.metric]
     assert len(values) == 7
@@ -97,8 +186,27 @@ def test_every_count_on_the_screen_is_suppressed_or_rounded(demo_db, monkeypatch
     table = app.dataframe[0].value
     for value in [*table["ASB reports"], *table["previous period"]]:
         assert value == "fewer than 5" or int(value.replace(",", "")) % 5 == 0, value
+    # and each is the release's: the town over the last twelve months, its wards
+    period = Period("2025-11", "2026-10")
+    assert {m.label: m.value for m in app.metric} == screen_labels(release, period, None)
+    rows = {k: (r["ASB reports"], r["previous period"]) for k, r in table.set_index("area").iterrows()}
+    assert rows == area_labels(release, period, "ward")
     captions = " ".join(c.value for c in app.caption)
     assert "Synthetic demo data" in captions and "fewer than 5" in captions
+    assert f"How these figures are protected: {PROTECTION_NOTE}" in captions
+
+
+@pytest.mark.parametrize("role", ["inspector", "analyst"])
+def test_every_role_gets_the_same_published_figures_and_is_told_so(demo_db, monkeypatch, release, role):
+    params = {"from": "2025-05", "to": "2026-04", "area": "XEST005", "layer": "estate"}
+    app = _open(demo_db, monkeypatch, role, **params)
+    period = Period("2025-05", "2026-04")
+    assert {m.label: m.value for m in app.metric} == screen_labels(release, period, "XEST005")
+    rows = {k: (r["ASB reports"], r["previous period"]) for k, r in app.dataframe[0].value.set_index("area").iterrows()}
+    assert rows == area_labels(release, period, "estate")
+    captions = [c.value for c in app.caption]
+    assert any("Published figures, the same for every role" in c for c in captions)
+    assert any(c.startswith(f"How these figures are protected: {PROTECTION_NOTE}") for c in captions)
 
 
 def test_presentation_screen_has_no_downloads_and_no_other_page(demo_db, monkeypatch):

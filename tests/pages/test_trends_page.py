@@ -1,4 +1,8 @@
-"""The Trends page: one count per ward (as ``python -m geo areas`` and Outcomes give it); the emerging rule named."""
+"""The Trends page: one count per ward (as ``python -m geo areas`` and Outcomes give it); the emerging rule named.
+
+Every count is the label of a sum of the protected release's cells: checked against sums of
+:attr:`Release.cells` rows made here (pandas on the cells frame), for every role that opens the page.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,32 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.publish.privacy import suppress_labels
+from geo.publish.release import Release, release_for
+from geo.stats.aggregate import month_range
+from geo.store import Store
 from tests.conftest import patience
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+ASB = "Anti-social behaviour"
+
+
+@pytest.fixture(scope="module")
+def release(demo_town) -> Release:
+    """The demo store's release, made here on its own (the same data gives the same release)."""
+    store = Store(demo_town)
+    try:
+        return release_for(store)
+    finally:
+        store.dispose()
+
+
+def release_labels(release: Release, layer: str, months: list[str], *, by: str = "name") -> dict[str, str]:
+    """ASB per area of ``layer`` over ``months``: the cells added up here, shown by the presentation rule."""
+    c, areas = release.cells, release.areas[release.areas["layer"] == layer]
+    rows = c[(c["measure"] == "incidents") & (c["layer"] == layer) & c["month"].isin(months) & (c["category"] == ASB)]
+    sums = rows.groupby("area")["value"].sum().reindex(areas["code"], fill_value=0)
+    return dict(zip(areas[by], suppress_labels(sums.to_numpy()), strict=True))
 
 
 @pytest.fixture
@@ -50,43 +77,85 @@ def test_every_ward_on_the_page_has_the_count_geo_areas_publishes(app, demo_town
     assert page["previous period"].to_dict() == cli["previous"].to_dict()
 
 
-def test_the_page_counts_are_the_one_rule_not_hexagons_given_to_wards(app, demo_town):
-    # exact counts from the points themselves (geo.plan.areas), published, are what the page prints
-    from geo.plan.areas import area_table
-    from geo.publish.areas import publish_area_table
-    from geo.store import Store
+def _shown_value(text: str) -> float:
+    """A label back to the value it shows (NaN for "fewer than N")."""
+    return float(text.replace(",", "")) if text[0].isdigit() else float("nan")
 
-    app = _as(app, "cabinet")
+
+@pytest.mark.parametrize("role", ["cabinet", "inspector", "analyst"])
+def test_the_page_prints_the_release_s_sums_for_every_role(app, demo_town, release, role):
+    """Each ward's incidents and previous period are labels of release sums (the default view:
+    2025-11..2026-10 against 2024-11..2025-10, ASB), the change is worded from those labels alone, and
+    the screen says its figures are published ones: inspectors and analysts get the cabinet's figures."""
+    from geo.plan.areas import area_table
+    from geo.publish.areas import change_to_text
+
+    app = _as(app, role)
+    page = app.dataframe[0].value.set_index("ward")
+    now = release_labels(release, "ward", month_range("2025-11", "2026-10"))
+    before = release_labels(release, "ward", month_range("2024-11", "2025-10"))
+    assert page["incidents"].to_dict() == now and page["previous period"].to_dict() == before
+    for name, row in page.iterrows():
+        a, b = _shown_value(now[name]), _shown_value(before[name])
+        change = a / b - 1 if b > 0 else float("nan")  # NaN stays NaN: a hidden side gives no change
+        assert row["change"] == change_to_text(change, a, b, compared=True), name
+    caption = " ".join(c.value for c in app.caption)
+    assert "Published figures, the same for every role" in caption and "noise" in caption
+    # the comparison above can fail: some ward's release sum is not its exact count
     store = Store(demo_town)
     try:
-        exact = area_table(store, layer="wards", start="2025-11", end="2026-10", categories=("Anti-social behaviour",))
+        exact = area_table(store, layer="wards", start="2025-11", end="2026-10", categories=(ASB,))
     finally:
         store.dispose()
-    shown = publish_area_table(exact.table, compared=exact.compared).set_index("name")
-    page = app.dataframe[0].value.set_index("ward")
-    assert page["incidents"].to_dict() == shown["count_text"].to_dict()
-    assert page["change"].to_dict() == shown["change_text"].to_dict()  # the one wording of a change
+    c = release.cells
+    picked = c[
+        (c["measure"] == "incidents") & (c["layer"] == "ward") & c["month"].isin(month_range("2025-11", "2026-10"))
+    ]
+    sums = picked[picked["category"] == ASB].groupby("area")["value"].sum()
+    assert (exact.table.set_index("code")["count"] != sums.reindex(exact.table["code"], fill_value=0)).any()
 
 
-def test_outcomes_and_trends_agree_for_every_ward(demo_town, monkeypatch):
+def test_a_narrower_period_estates_and_other_categories_are_release_sums_too(app, release):
+    app = _as(app, "cabinet")
+    app.select_slider(key="f_months").set_value(("2026-08", "2026-10")).run()
+    app.radio(key="f_layer").set_value("estates").run()
+    app.multiselect(key="f_categories").set_value(["Anti-social behaviour", "Burglary"]).run()
+    assert not app.exception
+    page = app.dataframe[0].value.set_index("estate")
+    c, estates = release.cells, release.areas[release.areas["layer"] == "estate"]
+    rows = c[
+        (c["measure"] == "incidents") & (c["layer"] == "estate") & c["month"].isin(["2026-08", "2026-09", "2026-10"])
+    ]
+    sums = rows[rows["category"].isin([ASB, "Burglary"])].groupby("area")["value"].sum()
+    want = dict(
+        zip(estates["name"], suppress_labels(sums.reindex(estates["code"], fill_value=0).to_numpy()), strict=True)
+    )
+    assert page["incidents"].to_dict() == want
+
+
+def test_outcomes_and_trends_agree_for_every_ward_and_estate(demo_town, monkeypatch, release):
     from dashboard.trends import area_table
     from dashboard.view import View
-    from geo.plan.outcomes import outcomes_for
-    from geo.publish.published import publish
-    from geo.store import Store
+    from geo.publish.published import published_outcomes
 
     monkeypatch.setenv("NESTWATCH_DB", str(demo_town))
+    monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
     store = Store(demo_town)
     try:
-        pack = publish(outcomes_for(store, start="2025-05", end="2026-04", area=None))
+        pack = published_outcomes(store, start="2025-05", end="2026-04", area=None)
     finally:
         store.dispose()
-    wards = pack.areas[pack.areas["layer"] == "ward"].set_index("code")
-    trends = area_table(
-        View(month_from="2025-05", month_to="2026-04", categories=("Anti-social behaviour",), layer="wards")
-    ).set_index("code")
-    assert sorted(wards.index) == sorted(trends.index)
-    assert wards["asb_text"].to_dict() == trends["shown_now"].to_dict()
+    for layer, word in (("ward", "wards"), ("estate", "estates")):
+        outcomes = pack.areas[pack.areas["layer"] == layer].set_index("code")
+        trends = area_table(View(month_from="2025-05", month_to="2026-04", categories=(ASB,), layer=word))
+        trends = trends.set_index("code")
+        assert sorted(outcomes.index) == sorted(trends.index)
+        assert outcomes["asb_text"].to_dict() == trends["shown_now"].to_dict()
+        assert outcomes["asb_previous_text"].to_dict() == trends["shown_before"].to_dict()
+        assert outcomes["change_text"].to_dict() == trends["change_text"].to_dict()
+        assert outcomes["asb_text"].to_dict() == release_labels(
+            release, layer, month_range("2025-05", "2026-04"), by="code"
+        )
 
 
 # --------------------------------------------------------------------------- emerging hot spots: which rule

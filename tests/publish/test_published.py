@@ -1,13 +1,18 @@
 """Published outcomes built by hand, without a store: every rounding, change and evaluation rule on counts worked here.
 
+:func:`~geo.publish.published.publish` reads only a :class:`~geo.publish.release.Release`
+(sums of protected cells) and a :class:`~geo.plan.outcomes.Scope`; both are made by hand
+here, so every figure is a sum of cells written below, worked out in the comments.
 The closure evaluation is recomputed from *shown* counts through the engine's
 own functions; these tests pin the numbers, so that changing which counts feed
-it (exact instead of shown, after for before) or the arithmetic fails them.
+it (exact instead of shown, after for before, another year) or the arithmetic fails them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -15,7 +20,7 @@ import pandas as pd
 import pytest
 
 from geo.core.schema import WGS84
-from geo.plan.outcomes import FIGURES, Figure, Period
+from geo.plan.outcomes import FIGURES, Period
 from geo.publish.published import publish, suppression_note
 
 
@@ -59,27 +64,114 @@ def test_published_evaluation_is_recomputed_from_shown_counts_by_hand():
     )
 
 
-def hand_outcomes(*, compared: bool = True, effect_previous: bool = True, unknown: bool = False):
-    """Outcomes built by hand (no store), with counts chosen to meet every rounding and change rule."""
-    from geo.plan.outcomes import Outcomes
+# --------------------------------------------------------------------------- a release made by hand
+
+#: The period the hand-made scope covers, and the one just before it (equal length).
+NOW = ("2024-01", "2024-02")
+BEFORE = ("2023-11", "2023-12")
+ASB = "Anti-social behaviour"
+
+
+def _cell(measure: str, where: tuple[str, str], month: str, value: int, category: str = "") -> dict:
+    """One released cell; ``where`` is ``(layer, area code)``."""
+    layer, area = where
+    return {"measure": measure, "layer": layer, "area": area, "month": month, "category": category, "value": value}
+
+
+def hand_cells() -> pd.DataFrame:
+    """Released (already protected) cells, chosen to meet every rounding and change rule; sums worked here.
+
+    The town (layer ``town``, area ``""``), the period 2024-01..02 and the one before, 2023-11..12:
+
+    * ASB: now 3 + 120 = 123 (shown 125; at 10: 120), before 0 + 83 = 83 (shown 85; at 10: 80);
+      a burglary cell, an ASB cell of 2023-10 and one of layer ``all`` must not be added in;
+    * people safeguarded: now 3 (fewer than 5), before 3 + 9 = 12 (shown 10): "not shown";
+    * closure orders secured: no cells, 0 and 0: "no change";
+    * closure orders active (a stock: the period's last month only): 10 in 2024-02 and nothing in 2023-12,
+      so 10 against 0, "up from 0" (2024-01's 6 and 2023-11's 4 are not the end of a period);
+    * flagged addresses opened: 1000 + 5 = 1005 against 600 + 400 = 1000: +0.5 %, never "+0%";
+    * flagged addresses resolved: 20 against 21 (shown 20): "no change";
+    * quiet addresses: the release can tell them only from 2024-03 (``quiet_from``), so none is read,
+      even the 50 of 2024-02.
+
+    Wards W1..W4 and the estate E1 (ASB, for the area table and an area's own figures):
+    W1 100 + 23 = 123 (and 50 burglaries) against 80; W2 3 against 0; W3 no cells; W4 10 against 0;
+    E1 7 against 4; people safeguarded in W1: 5 in 2024-01.
+    """
+    town, rows = ("town", ""), []
+    rows += [_cell("incidents", town, m, v, ASB) for m, v in (("2024-01", 3), ("2024-02", 120), ("2023-12", 83))]
+    rows += [_cell("incidents", town, "2024-01", 40, "Burglary"), _cell("incidents", town, "2023-10", 500, ASB)]
+    rows += [_cell("incidents", ("all", ""), "2024-01", 900, ASB)]
+    rows += [_cell("people_safeguarded", town, m, v) for m, v in (("2024-02", 3), ("2023-11", 3), ("2023-12", 9))]
+    rows += [_cell("orders_active", town, m, v) for m, v in (("2024-02", 10), ("2024-01", 6), ("2023-11", 4))]
+    opened = (("2024-01", 1000), ("2024-02", 5), ("2023-11", 600), ("2023-12", 400))
+    rows += [_cell("flagged_opened", town, m, v) for m, v in opened]
+    rows += [_cell("flagged_resolved", town, m, v) for m, v in (("2024-02", 20), ("2023-12", 21))]
+    rows += [_cell("quiet_addresses", town, "2024-02", 50)]
+    wards = (
+        ("W1", "2024-01", 100),
+        ("W1", "2024-02", 23),
+        ("W1", "2023-11", 80),
+        ("W2", "2024-02", 3),
+        ("W4", "2024-01", 10),
+    )
+    rows += [_cell("incidents", ("ward", a), m, v, ASB) for a, m, v in wards]
+    rows += [_cell("incidents", ("ward", "W1"), "2024-01", 50, "Burglary")]
+    rows += [_cell("incidents", ("estate", "E1"), m, v, ASB) for m, v in (("2024-01", 7), ("2023-12", 4))]
+    rows += [_cell("people_safeguarded", ("ward", "W1"), "2024-01", 5)]
+    return pd.DataFrame(rows)
+
+
+def hand_effects(*, previous=True, now=None):
+    """The closure comparison per year: 2024 from 6 orders measured, 2023 from 5."""
+    from geo.publish.release import PublishedEffectYear
     from geo.stats.evaluate import Effect
 
-    figures = {
-        "asb": Figure(123, 83),  # shown 125 and 85: +47% (125/85 - 1 = 0.470588); at 10: 120 and 80, +50%
-        "people_safeguarded": Figure(3, 12),  # fewer than 5 against 10: not shown
-        "orders_secured": Figure(0, 0),  # no change
-        "orders_active": Figure(10, 0),  # up from 0
-        "flagged_opened": Figure(1005, 1000),  # +0.5%, never "+0%"
-        "flagged_resolved": Figure(20, 21),  # 20 against 20 (21 rounds to 20): no change
-        "quiet_addresses": Figure(None, None),  # not enough data, no earlier data, no comparison
+    effects = {
+        2024: now
+        or PublishedEffectYear(
+            2024, 6, Effect(6, 1, 100, 50, 40, 30, 200, 180, earlier=60, earlier_before=100), ("a note about 2024",)
+        )
     }
-    if unknown:
-        figures["unknown_now"] = Figure(None, 21)  # no data (any figure but quiet addresses)
+    if previous is True:
+        effects[2023] = PublishedEffectYear(2023, 5, Effect(5, 0, 100, 80, 40, 30, 200, 200), ())
+    elif previous:
+        effects[2023] = previous
+    return effects
+
+
+def hand_release(*, effects=None, quiet_from: str | None = "2024-03"):
+    """A :class:`~geo.publish.release.Release` built by hand (no store): the cells above, four wards, an estate."""
+    from geo.publish.release import Release
+
+    areas = pd.DataFrame(
+        {
+            "layer": ["ward"] * 4 + ["estate"],
+            "code": ["W1", "W2", "W3", "W4", "E1"],
+            "name": ["a", "b", "c", "d", "e"],
+        }
+    )
+    return Release(
+        version="hand",
+        cells=hand_cells(),
+        areas=areas,
+        months=("2023-01", "2024-02"),
+        quiet_from=quiet_from,
+        victims_from="counts",
+        boundaries=gpd.GeoDataFrame(areas.assign(geometry=None), geometry="geometry", crs=WGS84),
+        effects=hand_effects() if effects is None else effects,
+    )
+
+
+def hand_scope(*, compared: bool = True, area: str | None = None, period: tuple[str, str] = NOW):
+    """What the figures cover, as :func:`geo.plan.outcomes.scope_for` would say it (no store)."""
+    from geo.plan.outcomes import Scope
+
     empty = gpd.GeoDataFrame({"layer": [], "code": [], "name": []}, geometry=[], crs=WGS84)
-    return Outcomes(
-        period=Period("2024-01", "2024-02"),
-        area=None,
-        area_name="Whole town",
+    return Scope(
+        period=Period(*period),
+        area=area,
+        area_name="Whole town" if area is None else area,
         boundaries=empty,
         sources=("s",),
         attribution=(),
@@ -90,54 +182,28 @@ def hand_outcomes(*, compared: bool = True, effect_previous: bool = True, unknow
         radius_m=200.0,
         window_months=6,
         quiet_months=12,
-        figures=figures,
-        effect=Effect(2, 1, 100, 50, 40, 30, 200, 180, earlier=60, earlier_before=100),
-        effect_previous=Effect(2, 0, 100, 80, 40, 30, 200, 200) if effect_previous else None,
-        monthly=pd.DataFrame(
-            {
-                "month": ["2024-01", "2024-02"],
-                "asb": [3, 12],
-                "previous_month": ["2023-11", "2023-12"],
-                "asb_previous": [0, 7],
-            }
-        ),
-        areas=pd.DataFrame(
-            {
-                "layer": ["ward"] * 4,
-                "code": ["W1", "W2", "W3", "W4"],
-                "name": ["a", "b", "c", "d"],
-                "asb": [123, 3, 0, 10],
-                "asb_previous": [80, 0, 0, 0],
-            }
-        ),
     )
 
 
-def test_publish_by_hand(monkeypatch):
-    monkeypatch.setitem(FIGURES, "unknown_now", "A figure the data cannot give")
-    p = publish(hand_outcomes(unknown=True), below=5)
-    assert p.effect.relative == pytest.approx(-0.444444, abs=1e-6) and p.effect.shown.used == 2
-    assert p.effect_previous is not None and p.effect_previous.relative == pytest.approx(-0.2)
-    assert "6 months" in p.effect.texts["peak"] and p.effect.texts["skipped"].startswith("fewer than 5 order(s)")
+def test_publish_by_hand():
+    p = publish(hand_release(), hand_scope(), below=5)
     texts = {f.key: (f.now_text, f.previous_text, f.change_text) for f in p.figures}
     assert texts == {
-        "asb": ("125", "85", "+47%"),
+        "asb": ("125", "85", "+47%"),  # 125/85 - 1 = 0.470588
         "people_safeguarded": ("fewer than 5", "10", "not shown"),
         "orders_secured": ("0", "0", "no change"),
         "orders_active": ("10", "0", "up from 0"),
         "flagged_opened": ("1,005", "1,000", "+0.5%"),
         "flagged_resolved": ("20", "20", "no change"),
         "quiet_addresses": ("not enough data", "no earlier data", "no comparison"),
-        "unknown_now": ("no data", "20", "not shown"),
     }
+    assert [f.key for f in p.figures] == list(FIGURES) and p.figure("asb").label == "ASB reports"
     asb = p.figure("asb")
     assert (asb.now, asb.previous, asb.change) == (125.0, 85.0, pytest.approx(0.470588, abs=1e-6))
-    assert asb.label == "ASB reports" and math.isnan(p.figure("people_safeguarded").now)
+    assert math.isnan(p.figure("people_safeguarded").now) and math.isnan(p.figure("quiet_addresses").now)
     with pytest.raises(KeyError, match="nothing"):
         p.figure("nothing")
-    assert p.areas["change_text"].tolist() == ["+56%", "not shown", "no change", "up from 0"]
-    assert p.areas["asb_text"].tolist() == ["125", "fewer than 5", "0", "10"]
-    # the whole area table, as the map, the page and the report read it (shown 125/80 -> 125/80 - 1 = +56 %)
+    # the area table, as the map, the page and the report read it: W1 125/80 - 1 = +56 %, E1 7 -> 5 against 4 hidden
     assert p.areas.columns.tolist() == [
         "layer",
         "code",
@@ -154,59 +220,142 @@ def test_publish_by_hand(monkeypatch):
         ["ward", "W2", "b"],
         ["ward", "W3", "c"],
         ["ward", "W4", "d"],
+        ["estate", "E1", "e"],
     ]
-    np.testing.assert_array_equal(p.areas["asb"], [125, np.nan, 0, 10])
-    np.testing.assert_array_equal(p.areas["asb_previous"], [80, 0, 0, 0])
-    np.testing.assert_allclose(p.areas["change"], [0.5625, np.nan, np.nan, np.nan])
-    assert p.monthly["asb_text"].tolist() == ["fewer than 5", "10"] and p.monthly["asb_previous_text"].tolist() == [
-        "0",
-        "5",
-    ]
-    assert np.isnan(p.monthly["asb"].iloc[0]) and p.monthly["asb_previous"].tolist() == [0.0, 5.0]
-    # this period -44% (100 to 50 against 200 to 180), the previous one -20% (100 to 80 against 200 to 200)
-    assert p.effect_trend_text == "-24 points"  # round(-44.44 - -20) = -24
-    assert p.threshold == 5 and p.suppression_note == suppression_note(below=5)
+    assert p.areas["asb_text"].tolist() == ["125", "fewer than 5", "0", "10", "5"]
+    assert p.areas["asb_previous_text"].tolist() == ["80", "0", "0", "0", "fewer than 5"]
+    assert p.areas["change_text"].tolist() == ["+56%", "not shown", "no change", "up from 0", "not shown"]
+    np.testing.assert_array_equal(p.areas["asb"], [125, np.nan, 0, 10, 5])
+    np.testing.assert_array_equal(p.areas["asb_previous"], [80, 0, 0, 0, np.nan])
+    np.testing.assert_allclose(p.areas["change"], [0.5625, np.nan, np.nan, np.nan, np.nan])
+    # the town's ASB month by month: 3, 120 against 0, 83
+    assert p.monthly["month"].tolist() == list(NOW) and p.monthly["previous_month"].tolist() == list(BEFORE)
+    assert p.monthly["asb_text"].tolist() == ["fewer than 5", "120"]
+    assert p.monthly["asb_previous_text"].tolist() == ["0", "85"]
+    assert np.isnan(p.monthly["asb"].iloc[0]) and p.monthly["asb_previous"].tolist() == [0.0, 85.0]
+    # where the people safeguarded come from is the release's word (the hand scope says "records")
+    assert p.victims_from == "counts" and p.threshold == 5 and p.suppression_note == suppression_note(below=5)
     assert suppression_note(below=10) == (
         "Counts from 1 to 9 are shown as 'fewer than 10'; other counts are rounded to the nearest 10."
     )
-    ten = publish(hand_outcomes(unknown=True), below=10)
-    texts = {f.key: (f.now_text, f.previous_text, f.change_text) for f in ten.figures}
-    assert texts["asb"] == ("120", "80", "+50%") and texts["people_safeguarded"] == ("fewer than 10", "10", "not shown")
-    assert texts["flagged_opened"] == ("1,010", "1,000", "+1%") and texts["unknown_now"] == (
-        "no data",
-        "20",
-        "not shown",
+
+
+def test_the_closure_comparison_is_the_release_s_for_the_year_the_period_ends():
+    """2024 (6 orders): 100 to 50 against 200 to 180; 2023 (5 orders): 100 to 80 against 200 to 200.
+
+    2024: change = (50/100) / (180/200) - 1 = 0.5 / 0.9 - 1 = -0.444444;
+    se = sqrt(1/100 + 1/50 + 1/200 + 1/180) = 0.201384, interval
+    exp(ln(0.555556) -/+ 1.959964 * 0.201384) - 1 = -0.625623 to -0.175585: "-63% to -18%".
+    2023: (80/100) / (200/200) - 1 = -0.2. Against it: round(-44.44 - -20) = -24 points.
+    6 orders show as 5 and the 1 left out as "fewer than 5".
+    """
+    from geo.publish.report import effect_lines
+
+    p = publish(hand_release(), hand_scope(), below=5)
+    assert p.effect_year == 2024
+    assert p.effect.relative == pytest.approx(-0.444444, abs=1e-6) and p.effect.shown.used == 6
+    assert p.effect.estimate.low == pytest.approx(-0.625623, abs=1e-5)
+    assert p.effect.estimate.high == pytest.approx(-0.175585, abs=1e-5)
+    assert p.effect_previous is not None and p.effect_previous.relative == pytest.approx(-0.2)
+    assert p.effect_trend_text == "-24 points"
+    assert p.effect.sentence == (
+        "Closure orders granted in 2024, across the whole town: around the closure orders measured (5) ASB went "
+        "from 100 to 50 reports; in the ring around them from 40 to 30; in the rest of the town from 200 to 180 "
+        "over the same months. ASB fell 44% relative to the control (95 % interval -63% to -18%)."
     )
-    assert ten.areas["asb_text"].tolist() == ["120", "fewer than 10", "0", "10"]
-    assert ten.monthly["asb_text"].tolist() == ["fewer than 10", "10"] and ten.threshold == 10
+    assert "6 months" in p.effect.texts["peak"] and p.effect.texts["skipped"].startswith("fewer than 5 order(s)")
+    assert p.effect_notes == ("a note about 2024",) and "a note about 2024" in effect_lines(p)
+    # an area's figures are its own, the comparison is still the whole town's (the only one published)
+    w1 = publish(hand_release(), hand_scope(area="W1"), below=5)
+    texts = {f.key: (f.now_text, f.previous_text, f.change_text) for f in w1.figures}
+    assert texts["asb"] == ("125", "80", "+56%")  # 100 + 23 = 123 against 80 (not the 50 burglaries)
+    assert texts["people_safeguarded"] == ("5", "0", "up from 0") and texts["flagged_opened"] == ("0", "0", "no change")
+    assert w1.monthly["asb_text"].tolist() == ["100", "25"] and w1.monthly["asb_previous_text"].tolist() == ["80", "0"]
+    assert w1.effect.sentence == p.effect.sentence and w1.effect_trend_text == "-24 points"
+    # a period that ends in December 2023 gets 2023's comparison, and none before it (no order in 2022)
+    dec = publish(hand_release(), hand_scope(period=("2023-12", "2023-12")), below=5)
+    assert dec.effect_year == 2023 and dec.effect.relative == pytest.approx(-0.2)
+    assert dec.effect_trend_text == "no comparison"
+    assert dec.effect_previous is not None and dec.effect_previous.sentence == (
+        "No closure order granted in 2022 can be measured."
+    )
+
+
+def test_a_year_with_fewer_than_five_orders_measured_says_so_and_shows_no_count():
+    from geo.publish.release import PublishedEffectYear
+    from geo.publish.report import effect_lines
+
+    few = PublishedEffectYear(2024, 3, None, ("a note about 2024",))
+    p = publish(hand_release(effects=hand_effects(now=few)), hand_scope(), below=5)
+    assert p.effect_year == 2024
+    assert p.effect.sentence.startswith("Fewer than 5 closure orders granted in 2024 could be measured")
+    assert "published only over 5 or more" in p.effect.sentence
+    assert not re.search(r"\b3\b", p.effect.sentence)  # how many were measured is not said
+    # nothing but that sentence: no counts, no displacement, no peak, none of the year's notes
+    assert effect_lines(p) == [p.effect.sentence] and p.effect_notes == ()
+    assert p.effect.used == 0 and p.effect.texts["relative"] == "not published (fewer than 5 orders)"
+    assert p.effect_trend_text == "no comparison"  # 2023 is measured, 2024 is not: nothing to compare
+    assert p.effect_previous is not None and p.effect_previous.relative == pytest.approx(-0.2)
+    # the previous year's comparison with too few orders: the same words, for its own year
+    before = PublishedEffectYear(2023, 4, None, ())
+    q = publish(hand_release(effects=hand_effects(previous=before)), hand_scope(), below=5)
+    assert q.effect.relative == pytest.approx(-0.444444, abs=1e-6) and q.effect_trend_text == "no comparison"
+    assert q.effect_previous is not None
+    assert q.effect_previous.sentence.startswith("Fewer than 5 closure orders granted in 2023 could be measured")
+    # the sentence names the release's own minimum (NESTWATCH_MIN_ORDERS when the release was made)
+    three = dataclasses.replace(
+        hand_release(effects=hand_effects(now=PublishedEffectYear(2024, 2, None, ()))), min_orders=3
+    )
+    assert publish(three, hand_scope(), below=5).effect.sentence.startswith(
+        "Fewer than 3 closure orders granted in 2024 could be measured, and the comparison around them is "
+        "published only over 3 or more"
+    )
+
+
+def test_publish_at_another_threshold_and_without_an_earlier_period():
+    ten = publish(hand_release(), hand_scope(), below=10)
+    texts = {f.key: (f.now_text, f.previous_text, f.change_text) for f in ten.figures}
+    assert texts["asb"] == ("120", "80", "+50%")  # 123 -> 120, 83 -> 80: 120/80 - 1
+    assert texts["people_safeguarded"] == ("fewer than 10", "10", "not shown")
+    assert texts["flagged_opened"] == ("1,010", "1,000", "+1%")  # 1005 rounds half up to 1010
+    assert ten.areas["asb_text"].tolist() == ["120", "fewer than 10", "0", "10", "fewer than 10"]
+    assert ten.monthly["asb_text"].tolist() == ["fewer than 10", "120"] and ten.threshold == 10
+    assert ten.monthly["asb_previous_text"].tolist() == ["0", "80"]
     assert ten.suppression_note == suppression_note(below=10) and ten.effect.texts["ring_after"] == "30"
     assert ten.effect_previous is not None and ten.effect_previous.texts["treatment_after"] == "80"
-    assert ten.effect.texts["used"] == ten.effect_previous.texts["used"] == "fewer than 10"  # 2 orders
-    assert np.isnan(ten.monthly["asb_previous"].iloc[1])  # 7 is fewer than 10 (at 5 it shows as 5)
-    alone = publish(hand_outcomes(compared=False, effect_previous=False), below=5)
-    assert alone.effect_previous is None and alone.effect_trend_text == "no comparison"
+    assert ten.effect.texts["used"] == ten.effect_previous.texts["used"] == "fewer than 10"  # 6 and 5 orders
+    alone = publish(hand_release(), hand_scope(compared=False), below=5)
+    texts = {f.key: (f.now_text, f.previous_text, f.change_text) for f in alone.figures}
+    assert texts["asb"] == ("125", "no earlier data", "no comparison")
+    assert {t[1:] for t in texts.values()} == {("no earlier data", "no comparison")}
     assert set(alone.areas["change_text"]) == {"no comparison"} and set(alone.areas["asb_previous_text"]) == {
         "no earlier data"
     }
     assert alone.monthly["asb_previous"].isna().all()
+    # the closure comparison is per calendar year, not per period: it is there without an earlier period
+    assert alone.effect_trend_text == "-24 points"
 
 
-def test_the_evaluation_against_the_previous_period_in_words():
-    import dataclasses
+def test_quiet_addresses_are_read_only_from_the_month_the_release_can_tell_them():
+    """``quiet_from`` 2024-02: 50 quiet at 2024-02's end; 2023-12 is before it, so no earlier figure."""
+    p = publish(hand_release(quiet_from="2024-02"), hand_scope(), below=5)
+    quiet = p.figure("quiet_addresses")
+    assert (quiet.now_text, quiet.previous_text, quiet.change_text) == ("50", "no earlier data", "no comparison")
 
+
+def test_the_evaluation_against_the_previous_year_in_words():
+    from geo.publish.release import PublishedEffectYear
     from geo.stats.evaluate import Effect
 
-    base = hand_outcomes()
-    same = dataclasses.replace(base, effect_previous=base.effect)
-    assert publish(same, below=5).effect_trend_text == "no change"
-    hidden = dataclasses.replace(base, effect_previous=Effect(2, 0, 3, 30, 40, 30, 200, 200))
-    assert publish(hidden, below=5).effect_trend_text == "not shown"
-    few = dataclasses.replace(base, effect_previous=Effect(2, 0, 10, 7, 40, 30, 200, 200))  # shown 10 + 5 < 20
-    assert publish(few, below=5).effect_trend_text == "not shown"
-    for nothing in (dataclasses.replace(base, effect_previous=Effect(0, 0, 0, 0, 0, 0, 0, 0)),):
-        assert publish(nothing, below=5).effect_trend_text == "no comparison"
-    now_nothing = dataclasses.replace(base, effect=Effect(0, 1, 0, 0, 0, 0, 0, 0))
-    assert publish(now_nothing, below=5).effect_trend_text == "no comparison"
+    def trend(previous) -> str:
+        return publish(hand_release(effects=hand_effects(previous=previous)), hand_scope(), below=5).effect_trend_text
+
+    same = hand_effects()[2024]
+    assert trend(PublishedEffectYear(2023, 6, same.effect, ())) == "no change"
+    assert trend(PublishedEffectYear(2023, 5, Effect(5, 0, 3, 30, 40, 30, 200, 200), ())) == "not shown"
+    assert trend(PublishedEffectYear(2023, 5, Effect(5, 0, 10, 7, 40, 30, 200, 200), ())) == "not shown"  # 10 + 5 < 20
+    assert trend(False) == "no comparison"  # no order granted in 2023
+    assert trend(PublishedEffectYear(2023, 2, None, ())) == "no comparison"  # too few to publish
 
 
 def test_published_evaluation_with_a_hidden_count_says_too_few():

@@ -1,5 +1,10 @@
 """The report pack: the same published figures in the PDF and the HTML, pages that render, a page that
-stays offline, no personal data and no small count; and the ``report`` command."""
+stays offline, no personal data and no small count; and the ``report`` command.
+
+Every count in the pack is a sum of the protected release's cells, shown by the presentation rule: each
+is checked here against a sum of :attr:`Release.cells` rows made in the test, never against the code's
+own adding up.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,9 @@ import pytest
 
 from geo.core.errors import InputError, OptionError
 from geo.plan.outcomes import outcomes_for
-from geo.publish.privacy import threshold
+from geo.publish.privacy import suppress_labels, threshold
+from geo.publish.published import NONE_MEASURED, published_outcomes
+from geo.publish.release import Release, release_for
 from geo.publish.report import (
     ReportPack,
     build_report,
@@ -34,7 +41,20 @@ from geo.store import Store
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+#: A calendar year: its closure orders (7 on the demo) are enough for the published comparison.
+YEAR = ("2025-01", "2025-12")
+#: The last twelve months: they end in 2026, a year with 2 orders measured, too few to publish the comparison.
 NOW = ("2025-11", "2026-10")
+#: What each headline adds up in the release, and whether it is read at the period's last month (a stock).
+CELLS = {
+    "asb": ("incidents", False),
+    "people_safeguarded": ("people_safeguarded", False),
+    "orders_secured": ("orders_secured", False),
+    "orders_active": ("orders_active", True),
+    "flagged_opened": ("flagged_opened", False),
+    "flagged_resolved": ("flagged_resolved", False),
+    "quiet_addresses": ("quiet_addresses", True),
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +71,58 @@ def demo(demo_db):
 
 
 @pytest.fixture(scope="module")
+def release(demo) -> Release:
+    """The store's release, made here on its own (the same data gives the same release)."""
+    return release_for(demo)
+
+
+@pytest.fixture(scope="module")
 def town(demo) -> ReportPack:
-    return build_report(demo, start=NOW[0], end=NOW[1])
+    return build_report(demo, start=YEAR[0], end=YEAR[1])
 
 
 @pytest.fixture(scope="module")
 def estate(demo) -> ReportPack:
     """An estate over a year: small counts to hide."""
-    return build_report(demo, start=NOW[0], end=NOW[1], area="XEST005")
+    return build_report(demo, start=YEAR[0], end=YEAR[1], area="XEST005")
+
+
+@pytest.fixture(scope="module")
+def recent(demo, release) -> ReportPack:
+    """The last twelve months, ending in 2026: the closure comparison has too few orders to publish."""
+    p = published_outcomes(demo, start=NOW[0], end=NOW[1], release=release)
+    return ReportPack(published=p, pdf=report_to_pdf(p), html=report_to_html(p), timings={})
+
+
+def release_sum(release: Release, measure: str, *, area: str | None, months: list[str], asb: bool = False) -> int:
+    """The release's cells for one area (None: the town) and months, added up here (pandas, not Release.totals)."""
+    c, a = release.cells, release.areas
+    layer, code = ("town", "") if area is None else (str(a.loc[a["code"] == area, "layer"].iloc[0]), area)
+    rows = c[(c["measure"] == measure) & (c["layer"] == layer) & (c["area"] == code) & c["month"].isin(months)]
+    if asb:
+        rows = rows[rows["category"] == "Anti-social behaviour"]
+    return int(rows["value"].sum())
+
+
+def release_label(release: Release, measure: str, **kw) -> str:
+    """:func:`release_sum` as the presentation rule prints it."""
+    return suppress_labels([release_sum(release, measure, **kw)])[0]
+
+
+def expected_figures(release: Release, pack: ReportPack) -> dict[str, tuple[str, str]]:
+    """Each headline's label now and in the previous period, from the release's cells."""
+    p = pack.published
+    out = {}
+    for key, (measure, stock) in CELLS.items():
+        texts = []
+        for period in (p.period, p.period.previous):
+            months = [period.end] if stock else period.months
+            if key == "quiet_addresses" and period.end < str(release.quiet_from):
+                texts.append("not enough data" if period is p.period else "no earlier data")
+                continue
+            texts.append(release_label(release, measure, area=p.area, months=months, asb=key == "asb"))
+        out[key] = (texts[0], texts[1])
+    return out
 
 
 def pdf_text(data: bytes) -> str:
@@ -120,7 +184,7 @@ def visible_html(page: str) -> str:
 # --------------------------------------------------------------------------- same figures everywhere
 
 
-@pytest.mark.parametrize("pack", ["town", "estate"])
+@pytest.mark.parametrize("pack", ["town", "estate", "recent"])
 def test_html_pdf_and_dataclass_show_the_same_published_figures(pack, request):
     r: ReportPack = request.getfixturevalue(pack)
     p = r.published
@@ -141,7 +205,7 @@ def test_html_pdf_and_dataclass_show_the_same_published_figures(pack, request):
         assert squash(part) in text and html.escape(part) in r.html
 
 
-@pytest.mark.parametrize("pack", ["town", "estate"])
+@pytest.mark.parametrize("pack", ["town", "estate", "recent"])
 def test_the_evaluation_reads_the_same_in_the_pdf_and_the_html(pack, request):
     """Counts, relative change with its interval, displacement in words, the peak note: one set of lines, both files."""
     r: ReportPack = request.getfixturevalue(pack)
@@ -159,18 +223,96 @@ def test_the_evaluation_reads_the_same_in_the_pdf_and_the_html(pack, request):
         assert e.texts["relative"] in squash(text)
 
 
-def test_the_town_evaluation_on_the_demo(town):
-    e = town.published.effect
-    # the demo's two orders granted in the year have six months either side within it, and enough reports
-    assert e.used == 2 and e.shown.enough and e.texts["relative"].startswith("-")
-    assert any("matched comparison" in line for line in effect_lines(town.published))
+@pytest.mark.parametrize("pack", ["town", "estate", "recent"])
+def test_every_figure_and_area_is_the_label_of_a_sum_of_release_cells(pack, request, release):
+    r: ReportPack = request.getfixturevalue(pack)
+    p = r.published
+    want = expected_figures(release, r)
+    assert {f.key: (f.now_text, f.previous_text) for f in p.figures} == want
+    html_figures = {key: cells[1:3] for key, cells in html_rows(r.html) if key and key != "closure_effect"}
+    assert html_figures == {k: list(v) for k, v in want.items()}
+    # every ward and estate of the pack's area table, ASB now and before (the same areas Trends lists)
+    for row in p.areas.itertuples(index=False):
+        now = release_label(release, "incidents", area=row.code, months=p.period.months, asb=True)
+        before = release_label(release, "incidents", area=row.code, months=p.period.previous.months, asb=True)
+        assert (row.asb_text, row.asb_previous_text) == (now, before), row.name
+    assert len(p.areas) == 13  # 8 wards and 5 estates
+    # the month-by-month line is the area's (or the town's) cells month by month
+    for month, text in zip(p.monthly["month"], p.monthly["asb_text"], strict=True):
+        assert text == release_label(release, "incidents", area=p.area, months=[month], asb=True)
+
+
+def test_the_pack_is_the_release_not_the_exact_counts(town, estate, release, demo):
+    """The test above could tell the two apart: on the demo, some printed label differs from the exact count's.
+
+    With noise on every cell that is all but certain (every area over a year, 13 areas, 7 figures, two packs);
+    if it ever failed, the release would equal the truth and the test above would prove nothing.
+    """
+    differ = 0
+    for r in (town, estate):
+        p = r.published
+        exact = outcomes_for(demo, start=p.period.start, end=p.period.end, area=p.area)
+        for f in p.figures:
+            truth = exact.figures[f.key].now
+            differ += truth is not None and f.now_text != suppress_labels([truth])[0]
+        ex = exact.areas.set_index("code")["asb"]
+        differ += sum(
+            t != suppress_labels([ex[c]])[0] for c, t in zip(p.areas["code"], p.areas["asb_text"], strict=True)
+        )
+    assert differ > 0
+
+
+def _granted_in(demo: Store, year: str) -> int:
+    """Closure orders granted in ``year`` (every demo order has six months of incidents either side of it)."""
+    return int((demo.read("closures")["granted"].astype(str).str.slice(0, 4) == year).sum())
+
+
+def test_the_town_evaluation_on_the_demo(town, estate, release, demo):
+    p = town.published
+    e = p.effect
+    assert p.effect_year == 2025 and e.used == _granted_in(demo, "2025") == 7
+    assert e.shown.enough and e.texts["relative"].startswith("-")
+    assert e.sentence.startswith("Closure orders granted in 2025, across the whole town: around the closure orders")
+    # the counts are the release's (perturbed once, for the year), shown by the presentation rule
+    held = release.effects[2025].effect
+    assert held is not None
+    for key in COUNT_FIELDS:
+        assert e.texts[key] == suppress_labels([getattr(held, key)])[0], key
+    assert any("matched comparison" in line for line in effect_lines(p))
+    # the previous year's orders (6 granted in 2024), and the words between the two
+    assert p.effect_previous is not None and p.effect_previous.used == _granted_in(demo, "2024") == 6
+    assert p.effect_previous.sentence.startswith("Closure orders granted in 2024, across the whole town:")
+    [row] = [row for row in figure_rows(p) if row[0] == "closure_effect"]
+    assert row[1].endswith(": orders granted in 2025 (previous: 2024)")
+    assert (row[2], row[3]) == (e.texts["relative"], p.effect_previous.texts["relative"])
+    # an estate's pack has the same, whole-town comparison: the only one published
+    assert estate.published.effect.sentence == e.sentence and estate.published.effect_notes == p.effect_notes
+
+
+def test_a_year_with_too_few_orders_says_so_in_both_files(recent, demo):
+    p = recent.published
+    assert p.effect_year == 2026 and _granted_in(demo, "2026") == 2
+    assert p.effect.sentence.startswith("Fewer than 5 closure orders granted in 2026 could be measured")
+    assert effect_lines(p) == [p.effect.sentence]  # no counts, no displacement, no peak
+    text = squash(pdf_text(recent.pdf))
+    assert squash(p.effect.sentence) in text and html.escape(p.effect.sentence) in recent.html
+    assert "Around the closure orders measured" not in text and "Around the closure orders measured" not in recent.html
+    assert recent.html.count("data:image/png;base64,") == 3  # trend and the two maps: no closure chart
+    assert p.effect_trend_text == "no comparison" and p.effect_previous is not None
+    assert p.effect_previous.sentence.startswith("Closure orders granted in 2025, across the whole town:")
+
+
+def test_the_closure_row_does_not_say_none_measured_when_some_were(recent):
+    # 2 orders measured in 2026 on the demo: too few to publish, and the row says that rather than "none"
+    [row] = [row for row in figure_rows(recent.published) if row[0] == "closure_effect"]
+    assert row[2] != NONE_MEASURED and row[2] == "not published (fewer than 5 orders)"
 
 
 def test_every_stage_is_timed(town):
     assert set(town.timings) == {"figures", "charts", "maps", "pdf", "html", "total"}
     assert town.timings["total"] == pytest.approx(sum(v for k, v in town.timings.items() if k != "total"))
     assert town.pdf.startswith(b"%PDF") and town.html.startswith("<!DOCTYPE html>")
-    assert report_filename(town.published) == "nestwatch-outcomes-2025-11-to-2026-10-whole-town.pdf"
+    assert report_filename(town.published) == "nestwatch-outcomes-2025-01-to-2025-12-whole-town.pdf"
 
 
 def test_the_suppression_note_and_the_demo_label_are_printed(town):
@@ -179,7 +321,7 @@ def test_the_suppression_note_and_the_demo_label_are_printed(town):
     assert town.published.suppression_note == note
     text = squash(pdf_text(town.pdf))
     assert note in text and "Synthetic demo data" in text and "synthetic demo data" in text  # sources and footer
-    assert "Synthetic demo data" in town.html and "2025-11 to 2026-10 (12 months)" in text
+    assert "Synthetic demo data" in town.html and "2025-01 to 2025-12 (12 months)" in text
 
 
 # --------------------------------------------------------------------------- privacy
@@ -223,13 +365,15 @@ def test_no_personal_data_and_no_small_count(pack, request, demo):
             assert int(c.replace(",", "")) % n == 0, c
         else:
             assert c in (f"fewer than {n}", "no earlier data", "not enough data"), c
-    # the raw figures that are small appear only as "fewer than N"
-    o = outcomes_for(demo, start=NOW[0], end=NOW[1], area=r.published.area)
+    # a true count from 1 to N-1 is never printed as itself (it reads as its release sum does: "0",
+    # "fewer than N" or N, the test above checks which); the estate over a year has some to check
+    p = r.published
+    o = outcomes_for(demo, start=p.period.start, end=p.period.end, area=p.area)
     small = [(k, f.now) for k, f in o.figures.items() if f.now is not None and 0 < f.now < n]
-    for key, _value in small:
-        assert r.published.figure(key).now_text == f"fewer than {n}"
+    for key, value in small:
+        assert p.figure(key).now_text != str(value), key
     if pack == "estate":
-        assert small and f"fewer than {n}" in text
+        assert small
     for number in re.findall(r"reports? went from (\S+) to (\S+) reports", squash(text)):
         for value in number:
             assert value == "fewer" or int(value.replace(",", "")) % n == 0
@@ -274,8 +418,11 @@ def test_pdf_pages_render_and_none_is_blank(town, tmp_path):
 
     (tmp_path / "r.pdf").write_bytes(town.pdf)
     subprocess.run([pdftoppm, "-png", "-r", "50", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True)
+    from pypdf import PdfReader
+
     pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) == 4
+    # every page of the file rendered (a year with a published closure comparison runs to five)
+    assert len(pages) == len(PdfReader(io.BytesIO(town.pdf)).pages) >= 4
     for page in pages:
         pixels = np.asarray(Image.open(page).convert("L"), dtype=float)
         assert pixels.shape[0] > pixels.shape[1]  # A4 portrait
