@@ -66,12 +66,26 @@ if presenting:  # large type, nothing an audience could misread; the presenter's
         [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.25rem !important; }
         [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
         [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.1rem !important; }
+        @media (max-width: 1100px) {
+          [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 1.6rem !important; }
+          [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1rem !important; }
+        }
+        [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; }
         </style>""",
         unsafe_allow_html=True,  # a fixed style sheet: no data goes into it
     )
     with st.popover("Presenter", icon=":material/tune:"):
         start, end, area, layer = _controls()
 else:
+    st.markdown(  # "fewer than 5" must fit a quarter of a tablet's width, not end in an ellipsis
+        """<style>
+        @media (max-width: 1100px) {
+          [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 1.45rem !important; }
+        }
+        [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; }
+        </style>""",
+        unsafe_allow_html=True,  # a fixed style sheet: no data goes into it
+    )
     start, end, area, layer = _controls()
 st.query_params.update({"from": start, "to": end, "area": area, "layer": layer})
 

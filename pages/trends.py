@@ -59,13 +59,13 @@ with right:
         shown,
         hide_index=True,
         width="stretch",
-        column_config={  # the name takes what is left: the three figures always fit beside it
-            layer_word: st.column_config.TextColumn(layer_word.title(), width="medium"),
-            "incidents": st.column_config.TextColumn("Incidents", width="small"),
+        column_config={  # narrow figures, so that all four columns fit beside the map at 1366 px
+            layer_word: st.column_config.TextColumn(layer_word.title(), width=150),
+            "incidents": st.column_config.TextColumn("Incidents", width=72),
             "previous period": st.column_config.TextColumn(
-                "Before", width="small", help="the same number of months just before"
+                "Before", width=64, help="the same number of months just before"
             ),
-            "change": st.column_config.TextColumn("Change", width="small"),
+            "change": st.column_config.TextColumn("Change", width=80),
         },
     )
     if can(session.role, "export:ward_summary"):
