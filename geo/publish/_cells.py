@@ -20,10 +20,14 @@ measure                what is counted in a month                          recor
                        the 12 months to the month's end
 =====================  ==================================================  ============================
 
-Areas: each ward, each estate (by :func:`geo.stats.areas.points_to_areas`, the
-rule every area count follows), the *town* (inside any ward or estate; every
-record when no boundaries are stored) and *all* (every stored record, for what
-is loaded). A cell holds only records; a cell with none is a true zero and is
+Pieces and areas: every record falls in one *piece*: its ward (or none), its
+estate (or none), and whether it is in the town (by
+:func:`geo.stats.areas.points_to_areas`, the rule every area count follows; the
+town is inside any ward or estate, or every record when no boundaries are
+stored). Pieces are what is perturbed. Each ward, each estate, the town and
+*all* (every stored record, for what is loaded) is a sum of pieces
+(:func:`pieces_to_layers`), so the published figures add up the way the true
+counts do. A cell holds only records; a cell with none is a true zero and is
 published as zero, so only non-empty cells are listed.
 
 Record keys: ``rkey = mix(k1, k2, secret) >> 56`` (0..255), where ``k1, k2`` is
@@ -65,6 +69,10 @@ MEASURES = (
 LAYERS = ("ward", "estate", "town", "all")
 #: The columns of :attr:`BaseCells.cells`.
 CELL_COLUMNS = ["measure", "layer", "area", "month", "category", "value", "key"]
+#: What makes a piece: the ward and estate a record is in ("" for none), whether it is in the town.
+PIECE_KEYS = ["ward", "estate", "town", "month", "category"]
+#: The columns of :attr:`BaseCells.pieces`, the cells that are perturbed.
+PIECE_COLUMNS = ["measure", *PIECE_KEYS, "value", "key"]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -95,7 +103,10 @@ def record_keys(k1: np.ndarray, k2: np.ndarray, *, secret: bytes) -> np.ndarray:
 class BaseCells:
     """Exact base cells (for :mod:`geo.publish.release` only) and what the data covers.
 
-    ``cells``: :data:`CELL_COLUMNS`, one row per non-empty cell; ``category`` is
+    ``pieces``: :data:`PIECE_COLUMNS`, the non-overlapping cells that are
+    perturbed (ward × estate × in-town × month × category). ``cells``:
+    :data:`CELL_COLUMNS`, the exact counts per layer and area, each a sum of
+    pieces (:func:`pieces_to_layers`), one row per non-empty cell; ``category`` is
     ``""`` except for incidents. ``areas``: ``layer, code, name``. ``months``:
     the stored incidents' first and last month (None: none stored). ``quiet_from``:
     the first month whose quiet-address count the data can tell (None: none).
@@ -103,6 +114,7 @@ class BaseCells:
     closure comparison per calendar year of grant (:func:`year_effects`).
     """
 
+    pieces: pd.DataFrame
     cells: pd.DataFrame
     areas: pd.DataFrame
     months: tuple[str, str] | None
@@ -119,30 +131,28 @@ def _boundaries(store: Store) -> gpd.GeoDataFrame:
 
 
 def place(boundaries: gpd.GeoDataFrame, lng: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every (record, area) pair a point belongs to: its ward, its estate, the town, and all.
+    """The piece each point belongs to: (its ward or "", its estate or "", inside the town).
 
-    Returns positions into the points and, beside them, ``layer`` and ``code``
-    arrays; the town is every located point inside a ward or estate (every point
-    when no boundaries are stored).
+    Returns positions into the points (every point, once) and, beside them, a
+    ``(n, 3)`` object array of ward code, estate code and the town flag. The town
+    is every located point inside a ward or estate (every point when no
+    boundaries are stored). Pieces do not overlap, so every area's count is a
+    sum of pieces (:func:`pieces_to_layers`).
     """
     n = len(lng)
-    idx, layers, codes = [np.arange(n)], [np.full(n, "all", dtype=object)], [np.full(n, "", dtype=object)]
+    codes = {}
     inside = np.zeros(n, dtype=bool)
     for layer in ("ward", "estate"):
+        code = np.full(n, "", dtype=object)
         rows = boundaries[boundaries["layer"] == layer]
-        if rows.empty:
-            continue
-        where = points_to_areas(rows, lng, lat)
-        held = np.flatnonzero(where >= 0)
-        inside[held] = True
-        idx.append(held)
-        layers.append(np.full(len(held), layer, dtype=object))
-        codes.append(rows["code"].to_numpy(dtype=object)[where[held]])
-    town = np.flatnonzero(inside) if len(boundaries) else np.arange(n)
-    idx.append(town)
-    layers.append(np.full(len(town), "town", dtype=object))
-    codes.append(np.full(len(town), "", dtype=object))
-    return np.concatenate(idx), np.column_stack([np.concatenate(layers), np.concatenate(codes)])
+        if not rows.empty:
+            where = points_to_areas(rows, lng, lat)
+            held = np.flatnonzero(where >= 0)
+            inside[held] = True
+            code[held] = rows["code"].to_numpy(dtype=object)[where[held]]
+        codes[layer] = code
+    town = inside if len(boundaries) else np.ones(n, dtype=bool)
+    return np.arange(n), np.column_stack([codes["ward"], codes["estate"], town.astype(object)])
 
 
 def _group(
@@ -154,11 +164,12 @@ def _group(
     category: np.ndarray | None = None,
     weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Cells from (record, area) pairs, one array entry per pair: value = records (or weights), key = sum mod 256."""
+    """Piece cells from records, one array entry per record: value = records (or weights), key = sum mod 256."""
     frame = pd.DataFrame(
         {
-            "layer": where[:, 0],
-            "area": where[:, 1],
+            "ward": where[:, 0],
+            "estate": where[:, 1],
+            "town": where[:, 2].astype(bool),
             "month": month,
             "category": "" if category is None else category,
             "value": 1 if weight is None else weight,
@@ -166,13 +177,52 @@ def _group(
         }
     )
     frame = frame[frame["month"].astype(str).str.len() == 7]
-    out = frame.groupby(["layer", "area", "month", "category"], sort=True, observed=True).agg(
-        value=("value", "sum"), key=("key", "sum")
-    )
+    out = frame.groupby(PIECE_KEYS, sort=True, observed=True).agg(value=("value", "sum"), key=("key", "sum"))
     out = out.reset_index()
     out["key"] = out["key"] % 256
     out.insert(0, "measure", measure)
-    return out[out["value"] > 0][CELL_COLUMNS]
+    return out[out["value"] > 0][PIECE_COLUMNS]
+
+
+#: The pieces each area is made of: every layer's cell is the sum of the pieces its areas hold.
+_LAYER_OF_PIECE: dict[str, tuple[str, str | None]] = {
+    "ward": ("ward", "ward"),
+    "estate": ("estate", "estate"),
+    "town": ("town", None),
+    "all": ("", None),
+}
+
+
+def pieces_to_layers(pieces: pd.DataFrame) -> pd.DataFrame:
+    """Cells per layer and area (:data:`CELL_COLUMNS`) as sums of pieces (``key``: sum mod 256, if present).
+
+    A ward is its pieces (inside and outside estates), an estate its pieces (in
+    whichever wards), the town the pieces inside it, and *all* every piece. Because
+    the published pieces are perturbed and areas are sums of them, a town is
+    always the sum of what is published for its parts: the links a reader knows
+    between true counts (the wards add up to the town) are links the published
+    figures already satisfy, and say nothing more.
+    """
+    keyed = "key" in pieces.columns
+    aggs = {"value": ("value", "sum"), **({"key": ("key", "sum")} if keyed else {})}
+    parts = []
+    for layer, (column, area) in _LAYER_OF_PIECE.items():
+        if column == "town":
+            held = pieces[pieces["town"].astype(bool)]
+        elif column:
+            held = pieces[pieces[column] != ""]
+        else:
+            held = pieces
+        by = ["measure", *([area] if area else []), "month", "category"]
+        out = held.groupby(by, sort=True, observed=True).agg(**aggs).reset_index()
+        out = out.rename(columns={area: "area"}) if area else out.assign(area="")
+        parts.append(out.assign(layer=layer))
+    cells = pd.concat(parts, ignore_index=True)
+    if keyed:
+        cells["key"] = cells["key"] % 256
+    else:
+        cells["key"] = 0
+    return cells[cells["value"] != 0][CELL_COLUMNS].reset_index(drop=True)
 
 
 def _months_of(dates: pd.Series) -> np.ndarray:
@@ -320,14 +370,17 @@ def base_cells(
             asb, closures, c_key, town, span, radius_m=radius_m, ring_m=ring_m, window_months=window_months
         )
 
-    cells = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
-    if cells is None:
-        cells = pd.DataFrame({c: pd.Series(dtype=object) for c in CELL_COLUMNS})
-    cells["value"] = cells["value"].astype(np.int64)
-    cells["key"] = cells["key"].astype(np.int64)
+    found = [p for p in parts if len(p)]
+    if found:
+        pieces = pd.concat(found, ignore_index=True)
+    else:
+        pieces = pd.DataFrame({c: pd.Series(dtype=object) for c in PIECE_COLUMNS}).astype({"town": bool})
+    pieces["value"] = pieces["value"].astype(np.int64)
+    pieces["key"] = pieces["key"].astype(np.int64)
     areas = pd.DataFrame(boundaries[["layer", "code", "name"]])
     return BaseCells(
-        cells=cells.reset_index(drop=True),
+        pieces=pieces.reset_index(drop=True),
+        cells=pieces_to_layers(pieces),
         areas=areas.reset_index(drop=True),
         months=span,
         quiet_from=quiet_from,
@@ -338,25 +391,24 @@ def base_cells(
 
 
 def _shared_counts(store: Store, boundaries: gpd.GeoDataFrame, secret: bytes) -> pd.DataFrame:
-    """People safeguarded from the area/month counts partners share: each row's key stands for its people."""
+    """People safeguarded from the area/month counts partners share: each row's key stands for its people.
+
+    A row names one ward or estate: it is a piece of that area, and of the town.
+    """
     counts = store.read("victim_counts", columns=["area_code", "month", "count"], keys=True)
     rkey = record_keys(counts["k1"].to_numpy(), counts["k2"].to_numpy(), secret=secret)
-    layer_of = dict(zip(boundaries["code"], boundaries["layer"], strict=False))
-    code = counts["area_code"].astype(str).to_numpy(dtype=object)
-    n = len(counts)
-    known = np.flatnonzero(pd.Series(code).isin(layer_of).to_numpy())
-    idx = np.concatenate([known, np.arange(n), np.arange(n)])
+    code = counts["area_code"].astype(str)
+    layer = code.map(dict(zip(boundaries["code"], boundaries["layer"], strict=False))).fillna("")
     where = np.column_stack(
         [
-            np.concatenate(
-                [pd.Series(code[known]).map(layer_of).to_numpy(), np.full(n, "town"), np.full(n, "all")]
-            ).astype(object),
-            np.concatenate([code[known], np.full(n, ""), np.full(n, "")]).astype(object),
+            code.where(layer == "ward", "").to_numpy(dtype=object),
+            code.where(layer == "estate", "").to_numpy(dtype=object),
+            np.ones(len(counts), dtype=bool).astype(object),
         ]
     )
     weight = pd.to_numeric(counts["count"], errors="coerce").fillna(0).astype(np.int64).to_numpy()
     month = counts["month"].astype(str).to_numpy(dtype=object)
-    return _group("people_safeguarded", where, month[idx], rkey[idx], weight=weight[idx])
+    return _group("people_safeguarded", where, month, rkey, weight=weight)
 
 
 @dataclass(frozen=True)

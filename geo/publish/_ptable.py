@@ -71,9 +71,13 @@ def perturb(values: npt.ArrayLike, cell_keys: npt.ArrayLike) -> np.ndarray:
 
 
 def sources(published: int) -> list[int]:
-    """The true counts (of 0..published+2) that can be published as ``published``: never a single small one."""
+    """The true counts that can be published as ``published``: never a single small one.
+
+    Small counts can fall to 0 (a 3 is published as 0 for 77 keys in 256), so the
+    search runs to at least :data:`LARGE_FROM`; from 5 up the noise is at most 2.
+    """
     out = []
-    for c in range(published + 3):
+    for c in range(max(published + 3, LARGE_FROM)):
         if c < LARGE_FROM:
             if published in SMALL_ROWS[c]:
                 out.append(c)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from geo.core.errors import OptionError
 from geo.core.schema import ASB
-from geo.publish._cells import MEASURES, BaseCells, base_cells
+from geo.publish._cells import MEASURES, BaseCells, base_cells, pieces_to_layers
 from geo.publish._ptable import perturb
 from geo.stats.evaluate import COUNT_FIELDS, Effect
 from geo.store import Store
@@ -172,10 +172,17 @@ def loaded_monthly(release: Release) -> pd.DataFrame:
 
 
 def protect(base: BaseCells, *, version: str) -> Release:
-    """The release from exact base cells: every cell perturbed once, by its cell key."""
-    cells = base.cells.copy()
-    cells["value"] = perturb(cells["value"].to_numpy(), cells["key"].to_numpy())
-    cells = cells[cells["value"] > 0].drop(columns="key").reset_index(drop=True)
+    """The release from exact base cells: every piece perturbed once, by its cell key; areas are sums of pieces.
+
+    Perturbing the non-overlapping pieces (not each area's own cell) is what keeps the
+    published figures additive: the wards and the estates outside them add up to the
+    town in what is shown, as the true counts do, so that link tells a reader nothing
+    (with a cell of its own, a town shown as 0 beside three wards shown as 3 would pin
+    each ward to exactly 1).
+    """
+    pieces = base.pieces.copy()
+    pieces["value"] = perturb(pieces["value"].to_numpy(), pieces["key"].to_numpy())
+    cells = pieces_to_layers(pieces[pieces["value"] > 0].drop(columns="key")).drop(columns="key")
     k = min_orders()
     effects = {}
     for year, ye in base.effects.items():
