@@ -15,8 +15,10 @@ fi
 .venv/bin/mypy
 # Hypothesis: the same examples on every CI run, so a red run can be rerun as it was (profiles in tests/conftest.py)
 export NESTWATCH_HYPOTHESIS_PROFILE="${NESTWATCH_HYPOTHESIS_PROFILE:-ci}"
+# Both passes print their 25 slowest tests (where the next minute of CI time is) and keep no .pytest_cache.
+PYTEST_OPTIONS=(--durations=25 -p no:cacheprovider)
 # 1. the whole suite on the embedded SQLite store
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "${PYTEST_OPTIONS[@]}" "$@"
 # 2. the whole suite again on PostgreSQL 15 + PostGIS 3: a throw-away cluster on loopback (scripts/pg.sh),
 #    every test's store a fresh database in it. NESTWATCH_BACKENDS=sqlite skips this run.
 case " ${NESTWATCH_BACKENDS:-sqlite postgresql} " in
@@ -33,6 +35,6 @@ case " ${NESTWATCH_BACKENDS:-sqlite postgresql} " in
     # The browser tests ran in pass 1: what they check (pages, downloads, requests, sessions) is the browser's
     # side and the same on either store, while a Chromium session costs minutes on a busy machine. Every
     # store path they touch is covered here by the AppTest and store tests.
-    NESTWATCH_TEST_DATABASE_URL="$url" NESTWATCH_TEST_PG_DATA="$NESTWATCH_PG_DIR/data" .venv/bin/python -m pytest -m "not browser" "$@"
+    NESTWATCH_TEST_DATABASE_URL="$url" NESTWATCH_TEST_PG_DATA="$NESTWATCH_PG_DIR/data" .venv/bin/python -m pytest -m "not browser" "${PYTEST_OPTIONS[@]}" "$@"
     ;;
 esac

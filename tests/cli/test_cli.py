@@ -1,19 +1,26 @@
-"""The batch command line, run as a real subprocess like cron would."""
+"""The batch command line: each exit code once through a real subprocess, as cron runs it; the rest in this process.
+
+A new ``python -m geo`` costs 2-3 s of imports, so the other checks call the
+same ``main()`` here (``tests/cli/in_process.py``: the same exit code, stdout
+and stderr, captured at the file descriptors).
+"""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from pathlib import Path
 
 import pandas as pd
 
+from tests.cli import in_process
 from tests.conftest import cli, police_csv, police_row
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_import_json_accounting_and_exit_codes(tmp_path, write):
+def test_import_json_accounting_and_exit_codes(tmp_path, write, capfd):
     db = tmp_path / "cli.sqlite"
     path = write("a.csv", police_csv(police_row(), police_row(lng="", lat=""), police_row()))
     out = cli("import", "incidents", str(path), "--json", db=db)
@@ -25,23 +32,30 @@ def test_import_json_accounting_and_exit_codes(tmp_path, write):
         "rejected": 1,
         "already_present": 0,
     }
-    rejects = cli("rejects", db=db)
+    rejects = in_process.run(capfd, "rejects", db=db)
+    assert rejects.returncode == 0, rejects.stderr
     frame = pd.read_csv(io.StringIO(rejects.stdout), dtype=str)
     assert frame[["row", "column"]].values.tolist() == [["3", "Latitude"]]
 
 
-def test_unreadable_input_exits_2_with_one_line(tmp_path, write):
+def test_unreadable_input_exits_2_with_one_line(tmp_path, write, capfd):
     db = tmp_path / "cli.sqlite"
-    for path in (write("empty.csv", ""), tmp_path / "missing.csv", write("x.csv", b"PK\x03\x04junk")):
-        out = cli("import", "incidents", str(path), db=db)
+    in_this_process = functools.partial(in_process.run, capfd)
+    for path, run in (
+        (write("empty.csv", ""), cli),  # exit code 2 and the one line as the shell sees them
+        (tmp_path / "missing.csv", in_this_process),
+        (write("x.csv", b"PK\x03\x04junk"), in_this_process),
+    ):
+        out = run("import", "incidents", str(path), db=db)
         assert out.returncode == 2
         assert out.stdout == ""
         assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
         assert path.name in out.stderr
 
 
-def test_bad_mapping_argument(tmp_path, write):
-    out = cli("import", "flagged", str(write("f.csv", "a\r\n1\r\n")), "--map", "nonsense", db=tmp_path / "d.sqlite")
+def test_bad_mapping_argument(tmp_path, write, capfd):
+    path = str(write("f.csv", "a\r\n1\r\n"))
+    out = in_process.run(capfd, "import", "flagged", path, "--map", "nonsense", db=tmp_path / "d.sqlite")
     assert out.returncode == 2 and "COLUMN=HEADING" in out.stderr
 
 

@@ -20,8 +20,6 @@ pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, expect
 
 from geo.access.roles import ROLES
-from geo.demo import load_demo
-from geo.store import Store
 from tests.conftest import store_url
 from tests.pages.browser_harness import LOOPBACK, MAP_FRAMES, Tab, launch, require_chromium, serve
 
@@ -41,12 +39,10 @@ def _outside(urls: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(demo_town: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a copy of the session's demo town (nothing here reads the audit log it writes to)."""
     require_chromium()
-    db = store_url(tmp_path_factory.mktemp("offline") / "demo.sqlite")
-    store = Store(db)
-    load_demo(store)
-    store.dispose()
+    db = store_url(tmp_path_factory.mktemp("offline") / "demo.sqlite", template=demo_town)
     with serve(db, tmp_path_factory.mktemp("server")) as url:
         yield url
 

@@ -505,16 +505,20 @@ def test_report_command_writes_pdf_and_html_and_audits_them(demo_db, tmp_path):
         (("--from", "2025-11", "--to", "2026-10", "--out", "report.docx"), ".pdf or .html"),
     ],
 )
-def test_report_command_errors_are_one_line(demo_db, tmp_path, args, message):
+def test_report_command_errors_are_one_line(demo_db, tmp_path, args, message, capfd):
+    from tests.cli import in_process
+
     if "--out" not in args:
         args = (*args, "--out", str(tmp_path / "r.pdf"))
-    out = cli(*args, db=demo_db)
+    out = in_process.run(capfd, "report", *args, db=demo_db)
     assert out.returncode == 2 and out.stdout == ""
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
     assert message in out.stderr
     assert not (tmp_path / "r.pdf").exists()
 
 
-def test_report_on_an_empty_store_says_so(tmp_path):
-    out = cli("--out", str(tmp_path / "r.pdf"), db=tmp_path / "empty.sqlite")
+def test_report_on_an_empty_store_says_so(tmp_path, capfd):
+    from tests.cli import in_process
+
+    out = in_process.run(capfd, "report", "--out", str(tmp_path / "r.pdf"), db=tmp_path / "empty.sqlite")
     assert out.returncode == 2 and "empty" in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -26,7 +26,6 @@ import sqlalchemy as sa
 
 from benchmarks.session_client import AppServer, SessionResult, load_pages
 from geo.core.schema import POLICE_UK_HEADER
-from geo.demo import load_demo
 from geo.store._store import WRITE_LOCK, Store
 from geo.store.importer import import_path
 from tests.conftest import TEST_SERVER, patience, police_csv, police_row, store_url, wait_until
@@ -196,12 +195,9 @@ def test_an_import_killed_part_way_leaves_nothing_and_the_rerun_equals_a_clean_i
 
 
 @pytest.fixture
-def demo_url(tmp_path: Path) -> str:
-    url = store_url(tmp_path / "demo.sqlite")
-    store = Store(url)
-    load_demo(store)
-    store.dispose()
-    return url
+def demo_url(demo_town: str, tmp_path: Path) -> str:
+    """A copy of the session's demo town (a file copy, or a database made from it as a template), for writing to."""
+    return store_url(tmp_path / "demo.sqlite", template=demo_town)
 
 
 def _incidents_shown(result: SessionResult) -> int:

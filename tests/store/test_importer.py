@@ -4,6 +4,7 @@ the log line stays, one audit entry says who and why."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 
 import pandas as pd
@@ -159,17 +160,20 @@ def test_a_deletion_whose_audit_entry_cannot_be_written_deletes_nothing(two_impo
     assert store.imports()["deleted_at"].isna().all()
 
 
-def test_the_command_line_deletes_with_a_reason_and_lists_imports(tmp_path, write):
+def test_the_command_line_deletes_with_a_reason_and_lists_imports(tmp_path, write, capfd):
+    from tests.cli import in_process
     from tests.conftest import cli
+
+    run = functools.partial(in_process.run, capfd)
 
     db = store_url(tmp_path / "cli.sqlite")
     path = write("a.csv", police_csv(police_row(), police_row(lat="")))
-    assert cli("import", "incidents", str(path), db=db).returncode == 0
-    listed = cli("status", "--imports", db=db)
+    assert run("import", "incidents", str(path), db=db).returncode == 0
+    listed = run("status", "--imports", db=db)
     assert listed.stdout.splitlines()[1].startswith("1,incidents,")
-    missing = cli("delete-import", "1", db=db)
+    missing = run("delete-import", "1", db=db)
     assert missing.returncode == 2 and "--reason" in missing.stderr
-    done = cli("delete-import", "1", "--reason", "shared in error", db=db)
+    done = run("delete-import", "1", "--reason", "shared in error", db=db)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"import_id": 1, "removed": {"incidents": 1, "rejects": 1}}
     again = cli("delete-import", "1", "--reason", "twice", db=db)
