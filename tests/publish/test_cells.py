@@ -307,6 +307,8 @@ def test_the_frame_holds_only_non_empty_cells_with_their_columns(town, base):
         {"layer": "estate", "code": "X1", "name": "Area X1"},
     ]
     assert list(base.boundaries["code"]) == ["W1", "W2", "X1"]
+    assert base.boundaries.index.tolist() == [0, 1, 2]  # one frame of both layers, not two stacked indexes
+    assert base.boundaries.crs == "EPSG:4326" and base.boundaries.geometry.name == "geometry"
 
 
 # --------------------------------------------------------------------------- cell keys from record keys
@@ -394,6 +396,14 @@ def test_shared_counts_when_no_victim_records_are_stored(store, write):
         ],
     )
     assert cells_of(base, "people_safeguarded") == expected
+    # the pieces: a row names one ward or estate (and is in the town); the unknown code is the town's alone;
+    # the row of 0 people makes no piece
+    assert pieces_of(base, "people_safeguarded") == {
+        ("W1", "", True, "2024-08", ""): 4,
+        ("W2", "", True, "2024-09", ""): 4,
+        ("", "X1", True, "2024-09", ""): 2,
+        ("", "", True, "2024-09", ""): 5,
+    }
     rows = keys_of(store, "victim_counts", ["area_code", "month", "count"])
     w1 = rows.loc[(rows["area_code"] == "W1") & (rows["month"] == "2024-08"), "rkey"]
     assert len(w1) == 2 and key_of(base, ("people_safeguarded", "ward", "W1", "2024-08", "")) == w1.sum() % 256
@@ -548,7 +558,7 @@ def test_incidents_pieces_by_hand(town, base):
         ("", "", False, "2024-01", ASB): 1,  # OUT
         ("", "", False, "2025-01", DRUGS): 2,
     }
-    assert list(base.pieces.columns) == PIECE_COLUMNS
+    assert list(base.pieces.columns) == PIECE_COLUMNS and base.pieces["town"].dtype == bool
     assert base.pieces["value"].dtype == np.int64 and base.pieces["key"].dtype == np.int64
     assert base.pieces["key"].between(0, 255).all()
     assert not base.pieces.duplicated(["measure", *PIECE_KEYS]).any()
