@@ -17,6 +17,7 @@ B-Q 621 m, B-Q2 594 m; every other pair is further.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -452,6 +453,8 @@ def test_without_boundaries_the_closure_comparison_has_no_study_area(store, writ
 def test_an_empty_store_has_no_cells(store):
     base = base_cells(store)
     assert base.cells.empty and list(base.cells.columns) == CELL_COLUMNS
+    assert base.pieces.empty and list(base.pieces.columns) == PIECE_COLUMNS
+    assert base.pieces["town"].dtype == bool and base.pieces["measure"].dtype == object
     assert base.months is None and base.quiet_from is None and base.effects == {}
 
 
@@ -479,6 +482,13 @@ def test_the_first_quiet_month_is_the_twelfth_of_the_data(store, write):
     assert cells_of(base, "quiet_addresses") == expect(
         "quiet_addresses", [(*WEST, "2025-01", 1), (*EAST, "2025-01", 2), (*TOWN, "2025-01", 3), (*ALL, "2025-01", 4)]
     )
+
+
+def test_the_defaults_are_the_published_ones():
+    # SECURITY.md and issue #19: ASB within 200 m, six months after the grant, premises quiet for a year;
+    # the 400 m ring is python -m geo evaluate's own default
+    defaults = {k: p.default for k, p in inspect.signature(base_cells).parameters.items() if k != "store"}
+    assert defaults == {"radius_m": 200.0, "ring_m": 400.0, "window_months": 6, "quiet_months": 12}
 
 
 def test_the_radius_and_the_quiet_year_are_the_ones_given(town, base):
