@@ -320,7 +320,7 @@ def scope_for(
         raise StoreError("the store is empty: load data first (python -m geo demo, or python -m geo import …)")
     period = Period(start, end)
     day = today or dt.date.today()
-    boundaries = _boundaries(store)
+    boundaries = area_boundaries(store)
     area_name = _area_name(boundaries, area)
     span = store.months()
     prev_known = span is not None and period.previous.start >= span[0]
@@ -355,7 +355,8 @@ def _pair(period: Period, prev_known: bool, count: Callable[[Period], int | None
     return Figure(count(period), count(period.previous) if prev_known else None)
 
 
-def _boundaries(store: Store) -> gpd.GeoDataFrame:
+def area_boundaries(store: Store) -> gpd.GeoDataFrame:
+    """Wards and estates in one frame (``layer, code, name, geometry``, WGS84): the areas figures are counted in."""
     parts = [store.read_boundaries(k).assign(layer=layer) for k, layer in (("wards", "ward"), ("estates", "estate"))]
     frame = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(frame[["layer", "code", "name", "geometry"]], geometry="geometry", crs=parts[0].crs)

@@ -49,12 +49,11 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo.core.schema import ASB
+from geo.plan.outcomes import ENDED_STATUSES, area_boundaries
 from geo.stats.areas import points_to_areas
 from geo.stats.evaluate import Effect, evaluate, month_number, to_metres
 from geo.store import Store
 
-#: Closure orders with these statuses ended early, whatever their expiry date says (as Outcomes).
-ENDED_STATUSES = frozenset({"discharged", "revoked"})
 #: The measures, in the order a report lists them.
 MEASURES = (
     "incidents",
@@ -122,12 +121,6 @@ class BaseCells:
     victims_from: str
     boundaries: gpd.GeoDataFrame
     effects: dict[int, YearEffect]
-
-
-def _boundaries(store: Store) -> gpd.GeoDataFrame:
-    parts = [store.read_boundaries(k).assign(layer=layer) for k, layer in (("wards", "ward"), ("estates", "estate"))]
-    frame = pd.concat(parts, ignore_index=True)
-    return gpd.GeoDataFrame(frame[["layer", "code", "name", "geometry"]], geometry="geometry", crs=parts[0].crs)
 
 
 def place(boundaries: gpd.GeoDataFrame, lng: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -314,7 +307,7 @@ def base_cells(
 ) -> BaseCells:
     """Every base cell of the release, exact, with its cell key (see the module docstring)."""
     secret = store.release_secret()
-    boundaries = _boundaries(store)
+    boundaries = area_boundaries(store)
     span = store.months()
     parts: list[pd.DataFrame] = []
 

@@ -30,15 +30,18 @@ def threshold() -> int:
     Raises :class:`~geo.core.errors.OptionError` when ``NESTWATCH_SUPPRESS_BELOW`` is not a whole
     number of 2 or more: the setting is wrong, not any data.
     """
-    raw = os.environ.get("NESTWATCH_SUPPRESS_BELOW", "5")
+    return setting_number("NESTWATCH_SUPPRESS_BELOW", default=5, minimum=2)
+
+
+def setting_number(name: str, *, default: int, minimum: int) -> int:
+    """A whole-number setting from the environment, at least ``minimum``; an OptionError names the setting."""
+    raw = os.environ.get(name, str(default))
     try:
         value = int(raw)
     except ValueError:
-        raise OptionError(
-            f"NESTWATCH_SUPPRESS_BELOW must be a whole number, not {raw!r}", option="NESTWATCH_SUPPRESS_BELOW"
-        ) from None
-    if value < 2:
-        raise OptionError(f"NESTWATCH_SUPPRESS_BELOW must be 2 or more, not {value}", option="NESTWATCH_SUPPRESS_BELOW")
+        raise OptionError(f"{name} must be a whole number, not {raw!r}", option=name) from None
+    if value < minimum:
+        raise OptionError(f"{name} must be {minimum} or more, not {value}", option=name)
     return value
 
 

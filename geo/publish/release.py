@@ -20,7 +20,6 @@ count perturbed by the same table.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from geo.core.errors import OptionError
 from geo.core.schema import ASB
 from geo.publish._cells import MEASURES, BaseCells, base_cells, pieces_to_layers
 from geo.publish._ptable import perturb
+from geo.publish.privacy import setting_number
 from geo.stats.evaluate import COUNT_FIELDS, Effect
 from geo.store import Store
 
@@ -46,16 +46,7 @@ def min_orders() -> int:
     Raises :class:`~geo.core.errors.OptionError` when the setting is not a whole number of 2 or more:
     over one order, the comparison is that premises' own street.
     """
-    raw = os.environ.get("NESTWATCH_MIN_ORDERS", str(MIN_ORDERS))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise OptionError(
-            f"NESTWATCH_MIN_ORDERS must be a whole number, not {raw!r}", option="NESTWATCH_MIN_ORDERS"
-        ) from None
-    if value < 2:
-        raise OptionError(f"NESTWATCH_MIN_ORDERS must be 2 or more, not {value}", option="NESTWATCH_MIN_ORDERS")
-    return value
+    return setting_number("NESTWATCH_MIN_ORDERS", default=MIN_ORDERS, minimum=2)
 
 
 #: The effect's counts, each perturbed with its own cell key (the orders' key plus a step per field).
