@@ -7,7 +7,7 @@ function adding its arguments, one running it) defined in its group's module:
 ``geo.cli._imports``        import, rejects, delete-import, demo
 ``geo.cli._admin``          status, migrate, export-all, import-all, users
 ``geo.cli._audit``          audit verify
-``geo.cli._analysis``       the cube statistics (hotspots, emerging, priority, concentration)
+``geo.cli._analysis``       the cube statistics (hotspots, emerging, priority, concentration), analyse
 ``geo.cli._areas``          areas (incidents per ward or estate, as Trends and Outcomes count them)
 ``geo.cli._evaluate``       evaluate (closure orders, warrants, patrol areas: treatment, ring, control)
 ``geo.cli._report``         report
@@ -52,6 +52,7 @@ COMMANDS: dict[str, Command] = {
         _imports.DELETE_IMPORT,
         _imports.DEMO,
         _admin.STATUS,
+        _analysis.ANALYSE,
         *_analysis.STATISTICS,
         *_areas.COMMANDS,
         _admin.USERS,

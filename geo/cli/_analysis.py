@@ -16,7 +16,7 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geo.cli._command import Command, add_db, open_store, write_csv
 from geo.core.errors import OptionError
@@ -25,18 +25,18 @@ from geo.core.schema import ASB, INCIDENT_CATEGORIES
 if TYPE_CHECKING:
     import pandas as pd
 
+    from geo.plan.analysis import Pass
     from geo.stats.aggregate import Cube, Filters
-    from geo.store import Store
 
-#: A statistic's answer: its table (written as CSV) and one line for stderr, from the store and the cube.
-Answer = Callable[["Store", "Cube", argparse.Namespace], "tuple[pd.DataFrame, str]"]
+#: A statistic's answer: its table (written as CSV) and one line for stderr, from the request's analysis pass.
+Answer = Callable[["Pass", argparse.Namespace], "tuple[pd.DataFrame, str]"]
 
 ALL_CATEGORIES = "all"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def add_cube_options(p: argparse.ArgumentParser) -> None:
-    """The options every cube statistic takes, first in its ``--help``."""
+def add_cube_options(p: argparse.ArgumentParser, *, out: bool = True) -> None:
+    """The options every cube statistic takes, first in its ``--help`` (``out``: with ``--out`` for one CSV)."""
     add_db(p)
     p.add_argument("--res", type=int, default=9, help="H3 resolution 6-11 (default 9, about 0.1 km2 a cell)")
     p.add_argument("--k", type=int, default=1, help="neighbourhood rings for Gi* (default 1)")
@@ -49,7 +49,8 @@ def add_cube_options(p: argparse.ArgumentParser) -> None:
         help='incident category, repeatable (default "Anti-social behaviour"; "all" for every category)',
     )
     p.add_argument("--source", action="append", metavar="S", help="incident source, repeatable (default: all)")
-    p.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
+    if out:
+        p.add_argument("--out", default="-", help="CSV file to write (default: standard output)")
 
 
 def add_choice(
@@ -108,7 +109,8 @@ def statistic(
     add_options
         Adds the statistic's own options (listed after the shared ones).
     answer
-        Computes the table and the summary line from the store, the cube and the parsed arguments.
+        Computes the table and the summary line from the analysis pass (study
+        area, cube and every statistic, each computed once) and the parsed arguments.
     check
         Refuses (:class:`~geo.core.errors.OptionError`) values of the statistic's own
         options that argparse cannot judge, before the store is opened and the cube
@@ -120,22 +122,27 @@ def statistic(
         add_options(p)
 
     def run(args: argparse.Namespace) -> int:
-        from geo.plan import analysis
 
         filters = args_to_filters(args)
         if check is not None:
             check(args)
-        store = open_store(args)
-        area = analysis.load_area(store, res=args.res)
-        cube = analysis.load_cube(store, area, filters=filters)
-        if not cube.months:
-            raise OptionError("no incidents match the filters")
-        table, line = answer(store, cube, args)
+        run = open_pass(args, filters=filters)
+        table, line = answer(run, args)
         write_csv(table, args.out)
         print(line, file=sys.stderr)
         return 0
 
     return Command(name=name, help=help, add_arguments=add_arguments, run=run)
+
+
+def open_pass(args: argparse.Namespace, *, filters: Filters) -> Pass:
+    """The analysis pass for the shared options (``--db --res --k`` and the filters); refuses an empty cube."""
+    from geo.plan import analysis
+
+    run = analysis.Pass(open_store(args), res=args.res, k=args.k, filters=filters)
+    if not run.cube.months:
+        raise OptionError("no incidents match the filters")
+    return run
 
 
 def _span(cube: Cube) -> str:
@@ -149,12 +156,10 @@ def _no_options(_p: argparse.ArgumentParser) -> None:
 # --------------------------------------------------------------------------- hotspots
 
 
-def _hotspots(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
-    from geo.plan import analysis
-
-    table = analysis.hotspot_table(cube, k=args.k)
+def _hotspots(run: Pass, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+    table = run.hotspots()
     hot = int((table["gi_bin"] > 0).sum())
-    return table, f"{len(table)} cells at res {args.res}, {_span(cube)}: {hot} hot spots (FDR)"
+    return table, f"{len(table)} cells at res {args.res}, {_span(run.cube)}: {hot} hot spots (FDR)"
 
 
 # --------------------------------------------------------------------------- emerging
@@ -179,14 +184,14 @@ def _emerging_check(args: argparse.Namespace) -> None:
         raise OptionError(f"--time-steps must be 0 or more, not {args.time_steps}", option="--time-steps")
 
 
-def _emerging(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+def _emerging(run: Pass, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     from geo.plan import analysis
 
-    table = analysis.emerging_table(cube, k=args.k, time_steps=args.time_steps, trend=args.trend)
+    table = run.emerging(time_steps=args.time_steps, trend=args.trend)
     counts = table["category"].value_counts()
     found = ", ".join(f"{n} {c}" for c, n in counts.items() if c != "no pattern detected") or "no patterns"
-    rule = analysis.describe_trend(cube.months, trend=args.trend, time_steps=args.time_steps)
-    return table, f"{found} in {_span(cube)}; trend rule {args.trend}: {rule}"
+    rule = analysis.describe_trend(run.cube.months, trend=args.trend, time_steps=args.time_steps)
+    return table, f"{found} in {_span(run.cube)}; trend rule {args.trend}: {rule}"
 
 
 # --------------------------------------------------------------------------- priority
@@ -233,20 +238,12 @@ def check_plan_options(*, top: int, as_of: str | None) -> None:
             raise OptionError(f"--as-of must be a day YYYY-MM-DD, not {as_of!r}", option="--as-of")
 
 
-def _priority(store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
-    from geo.plan import analysis
+def _priority(run: Pass, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     from geo.plan.priority import counted
 
-    ranked, _scored, length = analysis.priority_table(
-        cube,
-        analysis.load_cases(store),
-        k=args.k,
-        top=args.top,
-        as_of=args.as_of,
-        balance=args.balance,
-    )
-    line = f"{len(ranked)} cells to visit, tour {length / 1000:.1f} km ({_span(cube)}; balance {args.balance})"
-    return ranked.rename(columns={"count": counted(cube).label}), line
+    ranked, _scored, length = run.priority(top=args.top, as_of=args.as_of, balance=args.balance)
+    line = f"{len(ranked)} cells to visit, tour {length / 1000:.1f} km ({_span(run.cube)}; balance {args.balance})"
+    return ranked.rename(columns={"count": counted(run.cube).label}), line
 
 
 # --------------------------------------------------------------------------- concentration
@@ -257,10 +254,12 @@ def _concentration_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--area", type=float, default=0.05, help="share of cells chosen (default 0.05)")
 
 
-def _concentration(_store: Store, cube: Cube, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+def _concentration(run: Pass, args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     import pandas as pd
 
     from geo.plan import analysis
+
+    cube = run.cube
 
     summary = analysis.concentration_summary(cube, lookback=args.lookback, area_fraction=args.area)
     backtest, share_in_top, gini = summary["backtest"], summary["share_in_top"], summary["gini"]
@@ -322,5 +321,99 @@ STATISTICS = (
 )
 
 
+# --------------------------------------------------------------------------- analyse
+
+#: What ``analyse`` writes: file -> the statistic whose table it holds (each as its own command writes it).
+ANALYSE_FILES = {"hotspots.csv": "hotspots", "emerging.csv": "emerging", "priority.csv": "priority"}
+SUMMARY_FILE = "summary.json"
+
+
+def _analyse_arguments(p: argparse.ArgumentParser) -> None:
+    add_cube_options(p, out=False)
+    _emerging_options(p)
+    _priority_options(p)
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help=f"folder to write {', '.join(ANALYSE_FILES)} and {SUMMARY_FILE} into (made if missing)",
+    )
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    """One pass (one study area, one cube), every table written as its own command writes it, and a summary."""
+    import json
+    import resource
+    import time
+    from pathlib import Path
+
+    start = time.perf_counter()
+    filters = args_to_filters(args)
+    _emerging_check(args)
+    _priority_check(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise OptionError(f"--out must be a folder, and {out} is a file", option="--out")
+    run = open_pass(args, filters=filters)
+    out.mkdir(parents=True, exist_ok=True)
+    lines: dict[str, str] = {}
+    written: dict[str, int] = {}
+    answers = {s.name: a for s, a in zip(STATISTICS, _ANSWERS, strict=True)}
+    for file, name in ANALYSE_FILES.items():
+        try:
+            table, line = answers[name](run, args)
+        except OptionError as exc:  # emerging patterns on under 10 months: the other tables still stand
+            lines[name] = f"not written: {exc}"
+            (out / file).unlink(missing_ok=True)  # never leave an older run's table beside this run's
+            print(f"{name}: {lines[name]}", file=sys.stderr)
+            continue
+        t = time.perf_counter()
+        write_csv(table, str(out / file))
+        run.timings["write"] = run.timings.get("write", 0.0) + time.perf_counter() - t
+        lines[name], written[file] = line, len(table)
+        print(f"{name}: {line}", file=sys.stderr)
+    cube = run.cube
+    summary: dict[str, Any] = {
+        "options": {
+            "res": args.res,
+            "k": args.k,
+            "from": cube.months[0],
+            "to": cube.months[-1],
+            "categories": list(filters.categories) if filters.categories is not None else ALL_CATEGORIES,
+            "sources": list(filters.sources) if filters.sources is not None else "all",
+            "trend": args.trend,
+            "time_steps": args.time_steps,
+            "top": args.top,
+            "as_of": args.as_of,
+            "balance": args.balance,
+        },
+        "cells": len(run.area),
+        "months": len(cube.months),
+        "incidents": {
+            "counted": int(cube.counts.sum()),
+            "outside_study_area": cube.outside,
+            "without_location": cube.no_location,
+        },
+        "tables": {file: {"rows": written[file]} for file in written},
+        "lines": lines,
+        "seconds": {stage: round(s, 3) for stage, s in run.timings.items()}
+        | {"total": round(time.perf_counter() - start, 3)},
+        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    took = ", ".join(f"{stage} {s:.2f}" for stage, s in summary["seconds"].items())
+    print(f"{len(run.area):,} cells, {summary['incidents']['counted']:,} incidents; seconds: {took}", file=sys.stderr)
+    return 0
+
+
+_ANSWERS = (_hotspots, _emerging, _priority, _concentration)  # STATISTICS' answers, in its order
+
+ANALYSE = Command(
+    name="analyse",
+    help="hotspots, emerging and priority in one pass (one study area, one cube): CSVs and summary.json",
+    add_arguments=_analyse_arguments,
+    run=_analyse,
+)
+
 #: This group's commands (their places in ``--help`` are set by :data:`geo.cli.COMMANDS`).
-COMMANDS = (*STATISTICS,)
+COMMANDS = (*STATISTICS, ANALYSE)

@@ -3,21 +3,31 @@
 store → study area (cells over wards/estates) → count cube → Gi* / emerging /
 priority / concentration. Each function takes the store and keyword options and
 returns plain frames, so the command line and the pages give the same numbers.
+
+One request is one :class:`Pass`: one study area and its weights (kept in the
+store across processes, :mod:`geo.plan._derived`), one count cube, and each
+statistic computed at most once, the priority ranking reusing the Gi* and
+emerging results rather than computing them again. ``python -m geo analyse``
+is one pass writing every table; ``hotspots``, ``emerging`` and ``priority``
+are the same pass asked for one table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from geo.core.errors import OptionError, StoreError
 from geo.core.schema import INCIDENT_CATEGORIES
+from geo.plan._derived import cached_study_area, cached_weights
 from geo.plan.priority import CASE_KINDS, DEFAULT_BALANCE, CaseData, case_features, counted, rank, score_cells
-from geo.space.hexes import cells_to_strings, points_to_cells
-from geo.stats.aggregate import Cube, Filters, StudyArea, filters_to_mask, incidents_to_cube, study_area
+from geo.space.hexes import cells_to_strings, check_res, points_to_cells
+from geo.stats.aggregate import Cube, Filters, StudyArea, filters_to_mask, incidents_to_cube
 from geo.stats.concentration import backtest, gini, share_in_top
 from geo.stats.emerging import (
     DEFAULT_TREND,
@@ -27,8 +37,10 @@ from geo.stats.emerging import (
     trend_window,
 )
 from geo.stats.hotspots import gi_star
-from geo.stats.weights import cells_to_gi_weights
+from geo.stats.weights import Weights, cells_to_gi_weights
 from geo.store import Store
+
+_T = TypeVar("_T")
 
 ASB = "Anti-social behaviour"
 GI_CLASSES = {
@@ -40,11 +52,19 @@ GI_CLASSES = {
     -2: "cold spot 95 %",
     -3: "cold spot 99 %",
 }
+_GI_WORDS = np.array([GI_CLASSES[b] for b in range(-3, 4)], dtype=object)  # position = gi_bin + 3
 
 
 def load_area(store: Store, *, res: int) -> StudyArea:
-    """Cells over the stored wards and estates."""
-    return study_area(store.read_boundaries("wards"), store.read_boundaries("estates"), res=res)
+    """Cells over the stored wards and estates, kept in the store for every process (:mod:`geo.plan._derived`)."""
+    return cached_study_area(store, res=check_res(res))
+
+
+def load_weights(store: Store, area: StudyArea, *, k: int) -> Weights:
+    """Gi* weights over the study area with ``k`` rings, kept in the store beside it."""
+    if k < 0:
+        raise OptionError(f"k must be 0 or more, not {k}", option="k")
+    return cached_weights(store, area, k=k)
 
 
 def load_cube(store: Store, area: StudyArea, *, filters: Filters) -> Cube:
@@ -78,10 +98,14 @@ def places_in_cell(store: Store, cell: int, *, res: int, filters: Filters) -> pd
     return pd.DataFrame({"location": counts.index.astype(str), "incidents": counts.to_numpy()})
 
 
-def hotspot_table(cube: Cube, *, k: int = 1) -> pd.DataFrame:
-    """Gi* per cell over the cube's whole period, one row per study-area cell."""
+def hotspot_table(cube: Cube, *, k: int = 1, weights: Weights | None = None) -> pd.DataFrame:
+    """Gi* per cell over the cube's whole period, one row per study-area cell.
+
+    ``weights`` are the study area's with ``k`` rings when the caller has them
+    (:func:`load_weights`); None builds them.
+    """
     y = cube.by_cell().astype(float)
-    gi = gi_star(y, cells_to_gi_weights(cube.area.cells, k=k), fdr=True)
+    gi = gi_star(y, weights if weights is not None else cells_to_gi_weights(cube.area.cells, k=k), fdr=True)
     return pd.DataFrame(
         {
             "cell": cells_to_strings(cube.area.cells),
@@ -91,7 +115,7 @@ def hotspot_table(cube: Cube, *, k: int = 1) -> pd.DataFrame:
             "gi_p_fdr": gi.p_fdr,
             "significant_fdr": gi.p_fdr < 0.05,
             "gi_bin": gi.gi_bin,
-            "class": [GI_CLASSES[int(b)] for b in gi.gi_bin],
+            "class": _GI_WORDS[np.asarray(gi.gi_bin, dtype=np.int64) + 3],
             "ward": cube.area.ward,
             "estate": cube.area.estate,
         }
@@ -147,7 +171,14 @@ def check_trend_months(months: Sequence[str], *, trend: TrendRule = DEFAULT_TREN
     )
 
 
-def emerging_table(cube: Cube, *, k: int = 1, time_steps: int = 1, trend: TrendRule = DEFAULT_TREND) -> pd.DataFrame:
+def emerging_table(
+    cube: Cube,
+    *,
+    k: int = 1,
+    time_steps: int = 1,
+    trend: TrendRule = DEFAULT_TREND,
+    weights: Weights | None = None,
+) -> pd.DataFrame:
     """Emerging hot spot category and trend per cell, each row naming the trend rule and its first month.
 
     ``trend_rule`` and ``trend_from`` repeat on every row so that a CSV taken
@@ -160,9 +191,8 @@ def emerging_table(cube: Cube, *, k: int = 1, time_steps: int = 1, trend: TrendR
         For a trend series shorter than 10 months (:func:`check_trend_months`).
     """
     check_trend_months(cube.months, trend=trend, time_steps=time_steps)
-    result = emerging_hotspots(
-        cube.by_cell_month(), cells_to_gi_weights(cube.area.cells, k=k), time_steps=time_steps, trend=trend
-    )
+    w = weights if weights is not None else cells_to_gi_weights(cube.area.cells, k=k)
+    result = emerging_hotspots(cube.by_cell_month(), w, time_steps=time_steps, trend=trend)
     front = pd.DataFrame({"cell": cells_to_strings(cube.area.cells), "count": cube.by_cell(), "ward": cube.area.ward})
     table = pd.concat([front, result.reset_index(drop=True)], axis=1)
     table["trend_rule"] = trend
@@ -186,6 +216,9 @@ def priority_table(
     top: int = 10,
     as_of: str | None = None,
     balance: str = DEFAULT_BALANCE,
+    hot: pd.DataFrame | None = None,
+    emerging: pd.DataFrame | None = None,
+    weights: Weights | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Score every cell, then rank the top ones and plan a visit.
 
@@ -193,16 +226,27 @@ def priority_table(
     (:data:`geo.plan.priority.BALANCES`); a cell's ward and estate are the study
     area's, those holding its centre (the one point-in-area rule).
 
+    ``hot`` and ``emerging`` are this cube's :func:`hotspot_table` and
+    :func:`emerging_table` (default rule) when the caller has them, so they are
+    not computed twice; ``weights`` likewise. Emerging patterns need 10 months
+    in the trend: with fewer the plan ranks without them, and ``emerging`` is not read.
+
     Returns
     -------
     ranked, scored, tour_m
         The top ``top`` cells with ``visit_order``; every cell's score; the
         closed tour length in metres.
     """
-    hot = hotspot_table(cube, k=k)
-    # Esri's categories need 10 months in the trend; with fewer the plan ranks without them
-    enough = len(trend_months(cube.months)) >= MIN_TREND_MONTHS
-    category = emerging_table(cube, k=k)["category"].to_numpy() if enough else None
+    long_enough = trend_long_enough(cube.months)  # Esri's categories need 10 months; with fewer, none are used
+    if weights is None and (hot is None or (emerging is None and long_enough)):
+        weights = cells_to_gi_weights(cube.area.cells, k=k)  # built once for both
+    if hot is None:
+        hot = hotspot_table(cube, k=k, weights=weights)
+    category = None
+    if long_enough:
+        if emerging is None:
+            emerging = emerging_table(cube, k=k, weights=weights)
+        category = emerging["category"].to_numpy()
     day = as_of or _end_of(cube.months[-1] if cube.months else dt.date.today().strftime("%Y-%m"))
     features = case_features(cube.area, cases, as_of=day)
     scored = score_cells(
@@ -219,6 +263,11 @@ def priority_table(
     return ranked, scored, length
 
 
+def trend_long_enough(months: Sequence[str]) -> bool:
+    """True when the default trend rule reads at least Esri's 10 months (emerging patterns can be classified)."""
+    return len(trend_months(months)) >= MIN_TREND_MONTHS
+
+
 def _end_of(month: str) -> str:
     return (pd.Period(month, freq="M").end_time.date()).isoformat()
 
@@ -228,3 +277,85 @@ def concentration_summary(cube: Cube, *, lookback: int = 3, area_fraction: float
     totals = cube.by_cell()
     bt = backtest(cube.by_cell_month(), lookback=lookback, area_fraction=area_fraction)
     return {"share_in_top": share_in_top(totals), "gini": gini(totals), "backtest": bt}
+
+
+class Pass:
+    """One request's analysis: one study area and weights, one cube, each statistic computed at most once.
+
+    The CLI's statistics and ``analyse`` and the dashboard read their tables
+    from a pass, so a priority ranking uses the very Gi* and emerging results
+    shown beside it, and nothing is counted twice. :attr:`timings` holds the
+    wall seconds of every stage run so far (``study area``, ``cube``,
+    ``weights``, ``hotspots``, ``emerging``, ``cases``, ``priority``), for
+    ``analyse``'s summary and the benchmarks.
+
+    Parameters
+    ----------
+    store
+        Where the boundaries, incidents and case records are read from.
+    res, k
+        H3 resolution of the cells and Gi* neighbourhood rings.
+    filters
+        Which incidents count (months, categories, sources).
+    """
+
+    def __init__(self, store: Store, *, res: int, k: int = 1, filters: Filters) -> None:
+        self.store, self.k = store, k
+        self.timings: dict[str, float] = {}
+        self.area = self._timed("study area", lambda: load_area(store, res=res))
+        self.cube = self._timed("cube", lambda: load_cube(store, self.area, filters=filters))
+        self._weights: Weights | None = None
+        self._hot: pd.DataFrame | None = None
+        self._emerging: dict[tuple[int, str], pd.DataFrame] = {}
+        self._cases: CaseData | None = None
+
+    def _timed(self, stage: str, work: Callable[[], _T]) -> _T:
+        start = time.perf_counter()
+        try:
+            return work()
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+
+    @property
+    def weights(self) -> Weights:
+        """Gi* weights over the study area with ``k`` rings (kept in the store)."""
+        if self._weights is None:
+            self._weights = self._timed("weights", lambda: load_weights(self.store, self.area, k=self.k))
+        return self._weights
+
+    def hotspots(self) -> pd.DataFrame:
+        """:func:`hotspot_table` of the cube."""
+        if self._hot is None:
+            weights = self.weights
+            self._hot = self._timed("hotspots", lambda: hotspot_table(self.cube, k=self.k, weights=weights))
+        return self._hot
+
+    def emerging(self, *, time_steps: int = 1, trend: TrendRule = DEFAULT_TREND) -> pd.DataFrame:
+        """:func:`emerging_table` of the cube (:class:`OptionError` for a trend under 10 months)."""
+        key = (time_steps, trend)
+        if key not in self._emerging:
+            weights = self.weights
+            self._emerging[key] = self._timed(
+                "emerging",
+                lambda: emerging_table(self.cube, k=self.k, time_steps=time_steps, trend=trend, weights=weights),
+            )
+        return self._emerging[key]
+
+    def cases(self) -> CaseData:
+        """Every case kind the plan counts, read once."""
+        if self._cases is None:
+            self._cases = self._timed("cases", lambda: load_cases(self.store))
+        return self._cases
+
+    def priority(
+        self, *, top: int = 10, as_of: str | None = None, balance: str = DEFAULT_BALANCE
+    ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+        """:func:`priority_table` from this pass's Gi* and (with 10 months or more) emerging tables."""
+        hot, cases = self.hotspots(), self.cases()
+        emerging = self.emerging() if trend_long_enough(self.cube.months) else None
+        return self._timed(
+            "priority",
+            lambda: priority_table(
+                self.cube, cases, k=self.k, top=top, as_of=as_of, balance=balance, hot=hot, emerging=emerging
+            ),
+        )

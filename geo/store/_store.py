@@ -29,6 +29,7 @@ import alembic.util
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -37,9 +38,18 @@ from geo.core.errors import OptionError, StoreError
 from geo.core.parallel import in_background
 from geo.core.rejects import REJECT_COLUMNS, concat_rejects
 from geo.core.schema import BOUNDARY_KINDS, KINDS, WGS84, Kind
-from geo.store import _release, _writes, migrations
+from geo.store import _derived, _release, _writes, migrations
+from geo.store._derived import DERIVED_KEEP
 from geo.store._segments import blob_to_table, parquet_to_table, quarantine
-from geo.store._tables import AUDIT_COLUMNS, AUDIT_TABLE, METADATA, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
+from geo.store._tables import (
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    DERIVED_TABLE,
+    METADATA,
+    REJECT_TABLE,
+    SEGMENT_KINDS,
+    SEGMENT_TABLE,
+)
 from geo.store.provenance import provenance_of, refuse_mixing
 from geo.validate import Validated
 
@@ -271,45 +281,9 @@ class Store:
             No such import, it was deleted already, or the entry is not a deletion: the
             request is wrong, the store is fine.
         """
-        if entry.action != "delete":
-            raise OptionError(f"deleting an import needs a 'delete' audit entry, not {entry.action!r}", option="entry")
-        imp = self.tables["imports"]
-        with self.engine.begin() as conn:
-            _write_lock(conn)
-            row = conn.execute(sa.select(imp.c.kind, imp.c.deleted_at).where(imp.c.id == import_id)).first()
-            if row is None:
-                raise OptionError(f"there is no import {import_id}", option="import_id")
-            if row.deleted_at:
-                raise OptionError(f"import {import_id} was already deleted at {row.deleted_at}", option="import_id")
-            removed: dict[str, int] = {}
-            for kind in KINDS.values():
-                t = self.tables[SEGMENT_TABLE if kind.name in SEGMENT_KINDS else kind.table]
-                if kind.name in SEGMENT_KINDS:
-                    n = conn.execute(
-                        sa.select(sa.func.coalesce(sa.func.sum(t.c.rows), 0)).where(t.c.import_id == import_id)
-                    ).scalar_one()
-                else:
-                    n = conn.execute(sa.select(sa.func.count()).where(t.c.import_id == import_id)).scalar_one()
-                if n:
-                    removed[kind.name] = int(n)
-                    conn.execute(t.delete().where(t.c.import_id == import_id))
-            rej = self.tables[REJECT_TABLE]
-            n = conn.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(rej.c.rows), 0)).where(rej.c.import_id == import_id)
-            ).scalar_one()
-            removed["rejects"] = int(n)
-            conn.execute(rej.delete().where(rej.c.import_id == import_id))
-            when = _utc_iso(entry.at)
-            conn.execute(imp.update().where(imp.c.id == import_id).values(deleted_at=when))
-            detail = {**json.loads(entry.detail or "{}"), "import_id": int(import_id), "removed": removed}
-            values = {c: getattr(entry, c) for c in AUDIT_COLUMNS if c != "id"}
-            values |= {
-                "at": when,
-                "rows": sum(v for k, v in removed.items() if k != "rejects"),
-                "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
-            }
-            conn.execute(self.tables[AUDIT_TABLE].insert().values(**values))
-        return removed
+        from geo.store._deletion import erase_import  # here: it uses this module's write lock
+
+        return erase_import(self, import_id, entry=entry)
 
     def release_secret(self) -> bytes:
         """The store's release secret (32 random bytes): made by the first call, the same for every call after.
@@ -323,6 +297,14 @@ class Store:
         and backups carry it (:mod:`geo.store.backup`), so a restored store publishes the same figures.
         """
         return _release.release_secret(self.engine)
+
+    def derived(self, key: str) -> bytes | None:
+        """The derived result kept under ``key``, or None (:func:`geo.store._derived.read_derived`)."""
+        return _derived.read_derived(self.engine, self.tables[DERIVED_TABLE], key)
+
+    def keep_derived(self, key: str, data: bytes, *, keep: int = DERIVED_KEEP, replace: bool = False) -> None:
+        """Keep ``data`` under ``key`` for every process to reuse (:func:`geo.store._derived.keep_derived`)."""
+        _derived.keep_derived(self.engine, self.tables[DERIVED_TABLE], key, data, keep=keep, replace=replace)
 
     # ------------------------------------------------------------------ reads
 
@@ -429,16 +411,44 @@ class Store:
             frame = pd.read_sql(sa.select(*(t.c[c] for c in names), t.c.k1, t.c.k2).order_by(t.c.id), conn)
         return frame.astype({"k1": "int64", "k2": "int64"})  # (no rows come back as object)
 
-    def _read_segments(
-        self, kind: Kind, names: list[str], *, months: tuple[str | None, str | None] | None = None, keys: bool = False
-    ) -> pd.DataFrame:
+    def read_table(
+        self, kind: str, *, columns: Iterable[str], months: tuple[str | None, str | None] | None = None
+    ) -> pa.Table:
+        """Stored rows of a segment kind (incidents) as one arrow table, without pandas.
+
+        The counting path (cube, priority) works on arrow and numpy arrays: a
+        national read kept as arrow skips the conversion of millions of text
+        cells to Python strings. ``months`` is the segment skip of :meth:`read`
+        (rows of an overlapping segment are all returned). Text columns are
+        ``large_string``; no rows give an empty table with the kind's types.
+        """
+        k = KINDS[kind]
+        if kind not in SEGMENT_KINDS:
+            raise OptionError(f"{kind} is not stored in segments; read it with Store.read", option="kind")
+        names = list(columns)
         t = self.tables[SEGMENT_TABLE]
-        q = (sa.select(t.c.data, t.c["keys"]) if keys else sa.select(t.c.data)).order_by(t.c.id)
+        q = self._segment_query(sa.select(t.c.data), months)
+        with self.engine.connect() as conn:
+            table = parquet_to_table(conn.execute(q).scalars(), columns=names)
+        if table is None:
+            types = {c: pa.float64() if k.column(c).dtype == "float" else pa.large_string() for c in names}
+            return pa.table({c: pa.array([], type=types[c]) for c in names})
+        return table
+
+    def _segment_query(self, q: sa.Select, months: tuple[str | None, str | None] | None) -> sa.Select:
+        t = self.tables[SEGMENT_TABLE]
         first, last = months or (None, None)
         if first:
             q = q.where(t.c.month_max >= first)
         if last:
             q = q.where(t.c.month_min <= last)
+        return q.order_by(t.c.id)
+
+    def _read_segments(
+        self, kind: Kind, names: list[str], *, months: tuple[str | None, str | None] | None = None, keys: bool = False
+    ) -> pd.DataFrame:
+        t = self.tables[SEGMENT_TABLE]
+        q = self._segment_query(sa.select(t.c.data, t.c["keys"]) if keys else sa.select(t.c.data), months)
         with self.engine.connect() as conn:
             if keys:
                 table = _release.segments_with_keys(conn.execute(q), names)

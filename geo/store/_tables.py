@@ -31,6 +31,8 @@ AUDIT_CHAIN = ("prev_hash", "entry_hash")
 SECRET_TABLE = "release_secret"
 #: The only id the secret's row may have: a fixed key is what makes two first calls end with one secret.
 SECRET_ID = 1
+#: Results computed from stored rows (revision 0007), by a key hashed from what they came from.
+DERIVED_TABLE = "derived"
 
 #: The SQL type of each ``Column.dtype`` (a type class, or an instance where it takes a length).
 _SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]] = {
@@ -141,6 +143,14 @@ def build_metadata() -> sa.MetaData:
         sa.Column("secret", sa.String(64), nullable=False),  # 32 random bytes as 64 hex digits
         sa.Column("created_at", sa.String(32), nullable=False),
         sa.CheckConstraint(f"id = {SECRET_ID}", name="ck_release_secret_one_row"),
+    )
+    sa.Table(  # derived data (study areas, weights) under a content key; never a record (revision 0007)
+        DERIVED_TABLE,
+        md,
+        sa.Column("key", sa.String(128), primary_key=True),
+        sa.Column("used_at", sa.String(32), nullable=False),
+        sa.Column("size", sa.Integer, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
     )
     return md
 

@@ -102,6 +102,7 @@ def test_help_lists_the_commands_in_their_documented_order():
         "delete-import",
         "demo",
         "status",
+        "analyse",
         "hotspots",
         "emerging",
         "priority",
