@@ -7,6 +7,7 @@ get a leading apostrophe (the OWASP "CSV injection" advice).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -18,8 +19,14 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             s = out[col].astype(object)
-            risky = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
-            out[col] = s.where(~risky, "'" + s.astype(str))
+            # first characters compared in one vectorised step; only the few candidates are then
+            # checked for being text (a number -5 reads "-5" but is not a formula in a CSV)
+            first = s.astype("string").str[:1]
+            candidates = np.flatnonzero(first.isin(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool))
+            risky = np.zeros(len(s), dtype=bool)
+            risky[candidates] = [isinstance(v, str) for v in s.iloc[candidates]]
+            if risky.any():
+                out[col] = s.where(~risky, "'" + s.astype(str))
     return out
 
 
