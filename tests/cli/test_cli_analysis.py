@@ -171,3 +171,109 @@ def test_concentration_words_when_nothing_is_scored():
     assert _backtest_words(one, lookback=3).startswith(
         "backtest over 1 month: mean PAI 2.50 with 2 cells (20.0% of the area) flagged a month against 2 allowed"
     )
+
+
+# --------------------------------------------------------------------------- analyse
+
+
+@pytest.fixture(scope="module")
+def analysed(demo_town, tmp_path_factory):
+    """``analyse`` on the demo town, and each single command's CSV beside it (the same options)."""
+    from geo.cli import main
+
+    out = tmp_path_factory.mktemp("analyse")
+    argv = ["--db", demo_town, "--from", "2024-01", "--k", "2"]
+    assert main(["analyse", *argv, "--top", "7", "--balance", "emerging", "--out", str(out / "run")]) == 0
+    for name, extra in (("hotspots", []), ("emerging", []), ("priority", ["--top", "7", "--balance", "emerging"])):
+        assert main([name, *argv, *extra, "--out", str(out / f"{name}.csv")]) == 0
+    return out
+
+
+def test_analyse_writes_each_table_byte_for_byte_as_its_own_command(analysed):
+    for name in ("hotspots", "emerging", "priority"):
+        assert (analysed / "run" / f"{name}.csv").read_bytes() == (analysed / f"{name}.csv").read_bytes(), name
+
+
+def test_analyse_summary_says_what_was_counted_how_long_each_stage_took_and_the_peak(analysed, demo_town):
+    import json
+
+    import pandas as pd
+
+    from geo.store import Store
+
+    summary = json.loads((analysed / "run" / "summary.json").read_text(encoding="utf-8"))
+    hot = pd.read_csv(analysed / "hotspots.csv")
+    store = Store(demo_town)
+    asb = store.read("incidents", columns=["month", "category"])
+    store.dispose()
+    # every ASB incident from 2024-01 on lies in the demo town (the hotspot table's counts add up to them)
+    expected = int(((asb["category"] == "Anti-social behaviour") & (asb["month"] >= "2024-01")).sum())
+    assert summary["incidents"]["counted"] == int(hot["count"].sum()) == expected
+    assert summary["cells"] == len(hot) and summary["months"] == 34  # 2024-01..2026-10
+    assert summary["options"]["k"] == 2
+    assert summary["options"]["from"] == "2024-01" and summary["options"]["to"] == "2026-10"
+    assert summary["options"]["balance"] == "emerging" and summary["options"]["top"] == 7
+    assert summary["tables"] == {
+        "hotspots.csv": {"rows": len(hot)},
+        "emerging.csv": {"rows": len(hot)},
+        "priority.csv": {"rows": 7},
+    }
+    stages = summary["seconds"]
+    assert {"study area", "cube", "weights", "hotspots", "emerging", "cases", "priority", "write", "total"} <= set(
+        stages
+    )
+    assert all(v >= 0 for v in stages.values()) and stages["total"] >= max(v for k, v in stages.items() if k != "total")
+    assert 50 < summary["peak_memory_mb"] < 100_000
+
+
+def test_analyse_on_a_short_range_writes_what_it_can_and_says_why_emerging_is_missing(demo_town, tmp_path, capsys):
+    import json
+
+    from geo.cli import main
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "emerging.csv").write_text("from an older run")
+    assert main(["analyse", "--db", demo_town, "--from", "2026-03", "--out", str(out)]) == 0
+    assert not (out / "emerging.csv").exists()  # an older run's patterns never sit beside this run's tables
+    assert (out / "hotspots.csv").exists() and (out / "priority.csv").exists()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["lines"]["emerging"].startswith("not written: Emerging hot spot patterns are not classified")
+    assert "emerging.csv" not in summary["tables"]
+    assert "emerging: not written: Emerging hot spot patterns" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--out", "{file}"], "--out must be a folder, and {file} is a file"),
+        (["--out", "{dir}", "--top", "-1"], "--top must be 0 or more"),
+        (["--out", "{dir}", "--time-steps", "-1"], "--time-steps must be 0 or more"),
+        (["--out", "{dir}", "--from", "2031-01"], "no incidents match the filters"),
+    ],
+)
+def test_analyse_refuses_what_it_cannot_do_in_one_line(demo_town, tmp_path, capsys, argv, words):
+    from geo.cli import main
+
+    file = tmp_path / "taken.txt"
+    file.write_text("x")
+    fill = {"file": str(file), "dir": str(tmp_path / "run")}
+    assert main(["analyse", "--db", demo_town, *(a.format(**fill) for a in argv)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and words.format(**fill) in err and "Traceback" not in err
+    assert not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_the_statistics_run_on_a_read_only_store(demo_town, tmp_path, capsys):
+    """The study area is kept in the store when it can be; a store that cannot take the write still answers."""
+    from geo.cli import main
+    from tests.conftest import TEST_SERVER, store_url
+    from tests.store.test_dberrors import read_only_file
+
+    if TEST_SERVER:
+        pytest.skip("a read-only file is a SQLite case (PostgreSQL's is a role without INSERT)")
+    db = tmp_path / "ro.sqlite"
+    store_url(db, template=demo_town)
+    with read_only_file(db):
+        assert main(["analyse", "--db", str(db), "--out", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "priority.csv").exists()

@@ -196,3 +196,29 @@ def test_places_in_a_cell_count_its_location_texts_under_the_filters(store, writ
         {"location": "On or near Park Street", "incidents": 2},
         {"location": "<img src=x onerror=alert(1)>", "incidents": 1},  # kept as text, exactly as typed
     ]
+
+
+def test_a_pass_computes_each_statistic_once_and_ranks_from_the_tables_it_shows(demo, monkeypatch):
+    store, cube = demo
+    calls = {"hotspot_table": 0, "emerging_table": 0}
+    for name in calls:
+        real = getattr(analysis, name)
+
+        def counting(*a, _real=real, _name=name, **k):
+            calls[_name] += 1
+            return _real(*a, **k)
+
+        monkeypatch.setattr(analysis, name, counting)
+    run = analysis.Pass(store, res=9, k=1, filters=Filters(categories=(analysis.ASB,)))
+    np.testing.assert_array_equal(run.cube.counts, cube.counts)
+    hot, emerging = run.hotspots(), run.emerging()
+    ranked, scored, length = run.priority(top=10)
+    assert run.hotspots() is hot and run.emerging() is emerging
+    assert calls == {"hotspot_table": 1, "emerging_table": 1}  # the ranking read the tables above
+    monkeypatch.undo()
+    fresh_ranked, fresh_scored, fresh_length = analysis.priority_table(cube, analysis.load_cases(store), top=10)
+    pd.testing.assert_frame_equal(scored, fresh_scored)
+    pd.testing.assert_frame_equal(ranked, fresh_ranked)
+    assert length == fresh_length
+    assert (scored["gi_z"].to_numpy() == hot["gi_z"].to_numpy()).all()
+    assert set(run.timings) == {"study area", "cube", "weights", "hotspots", "emerging", "cases", "priority"}
