@@ -138,7 +138,13 @@ def _cell_index(area: StudyArea, frame: pd.DataFrame) -> np.ndarray:
 
 
 def flagged_features(area: StudyArea, frame: pd.DataFrame, /, *, as_of: str) -> pd.DataFrame:
-    """Open flagged addresses per cell (flagged by ``as_of``), their indicators in words and the strong ones."""
+    """Open flagged addresses per cell (flagged by ``as_of``), their indicators in words and the strong ones.
+
+    A cell's indicators are the distinct ones over its open addresses, in the
+    vocabulary's order (:data:`geo.core.schema.INDICATORS`). They are gathered as
+    bits (one per indicator, OR-ed over a cell's addresses), so the words are made
+    once per distinct set of indicators, not once per address or cell.
+    """
     n = len(area)
     out = pd.DataFrame(
         {
@@ -152,14 +158,23 @@ def flagged_features(area: StudyArea, frame: pd.DataFrame, /, *, as_of: str) -> 
     open_ = (frame["status"].astype(str) == "open") & (frame["first_flagged"].astype(str) <= as_of)
     f = frame[open_.to_numpy()]
     idx = _cell_index(area, f)
-    f = f[idx >= 0].assign(_i=idx[idx >= 0])
-    out.loc[:, "flagged_open"] = np.bincount(f["_i"], minlength=n)
-    labels = {k: label for k, (label, _) in INDICATORS.items()}
-    for i, group in f.groupby("_i"):
-        keys = sorted({k for cell in group["indicators"].astype(str) for k in cell.split(";") if k})
-        keys.sort(key=list(INDICATORS).index)
-        out.at[i, "indicators"] = ", ".join(labels[k] for k in keys)
-        out.at[i, "strong_indicators"] = tuple(k for k in keys if k in STRONG_INDICATORS)
+    inside = idx >= 0
+    out.loc[:, "flagged_open"] = np.bincount(idx[inside], minlength=n)
+    keys = list(INDICATORS)
+    # one row per (address, indicator key): stored indicators are ";"-joined vocabulary keys
+    parts = f["indicators"].fillna("").astype(str).reset_index(drop=True).str.split(";").explode()
+    bit = parts.map({k: 1 << i for i, k in enumerate(keys)}).fillna(0).to_numpy(dtype=np.int64)
+    address_bits = np.zeros(len(f), dtype=np.int64)
+    np.bitwise_or.at(address_bits, parts.index.to_numpy(dtype=np.int64), bit)  # index: the address's position
+    cell_bits = np.zeros(n, dtype=np.int64)
+    np.bitwise_or.at(cell_bits, idx[inside], address_bits[inside])
+    sets, where = np.unique(cell_bits, return_inverse=True)
+    labels = [INDICATORS[k][0] for k in keys]
+    words = np.array([", ".join(labels[i] for i in range(len(keys)) if b >> i & 1) for b in sets], dtype=object)
+    strong = np.empty(len(sets), dtype=object)
+    strong[:] = [tuple(k for i, k in enumerate(keys) if b >> i & 1 and k in STRONG_INDICATORS) for b in sets]
+    out["indicators"] = words[where]
+    out["strong_indicators"] = strong[where]
     return out
 
 

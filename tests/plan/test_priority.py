@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.core.errors import OptionError
-from geo.core.schema import KINDS
+from geo.core.schema import INDICATORS, KINDS
 from geo.plan import priority
 from geo.plan.priority import (
     BALANCED_RULES,
@@ -773,3 +773,62 @@ def test_the_scored_table_and_the_ranked_list_have_their_columns_in_order():
     assert sorted(ranked["visit_order"]) == list(range(1, 11)) and ranked.loc[0, "visit_order"] == 1
     tiny = scored.assign(score=[0.5] + [0.0] * 11)  # any points at all are a reason to list a cell
     assert rank(tiny)[0]["cell"].tolist() == [scored.loc[0, "cell"]]
+
+
+def _flagged_by_address(area: StudyArea, frame: pd.DataFrame, as_of: str) -> dict[int, tuple[int, str, tuple]]:
+    """The reference: each cell's open addresses, gathered one address at a time (no arrays)."""
+    keys = list(INDICATORS)
+    cells: dict[int, list[str]] = {}
+    for row in frame.itertuples():
+        if row.status != "open" or row.first_flagged > as_of:
+            continue
+        cell = h3.str_to_int(h3.latlng_to_cell(row.lat, row.lng, area.res))
+        if cell in set(area.cells.tolist()):
+            cells.setdefault(int(np.searchsorted(area.cells, cell)), []).append(row.indicators or "")
+    out = {}
+    for i, lists in cells.items():
+        found = [k for k in keys if any(k in text.split(";") for text in lists)]
+        words = ", ".join(INDICATORS[k][0] for k in found)
+        out[i] = (len(lists), words, tuple(k for k in found if k in priority.STRONG_INDICATORS))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),  # which of a few cells (or outside, 6)
+            st.sampled_from(["open", "closed"]),
+            st.sampled_from(["2024-01-01", "2024-06-30", "2024-07-01"]),
+            st.lists(st.sampled_from(sorted(INDICATORS)), max_size=4),
+        ),
+        max_size=25,
+    )
+)
+def test_flagged_features_gather_each_cells_distinct_indicators_in_vocabulary_order(rows):
+    centre = h3.latlng_to_cell(51.45, -2.59, 9)
+    disk = sorted(h3.str_to_int(c) for c in h3.grid_disk(centre, 1))[:6]
+    area = StudyArea(res=9, cells=np.array(disk, dtype=np.uint64), ward=np.array([""] * 6), estate=np.array([""] * 6))
+    outside = h3.cell_to_latlng(h3.grid_ring(centre, 3)[0])
+    frame = pd.DataFrame(
+        [
+            {
+                "lat": (h3.cell_to_latlng(h3.int_to_str(disk[c])) if c < 6 else outside)[0],
+                "lng": (h3.cell_to_latlng(h3.int_to_str(disk[c])) if c < 6 else outside)[1],
+                "status": status,
+                "first_flagged": when,
+                "indicators": ";".join(keys),  # repeats and blanks as partners send them
+            }
+            for c, status, when, keys in rows
+        ],
+        columns=["lat", "lng", "status", "first_flagged", "indicators"],
+    )
+    got = priority.flagged_features(area, frame, as_of="2024-06-30")
+    want = _flagged_by_address(area, frame, "2024-06-30")
+    for i in range(6):
+        n, words, strong = want.get(i, (0, "", ()))
+        assert (got.at[i, "flagged_open"], got.at[i, "indicators"], got.at[i, "strong_indicators"]) == (
+            n,
+            words,
+            strong,
+        )
