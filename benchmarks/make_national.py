@@ -115,11 +115,16 @@ def make_wards(rng: np.random.Generator, town: shapely.Polygon, n: int, *, prefi
     cells = cells[~shapely.is_empty(cells)]
     cells = shapely.segmentize(cells, 0.0004)  # ~40 m of latitude
     return pd.DataFrame(
-        {"code": [f"{prefix}{i:04d}" for i in range(len(cells))], "name": [f"Ward {prefix}{i}" for i in range(len(cells))]}
+        {
+            "code": [f"{prefix}{i:04d}" for i in range(len(cells))],
+            "name": [f"Ward {prefix}{i}" for i in range(len(cells))],
+        }
     ).assign(geometry=list(cells))
 
 
-def make_estates(rng: np.random.Generator, lat: float, lng: float, side_km: float, n: int, *, prefix: str) -> pd.DataFrame:
+def make_estates(
+    rng: np.random.Generator, lat: float, lng: float, side_km: float, n: int, *, prefix: str
+) -> pd.DataFrame:
     """``n`` estates: irregular blobs of 0.3-0.8 km radius inside the town."""
     dlat, dlng = _km_to_deg(lat)
     geoms = []
@@ -159,7 +164,9 @@ def make(
         street_lat.append(lat + rng.uniform(-0.5, 0.5, streets) * side * dlat)
         street_lng.append(lng + rng.uniform(-0.5, 0.5, streets) * side * dlng)
         for _ in range(max(4, int(cells / towns / 400))):  # a hot spot per ~400 cells
-            blobs.append((lat + rng.uniform(-0.4, 0.4) * side * dlat, lng + rng.uniform(-0.4, 0.4) * side * dlng, dlat, dlng))
+            blobs.append(
+                (lat + rng.uniform(-0.4, 0.4) * side * dlat, lng + rng.uniform(-0.4, 0.4) * side * dlng, dlat, dlng)
+            )
     wards_frame = pd.concat(all_wards, ignore_index=True)
     _geojson(wards_frame, out / "wards.geojson")
     _geojson(pd.concat(all_estates, ignore_index=True), out / "estates.geojson")
@@ -211,7 +218,9 @@ def make(
     return {"towns": towns, "side_km": side, "wards": len(wards_frame), "rows": rows, "months": months}
 
 
-def _cases(rng: np.random.Generator, out: Path, blobs: np.ndarray, *, towns: int, start: pd.Timestamp, end: pd.Timestamp) -> None:
+def _cases(
+    rng: np.random.Generator, out: Path, blobs: np.ndarray, *, towns: int, start: pd.Timestamp, end: pd.Timestamp
+) -> None:
     """Flagged addresses, closure orders and victims near the hot spots, in partner-export columns."""
     days = (end - start).days
 
