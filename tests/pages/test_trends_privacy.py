@@ -149,7 +149,10 @@ def test_monthly_lines_and_the_town_line_use_shown_values_only(demo_env, release
     series = monthly_by_area(View(month_from="2025-11", month_to="2026-10", categories=burglary, layer="estates"))
     areas = series[~series["area"].str.startswith("Town")]
     assert (np.nan_to_num(areas["incidents"].to_numpy()) % n == 0).all()
-    assert areas["incidents"].isna().any()  # burglaries per estate and month are small: some are hidden
+    # burglaries per estate and month are small: whether any is hidden depends on the store's random release
+    # secret, so the check below is that every month shows exactly its released sums with the rule applied
+    # (hidden where 1 to n-1), and that it is not vacuous: some estate-month has burglaries, shown or hidden
+    assert ((areas["incidents"].fillna(0) > 0) | areas["incidents"].isna()).any()
     # each estate's month is its released cells for that month, shown
     names = release.areas.set_index("code")["name"]
     for month in month_range("2025-11", "2026-10"):
