@@ -69,12 +69,13 @@ def load_weights(store: Store, area: StudyArea, *, k: int) -> Weights:
 
 def load_cube(store: Store, area: StudyArea, *, filters: Filters) -> Cube:
     """Incident counts over the study area (all known categories kept as axes)."""
-    incidents = store.read(
+    incidents = store.read_table(
         "incidents",
         columns=["lat", "lng", "month", "category", "source"],
         months=(filters.month_from, filters.month_to),
+        dictionary=("month", "category", "source"),  # text as codes: no string per row
     )
-    if incidents.empty and not store.count("incidents"):
+    if not incidents.num_rows and not store.count("incidents"):
         raise StoreError("no incidents are stored: import police.uk files first (python -m geo import incidents …)")
     return incidents_to_cube(incidents, area, filters=filters, categories=INCIDENT_CATEGORIES)
 

@@ -66,27 +66,53 @@ def _mostly_distinct(column: pa.ChunkedArray) -> bool:
     return len(sample) > 64 and pc.count_distinct(sample).as_py() > len(sample) // 2
 
 
-def parquet_to_table(blobs: Iterable[bytes], *, columns: Sequence[str] | None = None) -> pa.Table | None:
+#: The type of a text column read dictionary-encoded (``dictionary=`` of :func:`parquet_to_table`).
+DICTIONARY_TEXT = pa.dictionary(pa.int32(), pa.large_string())
+
+
+def parquet_to_table(
+    blobs: Iterable[bytes], *, columns: Sequence[str] | None = None, dictionary: Sequence[str] = ()
+) -> pa.Table | None:
     """Concatenate segment blobs into one arrow table (None when there are none).
 
     Text comes back as ``large_string`` whichever way a segment was written
-    (older segments carry pandas' schema, newer ones none).
+    (older segments carry pandas' schema, newer ones none), except the text
+    columns named in ``dictionary``, which come back as :data:`DICTIONARY_TEXT`:
+    Parquet holds them as a dictionary and codes already, so reading them so
+    makes no string per row (a national month column is three million copies
+    of one value; as plain text it is the slowest part of the read).
     """
-    tables = [blob_to_table(b, columns=columns) for b in blobs]
+    tables = [blob_to_table(b, columns=columns, dictionary=dictionary) for b in blobs]
     if not tables:
         return None
     return pa.concat_tables(tables)
 
 
-def blob_to_table(blob: bytes, *, columns: Sequence[str] | None = None) -> pa.Table:
+def blob_to_table(blob: bytes, *, columns: Sequence[str] | None = None, dictionary: Sequence[str] = ()) -> pa.Table:
     """One segment blob as an arrow table, read as :func:`parquet_to_table` reads each (never None)."""
-    return _plain_text(pq.read_table(io.BytesIO(blob), columns=list(columns) if columns is not None else None))
+    table = pq.read_table(
+        io.BytesIO(blob),
+        columns=list(columns) if columns is not None else None,
+        read_dictionary=list(dictionary) or None,
+    )
+    return _plain_text(table, dictionary=dictionary)
 
 
-def _plain_text(table: pa.Table) -> pa.Table:
-    text = (pa.types.is_string, pa.types.is_large_string)
-    fields = [pa.field(f.name, pa.large_string()) if any(t(f.type) for t in text) else f for f in table.schema]
-    return table.cast(pa.schema(fields))
+def _plain_text(table: pa.Table, *, dictionary: Sequence[str] = ()) -> pa.Table:
+    """Text as ``large_string`` (dictionary-encoded text too); ``dictionary``'s text columns as :data:`DICTIONARY_TEXT`.
+
+    One type per column whatever the segment, so that segments concatenate.
+    """
+
+    def is_text(t: pa.DataType) -> bool:
+        return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+    def plain(f: pa.Field) -> pa.Field:
+        if is_text(f.type) or (pa.types.is_dictionary(f.type) and is_text(f.type.value_type)):
+            return pa.field(f.name, DICTIONARY_TEXT if f.name in dictionary else pa.large_string())
+        return f
+
+    return table.cast(pa.schema([plain(f) for f in table.schema]))
 
 
 def keys_to_blob(k1: np.ndarray, k2: np.ndarray, ref: np.ndarray, row: np.ndarray) -> bytes:

@@ -412,26 +412,32 @@ class Store:
         return frame.astype({"k1": "int64", "k2": "int64"})  # (no rows come back as object)
 
     def read_table(
-        self, kind: str, *, columns: Iterable[str], months: tuple[str | None, str | None] | None = None
+        self,
+        kind: str,
+        *,
+        columns: Iterable[str],
+        months: tuple[str | None, str | None] | None = None,
+        dictionary: Iterable[str] = (),
     ) -> pa.Table:
         """Stored rows of a segment kind (incidents) as one arrow table, without pandas.
 
-        The counting path (cube, priority) works on arrow and numpy arrays: a
-        national read kept as arrow skips the conversion of millions of text
-        cells to Python strings. ``months`` is the segment skip of :meth:`read`
-        (rows of an overlapping segment are all returned). Text columns are
-        ``large_string``; no rows give an empty table with the kind's types.
+        The counting path (cube, priority) works on arrow and numpy arrays: a national read kept as
+        arrow skips making millions of Python strings. ``months`` is the segment skip of :meth:`read`
+        (rows of an overlapping segment are all returned). Text is ``large_string``; the columns in
+        ``dictionary`` come as segments hold them, int32 codes into ``large_string`` values (no string
+        per row). No rows give an empty table with the kind's types.
         """
         k = KINDS[kind]
         if kind not in SEGMENT_KINDS:
             raise OptionError(f"{kind} is not stored in segments; read it with Store.read", option="kind")
         names = list(columns)
-        t = self.tables[SEGMENT_TABLE]
-        q = self._segment_query(sa.select(t.c.data), months)
+        coded = [c for c in dictionary if c in names and k.column(c).dtype != "float"]
+        q = self._segment_query(sa.select(self.tables[SEGMENT_TABLE].c.data), months)
         with self.engine.connect() as conn:
-            table = parquet_to_table(conn.execute(q).scalars(), columns=names)
+            table = parquet_to_table(conn.execute(q).scalars(), columns=names, dictionary=coded)
         if table is None:
-            types = {c: pa.float64() if k.column(c).dtype == "float" else pa.large_string() for c in names}
+            text, codes = pa.large_string(), pa.dictionary(pa.int32(), pa.large_string())
+            types = {c: pa.float64() if k.column(c).dtype == "float" else codes if c in coded else text for c in names}
             return pa.table({c: pa.array([], type=types[c]) for c in names})
         return table
 

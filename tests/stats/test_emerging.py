@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -611,3 +612,49 @@ def test_trend_significance_edges_in_both_directions():
     assert run_cases(loose, alpha=0.5, sign=-1) == ["intensifying cold spot", "diminishing cold spot"]
     # a cold month just before a hot final month is still "a cold month earlier"
     assert run_cases([([0, 0, 0, 0, 0, 0, 0, 0, -1, 1], FLAT, "")]) == ["oscillating hot spot"]
+
+
+# ---------------------------------------------------------------- the fast paths give exactly the long ones
+
+
+def _mk_by_pairs(row: np.ndarray) -> tuple[int, int]:
+    """s and the tie sum Σ t(t − 1)(2t + 5), pair by pair and group by group."""
+    n = len(row)
+    s = sum(int(np.sign(row[b] - row[a])) for a in range(n) for b in range(a + 1, n))
+    groups = Counter(row.tolist()).values()
+    return s, sum(t * (t - 1) * (2 * t + 5) for t in groups)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 40), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_mann_kendall_s_and_ties_equal_pair_by_pair_counts(n, spread, seed):
+    x = np.random.default_rng(seed).integers(0, spread + 1, (12, n)).astype(float)  # small spread: many ties
+    res = mann_kendall(x)
+    for i, row in enumerate(x):
+        s, ties = _mk_by_pairs(row)
+        assert res.s[i] == s
+        assert res.var_s[i] == (n * (n - 1) * (2 * n + 5) - ties) / 18.0  # the same arithmetic: bit for bit
+
+
+def test_mann_kendall_past_256_months():
+    # more than a byte of earlier months per month: the counts must not wrap
+    x = np.vstack([np.arange(300.0), -np.arange(300.0), np.r_[np.zeros(150), np.ones(150)]])
+    # rising: every one of the 300·299/2 = 44,850 pairs rises; falling: all fall; a step: 150·150 rise, the rest tie
+    assert mann_kendall(x).s.tolist() == [44850, -44850, 22500]
+    assert mann_kendall(x).s[2] == _mk_by_pairs(x[2])[0]
+
+
+@pytest.mark.parametrize(("time_steps", "trend"), [(1, "complete"), (2, "esri"), (0, "complete")])
+def test_emerging_columns_are_bit_for_bit_those_of_the_full_space_time_gi(synthetic_town, time_steps, trend):
+    """The emerging path skips every p-value and its FDR adjustment; what it reports must not move by a bit."""
+    _, w, counts, _, _ = synthetic_town
+    df = emerging_hotspots(counts, w, time_steps=time_steps, trend=trend)
+    gi = space_time_gi(counts, w, time_steps=time_steps, fdr=True)
+    trend_mk = mann_kendall(gi.z[:, trend_window(counts.shape[1], trend=trend, time_steps=time_steps).start :])
+    assert_array_equal(df.trend_z, trend_mk.z)
+    assert_array_equal(df.trend_p, trend_mk.p)
+    assert_array_equal(df.trend_tau, trend_mk.tau)
+    assert_array_equal(df.n_hot, (gi.gi_bin >= 1).sum(axis=1))
+    assert_array_equal(df.n_cold, (gi.gi_bin <= -1).sum(axis=1))
+    assert_array_equal(df.final_bin, gi.gi_bin[:, -1])
+    assert_array_equal(df.category, emerging_categories(gi.gi_bin, trend_mk.z, trend_mk.p))

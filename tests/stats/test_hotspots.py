@@ -14,10 +14,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
+from scipy.special import ndtr, ndtri
 
 from geo.core.errors import InputError, OptionError
 from geo.space.hexes import boundaries_to_cells, cells_to_weights, points_to_cells
-from geo.stats.hotspots import fdr_bh, gi_bins, gi_scores, gi_star, gi_star_from_lag
+from geo.stats.hotspots import (
+    fdr_bh,
+    fdr_gi_bins,
+    gi_bins,
+    gi_scores,
+    gi_star,
+    gi_star_from_lag,
+    gi_z_from_outer_lag,
+)
 from geo.stats.weights import Weights, as_weights, weight_sums
 
 WARDS = "data/boundaries/demo_wards.geojson"
@@ -436,3 +445,86 @@ def test_fdr_on_more_values_than_are_kept_ready():
     # 2**18 + 1 values: past the size whose counting arrays are cached; scipy is the reference
     p = np.random.default_rng(4).random((1 << 18) + 1)
     assert_allclose(fdr_bh(p), stats.false_discovery_control(p, method="bh"), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- Gi_Bin after FDR from the z-scores alone
+
+
+def _bins_the_long_way(z: np.ndarray) -> np.ndarray:
+    """Every p-value, every adjusted p-value, then Esri's bins: what fdr_gi_bins must equal."""
+    p = 2 * ndtr(-np.abs(z))  # the two-sided normal p-value, as gi_star reports it
+    return gi_bins(z, fdr_bh(p.ravel()).reshape(z.shape))
+
+
+def test_fdr_bins_from_z_by_hand():
+    # p = 0.001, 0.02, 0.03, 0.5 (m = 4): p·m/rank = 0.004, 0.04, 0.04, 0.5, all already a running minimum,
+    # so the adjusted p are 0.004 (< 0.01: 3), 0.04 and 0.04 (< 0.05: 2), 0.5 (0); signed like z
+    z = np.array([1, -1, 1, 1]) * -ndtri(np.array([0.001, 0.02, 0.03, 0.5]) / 2)
+    assert fdr_gi_bins(z).tolist() == [3, -2, 2, 0]
+    assert gi_bins(z, z * 0 + 0.03).tolist() == [2, -2, 2, 2]  # unadjusted 0.03 everywhere: 95 % for all, to compare
+    # ten values all with p = 0.02: every p·m/rank = 0.2/rank ≥ 0.02 and the largest rank gives 0.02 itself (< 0.05)
+    assert fdr_gi_bins(np.full(10, -ndtri(0.01))).tolist() == [2] * 10
+    assert fdr_gi_bins(np.zeros((2, 3))).shape == (2, 3) and fdr_gi_bins(np.array([])).shape == (0,)
+
+
+def test_an_adjusted_p_of_exactly_a_cut_is_not_below_it():
+    lo = hi = -ndtri(0.025)  # a z whose p-value is 0.05 to the last bit, looked for within a few hundred ulps
+    near = [lo]
+    for _ in range(300):
+        lo, hi = np.nextafter(lo, 0), np.nextafter(hi, 3)
+        near += [lo, hi]
+    exact = [z for z in near if 2 * ndtr(-z) == 0.05]
+    assert exact
+    # m = 1: 0.05·1/1 = 0.05, not below 0.05, below 0.10: 90 %; m = 2, both 0.05: 0.10 then 0.05, minimum 0.05 both
+    assert fdr_gi_bins(np.array(exact[:1])).tolist() == [1]
+    assert fdr_gi_bins(np.array([exact[0], -exact[0]])).tolist() == [1, -1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(-6, 6, allow_nan=False) | st.sampled_from([0.0, 1.5, -1.5, 1.6449, 2.5758, -3.0]), max_size=80),
+    st.integers(0, 5),
+)
+def test_fdr_bins_from_z_equal_the_bins_of_every_adjusted_p(values, repeats):
+    z = np.array(values * (repeats + 1), dtype=float)  # repeats: many equal p-values, ranks shared out among them
+    assert_array_equal(fdr_gi_bins(z), _bins_the_long_way(z))
+
+
+def test_fdr_bins_from_z_on_a_large_cube_with_values_at_the_cuts():
+    rng = np.random.default_rng(15)
+    cuts = -ndtri(np.array([0.01, 0.05, 0.10]) / 2)
+    z = np.concatenate(
+        [
+            rng.normal(0, 1.2, 200_000),
+            rng.choice(cuts, 3000) * (1 + rng.normal(0, 1e-12, 3000)),  # within rounding of each cut
+            np.nextafter(np.full(500, 1.5), 0),  # either side of the 1.5 below which nothing is looked at
+            np.nextafter(np.full(500, 1.5), 2),
+            rng.normal(0, 4, 5000).round(1),  # heavy ties
+        ]
+    )
+    z = z[rng.permutation(z.size)].reshape(1000, -1)  # a cube's shape: the FDR runs over all bins at once
+    assert_array_equal(fdr_gi_bins(z), _bins_the_long_way(z))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 9), st.integers(0, 2**32 - 1))
+def test_z_from_outer_weight_sums_is_bit_for_bit_the_z_from_the_built_ones(rows, cols, seed):
+    rng = np.random.default_rng(seed)
+    y = rng.poisson(1.5, (rows, cols)).astype(float)
+    lag = y * rng.integers(1, 4, (rows, cols))
+    cell = (rng.integers(0, 4, rows).astype(float), rng.integers(0, 5, rows).astype(float))  # zeros: undefined cells
+    month = (rng.integers(1, 3, cols).astype(float), rng.integers(1, 3, cols).astype(float))  # runs in any order
+    built = gi_star_from_lag(y, lag, np.outer(cell[0], month[0]), np.outer(cell[1], month[1])).z
+    assert_array_equal(gi_z_from_outer_lag(y, lag.copy(), (cell[0], month[0]), (cell[1], month[1])), built)
+
+
+def test_z_from_outer_weight_sums_refuses_what_the_built_ones_refuse():
+    y, lag = np.ones((2, 3)), np.ones((2, 3))
+    ones2, ones3 = np.ones(2), np.ones(3)
+    with pytest.raises(OptionError, match="one per row and column"):
+        gi_z_from_outer_lag(y, lag, (ones3, ones3), (ones2, ones3))
+    with pytest.raises(OptionError, match="must all be finite"):
+        gi_z_from_outer_lag(y, lag, (ones2, np.array([1, np.inf, 1])), (ones2, ones3))
+    with pytest.raises(OptionError, match="must all be finite"), np.errstate(over="ignore"):  # a product is not
+        gi_z_from_outer_lag(y + np.eye(2, 3), lag, (ones2 * 1e200, ones3 * 1e200), (ones2, ones3))
+    assert_array_equal(gi_z_from_outer_lag(y, lag, (ones2, ones3), (ones2, ones3)), np.zeros((2, 3)))  # all equal

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from geo.core.keys import combine_hashes, hash_rows, occurrences, repeated, strings_to_hash
 from geo.store._segments import (
+    DICTIONARY_TEXT,
     blob_to_keys,
+    blob_to_table,
     first_of_pairs,
     frame_to_parquet,
     isin,
@@ -25,6 +27,8 @@ from geo.store._segments import (
     table_to_parquet,
     text_min_max,
 )
+from geo.store.importer import import_path
+from tests.conftest import police_csv, police_row
 
 # few distinct values, so that repeats and shared first halves are common
 small = st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3)), max_size=40)
@@ -157,3 +161,46 @@ def test_parquet_segments_round_trip_whatever_their_encoding() -> None:
     assert back.column("ref").to_pylist() == ["a1", "", "b2"] * 2
     assert text_min_max(table.column("month")) == ("2024-01", "2024-02")
     assert text_min_max(pa.chunked_array([], pa.string())) == ("", "")
+
+
+def test_text_columns_read_as_dictionaries_when_asked() -> None:
+    table = pa.table(
+        {
+            "ref": pa.array(["a1", None, "b2"]),
+            "month": pa.DictionaryArray.from_arrays(pa.array([1, 0, 1], pa.int32()), pa.array(["2024-01", "2024-02"])),
+            "lat": pa.array([51.5, np.nan, 51.4]),
+        }
+    )
+    blobs = [table_to_parquet(table), frame_to_parquet(table.to_pandas())]  # a categorical month, pandas' metadata
+    plain = parquet_to_table(blobs)
+    coded = parquet_to_table(blobs, dictionary=["month", "ref", "lat"])  # lat is not text: it stays a float
+    assert plain is not None and coded is not None
+    assert [coded.schema.field(c).type for c in ("ref", "month", "lat")] == [
+        DICTIONARY_TEXT,
+        DICTIONARY_TEXT,
+        pa.float64(),
+    ]
+    for c in ("ref", "month"):
+        assert coded.column(c).to_pylist() == plain.column(c).to_pylist(), c
+    assert np.array_equal(coded.column("lat").to_numpy(), plain.column("lat").to_numpy(), equal_nan=True)
+    assert coded.column("month").to_pylist() == ["2024-02", "2024-01", "2024-02"] * 2
+    only = blob_to_table(blobs[0], columns=["lat"], dictionary=["month"])  # a column not read is no matter
+    assert only.column_names == ["lat"]
+
+
+def test_the_store_reads_incidents_as_arrow_with_coded_text(store, write) -> None:
+    columns = ["lat", "lng", "month", "category", "source"]
+    coded = ("month", "category", "source")
+    empty = store.read_table("incidents", columns=columns, dictionary=coded)
+    assert empty.num_rows == 0
+    assert [empty.schema.field(c).type for c in columns] == [pa.float64()] * 2 + [DICTIONARY_TEXT] * 3
+    for month in ("2024-01", "2024-02"):  # one import, one segment, per month
+        rows = [police_row(month=month), police_row(month=month, category="Drugs", lat="51.451000")]
+        import_path(store, "incidents", write(f"{month}.csv", police_csv(*rows)))
+    table = store.read_table("incidents", columns=columns, dictionary=coded)
+    assert [table.schema.field(c).type for c in columns] == [pa.float64()] * 2 + [DICTIONARY_TEXT] * 3
+    frame = store.read("incidents", columns=columns)
+    for c in columns:
+        assert table.column(c).to_pylist() == frame[c].astype(object).where(frame[c].notna(), None).tolist(), c
+    later = store.read_table("incidents", columns=["month"], months=("2024-02", None), dictionary=["month"])
+    assert later.column("month").to_pylist() == ["2024-02"] * 2  # the segment skip is the same
