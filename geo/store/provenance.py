@@ -26,16 +26,29 @@ a fresh store) first, and the demo needs a store that has never held real data.
 Here, in the store layer, so that the figures (:mod:`geo.plan.outcomes`) can
 ask without depending on the demo generator (:mod:`geo.demo`), which sits at the
 end of the flow.
+
+The import log also says where a file's rows came from when the same bytes
+come again: :func:`earlier_import` finds the import of those bytes that the
+store still holds whole (every row it stored, every row it rejected, for
+reasons that depend on the file alone), which
+:func:`geo.store.importer.recognise` takes as the answer a full re-read would
+give, once it has proved that reading the file now would give it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from geo.core.errors import StoreError
+from geo.store._segments import KEY_DTYPE, blob_to_keys, blob_to_table
+from geo.store._tables import REJECT_TABLE, SEGMENT_TABLE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -143,3 +156,97 @@ def refuse_mixing(held: Provenance, *, synthetic: bool) -> None:
             "demo town cannot be loaded into it: load the demo into a fresh store, e.g. "
             "`python -m geo demo --db demo.sqlite`"
         )
+
+
+# --------------------------------------------------------------------------- an earlier import of the same bytes
+
+#: Reasons given on more than a file's bytes and the import's options, and by whom: an import that gave
+#: one cannot stand for a re-read of its file, which might now decide otherwise.
+CONTEXT_REASONS = (
+    "is already stored with different content",  # what the store held (geo.store._writes: a ref conflict)
+    " is after ",  # the date (geo.validate: a month after the current month)
+    "row is too long",  # a setting (geo.ingest: a line over NESTWATCH_MAX_LINE_BYTES)
+)
+#: What is read back of an earlier import's rejects.
+_HELD = ("row", "column", "reason", "raw")
+
+
+@dataclass(frozen=True)
+class EarlierImport:
+    """An import that still holds every row it stored and every row it rejected, and what it kept of them.
+
+    Attributes
+    ----------
+    line
+        Its line in the import log (a row of ``imports``).
+    rejects
+        ``row, column, reason, raw`` of its rejects, in the order it gave them (by row).
+    keys
+        ``k1, k2, ref, row`` of its first stored rows, in file order.
+    month_max
+        Its latest stored month.
+    """
+
+    line: Any
+    rejects: pa.Table
+    keys: np.ndarray
+    month_max: str
+
+
+def could_repeat(imports: sa.Table, *, kind: str, source_format: str, synthetic: bool) -> sa.ColumnElement[bool]:
+    """Import log lines that a re-read of their file could repeat: live, and every row accepted stored by itself.
+
+    A line whose rows were partly *already present* leaves those rows to other
+    imports, which may be deleted since; a line of the other provenance
+    (synthetic or real) is never one that a new import could repeat.
+    """
+    return sa.and_(
+        imports.c.kind == kind,
+        imports.c.source_format == source_format,
+        imports.c.deleted_at.is_(None),
+        imports.c.synthetic.is_(synthetic),
+        imports.c.already_present == 0,
+        imports.c.stored > 0,
+    )
+
+
+def earlier_import(
+    conn: Connection,
+    tables: Mapping[str, sa.Table],
+    sha256: str,
+    *,
+    kind: str,
+    source_format: str,
+    synthetic: bool,
+    first: int,
+) -> EarlierImport | None:
+    """The newest import of the bytes ``sha256`` (:func:`could_repeat`) of which the store holds everything, or None.
+
+    Everything: as many rows in its segments as it stored (none erased since)
+    and as many in the quarantine as it rejected (none quarantined by another
+    import first, which would leave its reasons untold), and none rejected for
+    a reason in :data:`CONTEXT_REASONS`. ``first`` is how many of its first
+    stored rows' keys to read back (the key blob's first bytes only).
+    """
+    imp, seg, rej = tables["imports"], tables[SEGMENT_TABLE], tables[REJECT_TABLE]
+    could = could_repeat(imp, kind=kind, source_format=source_format, synthetic=synthetic)
+    for line in conn.execute(sa.select(imp).where(imp.c.sha256 == sha256, could).order_by(imp.c.id.desc())).all():
+        mine = seg.c.import_id == line.id
+        stored, month_max = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(seg.c.rows), 0), sa.func.max(seg.c.month_max)).where(mine)
+        ).one()
+        held = sa.select(sa.func.coalesce(sa.func.sum(rej.c.rows), 0)).where(rej.c.import_id == line.id)
+        if stored != line.stored or conn.execute(held).scalar_one() != line.rejected:
+            continue
+        blobs = conn.execute(sa.select(rej.c.data).where(rej.c.import_id == line.id).order_by(rej.c.id)).scalars()
+        rejects = pa.concat_tables([blob_to_table(b, columns=_HELD) for b in blobs] or [_no_rejects()])
+        if any(c in r for r in pc.unique(rejects.column("reason")).to_pylist() for c in CONTEXT_REASONS):
+            continue
+        keys = sa.func.substr(seg.c["keys"], 1, KEY_DTYPE.itemsize * first)
+        head = conn.execute(sa.select(keys).where(mine).order_by(seg.c.id).limit(1)).scalar_one()
+        return EarlierImport(line, rejects, blob_to_keys(bytes(head)), month_max)
+    return None
+
+
+def _no_rejects() -> pa.Table:
+    return pa.table({c: pa.array([], pa.int64() if c == "row" else pa.large_string()) for c in _HELD})

@@ -96,6 +96,17 @@ def test_a_real_import_that_stored_nothing_is_still_real(store, write):
     assert _answers(store) == (False, True, True)
 
 
+def test_a_re_import_recognised_by_its_bytes_is_marked_as_the_import_it_repeats(store, write, monkeypatch):
+    """The demo loaded twice: the second time the file is not read, and its line is the demo's too."""
+    path = _police(write)
+    import_path(store, "incidents", path, synthetic=True)
+    monkeypatch.setattr(geo.store.importer, "read_csv_kind", lambda *_a, **_k: pytest.fail("the file was read"))
+    again = import_path(store, "incidents", path, synthetic=True)
+    assert (again.stored, again.already_present) == (0, 1)
+    assert store.imports()["synthetic"].tolist() == [True, True]
+    assert provenance(store) == Provenance(synthetic=2, real=0, real_ever=0)
+
+
 # --------------------------------------------------------------------------- mixing is refused
 
 
@@ -149,6 +160,16 @@ def test_the_store_checks_again_inside_its_own_transaction(store, write, monkeyp
     with pytest.raises(MixedDataError):
         import_path(store, "incidents", _police(write, "b.csv", month="2024-06"))
     assert len(store.imports()) == 1 and store.count("incidents") == 1
+
+
+def test_a_file_of_the_demo_imported_again_as_real_is_refused_by_the_store_too(store, write, monkeypatch):
+    """With the importer's own checks off, the demo's line never stands for a real import: the store refuses."""
+    path = _police(write)
+    import_path(store, "incidents", path, synthetic=True)
+    monkeypatch.setattr(geo.store.importer, "refuse_mixing", lambda *_a, **_k: None)
+    with pytest.raises(MixedDataError):
+        import_path(store, "incidents", path)
+    assert store.imports()["synthetic"].tolist() == [True]
 
 
 def test_a_real_import_and_the_demo_racing_into_an_empty_store_never_both_land(tmp_path, write, monkeypatch):
