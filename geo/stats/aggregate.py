@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from geo.core.errors import OptionError, StoreError
 from geo.core.keys import dictionary_parts
-from geo.space.hexes import DEFAULT_RES, boundaries_to_cells, check_res, points_to_cells
+from geo.space.hexes import DEFAULT_RES, boundaries_to_cells, check_res, points_to_cells, unique_cells
 from geo.stats.areas import cells_to_area_codes
 
 # ASCII digits only and the whole text (Python's \d takes any script's digits, its $ a final newline);
@@ -138,7 +138,7 @@ def study_area(
     parts = [b for b in (wards, estates) if b is not None and not b.empty]
     if not parts:
         raise StoreError("no ward or estate boundaries are loaded: import wards first (python -m geo import wards …)")
-    cells = np.unique(np.concatenate([boundaries_to_cells(b, res=res) for b in parts]))
+    cells = unique_cells(np.concatenate([boundaries_to_cells(b, res=res) for b in parts]))
     return StudyArea(
         res=res, cells=cells, ward=cells_to_area_codes(cells, wards), estate=cells_to_area_codes(cells, estates)
     )

@@ -17,8 +17,11 @@ The rule, for one layer of boundaries (wards, or estates):
 * a point outside every outline belongs to none (``-1``) and is not counted
   in any area (it still counts for the town when the town is "everything").
 
-Points without a location (NaN) belong to none. One spatial-index query
-answers every point; nothing loops over points in Python.
+Points without a location (NaN) belong to none. A spatial index of the
+outlines finds each point's candidates and GEOS decides each, exactly, on a
+prepared outline (indexed edges: a point costs a few edge tests, not all of
+them); points far from every outline's box need no geometry. Nothing loops
+over points in Python.
 
 A hexagon's ward or estate (the patrol plan's and the hot spot tables'
 columns) is the area holding its centre, by the same rule
@@ -58,17 +61,69 @@ def points_to_areas(boundaries: gpd.GeoDataFrame, lng: np.ndarray, lat: np.ndarr
     lat = np.asarray(lat, dtype=float)
     out = np.full(len(lng), -1, dtype=np.int64)
     located = np.flatnonzero(np.isfinite(lng) & np.isfinite(lat))
-    tree = shapely.STRtree(boundaries.geometry.to_numpy())
-    point, area = tree.query(shapely.points(lng[located], lat[located]), predicate="intersects")
+    if not len(located) or not len(boundaries):
+        return out
     # rank of each area's code (ties on shared borders go to the code that sorts first)
+    by_code = np.argsort(boundaries["code"].astype(str).to_numpy())
     rank = np.empty(len(boundaries), dtype=np.int64)
-    rank[np.argsort(boundaries["code"].astype(str).to_numpy())] = np.arange(len(boundaries))
-    order = np.lexsort((rank[area], point))
-    point, area = point[order], area[order]
-    first = np.ones(len(point), dtype=bool)  # the first (lowest-code) area of each point
-    first[1:] = point[1:] != point[:-1]
-    out[located[point[first]]] = area[first]
+    rank[by_code] = np.arange(len(boundaries))
+    outlines = _prepared(boundaries.geometry.to_numpy())
+    located = located[_near_a_box(shapely.bounds(outlines), lng[located], lat[located])]
+    tree = shapely.STRtree(outlines)
+    best = np.full(len(located), len(boundaries), dtype=np.int64)  # rank of the area holding it; n = none
+    for lo in range(0, len(located), _CHUNK):
+        part = located[lo : lo + _CHUNK]
+        points = shapely.points(lng[part], lat[part])
+        point, area = tree.query(points)  # boxes only: then one exact test per box hit, outline prepared
+        hit = shapely.intersects(outlines[area], points[point])
+        np.minimum.at(best, lo + point[hit], rank[area[hit]])
+    held = best < len(boundaries)
+    out[located[held]] = by_code[best[held]]
     return out
+
+
+#: Points tested per spatial-index query in :func:`points_to_areas` (bounds the memory of the candidate pairs).
+_CHUNK = 1 << 19
+
+
+def _near_a_box(boxes: np.ndarray, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Which points may lie in one of the ``boxes`` (``minx, miny, maxx, maxy`` rows; NaN rows are ignored).
+
+    A grid of at most 1024 x 1024 squares over the boxes' extent, each square
+    marked when a box reaches it: a point in an unmarked square is in no box,
+    and needs no geometry (most points, for a few estates in a force's data).
+    Conservative: a point in a box always lands in a marked square, since
+    subtraction and division never reverse the order of two numbers.
+    """
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if not len(boxes):
+        return np.zeros(len(lng), dtype=bool)
+    x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+    size = max(boxes[:, 2].max() - x0, boxes[:, 3].max() - y0) / 1024 or 1.0
+    cols = ((boxes[:, [0, 2]] - x0) / size).astype(np.int64)
+    rows = ((boxes[:, [1, 3]] - y0) / size).astype(np.int64)
+    grid = np.zeros((rows.max() + 1, cols.max() + 1), dtype=bool)
+    for (r0, r1), (c0, c1) in zip(rows, cols, strict=True):
+        grid[r0 : r1 + 1, c0 : c1 + 1] = True
+    with np.errstate(invalid="ignore"):
+        col, row = np.floor((lng - x0) / size), np.floor((lat - y0) / size)
+    inside = (col >= 0) & (row >= 0) & (col < grid.shape[1]) & (row < grid.shape[0])
+    out = np.zeros(len(lng), dtype=bool)
+    out[inside] = grid[row[inside].astype(np.int64), col[inside].astype(np.int64)]
+    return out
+
+
+def _prepared(geoms: np.ndarray) -> np.ndarray:
+    """Copies of ``geoms`` with GEOS's prepared form (an index on the edges) built.
+
+    A prepared outline answers "is this point inside" in logarithmic time
+    instead of walking every edge. The caller's geometries are copied, not
+    prepared in place: they may be shared (a cached frame) and are left as they
+    were. The copy is exact (WKB holds the same doubles).
+    """
+    copies = shapely.from_wkb(shapely.to_wkb(geoms))
+    shapely.prepare(copies)
+    return np.asarray(copies, dtype=object)
 
 
 def cells_to_area_codes(cells: np.ndarray, boundaries: gpd.GeoDataFrame | None) -> np.ndarray:

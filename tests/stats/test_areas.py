@@ -5,12 +5,16 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from geo.stats.areas import area_counts, area_monthly, points_to_areas
+import geo.stats.areas as areas_module
+from geo.space.hexes import boundaries_to_cells, cells_to_latlng
+from geo.stats.areas import area_counts, area_monthly, cells_to_area_codes, points_to_areas
+from tests.conftest import real_file
 
 # Two wards sharing the meridian -2.59: West (code E2) and East (code E1), 51.44..51.46.
 WEST = box(-2.60, 51.44, -2.59, 51.46)
@@ -159,3 +163,78 @@ def test_a_cell_is_labelled_with_the_area_holding_its_centre():
     )
     assert cells_to_area_codes(cells[1:2], split).tolist() == ["A1"]
     assert cells_to_area_codes(cells, None).tolist() == ["", "", ""]
+
+
+# --- real outlines: every area tested against every point, one by one, is the reference ---------------------------
+
+
+def _brute_force(frame: gpd.GeoDataFrame, lng: np.ndarray, lat: np.ndarray) -> list[int]:
+    """Position of the lowest-code area whose outline intersects each point (-1: none), by plain shapely."""
+    codes = frame["code"].astype(str).tolist()
+    geoms = frame.geometry.tolist()
+    out = []
+    for x, y in zip(lng, lat, strict=True):
+        if not (np.isfinite(x) and np.isfinite(y)):
+            out.append(-1)
+            continue
+        point = Point(x, y)
+        holders = [i for i, g in enumerate(geoms) if g.intersects(point)]
+        out.append(min(holders, key=lambda i: codes[i]) if holders else -1)
+    return out
+
+
+@pytest.fixture(scope="module", params=["bristol_wards", "bristol_lsoa", "manchester_wards"])
+def real_areas(request: pytest.FixtureRequest) -> gpd.GeoDataFrame:
+    name, column = {
+        "bristol_wards": ("E06000023_bristol_wards_WD13.geojson", "WD13CD"),
+        "bristol_lsoa": ("E06000023_bristol_lsoa_2011.geojson", "LSOA11CD"),
+        "manchester_wards": ("greater_manchester_wards_WD16_bng27700.geojson", "wd16cd"),
+    }[request.param]
+    frame = gpd.read_file(real_file(name)).to_crs("EPSG:4326")
+    return gpd.GeoDataFrame({"code": frame[column].astype(str)}, geometry=frame.geometry, crs="EPSG:4326")
+
+
+def test_points_on_and_near_real_outlines_go_where_every_outline_one_by_one_says(real_areas, monkeypatch):
+    """Vertices and edge midpoints (on shared borders: the tie-break), random points, cell centres; small chunks."""
+    monkeypatch.setattr(areas_module, "_CHUNK", 97)  # many chunks: a point's areas never split across two
+    rng = np.random.default_rng(7)
+    outline = shapely.get_coordinates(shapely.boundary(real_areas.geometry.to_numpy()))
+    on = outline[rng.choice(len(outline), 150, replace=False)]  # vertices: on one outline or two
+    edge = (outline[:-1] + outline[1:]) / 2  # mid-edge (a few join two rings: just more points)
+    mids = edge[rng.choice(len(edge), 150, replace=False)]
+    lo_x, lo_y, hi_x, hi_y = real_areas.total_bounds
+    spread = np.column_stack([rng.uniform(lo_x, hi_x, 300), rng.uniform(lo_y, hi_y, 300)])
+    cells = boundaries_to_cells(real_areas, res=9)
+    lat, lng = cells_to_latlng(cells[rng.choice(len(cells), 300, replace=False)])
+    xy = np.concatenate([on, mids, spread, np.column_stack([lng, lat]), [[np.nan, np.nan]]])
+    assert points_to_areas(real_areas, xy[:, 0], xy[:, 1]).tolist() == _brute_force(real_areas, xy[:, 0], xy[:, 1])
+
+
+def test_cell_labels_on_real_outlines_are_the_area_holding_the_centre(real_areas):
+    cells = boundaries_to_cells(real_areas, res=8)
+    lat, lng = cells_to_latlng(cells)  # the centres as the code computes them (h3ronpy), to the last bit
+    codes = real_areas["code"].to_numpy(dtype=object)
+    want = ["" if i < 0 else codes[i] for i in _brute_force(real_areas, lng, lat)]
+    assert cells_to_area_codes(cells, real_areas).tolist() == want
+
+
+def test_the_callers_outlines_are_left_unprepared():
+    frame = wards("E1", "E2")
+    points_to_areas(frame, np.array([-2.585]), np.array([51.45]))
+    assert not shapely.is_prepared(frame.geometry.to_numpy()).any()  # a shared (cached) frame is not touched
+
+
+_EDGE = st.floats(-3.0, -2.0, allow_nan=False)
+
+
+@settings(max_examples=80)
+@given(st.lists(st.tuples(_EDGE, _EDGE, _EDGE, _EDGE), min_size=1, max_size=6), st.lists(st.tuples(_EDGE, _EDGE)))
+def test_the_box_filter_never_drops_a_point_in_a_box(boxes, points):
+    """Corners and edges of the boxes included: a point the filter drops is outside every box."""
+    rows = np.array([(min(a, c), min(b, d), max(a, c), max(b, d)) for a, b, c, d in boxes])
+    corners = [(x, y) for x0, y0, x1, y1 in rows for x, y in ((x0, y0), (x1, y1), (x0, y1), ((x0 + x1) / 2, y0))]
+    xy = np.array([*points, *corners])
+    kept = areas_module._near_a_box(rows, xy[:, 0], xy[:, 1])
+    inside = [any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in rows) for x, y in xy]
+    assert all(k for k, i in zip(kept, inside, strict=True) if i)
+    assert not areas_module._near_a_box(np.full((1, 4), np.nan), np.array([1.0]), np.array([1.0])).any()
