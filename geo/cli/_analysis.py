@@ -345,6 +345,7 @@ def _analyse(args: argparse.Namespace) -> int:
     import json
     import resource
     import time
+    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
     start = time.perf_counter()
@@ -359,19 +360,29 @@ def _analyse(args: argparse.Namespace) -> int:
     lines: dict[str, str] = {}
     written: dict[str, int] = {}
     answers = {s.name: a for s, a in zip(STATISTICS, _ANSWERS, strict=True)}
-    for file, name in ANALYSE_FILES.items():
-        try:
-            table, line = answers[name](run, args)
-        except OptionError as exc:  # emerging patterns on under 10 months: the other tables still stand
-            lines[name] = f"not written: {exc}"
-            (out / file).unlink(missing_ok=True)  # never leave an older run's table beside this run's
-            print(f"{name}: {lines[name]}", file=sys.stderr)
-            continue
+
+    def write(table: pd.DataFrame, path: Path) -> None:
         t = time.perf_counter()
-        write_csv(table, str(out / file))
+        write_csv(table, str(path))
         run.timings["write"] = run.timings.get("write", 0.0) + time.perf_counter() - t
-        lines[name], written[file] = line, len(table)
-        print(f"{name}: {line}", file=sys.stderr)
+
+    # each table is written by one writer thread while the next is computed (the statistics are numpy
+    # work that releases the interpreter, so the two share the cores); every write is waited for below
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        writes = []
+        for file, name in ANALYSE_FILES.items():
+            try:
+                table, line = answers[name](run, args)
+            except OptionError as exc:  # emerging patterns on under 10 months: the other tables still stand
+                lines[name] = f"not written: {exc}"
+                (out / file).unlink(missing_ok=True)  # never leave an older run's table beside this run's
+                print(f"{name}: {lines[name]}", file=sys.stderr)
+                continue
+            writes.append(writer.submit(write, table, out / file))
+            lines[name], written[file] = line, len(table)
+            print(f"{name}: {line}", file=sys.stderr)
+        for done in writes:
+            done.result()  # a write that failed (a full disk) fails the command, with its own message
     cube = run.cube
     summary: dict[str, Any] = {
         "options": {
