@@ -6,6 +6,11 @@ payloads and holds the Leaflet layer classes whose JavaScript draws them.
 * **Safe.** folium escapes nothing and GeoJson embeds every property. Here only the columns named are
   sent, every text value is written with JavaScript ``\\uXXXX`` escapes (no raw ``& < > " ' ` $ \\`` reaches
   the page) and the browser inserts text with ``textContent``, never ``innerHTML``.
+* **Not a template.** branca renders each layer's script and then compiles that text as a Jinja template and
+  renders it again (``Element(text)`` in ``MacroElement.render``): a ``{{ … }}`` or ``{% … %}`` in an
+  address or a ward name would run on the server (``{{ cycler.__init__.__globals__.os… }}``), and a
+  20,000-cell payload cost ~0.2 s of Jinja lexing on every page run. Our layers put their text into the page
+  as it is (:class:`_Verbatim`), and :func:`js_literal` also escapes the ``{`` that would open a Jinja tag.
 
 How clicks reach ``st_folium`` (streamlit-folium 0.27, checked in Chromium): when the map script has run,
 streamlit-folium attaches its click listener to every layer then in ``map._layers``. Hexagons, points and
@@ -39,7 +44,7 @@ from typing import Any
 
 import folium
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
@@ -49,8 +54,10 @@ _COLOUR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a
 
 # --------------------------------------------------------------------------- escaping
 
-_JS_UNSAFE = re.compile(r"""\\\\|\\"|[<>&'`$]""")
+# a "{" that opens a Jinja tag ({{, {%, {#) is always inside a string: compact JSON's own "{" is followed by '"' or '}'
+_JS_UNSAFE = re.compile(r"""\\\\|\\"|[<>&'`$]|\{(?=[{%#])""")
 _JS_REPLACE = {
+    "{": "\\u007b",
     "\\\\": "\\u005c",
     '\\"': "\\u0022",
     "<": "\\u003c",
@@ -68,14 +75,23 @@ def js_literal(value: Any) -> str:
     ``json.dumps`` leaves ``<``, ``&``, quotes, backticks and ``$`` raw, so ``</script>`` in a value would
     end the script. Every such character (and backslash, double quote, anything non-ASCII) becomes a
     ``\\uXXXX`` escape: the text survives unchanged for the browser, and none of it is markup or code.
+    So does a ``{`` that would open a Jinja tag (``{{``, ``{%``, ``{#``), should the text ever pass through a
+    template again.
     """
     text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     return _JS_UNSAFE.sub(lambda m: _JS_REPLACE[m.group()], text)
 
 
+_HTML_MORE = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
+
+
 def _html_text(text: str) -> str:
-    """HTML-escape text for the few places Leaflet itself uses innerHTML (layer control names)."""
-    return html.escape(str(text), quote=True).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+    """HTML-escape text for the places that insert it with innerHTML (layer control names, GeoJson tooltips).
+
+    Beyond ``& < > " '``: the backtick, ``$`` and backslash (JavaScript template literals and strings), and
+    the braces, since folium's own layers pass their script through a Jinja template again (module notes).
+    """
+    return html.escape(str(text), quote=True).translate(_HTML_MORE)
 
 
 def _check_colour(colour: str) -> str:
@@ -102,7 +118,8 @@ def _text_values(series: pd.Series) -> list[str]:
             else:
                 out.append(f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}")
         return out
-    return ["" if pd.isna(v) else str(v) for v in series.tolist()]
+    text = series.astype(object).where(series.notna(), "").tolist()  # one missing-value test per column, not per value
+    return [v if isinstance(v, str) else str(v) for v in text]
 
 
 def _column_payload(values: list[str]) -> list[str] | dict[str, list]:
@@ -119,6 +136,43 @@ def _tooltip_payload(frame: pd.DataFrame, tooltip: Sequence[str]) -> tuple[list[
     if missing:
         raise KeyError(f"tooltip columns not in the frame: {missing}")
     return [str(c) for c in tooltip], [_column_payload(_text_values(frame[c])) for c in tooltip]
+
+
+# --------------------------------------------------------------------------- verbatim layers
+
+
+class _Verbatim(Element):
+    """Text that goes into the page as it is, never compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "NestwatchVerbatim"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _VerbatimMacros(MacroElement):
+    """A MacroElement whose rendered ``header``/``html``/``script`` macros reach the page as they are.
+
+    branca's own ``render`` wraps each macro's output in ``Element(text)``, which compiles it as a Jinja
+    template and renders it a second time (see the module notes): a template tag inside a value would run,
+    and a large payload is lexed again on every render.
+    """
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("a map layer can only be rendered inside a Figure (add it to a folium.Map)")
+        macros = self._template.module.__dict__
+        for part, section in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = macros.get(part)
+            if macro is not None:
+                section.add_child(_Verbatim(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+        return ""  # what goes into the page went into the figure's sections above
 
 
 # --------------------------------------------------------------------------- JavaScript
@@ -162,7 +216,58 @@ _TOOLTIP_JS = r"""
 """
 
 
-class _HexLayer(JSCSSMixin):
+# A canvas that paints hexagons a style at a time, 16 to a path: one fill and stroke per 16 hexagons of a
+# colour instead of per hexagon (a force's 16,000 hexagons: a redraw in ~70 ms rather than ~250 ms, measured
+# in headless Chromium; one path per colour is 10x slower still, Skia's software stroker being slow on long
+# paths). Hexagons of one layer never overlap, so the picture is the same (checked against a screenshot of
+# the per-hexagon drawing: antialiased edge pixels differ by at most 37/255); the styles are painted in the
+# order they first appear, and outlined hexagons come last in the payload, so their outlines stay on top.
+# Every hexagon is still its own L.Polygon: hover, tooltip and click find it as before.
+_HEX_CANVAS_JS = r"""
+  L.NestwatchHexCanvas = L.NestwatchHexCanvas || L.Canvas.extend({
+    _draw: function () {
+      var bounds = this._redrawBounds, ctx = this._ctx, batches = new Map(), size, o, layer, key, batch;
+      ctx.save();
+      if (bounds) {
+        size = bounds.getSize();
+        ctx.beginPath();
+        ctx.rect(bounds.min.x, bounds.min.y, size.x, size.y);
+        ctx.clip();
+      }
+      this._drawing = true;
+      for (o = this._drawFirst; o; o = o.next) {
+        layer = o.layer;
+        if (bounds && !(layer._pxBounds && layer._pxBounds.intersects(bounds))) { continue; }
+        if (!layer._parts) { layer._updatePath(); continue; }  // anything but a polygon: as Leaflet draws it
+        key = [layer.options.fillColor, layer.options.fillOpacity, layer.options.color, layer.options.weight,
+          layer.options.opacity].join("|");
+        batch = batches.get(key);
+        if (!batch) { batches.set(key, batch = []); }
+        batch.push(layer);
+      }
+      batches.forEach(function (layers) {
+        for (var start = 0; start < layers.length; start += 16) {
+          ctx.beginPath();
+          for (var k = start; k < Math.min(start + 16, layers.length); k++) {
+            var parts = layers[k]._parts;
+            for (var i = 0; i < parts.length; i++) {
+              for (var j = 0; j < parts[i].length; j++) {
+                if (j) { ctx.lineTo(parts[i][j].x, parts[i][j].y); } else { ctx.moveTo(parts[i][j].x, parts[i][j].y); }
+              }
+              ctx.closePath();
+            }
+          }
+          this._fillStroke(ctx, layers[start]);
+        }
+      }, this);
+      this._drawing = false;
+      ctx.restore();
+    }
+  });
+"""
+
+
+class _HexLayer(JSCSSMixin, _VerbatimMacros):
     """Draws H3 hexagons from a compact payload with h3-js, on the map's canvas renderer.
 
     A child of the FeatureGroup it fills; folium adds the group to the map after this script, so the
@@ -182,13 +287,17 @@ class _HexLayer(JSCSSMixin):
         + _TOOLTIP_JS
         + """
   if (typeof h3 === "undefined") { console.error("Nestwatch: h3-js did not load; no hexagons drawn"); return; }
+  """
+        + _HEX_CANVAS_JS
+        + """
   var ids = d.cells ? d.cells.split(" ") : [], n = ids.length, first = n - d.outlined, s = d.style;
+  var renderer = new L.NestwatchHexCanvas({padding: 0.1});
   for (var i = 0; i < n; i++) {
     var ring = i >= first;
     var p = L.polygon(h3.cellToBoundary(ids[i]), {
-      fillColor: d.palette[d.colour[i]], fillOpacity: s.fillOpacity,
+      renderer: renderer, fillColor: d.palette[d.colour[i]], fillOpacity: s.fillOpacity,
       color: ring ? s.outline : s.stroke, weight: ring ? s.outlineWeight : s.weight,
-      opacity: ring ? 1 : s.opacity
+      opacity: ring ? 1 : s.opacity, smoothFactor: 0, noClip: true  // six corners: nothing to simplify or clip
     });
     p.feature = {type: "Feature", properties: {layer: d.name, cell: ids[i]}};
     p.nwRow = i;
@@ -208,7 +317,7 @@ class _HexLayer(JSCSSMixin):
         self.default_css = []
 
 
-class _PointLayer(MacroElement):
+class _PointLayer(_VerbatimMacros):
     """Circle markers from a compact payload, in an SVG pane above the hexagon canvas.
 
     SVG in a pane with ``pointer-events: none`` means only the circles catch the mouse, so hexagons
@@ -252,7 +361,7 @@ class _PointLayer(MacroElement):
         self.payload = payload
 
 
-class _BoundaryLayer(MacroElement):
+class _BoundaryLayer(_VerbatimMacros):
     """Unfilled outlines in an SVG pane: the stroke shows a name, the inside lets clicks reach hexagons."""
 
     _template = Template(
@@ -294,7 +403,7 @@ class _BoundaryLayer(MacroElement):
         self.payload = payload
 
 
-class _Legend(MacroElement):
+class _Legend(_VerbatimMacros):
     """A legend as a Leaflet control, built with DOM calls (text via textContent, colours validated)."""
 
     _template = Template(
@@ -338,7 +447,7 @@ class _Legend(MacroElement):
         self.payload = payload
 
 
-class _PlainBackground(MacroElement):
+class _PlainBackground(_VerbatimMacros):
     """A light, paper-like background for maps without tiles (offline), instead of Leaflet's grey."""
 
     _template = Template(

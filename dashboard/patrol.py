@@ -10,6 +10,7 @@ from __future__ import annotations
 import folium
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from dashboard import maps, results
 from dashboard.view import View
@@ -46,8 +47,12 @@ def what_is_counted(view: View) -> Counted:
 
 
 def plan_table(ranked: pd.DataFrame, what: Counted) -> pd.DataFrame:
-    """The ranked list as the page shows it: visit, rank, ward, estate, score, why, and the count under its name."""
-    table = ranked[["visit_order", "rank", "ward_name", "estate_name", "score", "reasons", "count"]]
+    """The ranked list as the page shows it: visit, rank, why, ward, estate, score, and the count under its name.
+
+    "why" comes third: beside the map on a 1366-pixel screen the table shows about 350 pixels, and the
+    reasons are what an inspector reads first (the rest scrolls into view).
+    """
+    table = ranked[["visit_order", "rank", "reasons", "ward_name", "estate_name", "score", "count"]]
     return table.rename(
         columns={
             "visit_order": "visit",
@@ -59,9 +64,20 @@ def plan_table(ranked: pd.DataFrame, what: Counted) -> pd.DataFrame:
     )
 
 
+def picked_rows(state: object, n_rows: int) -> list[int]:
+    """The rows picked in the plan's table (its ``st.session_state`` value), those still in a table of ``n_rows``.
+
+    ``state`` is what Streamlit keeps for a table with ``on_select``: ``{"selection": {"rows": [...]}}`` (an
+    attribute dictionary); None before anything was picked. A row beyond a shorter plan is dropped.
+    """
+    selection = getattr(state, "selection", None) or (state.get("selection") if isinstance(state, dict) else None)
+    rows = getattr(selection, "rows", None) or (selection.get("rows") if isinstance(selection, dict) else None)
+    return [int(r) for r in rows or () if 0 <= int(r) < n_rows]
+
+
 def boundary_names(layer: str) -> pd.Series:
     """code -> name for wards or estates."""
-    return results.boundaries(layer).set_index("code")["name"]
+    return results.boundary_names(layer)
 
 
 def with_names(frame: pd.DataFrame) -> pd.DataFrame:
@@ -80,47 +96,75 @@ def cell_at(lat: float, lng: float, *, res: int) -> str:
     return str(cells_to_strings(points_to_cells(np.array([lat]), np.array([lng]), res=res))[0])
 
 
+def hot_spot_layer(scored: pd.DataFrame, ranked: pd.DataFrame) -> maps.LayerPayload:
+    """The patrol map's hexagons: every cell that is a hot or cold spot, scores or has incidents.
+
+    Coloured by Gi* class, outlined where a hot spot holds an open flagged address; the tooltip says the
+    class, the incidents and the rank (blank when not in the plan). Nothing else about a cell is sent.
+    """
+    shown = scored.loc[
+        (scored["gi_bin"] != 0) | (scored["score"] > 0) | (scored["count"] > 0),
+        ["cell", "gi_bin", "flagged_open", "count"],
+    ]
+    rank_of = pd.Series(ranked["rank"].to_numpy(), index=ranked["cell"].to_numpy())
+    rank = shown["cell"].map(rank_of).fillna(0).astype(int)
+    layer = pd.DataFrame(
+        {
+            "cell": shown["cell"],
+            "colour": shown["gi_bin"].map(maps.GI_COLOURS),
+            "coincidence": (shown["gi_bin"] > 0) & (shown["flagged_open"] > 0),
+            "class": shown["gi_bin"].map(GI_CLASSES),
+            "incidents": shown["count"].astype(int).astype(str),
+            "rank": rank.astype(str).where(rank != 0, ""),
+        }
+    )
+    return maps.hex_layer(
+        layer, colour="colour", outline="coincidence", tooltip=("class", "incidents", "rank"), name="Hot spots (Gi*)"
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _hot_spots(url: str, version: str, view: View, top: int, balance: str) -> maps.LayerPayload:
+    ranked, scored, _ = results.priority(view, top=top, balance=balance)
+    return hot_spot_layer(scored, ranked)
+
+
+def hot_spots(view: View, *, top: int, balance: str) -> maps.LayerPayload:
+    """:func:`hot_spot_layer` of the plan for ``view``, ``top`` and ``balance``, built once per data version.
+
+    The same for every role that may open the planner (classes, counts and ranks only), so it is shared.
+    """
+    return _hot_spots(*results.version(), view, top, balance)
+
+
 def patrol_map(
     view: View,
-    scored: pd.DataFrame,
-    ranked: pd.DataFrame,
     *,
+    top: int,
+    balance: str,
     layers: tuple[str, ...],
     focus: str | None = None,
 ) -> folium.Map:
     """Hexagons by hotspot class, coincidence cells outlined, boundaries, flagged premises and closures.
 
-    Only the ``layers`` the role may see are built: a layer left out never
-    reaches the browser.
+    The plan's hexagons are those of :func:`hot_spots` (``top``, ``balance``); only the ``layers`` the
+    role may see are built: a layer left out never reaches the browser.
     """
-    boundaries = results.boundaries(view.layer)
-    bounds = tuple(boundaries.total_bounds) if not boundaries.empty else None
+    bounds = results.boundary_bounds(view.layer)
     if focus:
         from geo.space.hexes import cells_to_polygons
 
         bounds = tuple(cells_to_polygons(strings_to_cells([focus]))[0].buffer(0.004).bounds)
     m = maps.base_map(bounds=bounds)
-    shown = scored[(scored["gi_bin"] != 0) | (scored["score"] > 0) | (scored["count"] > 0)].copy()
-    shown["colour"] = shown["gi_bin"].map(maps.GI_COLOURS)
-    shown["class"] = shown["gi_bin"].map(GI_CLASSES)
-    shown["coincidence"] = (shown["gi_bin"] > 0) & (shown["flagged_open"] > 0)
-    rank_of = dict(zip(ranked["cell"], ranked["rank"], strict=True))
-    shown["rank"] = shown["cell"].map(rank_of).fillna(0).astype(int).astype(str).replace("0", "")
-    shown["incidents"] = shown["count"].astype(int).astype(str)
-    maps.add_hexes(
-        m,
-        shown,
-        colour="colour",
-        outline="coincidence",
-        tooltip=("class", "incidents", "rank"),
-        name="Hot spots (Gi*)",
-    )
-    if not boundaries.empty:
-        maps.add_boundaries(m, boundaries, name="Wards" if view.layer == "wards" else "Estates")
+    maps.add_layer(m, hot_spots(view, top=top, balance=balance))
     other = "estates" if view.layer == "wards" else "wards"
-    others = results.boundaries(other)
-    if not others.empty:  # the other layer's outlines too, in another colour
-        maps.add_boundaries(m, others, name=other.title(), colour="#6a1b9a" if other == "estates" else "#444")
+    for layer, name, colour in (
+        (view.layer, "Wards" if view.layer == "wards" else "Estates", "#444"),
+        (other, other.title(), "#6a1b9a" if other == "estates" else "#444"),  # the other layer too, in another colour
+    ):
+        outlines = results.outlines(layer, name=name, colour=colour)
+        if outlines is not None:
+            maps.add_layer(m, outlines)
     flagged, closures = results.flagged_and_closures()
     if not flagged.empty and "flagged" in layers:
         open_ = flagged[flagged["status"] == "open"][["lat", "lng", "address", "indicators"]].copy()

@@ -3,10 +3,17 @@
 Every function is keyed by the store URL, the newest import id (so a new import
 shows at once) and the analysis options, all plain values. Results are frames
 and arrays, never folium objects (a map is cheap to rebuild and must not be
-shared between sessions).
+shared between sessions); the costly part of a map, a layer's escaped payload
+(:class:`dashboard.maps.LayerPayload`, plain text), is kept here when it is the
+same for every role that sees it (outlines and names of wards and estates).
+
+Gi*, emerging patterns and the weights are cached on their own, so the plan
+ranks them again for another number of places or balance without recomputing.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -18,6 +25,11 @@ from geo.plan import analysis
 from geo.plan.priority import DEFAULT_BALANCE
 from geo.publish.release import Release, release_for
 from geo.stats.aggregate import Cube, StudyArea
+from geo.stats.emerging import DEFAULT_TREND, TrendRule
+from geo.stats.weights import Weights
+
+if TYPE_CHECKING:
+    from dashboard.maps import LayerPayload
 
 
 def version() -> tuple[str, str]:
@@ -46,6 +58,43 @@ def boundaries(layer: str) -> gpd.GeoDataFrame:
     return _boundaries(*version(), layer)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _boundary_names(url: str, version: str, layer: str) -> pd.Series:
+    return _boundaries(url, version, layer).set_index("code")["name"]
+
+
+def boundary_names(layer: str) -> pd.Series:
+    """code -> name for wards or estates (a small copy per rerun, not the geometries)."""
+    return _boundary_names(*version(), layer)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _boundary_bounds(url: str, version: str, layer: str) -> tuple[float, float, float, float] | None:
+    frame = _boundaries(url, version, layer)
+    return None if frame.empty else tuple(float(v) for v in frame.total_bounds)  # type: ignore[return-value]
+
+
+def boundary_bounds(layer: str) -> tuple[float, float, float, float] | None:
+    """(min lng, min lat, max lng, max lat) of wards or estates; None when there are none."""
+    return _boundary_bounds(*version(), layer)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _outlines(url: str, version: str, layer: str, name: str, colour: str) -> LayerPayload | None:
+    from dashboard.maps import boundary_layer  # folium is imported by the pages that draw maps, not here
+
+    frame = _boundaries(url, version, layer)
+    return None if frame.empty else boundary_layer(frame, name=name, colour=colour)
+
+
+def outlines(layer: str, *, name: str, colour: str = "#444") -> LayerPayload | None:
+    """The map layer of wards' or estates' outlines, built once per import (None when there are none).
+
+    The same for every role (outlines and names only); what varies per session stays out of it.
+    """
+    return _outlines(*version(), layer, name, colour)
+
+
 def area(view: View) -> StudyArea:
     """The study area at the view's resolution."""
     return _area(*version(), view.res)
@@ -56,15 +105,53 @@ def cube(view: View) -> Cube:
     return _cube(*version(), view)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _weights(url: str, version: str, res: int, k: int) -> Weights:
+    return analysis.load_weights(get_store(), _area(url, version, res), k=k)
+
+
+def weights(view: View) -> Weights:
+    """Gi* weights of the study area at the view's resolution and rings (kept in the store across processes)."""
+    return _weights(*version(), view.res, view.k)
+
+
+@st.cache_data(show_spinner="Finding hot spots…", max_entries=16)
+def _hotspots(url: str, version: str, view: View) -> pd.DataFrame:
+    cube = _cube(url, version, view)
+    return analysis.hotspot_table(cube, k=view.k, weights=_weights(url, version, view.res, view.k))
+
+
+def hotspots(view: View) -> pd.DataFrame:
+    """Gi* per cell for the view (:func:`geo.plan.analysis.hotspot_table`), once per view and data version."""
+    return _hotspots(*version(), view)
+
+
+@st.cache_data(show_spinner="Finding emerging hot spots…", max_entries=16)
+def _emerging(url: str, version: str, view: View, trend: TrendRule) -> pd.DataFrame:
+    cube = _cube(url, version, view)
+    return analysis.emerging_table(cube, k=view.k, trend=trend, weights=_weights(url, version, view.res, view.k))
+
+
+def emerging(view: View, *, trend: TrendRule = DEFAULT_TREND) -> pd.DataFrame:
+    """Emerging hot spot categories for the view (:func:`geo.plan.analysis.emerging_table`: refuses short ranges)."""
+    return _emerging(*version(), view, trend)
+
+
 @st.cache_data(show_spinner="Ranking where to patrol…", max_entries=16)
 def _priority(url: str, version: str, view: View, top: int, balance: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    store = get_store()
+    # Gi*, emerging patterns and weights come from their own caches: another number of places or another
+    # balance ranks the same hot spots again without recomputing them
+    cube = _cube(url, version, view)
+    long_enough = analysis.trend_long_enough(cube.months)
     return analysis.priority_table(
-        _cube(url, version, view),
-        analysis.load_cases(store),
+        cube,
+        analysis.load_cases(get_store()),
         k=view.k,
         top=top,
         balance=balance,
+        hot=_hotspots(url, version, view),
+        emerging=_emerging(url, version, view, DEFAULT_TREND) if long_enough else None,
+        weights=_weights(url, version, view.res, view.k),
     )
 
 

@@ -39,8 +39,7 @@ except NestwatchError as exc:
     show_error(exc)
     st.stop()
 
-ranked = patrol.with_names(ranked)
-scored = patrol.with_names(scored)
+ranked = patrol.with_names(ranked)  # every cell's score stays without names: only a clicked one needs them
 span = f"{view.month_from} to {view.month_to}"
 st.caption(
     f"{len(ranked)} places ranked from {what.label} ({patrol.balance_label(balance).lower()}); a round trip of "
@@ -50,27 +49,34 @@ st.caption(
 )
 
 left, right = st.columns([3, 2], gap="medium")
+# The map goes to the browser first (it takes the longest to draw there), so the row picked in the table is
+# read from the table's state as the last run left it: the map zooms to that place.
+rows = patrol.picked_rows(st.session_state.get("p_table"), len(ranked))
+focus = str(ranked["cell"].iloc[rows[0]]) if rows else None
+with left:
+    m = patrol.patrol_map(view, top=top, balance=balance, layers=session.role.layers, focus=focus)
+    for layer in ("flagged", "closures"):
+        if can(session.role, f"layer:{layer}"):
+            log_once(session, action="view_layer", target=f"layer:{layer}")
+    state = st_folium(m, key="p_map", height=560, use_container_width=True, returned_objects=["last_object_clicked"])
+
 with right:
     st.subheader("Where to go")
     table = patrol.plan_table(ranked, what)
-    picked = st.dataframe(
+    st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
         key="p_table",
-        column_config={"score": st.column_config.NumberColumn(format="%.0f")},
+        column_config={
+            "visit": st.column_config.NumberColumn(width=48),
+            "rank": st.column_config.NumberColumn(width=48),
+            "why": st.column_config.TextColumn(width="large"),
+            "score": st.column_config.NumberColumn(format="%.0f"),
+        },
     )
-    rows = picked.selection.rows if picked and picked.selection else []
-    focus = str(ranked["cell"].iloc[rows[0]]) if rows else None
-
-with left:
-    m = patrol.patrol_map(view, scored, ranked, layers=session.role.layers, focus=focus)
-    for layer in ("flagged", "closures"):
-        if can(session.role, f"layer:{layer}"):
-            log_once(session, action="view_layer", target=f"layer:{layer}")
-    state = st_folium(m, key="p_map", height=560, use_container_width=True, returned_objects=["last_object_clicked"])
 
 clicked = (state or {}).get("last_object_clicked")
 cell = patrol.cell_at(clicked["lat"], clicked["lng"], res=view.res) if clicked else focus
@@ -78,7 +84,7 @@ if cell:
     details = patrol.cell_details(view, cell)
     if details["inside"]:
         log_once(session, action="view_cell", target=f"cell:{cell}", rows=len(details["flagged"]))
-        row = scored[scored["cell"] == cell].iloc[0]
+        row = patrol.with_names(scored[scored["cell"] == cell]).iloc[0]
         st.subheader(f"Hexagon {cell}")
         st.markdown(
             f"**{row['ward_name'] or 'outside the wards'}** · score {row['score']:.0f} · "
