@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-import streamlit_folium  # noqa: F401  (imported at start-up: half a second the first planner visit would pay)
 
 from dashboard.auth import sign_in
 from dashboard.context import mark_shell, pages_for, show_shell
