@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
-import streamlit_folium  # noqa: F401  (loaded with the shell: half a second a first map would otherwise pay)
+import streamlit_folium  # type: ignore[import-untyped]  # noqa: F401  (with the shell: saves a first map 0.5 s)
 
 from dashboard.view import View
 from geo.access.roles import can
