@@ -22,7 +22,6 @@ saves the patrol page of each store at 1366x768 (default ``benchmarks/out``).
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
+from benchmarks.bench_pages import _copy_store  # noqa: E402
 from tests.pages.browser_harness import CHROMIUM, MAP_FRAMES, Tab, _ms, launch, serve  # noqa: E402
 
 #: The local inspector the benchmark signs in as (a users file made for the run).
@@ -155,14 +155,7 @@ def _store(label: str, given: str | None, tmp: Path) -> str:
         load_demo(store)
         store.dispose()
         return db
-    path = given.removeprefix("sqlite:///")
-    if "://" in path:
-        return given
-    if not Path(path).is_file():
-        raise SystemExit(f"no store at {path}")
-    copy = tmp / Path(path).name
-    shutil.copy(path, copy)
-    return str(copy)
+    return _copy_store(given, tmp)  # the page writes audit rows: never into the given store
 
 
 def run(browser: Browser, label: str, db: str, tmp: Path, shots: Path) -> dict[str, dict[str, float]]:

@@ -305,3 +305,22 @@ def messy_police_csv(copies: int = 3) -> str:
     for i in range(copies):
         out += [r.replace("2024-", f"{2020 + i}-", 1) if i and "2024-13" not in r else r for r in rows]
     return police_csv(*out)
+
+
+def count_calls(
+    monkeypatch: pytest.MonkeyPatch, module: object, *names: str, into: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Count the calls of ``module``'s functions ``names`` in a dict (``into``, to count two modules in one)."""
+    calls = into if into is not None else {}
+    calls.update(dict.fromkeys(names, 0))
+    for name in names:
+        original = getattr(module, name)
+
+        def counted(
+            *args: object, _name: str = name, _original: Callable[..., object] = original, **kwargs: object
+        ) -> object:
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    return calls

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
-from tests.conftest import patience, store_url
+from tests.conftest import count_calls, patience, store_url
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -202,20 +202,6 @@ def downloads(monkeypatch) -> dict[str, tuple[object, bool]]:
     return seen
 
 
-def _counting(monkeypatch, module, *names: str) -> dict[str, int]:
-    """Count the calls of ``module``'s builders ``names`` (the pages import them on every run)."""
-    calls = dict.fromkeys(names, 0)
-    for name in names:
-        original = getattr(module, name)
-
-        def counted(*args, _name=name, _original=original, **kwargs):
-            calls[_name] += 1
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, counted)
-    return calls
-
-
 def _exports(db: str, reason: str) -> list[dict]:
     store = Store(db)
     log = store.audit(action="export")
@@ -226,7 +212,7 @@ def _exports(db: str, reason: str) -> list[dict]:
 def test_plan_exports_need_a_reason_build_on_the_click_and_log_each_one(app, demo_db, downloads, monkeypatch):
     import dashboard.plan
 
-    built = _counting(monkeypatch, dashboard.plan, "plan_to_csv", "plan_to_geojson", "plan_to_html")
+    built = count_calls(monkeypatch, dashboard.plan, "plan_to_csv", "plan_to_geojson", "plan_to_html")
     app = _as(app, "inspector")
     app.switch_page("pages/patrol.py").run()
     files = ("patrol-plan.csv", "patrol-plan.geojson", "patrol-plan.html")
@@ -289,7 +275,7 @@ def test_users_cli_adds_lists_and_refuses_weak_passwords(tmp_path, monkeypatch, 
 def test_rejects_download_needs_a_reason_and_each_click_is_audited(app, demo_db, downloads, monkeypatch):
     import geo.publish.export
 
-    built = _counting(monkeypatch, geo.publish.export, "frame_to_csv_bytes")
+    built = count_calls(monkeypatch, geo.publish.export, "frame_to_csv_bytes")
     app.run()
     app.switch_page("pages/data_quality.py").run()
     assert app.download_button(key="download_rejects").disabled

@@ -10,7 +10,7 @@ import h3
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import patience
+from tests.conftest import count_calls, patience
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 EMERGING = re.compile(r"\b(?:new|consecutive|intensifying): ")
@@ -36,35 +36,14 @@ def _map(app) -> tuple[str, list]:
     return args["key"], [json.loads(p) for p in re.findall(r"^\s*var d = (.*);$", args["script"], re.MULTILINE)]
 
 
-def _counting(monkeypatch, calls: dict[str, int], module, *names: str) -> None:
-    """Count the calls of ``module``'s functions ``names`` in ``calls``."""
-    calls.update(dict.fromkeys(names, 0))
-    for name in names:
-        original = getattr(module, name)
-
-        def counted(*args, _name=name, _original=original, **kwargs):
-            calls[_name] += 1
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, counted)
-
-
 def test_a_rerun_builds_nothing_again_and_the_browser_keeps_its_map(patrol, monkeypatch):
     import dashboard.maps
     import geo.plan.analysis
 
-    calls: dict[str, int] = {}
-    _counting(
-        monkeypatch,
-        calls,
-        geo.plan.analysis,
-        "priority_table",
-        "hotspot_table",
-        "emerging_table",
-        "load_cube",
-        "load_area",
+    calls = count_calls(
+        monkeypatch, geo.plan.analysis, "priority_table", "hotspot_table", "emerging_table", "load_cube", "load_area"
     )
-    _counting(monkeypatch, calls, dashboard.maps, "hex_layer", "boundary_layer")
+    count_calls(monkeypatch, dashboard.maps, "hex_layer", "boundary_layer", into=calls)
     key, layers = _map(patrol)
     assert [p["name"] for p in layers if "name" in p] == [
         "Hot spots (Gi*)",

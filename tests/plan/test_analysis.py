@@ -8,7 +8,7 @@ from geo.cli import main
 from geo.plan import analysis
 from geo.stats.aggregate import Filters
 from geo.store.importer import import_path
-from tests.conftest import real_file
+from tests.conftest import count_calls, real_file
 
 
 @pytest.fixture(scope="module")
@@ -200,15 +200,7 @@ def test_places_in_a_cell_count_its_location_texts_under_the_filters(store, writ
 
 def test_a_pass_computes_each_statistic_once_and_ranks_from_the_tables_it_shows(demo, monkeypatch):
     store, cube = demo
-    calls = {"hotspot_table": 0, "emerging_table": 0}
-    for name in calls:
-        real = getattr(analysis, name)
-
-        def counting(*a, _real=real, _name=name, **k):
-            calls[_name] += 1
-            return _real(*a, **k)
-
-        monkeypatch.setattr(analysis, name, counting)
+    calls = count_calls(monkeypatch, analysis, "hotspot_table", "emerging_table")
     run = analysis.Pass(store, res=9, k=1, filters=Filters(categories=(analysis.ASB,)))
     np.testing.assert_array_equal(run.cube.counts, cube.counts)
     hot, emerging = run.hotspots(), run.emerging()
