@@ -6,7 +6,8 @@ shows at once while repeated page runs cost nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -111,10 +112,46 @@ def show_shell(pages: list | None = None, session: Session | None = None) -> Non
         st.caption(f"Last import: {info['last_import'] or 'never'}")
 
 
+#: Where a shared filter's choice is kept between pages (:func:`_kept`).
+_KEPT = "_nestwatch_kept_"
+
+#: The hexagon sizes the sidebar offers, in words an inspector can picture.
+_RES_WORDS = {7: "7 (5 km²)", 8: "8 (0.7 km²)", 9: "9 (0.1 km²)", 10: "10 (0.015 km²)"}
+
+
+def default_months(months: list[str]) -> tuple[str, str]:
+    """The period a page opens on: the 12 months that end with the latest month holding data.
+
+    ``months`` are the months with data, in order (the store's months, or an area's). Why the
+    latest: an inspector plans this week's patrols and a cabinet member asks about the last year;
+    fewer than 12 months with data give all of them.
+    """
+    return months[max(0, len(months) - 12)], months[-1]
+
+
+def _kept(key: str, default: Any, *, valid: Callable[[Any], bool]) -> Any:
+    """The value the user last chose for the filter ``key`` on any page, to draw its widget with.
+
+    Streamlit gives a widget on another page another identity (its id holds the page's script hash),
+    so a choice made on the patrol planner was dropped when the user opened Trends and the widget
+    went back to its default. Each choice is copied to a plain session key when it changes (the
+    widget's ``on_change``, :func:`_keep`) and handed back here as the widget's starting value (never
+    written to the widget's own key: Streamlit warns when both are set, and a range slider started from
+    its key alone turns into a single slider). A kept value the data no longer offers (``valid`` is
+    false, e.g. months after an import was deleted) falls back to ``default``.
+    """
+    kept = st.session_state.get(_KEPT + key, default)
+    return kept if valid(kept) else default
+
+
+def _keep(key: str) -> None:
+    st.session_state[_KEPT + key] = st.session_state[key]
+
+
 def sidebar_view() -> View:
     """The shared filters (months, categories, hexagon size, boundary layer) from the sidebar.
 
-    Widgets carry keys, so the choice follows the user from page to page.
+    Every choice follows the user from page to page (:func:`_kept`).
     """
     from geo.core.schema import INCIDENT_CATEGORIES
     from geo.stats.aggregate import month_range
@@ -126,25 +163,50 @@ def sidebar_view() -> View:
         start: str | None
         end: str | None
         if months:
-            default = (months[max(0, len(months) - 12)], months[-1])
-            start, end = st.select_slider("Months", options=months, value=default, key="f_months")
+            period = _kept(
+                "f_months",
+                default_months(months),
+                valid=lambda v: isinstance(v, tuple) and len(v) == 2 and all(m in months for m in v) and v[0] <= v[1],
+            )
+            start, end = st.select_slider(
+                "Months", options=months, value=period, key="f_months", on_change=_keep, args=("f_months",)
+            )
         else:
             start = end = None
+        categories = list(INCIDENT_CATEGORIES)
+        chosen = _kept(
+            "f_categories",
+            ["Anti-social behaviour"],
+            valid=lambda v: isinstance(v, list) and all(c in categories for c in v),
+        )
         cats = st.multiselect(
             "Categories",
-            list(INCIDENT_CATEGORIES),
-            default=["Anti-social behaviour"],
+            categories,
+            default=chosen,
             key="f_categories",
+            on_change=_keep,
+            args=("f_categories",),
             help="Incident categories counted in the hexagons (leave empty for all).",
         )
         res = st.select_slider(
             "Hexagon size",
-            options=[7, 8, 9, 10],
-            value=9,
-            format_func=lambda r: {7: "7 (5 km²)", 8: "8 (0.7 km²)", 9: "9 (0.1 km²)", 10: "10 (0.015 km²)"}[r],
+            options=list(_RES_WORDS),
+            value=_kept("f_res", 9, valid=_RES_WORDS.__contains__),
+            format_func=_RES_WORDS.__getitem__,
             key="f_res",
+            on_change=_keep,
+            args=("f_res",),
         )
-        layer = st.radio("Boundaries", ["wards", "estates"], horizontal=True, key="f_layer")
+        layers = ["wards", "estates"]
+        layer = st.radio(
+            "Boundaries",
+            layers,
+            index=layers.index(_kept("f_layer", "wards", valid=layers.__contains__)),
+            horizontal=True,
+            key="f_layer",
+            on_change=_keep,
+            args=("f_layer",),
+        )
     return View(month_from=start, month_to=end, categories=tuple(cats) or None, res=res, layer=layer)
 
 
