@@ -29,6 +29,7 @@ import shapely
 from folium.map import FitBounds
 from folium.plugins import MarkerCluster
 
+from dashboard.basemap import add_basemap
 from dashboard.map_assets import _leaflet_css, _leaflet_js, _LocalDraw, _LocalMarkerCluster
 from dashboard.map_layers import (
     _BoundaryLayer,
@@ -131,7 +132,9 @@ def base_map(*, bounds: tuple[float, float, float, float] | None = None, tiles: 
     m.default_js = _leaflet_js()
     m.default_css = _leaflet_css()
     url, attr = _resolve_tiles(tiles)
-    if url is None:
+    if tiles == "default" and add_basemap(m):  # a basemap file the force holds (NESTWATCH_BASEMAP) comes first
+        pass
+    elif url is None:
         _PlainBackground().add_to(m)
     else:
         folium.TileLayer(url, attr=attr, control=False, max_zoom=MAX_ZOOM).add_to(m)
