@@ -9,6 +9,11 @@ same for every role that sees it (outlines and names of wards and estates).
 
 Gi*, emerging patterns and the weights are cached on their own, so the plan
 ranks them again for another number of places or balance without recomputing.
+
+The names of places (:mod:`geo.plan.places`) are one table per data version,
+resolution and filters, shared as it is (a resource: nothing may change it):
+the plan's ``place`` column, a clicked hexagon's list of places and the search
+index are all read from it, so a new click costs a binary search, not a read.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ import streamlit as st
 from dashboard.context import get_store
 from dashboard.view import View
 from geo.plan import analysis
+from geo.plan import places as place_names
 from geo.plan.priority import DEFAULT_BALANCE
 from geo.publish.release import Release, release_for
-from geo.stats.aggregate import Cube, StudyArea
+from geo.stats.aggregate import Cube, Filters, StudyArea
 from geo.stats.emerging import DEFAULT_TREND, TrendRule
 from geo.stats.weights import Weights
 
@@ -137,6 +143,19 @@ def emerging(view: View, *, trend: TrendRule = DEFAULT_TREND) -> pd.DataFrame:
     return _emerging(*version(), view, trend)
 
 
+@st.cache_resource(show_spinner="Naming the places…", max_entries=8)
+def _place_table(url: str, version: str, res: int, filters: Filters) -> place_names.Places:
+    return analysis.load_places(get_store(), _area(url, version, res), filters=filters)
+
+
+def place_table(view: View) -> place_names.Places:
+    """Every cell's name and the location texts per cell for the view's months and categories (read-only).
+
+    One per data version, resolution and filters (not per rings or layer: names do not depend on them).
+    """
+    return _place_table(*version(), view.res, view.filters)
+
+
 @st.cache_data(show_spinner="Ranking where to patrol…", max_entries=16)
 def _priority(url: str, version: str, view: View, top: int, balance: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     # Gi*, emerging patterns and weights come from their own caches: another number of places or another
@@ -152,12 +171,51 @@ def _priority(url: str, version: str, view: View, top: int, balance: str) -> tup
         hot=_hotspots(url, version, view),
         emerging=_emerging(url, version, view, DEFAULT_TREND) if long_enough else None,
         weights=_weights(url, version, view.res, view.k),
+        places=_place_table(url, version, view.res, view.filters).names,
     )
 
 
 def priority(view: View, *, top: int, balance: str = DEFAULT_BALANCE) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """Ranked cells, every cell's score, and the tour length in metres (``balance``: see geo.plan.priority.BALANCES)."""
+    """Ranked cells, every cell's score, and the tour length in metres (``balance``: see geo.plan.priority.BALANCES).
+
+    Both tables carry ``place`` after ``cell``: a name people use (:mod:`geo.plan.places`), never empty.
+    """
     return _priority(*version(), view, top, balance)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _search_index(url: str, version: str, res: int, filters: Filters) -> pd.DataFrame:
+    return place_names.search_entries(
+        _place_table(url, version, res, filters),
+        wards=_boundaries(url, version, "wards"),
+        estates=_boundaries(url, version, "estates"),
+    )
+
+
+def search_index(view: View) -> pd.DataFrame:
+    """What the search box offers: wards, estates and the view's streets, with where the map goes.
+
+    Columns ``label`` ("Hillfields (ward)", "Beacon Court (street)"), ``kind`` ("ward", "estate",
+    "street"), ``min_lng, min_lat, max_lng, max_lat`` (:func:`geo.plan.places.search_entries`:
+    a street's bounds are its incidents' points, so one snap point gives a box of no size).
+    A typed H3 id is read by :func:`geo.plan.places.cell_from_text` instead.
+    """
+    return _search_index(*version(), view.res, view.filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _data_bounds(url: str, version: str, view: View) -> tuple[float, float, float, float] | None:
+    cube = _cube(url, version, view)
+    return place_names.cells_to_bounds(cube.area.cells[cube.by_cell() > 0])
+
+
+def data_bounds(view: View) -> tuple[float, float, float, float] | None:
+    """(min lng, min lat, max lng, max lat) of the hexagons holding incidents of the view; None when none.
+
+    The view's months and categories over the study area (its count cube), so a map fits the data
+    chosen, not every boundary stored.
+    """
+    return _data_bounds(*version(), view)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -171,14 +229,13 @@ def flagged_and_closures() -> tuple[pd.DataFrame, pd.DataFrame]:
     return _cases(*version())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _places(url: str, version: str, view: View, cell: int) -> pd.DataFrame:
-    return analysis.places_in_cell(get_store(), cell, res=view.res, filters=view.filters)
-
-
 def places(view: View, cell: int) -> pd.DataFrame:
-    """Location texts of the incidents in one hexagon, with counts (for the hexagon details)."""
-    return _places(*version(), view, int(cell))
+    """Location texts of the incidents in one hexagon, with counts (for the hexagon details).
+
+    Columns ``location, incidents``, most first (ties alphabetical), read from :func:`place_table`:
+    a new cell costs a binary search in the view's table, not a read of the incidents.
+    """
+    return place_table(view).in_cell(int(cell))
 
 
 @st.cache_resource(show_spinner="Protecting the published figures…", max_entries=4)

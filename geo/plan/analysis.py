@@ -24,10 +24,11 @@ import pandas as pd
 
 from geo.core.errors import OptionError, StoreError
 from geo.core.schema import INCIDENT_CATEGORIES
+from geo.plan import places as _places
 from geo.plan._derived import cached_study_area, cached_weights
 from geo.plan.priority import CASE_KINDS, DEFAULT_BALANCE, CaseData, case_features, counted, rank, score_cells
-from geo.space.hexes import cells_to_strings, check_res, points_to_cells
-from geo.stats.aggregate import Cube, Filters, StudyArea, filters_to_mask, incidents_to_cube
+from geo.space.hexes import cells_to_strings, check_res
+from geo.stats.aggregate import Cube, Filters, StudyArea, incidents_to_cube
 from geo.stats.concentration import backtest, gini, share_in_top
 from geo.stats.emerging import (
     DEFAULT_TREND,
@@ -67,6 +68,14 @@ def load_weights(store: Store, area: StudyArea, *, k: int) -> Weights:
     return cached_weights(store, area, k=k)
 
 
+def load_places(store: Store, area: StudyArea, *, filters: Filters) -> _places.Places:
+    """The name of every study-area cell for the view's incidents, and its location texts per cell.
+
+    :func:`geo.plan.places.load_places`: the rules and why are in :mod:`geo.plan.places`.
+    """
+    return _places.load_places(store, area, filters=filters)
+
+
 def load_cube(store: Store, area: StudyArea, *, filters: Filters) -> Cube:
     """Incident counts over the study area (all known categories kept as axes)."""
     incidents = store.read_table(
@@ -85,18 +94,18 @@ def places_in_cell(store: Store, cell: int, *, res: int, filters: Filters) -> pd
 
     An inspector deciding where to stand within a 170 m hexagon wants the
     streets, not just a total. Police.uk locations are anonymised street
-    points, so these are never addresses.
+    points, so these are never addresses. Most incidents first, ties
+    alphabetical (:func:`geo.plan.places.locations_in_cell`); a page asking for
+    cell after cell reads them from one table instead (:func:`load_places`).
     """
-    incidents = store.read(
+    incidents = store.read_table(
         "incidents",
         columns=["lat", "lng", "month", "category", "source", "location"],
         months=(filters.month_from, filters.month_to),
+        dictionary=("month", "category", "source", "location"),
     )
-    rows = incidents[filters_to_mask(incidents, filters)]
-    cells = points_to_cells(rows["lat"].to_numpy(float), rows["lng"].to_numpy(float), res=res)
-    here = rows.loc[cells == np.uint64(cell), "location"].fillna("").replace("", "(no location text)")
-    counts = here.value_counts()
-    return pd.DataFrame({"location": counts.index.astype(str), "incidents": counts.to_numpy()})
+    locations = _places.incidents_to_locations(incidents, res=res, filters=filters)
+    return _places.locations_in_cell(locations, cell)
 
 
 def hotspot_table(cube: Cube, *, k: int = 1, weights: Weights | None = None) -> pd.DataFrame:
@@ -220,6 +229,7 @@ def priority_table(
     hot: pd.DataFrame | None = None,
     emerging: pd.DataFrame | None = None,
     weights: Weights | None = None,
+    places: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Score every cell, then rank the top ones and plan a visit.
 
@@ -231,6 +241,11 @@ def priority_table(
     :func:`emerging_table` (default rule) when the caller has them, so they are
     not computed twice; ``weights`` likewise. Emerging patterns need 10 months
     in the trend: with fewer the plan ranks without them, and ``emerging`` is not read.
+
+    ``places`` names each study-area cell (:attr:`geo.plan.places.Places.names`,
+    from the view's location texts: :func:`load_places`); both tables carry it as
+    ``place`` right after ``cell``. None names the cells from what is here alone:
+    the case addresses' streets, then the areas by code (:func:`geo.plan.places.cell_places`).
 
     Returns
     -------
@@ -250,6 +265,8 @@ def priority_table(
         category = emerging["category"].to_numpy()
     day = as_of or _end_of(cube.months[-1] if cube.months else dt.date.today().strftime("%Y-%m"))
     features = case_features(cube.area, cases, as_of=day)
+    if places is None:
+        places = _places.cell_places(cube.area, None, addresses=_places.case_addresses(cases)).names
     scored = score_cells(
         cube.area,
         counts=hot["count"].to_numpy(),
@@ -258,8 +275,9 @@ def priority_table(
         features=features,
         counted=counted(cube),
         balance=balance,
+        places=places,
     )
-    scored.insert(5, "gi_z", hot["gi_z"].to_numpy())
+    scored.insert(6, "gi_z", hot["gi_z"].to_numpy())
     ranked, length = rank(scored, top=top)
     return ranked, scored, length
 
@@ -287,7 +305,7 @@ class Pass:
     from a pass, so a priority ranking uses the very Gi* and emerging results
     shown beside it, and nothing is counted twice. :attr:`timings` holds the
     wall seconds of every stage run so far (``study area``, ``cube``,
-    ``weights``, ``hotspots``, ``emerging``, ``cases``, ``priority``), for
+    ``weights``, ``hotspots``, ``emerging``, ``cases``, ``places``, ``priority``), for
     ``analyse``'s summary and the benchmarks.
 
     Parameters
@@ -301,7 +319,7 @@ class Pass:
     """
 
     def __init__(self, store: Store, *, res: int, k: int = 1, filters: Filters) -> None:
-        self.store, self.k = store, k
+        self.store, self.k, self.filters = store, k, filters
         self.timings: dict[str, float] = {}
         self.area = self._timed("study area", lambda: load_area(store, res=res))
         self.cube = self._timed("cube", lambda: load_cube(store, self.area, filters=filters))
@@ -309,6 +327,7 @@ class Pass:
         self._hot: pd.DataFrame | None = None
         self._emerging: dict[tuple[int, str], pd.DataFrame] = {}
         self._cases: CaseData | None = None
+        self._places: _places.Places | None = None
 
     def _timed(self, stage: str, work: Callable[[], _T]) -> _T:
         start = time.perf_counter()
@@ -348,15 +367,29 @@ class Pass:
             self._cases = self._timed("cases", lambda: load_cases(self.store))
         return self._cases
 
+    def places(self) -> _places.Places:
+        """Every cell's name and its location texts for this pass's filters (:func:`load_places`), read once."""
+        if self._places is None:
+            self._places = self._timed("places", lambda: load_places(self.store, self.area, filters=self.filters))
+        return self._places
+
     def priority(
         self, *, top: int = 10, as_of: str | None = None, balance: str = DEFAULT_BALANCE
     ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
         """:func:`priority_table` from this pass's Gi* and (with 10 months or more) emerging tables."""
-        hot, cases = self.hotspots(), self.cases()
+        hot, cases, names = self.hotspots(), self.cases(), self.places().names
         emerging = self.emerging() if trend_long_enough(self.cube.months) else None
         return self._timed(
             "priority",
             lambda: priority_table(
-                self.cube, cases, k=self.k, top=top, as_of=as_of, balance=balance, hot=hot, emerging=emerging
+                self.cube,
+                cases,
+                k=self.k,
+                top=top,
+                as_of=as_of,
+                balance=balance,
+                hot=hot,
+                emerging=emerging,
+                places=names,
             ),
         )

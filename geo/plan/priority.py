@@ -311,6 +311,7 @@ def score_cells(
     balance: str = DEFAULT_BALANCE,
     wards: gpd.GeoDataFrame | None = None,
     estates: gpd.GeoDataFrame | None = None,
+    places: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Score every cell by :data:`RULES` and spell out why; one row per cell in study-area order.
 
@@ -331,6 +332,10 @@ def score_cells(
         The boundaries: a cell's ``ward``/``estate`` are then the areas holding its
         centre (:func:`geo.stats.areas.cells_to_area_codes`, the rule the study area's own
         labels follow); None keeps the study area's labels.
+    places
+        A name people use for each cell (:func:`geo.plan.places.cell_places`): then a
+        ``place`` column follows ``cell``, so a list, a tooltip or an export names the
+        street rather than the H3 id alone. None: no such column.
 
     Raises
     ------
@@ -354,9 +359,11 @@ def score_cells(
         raise OptionError(f"the priority rules read feature column(s) {missing}, which the features lack")
     score, reasons = apply_rules(columns, n=n, rules=rules)
     lat, lng = cells_to_latlng(area.cells)
+    named = {} if places is None else {"place": _place_column(places, n)}
     return pd.DataFrame(
         {
             "cell": cells_to_strings(area.cells),
+            **named,
             "ward": area.ward if wards is None else cells_to_areas(area.cells, wards),
             "estate": area.estate if estates is None else cells_to_areas(area.cells, estates),
             "count": counts,
@@ -368,6 +375,13 @@ def score_cells(
             "lng": lng,
         }
     ).join(features.drop(columns=[c for kind in CASE_KINDS.values() for c in kind.working]))
+
+
+def _place_column(places: np.ndarray, n: int) -> np.ndarray:
+    names = np.asarray(places, dtype=object)
+    if names.shape != (n,):
+        raise OptionError(f"places must name each of the {n} cells, not {names.shape[0] if names.ndim else 0}")
+    return names
 
 
 def rank(scored: pd.DataFrame, *, top: int = 10) -> tuple[pd.DataFrame, float]:

@@ -194,6 +194,16 @@ def test_analyse_writes_each_table_byte_for_byte_as_its_own_command(analysed):
         assert (analysed / "run" / f"{name}.csv").read_bytes() == (analysed / f"{name}.csv").read_bytes(), name
 
 
+def test_the_priority_csv_names_each_place_after_its_cell_and_the_other_tables_do_not(analysed):
+    import pandas as pd
+
+    plan = pd.read_csv(analysed / "priority.csv", dtype=str, keep_default_na=False)
+    assert list(plan.columns[:3]) == ["rank", "cell", "place"]
+    assert (plan["place"] != "").all() and not plan["place"].str.contains(r"[0-9]").any()
+    for name in ("hotspots", "emerging"):
+        assert "place" not in pd.read_csv(analysed / f"{name}.csv", nrows=1).columns
+
+
 def test_analyse_summary_says_what_was_counted_how_long_each_stage_took_and_the_peak(analysed, demo_town):
     import json
 
@@ -219,9 +229,18 @@ def test_analyse_summary_says_what_was_counted_how_long_each_stage_took_and_the_
         "priority.csv": {"rows": 7},
     }
     stages = summary["seconds"]
-    assert {"study area", "cube", "weights", "hotspots", "emerging", "cases", "priority", "write", "total"} <= set(
-        stages
-    )
+    assert {
+        "study area",
+        "cube",
+        "weights",
+        "hotspots",
+        "emerging",
+        "cases",
+        "places",
+        "priority",
+        "write",
+        "total",
+    } <= set(stages)
     assert all(v >= 0 for v in stages.values()) and stages["total"] >= max(v for k, v in stages.items() if k != "total")
     assert 50 < summary["peak_memory_mb"] < 100_000
 

@@ -115,6 +115,31 @@ def test_demo_priority_puts_flagged_hotspots_first_with_reasons(demo):
     assert sorted(ranked["visit_order"]) == list(range(1, 11)) and length > 0
 
 
+def test_every_planned_place_has_a_name_right_after_its_cell(demo):
+    store, cube = demo
+    names = analysis.load_places(store, cube.area, filters=Filters(categories=(analysis.ASB,))).names
+    for given in (names, None):  # None: named from the case addresses and the areas alone
+        ranked, scored, _ = analysis.priority_table(cube, analysis.load_cases(store), top=10, places=given)
+        for table in (ranked, scored):
+            columns = list(table.columns)
+            assert columns[columns.index("cell") + 1] == "place"
+            assert (table["place"].str.strip() != "").all()
+            assert not table["place"].str.fullmatch(r"[0-9a-f]{15}").any()  # never only an H3 id
+            assert not table["place"].str.contains(r"[0-9]", regex=True).any() or given is None
+    ranked, scored, _ = analysis.priority_table(cube, analysis.load_cases(store), top=10, places=names)
+    assert scored["place"].tolist() == list(names)
+    # the demo's most planned place: the busiest cell's most frequent location text, as the store holds it
+    top = ranked.iloc[0]
+    incidents = store.read("incidents", columns=["lat", "lng", "month", "category", "location"])
+    from geo.space.hexes import points_to_cells, strings_to_cells
+
+    cells = points_to_cells(incidents["lat"].to_numpy(float), incidents["lng"].to_numpy(float), res=9)
+    here = incidents[(cells == strings_to_cells([top["cell"]])[0]) & (incidents["category"] == analysis.ASB)]
+    counts = here["location"].value_counts()
+    best = sorted(counts[counts == counts.max()].index)[0]  # most incidents, then alphabetical
+    assert top["place"] == best
+
+
 def test_demo_closures_reduce_asb_more_than_elsewhere(demo):
     from geo.plan.evaluation import evaluate_store
 
@@ -174,6 +199,13 @@ def test_real_bristol_hotspots_lie_in_cabot_and_lawrence_hill(store):
     assert set(names[hottest["ward"]]) <= {"Cabot", "Lawrence Hill"}  # ... hold the hottest cells
     assert (hottest["gi_bin"] == 3).all()
     assert np.isfinite(table["gi_z"]).all()
+    # every cell named; a fifth of the sample's ASB texts are "On or near " with no street: never a name
+    named = analysis.load_places(store, area, filters=Filters(categories=(analysis.ASB,)))
+    assert (named.names != "").all() and "On or near" not in set(named.names)
+    assert not any(n.endswith("On or near") or n == "No Location" for n in named.names)
+    ranked, _, _ = analysis.priority_table(cube, analysis.load_cases(store), top=10, places=named.names)
+    # hot spots hold incidents, and a quiet neighbour of one is named after the texts next to it
+    assert ranked["place"].str.match(r"(On or near|near) [A-Z]").all()
 
 
 def test_places_in_a_cell_count_its_location_texts_under_the_filters(store, write):
@@ -208,9 +240,13 @@ def test_a_pass_computes_each_statistic_once_and_ranks_from_the_tables_it_shows(
     assert run.hotspots() is hot and run.emerging() is emerging
     assert calls == {"hotspot_table": 1, "emerging_table": 1}  # the ranking read the tables above
     monkeypatch.undo()
-    fresh_ranked, fresh_scored, fresh_length = analysis.priority_table(cube, analysis.load_cases(store), top=10)
+    names = analysis.load_places(store, cube.area, filters=Filters(categories=(analysis.ASB,))).names
+    fresh_ranked, fresh_scored, fresh_length = analysis.priority_table(
+        cube, analysis.load_cases(store), top=10, places=names
+    )
     pd.testing.assert_frame_equal(scored, fresh_scored)
     pd.testing.assert_frame_equal(ranked, fresh_ranked)
     assert length == fresh_length
     assert (scored["gi_z"].to_numpy() == hot["gi_z"].to_numpy()).all()
-    assert set(run.timings) == {"study area", "cube", "weights", "hotspots", "emerging", "cases", "priority"}
+    assert set(run.timings) == {"study area", "cube", "weights", "hotspots", "emerging", "cases", "places", "priority"}
+    assert run.places() is run.places()  # read once per pass

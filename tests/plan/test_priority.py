@@ -766,6 +766,19 @@ def test_the_scored_table_and_the_ranked_list_have_their_columns_in_order():
         "lng",
     ]
     assert scored["emerging"].tolist() == ["new hot spot"] * 12 and scored["gi_bin"].tolist() == [0] * 12
+    names = np.array([f"On or near Street {chr(65 + i)}" for i in range(12)], dtype=object)
+    named = score_cells(
+        area, counts=np.zeros(12, dtype=np.int64), gi_bin=np.zeros(12, dtype=np.int8), category=category,
+        features=feats, counted=ASB_Q1, places=names,
+    )  # fmt: skip
+    assert list(named.columns[:3]) == ["cell", "place", "ward"] and named["place"].tolist() == list(names)
+    pd.testing.assert_frame_equal(named.drop(columns="place"), scored)  # the name changes nothing else
+    assert rank(named)[0].columns[:3].tolist() == ["rank", "cell", "place"]
+    with pytest.raises(OptionError, match="places must name each of the 12 cells, not 11"):
+        score_cells(
+            area, counts=np.zeros(12, dtype=np.int64), gi_bin=np.zeros(12, dtype=np.int8), category=category,
+            features=feats, counted=ASB_Q1, places=names[:11],
+        )  # fmt: skip
     assert (scores(area, counts=[0] * 12)["emerging"] == "").all()
     ranked, _ = rank(scored)  # 11 cells scored: the default is the top 10
     assert len(ranked) == 10 and ranked.columns[0] == "rank" and ranked.columns[-1] == "visit_order"
