@@ -51,6 +51,7 @@ KIND_LABELS = {
     "flagged": "Flagged addresses",
     "wards": "Ward boundaries",
     "estates": "Estate boundaries",
+    "population": "Ward populations (ONS mid-year estimates)",
 }
 COORD_LABELS: dict[str, str] = {
     "auto": "Detect from the values",
@@ -176,8 +177,14 @@ def column_rules(kind: str) -> str:
             "GeoJSON, GeoPackage or a zipped Shapefile. Any CRS is reprojected to WGS84; "
             "a file without one needs a CRS override (EPSG:27700 for British National Grid)."
         )
-    rules = "Headings match whatever their case, spaces and punctuation. "
-    rules += "Coordinates: lat/lng (WGS84) or easting/northing (British National Grid)."
+    rules = "Headings match whatever their case, spaces and punctuation."
+    if "lat" in KINDS[kind].column_names:
+        rules += " Coordinates: lat/lng (WGS84) or easting/northing (British National Grid)."
+    if KINDS[kind].area_column:
+        rules += (
+            f" Each {KINDS[kind].area_column} should be a loaded ward or estate code: rows with other codes are"
+            " stored, and the import says which codes matched nothing."
+        )
     if kind == "incidents":
         rules = "police.uk street-level CSVs (or a zip of monthly files) load as published. " + rules
         rules += " Partner exports also need month or date."

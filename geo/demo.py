@@ -10,7 +10,9 @@ the dashboard has something true to show:
   persistent hotspots, one hotspot emerging in the last year, a summer peak,
   and police.uk-style snap points (so identical rows occur, as in real data);
 * 40 flagged addresses near hotspots, 15 closure orders after which ASB near
-  the closed address falls, and 50 safeguarded people.
+  the closed address falls, and 50 safeguarded people;
+* a population per ward for mid-2023, mid-2024 and mid-2025, laid out as ONS
+  publishes its ward estimates, so that the dashboard can show rates.
 
 Generation goes through CSV/GeoJSON files and the normal import path, so the
 demo also exercises ingest and validation.
@@ -358,6 +360,32 @@ def make_incidents(closures: pd.DataFrame, *, seed: int = 7) -> pd.DataFrame:
     return out[list(POLICE_UK_HEADER)]
 
 
+#: The mid-years of the demo's ward populations: the estimates out by the demo's last month (ONS publishes a
+#: mid-year estimate about a year after its 30 June, so none for mid-2026 yet).
+POPULATION_YEARS = (2023, 2024, 2025)
+
+
+def make_population(*, seed: int = 7) -> pd.DataFrame:
+    """Residents per demo ward and mid-year, with ONS-style headings (``Ward Code``, ``Mid-year``, ``All Ages``).
+
+    Plausible for an English town of about 80,000: wards of 6,000 to 12,500
+    residents (ONS wards are mostly 5,000 to 15,000), each growing or
+    shrinking by under 1 % a year with a little noise, as small areas do
+    between estimates.
+    """
+    rng = np.random.default_rng(seed + 3)
+    wards, _ = make_boundaries(seed=seed)
+    rows = []
+    for feature in wards["features"]:
+        props = feature["properties"]
+        base = int(rng.integers(6_000, 12_500))
+        growth = rng.uniform(-0.006, 0.009)
+        for i, year in enumerate(POPULATION_YEARS):
+            people = round(base * (1 + growth) ** i + rng.normal(0, 25))
+            rows.append({"Ward Code": props["code"], "Ward Name": props["name"], "Mid-year": year, "All Ages": people})
+    return pd.DataFrame(rows)
+
+
 def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path = BOUNDARY_DIR) -> dict[str, Path]:
     """Write the demo's CSV and GeoJSON files and return their paths by kind."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -370,7 +398,7 @@ def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path
             paths[kind].write_text(text)
     cases = make_cases(seed=seed)
     incidents = make_incidents(cases["closures"], seed=seed)
-    for kind, frame in (("incidents", incidents), *cases.items()):
+    for kind, frame in (("incidents", incidents), *cases.items(), ("population", make_population(seed=seed))):
         paths[kind] = folder / f"{kind}.csv"
         frame.to_csv(paths[kind], index=False, lineterminator="\r\n")
     return paths
@@ -389,7 +417,7 @@ def load_demo(store: Store, *, seed: int = 7) -> list:
 
     refuse_mixing(provenance(store), synthetic=True)  # before a town is generated for nothing
     paths = write_demo_files(seed=seed)
-    order = ("wards", "estates", "incidents", "closures", "flagged", "victims")
+    order = ("wards", "estates", "incidents", "closures", "flagged", "victims", "population")
     root = PROJECT_ROOT
     # logged relative to the project (an absolute path says nothing to a user and names the machine)
     return [import_path(store, kind, paths[kind], label=_relative(paths[kind], root), synthetic=True) for kind in order]

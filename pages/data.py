@@ -68,7 +68,8 @@ file = st.file_uploader(
     "File",
     type=upload.FILE_TYPES,
     key="data_file",
-    help="CSV (or a .zip of police.uk monthly CSVs) for incidents, closures, victims and flagged addresses; "
+    help="CSV (or a .zip of police.uk monthly CSVs) for incidents, closures, victims, flagged addresses and ward "
+    "populations; "
     "GeoJSON, GeoPackage or a zipped Shapefile for wards and estates.",
 )
 if file is None:

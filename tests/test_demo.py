@@ -92,8 +92,37 @@ def test_load_demo_is_idempotent(store):
 def test_every_demo_import_is_marked_synthetic_in_the_log(demo_town):
     store = Store(demo_town)
     log = store.imports()
-    assert sorted(log["kind"]) == sorted(["wards", "estates", "incidents", "closures", "flagged", "victims"])
+    assert sorted(log["kind"]) == sorted(
+        ["wards", "estates", "incidents", "closures", "flagged", "victims", "population"]
+    )
     assert log["synthetic"].all() and log["deleted_at"].isna().all()
+    store.dispose()
+
+
+def test_every_demo_ward_has_a_plausible_population_for_each_mid_year(files):
+    wards = {f["properties"]["code"] for f in json.loads(files["wards"].read_text())["features"]}
+    people = pd.read_csv(files["population"], dtype=str)
+    assert list(people.columns) == ["Ward Code", "Ward Name", "Mid-year", "All Ages"]  # ONS-style headings
+    assert set(people["Ward Code"]) == wards and len(people) == len(wards) * 3  # one row per ward and mid-year
+    assert sorted(set(people["Mid-year"])) == ["2023", "2024", "2025"]
+    n = people["All Ages"].astype(int)
+    assert n.between(5_000, 15_000).all()  # the size of English wards
+    by_ward = people.assign(n=n).pivot(index="Ward Code", columns="Mid-year", values="n")
+    assert ((by_ward["2025"] / by_ward["2023"] - 1).abs() < 0.03).all()  # under ~1 % a year, as small areas move
+
+
+def test_the_demo_store_holds_every_ward_s_population_and_gives_the_latest_year_for_its_last_months(demo_town):
+    from geo.store import read_population
+
+    store = Store(demo_town)
+    [line] = store.imports().query("kind == 'population'").to_dict("records")
+    assert (line["rows"], line["stored"], line["rejected"]) == (24, 24, 0)
+    assert "match no stored ward" not in line["notes"]  # every code is a demo ward's
+    wards = store.read_boundaries("wards")
+    # the demo's last twelve months, 2025-11 to 2026-10: June 2026 would be nearest, but there is no mid-2026
+    # estimate, so every ward gets mid-2025 (16 months from October 2026; mid-2024 is 28)
+    pop = read_population(store, months=("2025-11", "2026-10"))
+    assert sorted(pop.index) == sorted(wards["code"]) and set(pop["year"]) == {2025}
     store.dispose()
 
 
@@ -106,14 +135,15 @@ def demo_copy(demo_town, tmp_path):
 
 def test_remove_demo_deletes_every_demo_import_with_an_audited_reason(demo_copy, write):
     removed = demo.remove_demo(demo_copy, user="ana", role="cli")
-    assert [r.import_id for r in removed] == [1, 2, 3, 4, 5, 6]  # oldest first
+    assert [r.import_id for r in removed] == [1, 2, 3, 4, 5, 6, 7]  # oldest first
     assert removed[0].file.endswith("demo_wards.geojson") and removed[0].removed["wards"] == 8
     assert removed[5].removed["victims"] == 50
+    assert removed[6].removed["population"] == 24  # 8 wards x 3 mid-years
     counts = demo_copy.counts()
     assert all(n == 0 for n in counts.values()), counts
     deletions = demo_copy.audit(action="delete")
-    assert len(deletions) == 6 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
-    assert set(deletions["user"]) == {"ana"} and sorted(deletions["target"]) == [f"import:{i}" for i in range(1, 7)]
+    assert len(deletions) == 7 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
+    assert set(deletions["user"]) == {"ana"} and sorted(deletions["target"]) == [f"import:{i}" for i in range(1, 8)]
     assert not store_is_synthetic(demo_copy) and not store_has_held_real(demo_copy)
     assert demo.remove_demo(demo_copy, user="ana", role="cli") == []  # nothing left to remove
     assert import_path(demo_copy, "incidents", write("real.csv", police_csv(police_row()))).stored == 1

@@ -1,4 +1,4 @@
-"""The data model: six kinds of input, their canonical columns and vocabularies.
+"""The data model: the kinds of input, their canonical columns and vocabularies.
 
 Everything downstream (validation, the store, the engine, the dashboard) speaks
 these column names, so a housing export and a police.uk file become the same
@@ -70,6 +70,17 @@ class Kind:
         Columns left out of a row's identity (its content key): police.uk
         revises outcomes in later downloads of the same month, which must not
         count as new incidents.
+    ``key_columns``
+        For a kind without a ``ref_column``: the columns that together say
+        what a row is about (a count's area, month and agency; a population's
+        area and year). They play the ref's part (:attr:`identity`): two rows
+        that share them state one fact twice, so a later one is rejected,
+        within a file or against the store, unless it is the same row.
+    ``area_column``
+        The column holding a ward or estate code. An import notes the codes
+        that match no stored ward or estate (the rows are stored all the same:
+        the boundaries may come later), because such rows take no part in any
+        figure per area.
     """
 
     name: str
@@ -81,10 +92,29 @@ class Kind:
     bulk: bool = False
     coordinates_optional: bool = False
     mutable_columns: tuple[str, ...] = ()
+    key_columns: tuple[str, ...] = ()
+    area_column: str | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """The columns naming the real-world thing a row is about: the ref, else the ``key_columns``."""
+        return (self.ref_column,) if self.ref_column else self.key_columns
+
+    def identity_text(self, values: tuple[object, ...], *, verb: tuple[str, str]) -> str:
+        """A row's identity and ``verb`` (singular, plural) as a reason says them.
+
+        ``ref 'CO-1' repeats``, ``code 'E05000001' and year 2022 repeat``; a
+        blank key column (an optional agency) is left out of the words.
+        """
+        pairs = list(zip(self.identity, values, strict=True))
+        said = [(c, v) for c, v in pairs if v != ""] or pairs
+        parts = [f"{c} {v!r}" if isinstance(v, str) else f"{c} {v}" for c, v in said]
+        text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return f"{text} {verb[len(parts) > 1]}"
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -189,6 +219,8 @@ VICTIM_COUNTS = Kind(
     name="victim_counts",
     table="victim_counts",
     ref_column=None,
+    key_columns=("area_code", "month", "agency"),
+    area_column="area_code",
     help="Counts of safeguarded people per area and month (when no records are shared).",
     columns=(
         Column("area_code", "str", required=True, synonyms=("areacode", "wardcode", "area")),
@@ -234,10 +266,52 @@ _BOUNDARY_COLUMNS = (
 WARDS = Kind("wards", "wards", _BOUNDARY_COLUMNS, ref_column="code", help="Electoral wards.")
 ESTATES = Kind("estates", "estates", _BOUNDARY_COLUMNS, ref_column="code", help="Housing estates.")
 
-KINDS: dict[str, Kind] = {k.name: k for k in (INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES)}
+#: ONS ward codes carry the boundary year in their field names (WD11CD ... WD23CD; "Ward 2023 Code"): every year
+#: from 2011, the first wards police.uk's data (December 2010 on) can be set against, to 2039.
+_WARD_CODE_FIELDS = tuple(f"wd{y:02d}cd" for y in range(11, 40)) + tuple(f"ward20{y:02d}code" for y in range(11, 40))
+
+#: Residents per ward and year: the denominators of rates per 1,000 residents (ONS mid-year estimates).
+POPULATION = Kind(
+    name="population",
+    table="population",
+    ref_column=None,
+    key_columns=("code", "year"),
+    area_column="code",
+    help="Residents per ward and year (ONS mid-year estimates by ward code), for rates per 1,000 residents.",
+    columns=(
+        Column(
+            "code",
+            "str",
+            required=True,
+            # ONS estimates: "Ward Code 1" (to mid-2020), "Ward 2023 Code" (mid-2021 on); Nomis: GEOGRAPHY_CODE
+            synonyms=("code", "wardcode", "wardcode1", "areacode", "geographycode", *_WARD_CODE_FIELDS),
+            help="the ward (or estate) code the boundaries use, e.g. E05001234",
+        ),
+        Column(
+            "population",
+            "int",
+            required=True,
+            # ONS: "All Ages" (to mid-2020), "Total" (mid-2021 on); Nomis: OBS_VALUE
+            synonyms=("population", "allages", "total", "obsvalue", "persons", "allpersons", "totalpopulation"),
+            help="residents, a whole number",
+        ),
+        Column(
+            "year",
+            "int",
+            required=True,
+            synonyms=("year", "midyear", "midyearestimate", "date", "datename", "datecode", "period"),
+            help="the mid-year of the estimate, e.g. 2022 or Mid-2022 (ONS sheets give it in the sheet's name: "
+            "add the column)",
+        ),
+    ),
+)
+
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES, POPULATION)
+}
 
 #: What a user may name on the command line (victim counts arrive as "victims").
-IMPORT_KINDS = ("incidents", "closures", "victims", "flagged", "wards", "estates")
+IMPORT_KINDS = ("incidents", "closures", "victims", "flagged", "wards", "estates", "population")
 BOUNDARY_KINDS = ("wards", "estates")
 
 POLICE_UK_HEADER = (

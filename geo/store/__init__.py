@@ -6,6 +6,7 @@
 - :mod:`geo.store.audit`: the append-only audit log (DPA 2018 s.62).
 - :mod:`geo.store.backup`: ``export-all`` / ``import-all`` as open files with checksums.
 - :mod:`geo.store.migrations`: Alembic revisions, applied on open.
+- :mod:`geo.store.population`: residents per area for a period (the denominators of rates).
 - :mod:`geo.store.provenance`: whether the store holds the synthetic demo town or real data
   (from the import log's ``synthetic`` flag, never from file names); the two never mix.
 """
@@ -13,6 +14,7 @@
 from geo.store._store import PROJECT_ROOT, Store, default_url, resolve_url
 from geo.store.backup import export_all, import_all
 from geo.store.importer import ImportOptions, ImportResult, Progress, delete_import, import_path
+from geo.store.population import read_population
 from geo.store.provenance import (
     MixedDataError,
     Provenance,
@@ -36,6 +38,7 @@ __all__ = [
     "import_all",
     "import_path",
     "provenance",
+    "read_population",
     "resolve_url",
     "store_has_held_real",
     "store_holds_real",

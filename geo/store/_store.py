@@ -154,7 +154,8 @@ class Store:
         -------
         list of dict
             Per file: ``import_id, file, kind, rows, stored, rejected,
-            already_present`` and ``reasons`` (one per rejected row).
+            already_present``, ``reasons`` (one per rejected row) and ``notes``
+            (validation's, and the codes no stored boundary has).
 
         Raises
         ------
@@ -171,6 +172,8 @@ class Store:
             refuse_mixing(provenance_of(conn, self.tables["imports"]), synthetic=synthetic)
             for validated, n_rows, sha, source_format in parts:
                 k = KINDS[validated.kind]
+                # under the lock: the codes no stored ward or estate has (a population file's, say) are noted
+                notes = [*validated.notes, *_writes.unmatched_areas(conn, self.tables, k, validated.accepted)]
                 logged = (
                     self.tables["imports"]
                     .insert()
@@ -181,7 +184,7 @@ class Store:
                         imported_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                         source_format=source_format,
                         rows=n_rows,
-                        notes=json.dumps(validated.notes),
+                        notes=json.dumps(notes),
                         synthetic=synthetic,
                     )
                 )
@@ -215,12 +218,7 @@ class Store:
                     conn, self.tables, k.name, import_id, rejects, ready=None if len(conflicts) else ready
                 )
                 already = len(validated.positions) - stored - len(conflicts)
-                counts = {
-                    "rows": n_rows,
-                    "stored": stored,
-                    "rejected": len(rejects),
-                    "already_present": already,
-                }
+                counts = {"rows": n_rows, "stored": stored, "rejected": len(rejects), "already_present": already}
                 if sum(counts.values()) - n_rows != n_rows:  # rows == stored + rejected + already
                     raise StoreError(f"{validated.file}: accounting does not add up: {counts}")
                 conn.execute(
@@ -233,6 +231,7 @@ class Store:
                         "kind": k.name,
                         **counts,
                         "reasons": rejects["reason"].tolist(),
+                        "notes": notes,
                     }
                 )
         return results

@@ -107,6 +107,8 @@ def build_metadata() -> sa.MetaData:
         t = sa.Table(kind.table, md, *cols, sa.UniqueConstraint("k1", "k2", name=f"uq_{kind.table}_key"))
         if kind.ref_column:
             sa.Index(f"ix_{kind.table}_{kind.ref_column}", t.c[kind.ref_column])
+        elif kind.key_columns:  # what a clash with a stored row is looked up by (revision 0008), as a ref is
+            sa.Index(f"ix_{kind.table}_{'_'.join(kind.key_columns)}", *(t.c[c] for c in kind.key_columns))
         if kind.name == "incidents":
             sa.Index("ix_incidents_month_category", t.c.month, t.c.category)
     sa.Table(

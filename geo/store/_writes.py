@@ -331,21 +331,25 @@ def _execute_many(
 def ref_conflicts(
     conn: Connection, tables: Mapping[str, sa.Table], kind: Kind, import_id: int, validated: Validated
 ) -> pd.DataFrame:
-    """Move rows whose ref is already stored with different content to the quarantine."""
-    if not kind.ref_column:
+    """Move rows whose ref (or key columns: :attr:`~geo.core.schema.Kind.identity`) is already stored with
+    different content to the quarantine: a ward's population for 2022 given again with another number is
+    refused, naming the row stored, rather than stored beside it (every figure would count both)."""
+    names = kind.identity
+    if not names:
         return concat_rejects([])
     t = tables[kind.table]
-    ref = t.c[kind.ref_column]
     others = conn.execute(sa.select(t.c.id).where(t.c.import_id != import_id).limit(1)).first()
     if others is None:
         return concat_rejects([])
     old = t.alias("old")
     imp = tables["imports"]
+    same = [old.c[c] == t.c[c] for c in names]
     q = (
-        sa.select(t.c.id, t.c.src_row, ref, old.c.src_row.label("old_row"), imp.c.file.label("old_file"))
-        .select_from(t.join(old, sa.and_(old.c[kind.ref_column] == ref, old.c.import_id != import_id)))
+        sa.select(t.c.id, t.c.src_row, *(t.c[c] for c in names), old.c.src_row.label("old_row"))
+        .add_columns(imp.c.file.label("old_file"))
+        .select_from(t.join(old, sa.and_(*same, old.c.import_id != import_id)))
         .join(imp, imp.c.id == old.c.import_id)
-        .where(t.c.import_id == import_id, ref != "")
+        .where(t.c.import_id == import_id, *([t.c[kind.ref_column] != ""] if kind.ref_column else []))
     )
     hits = pd.DataFrame(conn.execute(q).mappings().all())
     if hits.empty:
@@ -357,15 +361,16 @@ def ref_conflicts(
         json.dumps({h: str(v) for h, v in original.loc[r].items()}, ensure_ascii=False, default=str)
         for r in hits["src_row"]
     ]
-    col_heading = validated.headings.get(kind.ref_column, kind.ref_column)
+    col_heading = validated.headings.get(names[0], names[0])
+    said = zip(*(hits[c].tolist() for c in names), strict=True)
     return pd.DataFrame(
         {
             "file": validated.file,
             "row": hits["src_row"].to_numpy(),
             "column": col_heading,
             "reason": [
-                f"{kind.ref_column} {r!r} is already stored with different content ({f}, row {o})"
-                for r, f, o in zip(hits[kind.ref_column], hits["old_file"], hits["old_row"], strict=True)
+                f"{kind.identity_text(v, verb=('is', 'are'))} already stored with different content ({f}, row {o})"
+                for v, f, o in zip(said, hits["old_file"], hits["old_row"], strict=True)
             ],
             "raw": raw,
         }
@@ -410,3 +415,39 @@ def insert_rejects(
                 data=data,
             )
         )
+
+
+#: How many unmatched codes a note names (the rest are counted).
+NAMED_CODES = 5
+
+
+def unmatched_areas(conn: Connection, tables: Mapping[str, sa.Table], kind: Kind, frame: pd.DataFrame) -> list[str]:
+    """A note on the codes of ``kind.area_column`` in ``frame`` that no stored ward or estate has ([] if none).
+
+    The rows are stored all the same: the boundaries may be loaded later, or
+    be another year's. Until they match, those rows take no part in any
+    figure per area, and a typing error in a code would otherwise pass unseen.
+    """
+    if kind.area_column is None or not len(frame):
+        return []
+    codes = set(frame[kind.area_column].astype(str)) - {""}
+    known: set[str] = set()
+    for b in BOUNDARY_KINDS:
+        known |= set(conn.execute(sa.select(tables[KINDS[b].table].c.code).distinct()).scalars())
+    missing = sorted(codes - known)
+    if not missing:
+        return []
+    named = ", ".join(missing[:NAMED_CODES]) + (
+        f" and {len(missing) - NAMED_CODES} more" if len(missing) > NAMED_CODES else ""
+    )
+    if not known:
+        return [
+            f"no ward or estate boundaries are stored yet, so none of its {len(codes)} codes can be matched "
+            "(stored all the same; load the boundaries for figures per area)"
+        ]
+    one = len(missing) == 1
+    return [
+        f"{len(missing)} {'code matches' if one else 'codes match'} no stored ward or estate: {named} "
+        f"(stored all the same; {'it takes' if one else 'they take'} no part in figures per area until boundaries "
+        f"with {'that code' if one else 'those codes'} are loaded)"
+    ]

@@ -89,6 +89,9 @@ UNCHAINED_REVISIONS = frozenset({"", "0001", "0002", "0003", "0004"})
 #: The release secret's file; schema revisions from before it (0006) have none.
 SECRET_FILE = f"{SECRET_TABLE}.csv"
 SECRETLESS_REVISIONS = UNCHAINED_REVISIONS | {"0005"}
+#: Row tables added by a later revision -> the revisions before it, whose backups have no file for the table
+#: (restored with none: the store had none). A newer backup without the file is refused.
+LATER_TABLES = {"population": SECRETLESS_REVISIONS | {"0006", "0007"}}
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 
@@ -435,6 +438,10 @@ def import_all(store: Store, folder: str | Path) -> BackupSummary:
         for name in ROW_TABLES:
             table = store.tables[name]
             path = folder / f"{name}.csv"
+            if path.name not in manifest["files"]:
+                if manifest["revision"] in LATER_TABLES.get(name, ()):
+                    continue  # a backup from before the table existed: nothing to restore, nothing counted
+                raise InputError(f"the backup has no {path.name}, which export-all always writes", file=str(folder))
             frame = _read_csv(path)
             if len(frame):
                 conn.execute(table.insert(), _typed_records(frame, table, file=str(path)))

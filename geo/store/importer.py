@@ -217,7 +217,7 @@ def import_path(
             parts.append((validate_table(table, coords=opts.coords), table.n_rows, table.sha256, table.source_format))
     files = store.import_validated(kind, parts, progress=lambda f, m: report(0.3 + 0.7 * f, m), synthetic=synthetic)
     report(1.0, "done")
-    return _result(kind, label or str(path), files, [(v.file, v.notes) for v, *_ in parts])
+    return _result(kind, label or str(path), files, [(f["file"], f.pop("notes")) for f in files])
 
 
 def _result(kind: str, path: str, files: list[dict[str, Any]], notes: list[tuple[str, list[str]]]) -> ImportResult:

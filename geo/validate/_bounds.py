@@ -21,7 +21,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["DATE_BOUNDS", "DEFAULT_BOUND", "POLICE_UK_MONTHS", "DateBound", "bound_of", "current_month", "today"]
+__all__ = [
+    "DATE_BOUNDS",
+    "DEFAULT_BOUND",
+    "POLICE_UK_MONTHS",
+    "POPULATION_YEARS",
+    "DateBound",
+    "bound_of",
+    "current_month",
+    "today",
+]
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,14 @@ POLICE_UK_MONTHS = DateBound("2010-12", "police.uk's street-level data starts in
 _CLOSURE_POWERS = "before the first premises closure orders (Anti-social Behaviour Act 2003, in force January 2004)"
 _ORDER_LENGTH = "six months after the current month: a closure order lasts at most six months (three, extended once)"
 
+#: ONS small-area population estimates begin with mid-2001 (from the 2001 Census); a mid-year estimate is of
+#: the population on 30 June, so none can be of a year still to come.
+POPULATION_YEARS = DateBound(
+    "2001-01",
+    "ONS small-area population estimates start with mid-2001",
+    why_latest="the current year: a mid-year estimate cannot be of a year still to come",
+)
+
 #: Column -> its bounds (the same column name means the same thing in every kind that has it).
 DATE_BOUNDS: dict[str, DateBound] = {
     "month": _RECORDS,  # incidents (police.uk rows: POLICE_UK_MONTHS) and victim counts
@@ -73,6 +90,7 @@ DATE_BOUNDS: dict[str, DateBound] = {
     "first_flagged": _RECORDS,
     "closed": _RECORDS,
     "date_safeguarded": _RECORDS,
+    "year": POPULATION_YEARS,  # a whole year: judged by the years of these months (geo.validate._fields.check_years)
 }
 
 

@@ -35,7 +35,7 @@ from geo.core.schema import (
     indicator_lookup,
     normalise_label,
 )
-from geo.validate._fields import FieldCheck, check_dates, check_months, says
+from geo.validate._fields import FieldCheck, check_dates, check_months, check_whole_numbers, check_years, says
 from geo.validate._incidents import incident_fields
 from geo.validate._verdict import Rejector
 
@@ -103,6 +103,24 @@ def count_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector
     out["count"] = count.fillna(0).astype("int64")
 
 
+#: More people than any ward or estate holds (the largest local authority, Birmingham, has about 1.2 million):
+#: a population above it is a typing error or another column read as the population.
+MOST_RESIDENTS = 2_000_000
+
+
+def population_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """Residents per area and year: a whole number of people (0 to :data:`MOST_RESIDENTS`) and a plausible year."""
+    out["population"] = check_whole_numbers(
+        text["population"],
+        "population",
+        rej,
+        required=True,
+        most=MOST_RESIDENTS,
+        why_most="no ward or estate holds so many (the largest local authority has about 1.2 million)",
+    )
+    out["year"] = check_years(text["year"], "year", rej, required=True)
+
+
 #: Kind name -> the checks of that kind's own fields (every table kind has exactly one).
 FIELD_CHECKS: dict[str, FieldCheck] = {
     "incidents": incident_fields,
@@ -110,6 +128,7 @@ FIELD_CHECKS: dict[str, FieldCheck] = {
     "victims": victim_fields,
     "victim_counts": count_fields,
     "flagged": flagged_fields,
+    "population": population_fields,
 }
 
 

@@ -268,3 +268,60 @@ def _check_bounds(
             early, late = early & rows, late & rows
         rej.reject(early, col, says(f"{col} ", t, f" is before {bound.earliest}: {bound.why_earliest}"))
         rej.reject(late, col, says(f"{col} ", t, f" is after {latest}, {bound.why_latest}"))
+
+
+# --------------------------------------------------------------------------- whole numbers and years
+
+#: A whole number as spreadsheets write one: digits, thousands separated by commas, or a float's ".0".
+_WHOLE = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.0+)?$")
+#: A year as population files give it: ``2022``, ``Mid-2022``, ``mid 2022``, or the mid-year date itself
+#: (``2022-06-30``, ``30/06/2022``: a mid-year estimate is of the population on 30 June).
+_YEAR_TEXT = re.compile(r"^(?:mid[\s\-–]*)?(\d{4})(?:\.0+)?$|^(\d{4})-06-30$|^30/06/(\d{4})$", re.IGNORECASE)
+
+
+def check_whole_numbers(
+    text: pd.Series, col: str, rej: Rejector, *, required: bool, most: int, why_most: str
+) -> pd.Series:
+    """Whole numbers from 0 to ``most`` as int64 (0 where blank or rejected), each failure named with the value.
+
+    Thousands separators and a trailing ``.0`` are how spreadsheets write a
+    count and are read as it; a fraction, a sign, an exponent or words are not
+    a number of people. Only text columns are judged blank for the kind (the
+    row path), so a ``required`` number is judged blank here, first.
+    """
+    if required:
+        rej.reject((text == "").to_numpy(), col, f"{col} is blank")
+    distinct = text.drop_duplicates()
+    fits = distinct.str.fullmatch(_WHOLE).astype(bool)
+    digits = distinct.str.replace(",", "", regex=False).str.replace(r"\.0+$", "", regex=True)
+    value = pd.to_numeric(digits.where(fits, ""), errors="coerce")
+    number = pd.to_numeric(distinct, errors="coerce")  # only to say why: "-3" is negative, "2.5" a fraction
+    by_text = dict(zip(distinct.tolist(), value.tolist(), strict=True))
+    parsed = pd.Series(text.map(by_text).to_numpy(dtype=float), index=text.index)
+    negative = text.map(dict(zip(distinct.tolist(), (number < 0).tolist(), strict=True))).to_numpy(dtype=bool)
+    blank = (text == "").to_numpy()
+    rej.reject(~blank & negative, col, says(f"{col} is negative: ", text))
+    rej.reject(~blank & parsed.isna().to_numpy(), col, says(f"{col} is not a whole number: ", text))
+    rej.reject((parsed > most).to_numpy(), col, says(f"{col} ", text, f" is more than {most:,}: {why_most}"))
+    ok = parsed.notna() & (parsed <= most)
+    return parsed.where(ok, 0).astype("int64")
+
+
+def check_years(text: pd.Series, col: str, rej: Rejector, *, required: bool) -> pd.Series:
+    """Years as int64 (0 where blank or rejected), within the column's bounds (``DATE_BOUNDS``).
+
+    The bounds are months (as for every dated column); a year is judged by
+    their years, so the first accepted is the earliest bound's year and the
+    last the current year.
+    """
+    if required:
+        rej.reject((text == "").to_numpy(), col, f"{col} is blank")
+    found = text.str.extract(_YEAR_TEXT)
+    year = pd.to_numeric(found[0].fillna(found[1]).fillna(found[2]), errors="coerce")
+    blank = (text == "").to_numpy()
+    rej.reject(~blank & year.isna().to_numpy(), col, says(f"unreadable {col} (expected e.g. 2022 or mid-2022): ", text))
+    bound = bound_of(col)
+    first, last = int(bound.earliest[:4]), int(bound.latest()[:4])
+    rej.reject((year < first).to_numpy(), col, says(f"{col} ", text, f" is before {first}: {bound.why_earliest}"))
+    rej.reject((year > last).to_numpy(), col, says(f"{col} ", text, f" is after {last}, {bound.why_latest}"))
+    return year.where(year.notna() & (year >= first) & (year <= last), 0).astype("int64")

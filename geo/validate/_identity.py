@@ -56,22 +56,25 @@ def content_keys(frame: pd.DataFrame, kind: Kind) -> tuple[np.ndarray, np.ndarra
 def reject_repeated_refs(out: pd.DataFrame | IncidentColumns, kind: Kind, rej: Rejector) -> None:
     """Reject a ref that comes back with different content within one file.
 
+    A kind without refs is judged by its key columns instead (its
+    :attr:`~geo.core.schema.Kind.identity`: a population's code and year), so
+    two numbers for one ward and year cannot both be kept.
+
     A later row whose content is identical is a separate incident for
     police.uk-style data (kept) and a duplicate record for every other kind
     (rejected, naming the row it repeats). Refs are hashed first so that only
     the (usually few) rows whose ref repeats are compared in detail.
     """
-    col = kind.ref_column
-    if col is None:
-        assert isinstance(out, pd.DataFrame)
-        dup = out.duplicated(["area_code", "month", "agency"], keep="first").to_numpy()
-        rej.reject(dup, "area_code", "area, month and agency repeat an earlier row")
+    names = kind.identity  # the ref, or the key columns of a kind without refs (a count's area and month)
+    if not names:
         return
+    col = names[0]
     if isinstance(out, pd.DataFrame):
-        live = np.flatnonzero(rej.ok & (out[col] != "").to_numpy())
+        key = identity_key(out, names)
+        live = np.flatnonzero(rej.ok & (key != "").to_numpy() if kind.ref_column else rej.ok)  # a blank ref is none
         if len(live) < 2:
             return
-        ref_hash, _ = strings_to_hash(out[col].iloc[live])
+        ref_hash, _ = strings_to_hash(key.iloc[live])
     else:
         ref = out.columns[col]
         assert isinstance(ref, TextColumn)
@@ -85,7 +88,9 @@ def reject_repeated_refs(out: pd.DataFrame | IncidentColumns, kind: Kind, rej: R
     rows = live[candidate]
     sub = out.iloc[rows] if isinstance(out, pd.DataFrame) else out.frame(rows)
     content, _ = frame_to_hash(sub, [c for c in kind.column_names if c != "geometry"])
-    sub = pd.DataFrame({"ref": sub[col].to_numpy(), "row": sub["_row"].to_numpy(), "h": content, "pos": rows})
+    said = list(zip(*(sub[c].tolist() for c in names), strict=True))  # each row's identity, as its reason says it
+    sub = pd.DataFrame({"ref": identity_key(sub, names).to_numpy(), "row": sub["_row"].to_numpy(), "h": content})
+    sub = sub.assign(pos=rows, said=said)
     first = sub.drop_duplicates("ref", keep="first").set_index("ref")
     later = sub[sub.duplicated("ref", keep="first")]
     if later.empty:
@@ -100,7 +105,19 @@ def reject_repeated_refs(out: pd.DataFrame | IncidentColumns, kind: Kind, rej: R
     reason[later["pos"].to_numpy()] = [
         f"duplicate of row {first_row}"
         if same_content
-        else f"{col} {ref!r} repeats row {first_row} with different content"
-        for ref, first_row, same_content in zip(later["ref"], f["row"], is_same, strict=True)
+        else f"{kind.identity_text(values, verb=('repeats', 'repeat'))} row {first_row} with different content"
+        for values, first_row, same_content in zip(later["said"], f["row"], is_same, strict=True)
     ]
     rej.reject(mask, col, reason)
+
+
+def identity_key(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
+    """Each row's identity as one text: the ref itself, or the key columns' values joined by a unit separator."""
+    if len(names) == 1:
+        return frame[names[0]].astype("str")
+    parts = [frame[c].astype("str") for c in names]
+    return pd.Series(
+        ["\x1f".join(values) for values in zip(*(p.tolist() for p in parts), strict=True)],
+        index=frame.index,
+        dtype="str",
+    )

@@ -52,11 +52,11 @@ def test_demo_remove_deletes_the_demo_and_says_what_went(demo_db, capsys):
 
     assert main(["demo", "--remove", "--db", demo_db]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 6 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
+    assert len(lines) == 7 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
     assert lines[2].startswith("removed import 3 (data/demo-synthetic/incidents.csv): ")
     store = Store(demo_db)
     deletions = store.audit(action="delete")
-    assert len(deletions) == 6 and set(deletions["role"]) == {"cli"}
+    assert len(deletions) == 7 and set(deletions["role"]) == {"cli"}
     assert set(deletions["reason"]) == {"removing the synthetic demo town"}
     assert store.is_empty() is False and store.imports()["deleted_at"].notna().all()
     store.dispose()
@@ -98,3 +98,50 @@ def test_the_demo_into_a_real_store_exits_2(tmp_path, capsys):
 def test_remove_and_if_empty_do_not_go_together():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["demo", "--remove", "--if-empty"])
+
+
+# --------------------------------------------------------------------------- import population
+
+
+@pytest.fixture
+def command(capfd):
+    """``python -m geo ARGS --db DB`` run in this process (tests/cli/in_process.py)."""
+    import functools
+
+    from tests.cli import in_process
+
+    return functools.partial(in_process.run, capfd)
+
+
+def test_import_population_counts_every_row_and_a_second_run_stores_nothing(tmp_path, write, command):
+    import json
+
+    db = tmp_path / "s.sqlite"
+    path = write("mye.csv", "Ward Code 1,Mid-year,All Ages\r\nE05000001,2022,9000\r\nE05000002,2022,-4\r\n")
+    out = command("import", "population", str(path), db=db)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].endswith("mye.csv: 2 rows, 1 stored, 1 rejected, 0 already present")
+    assert "rejected       1: population is negative" in out.stdout
+    assert "no ward or estate boundaries are stored yet" in out.stdout  # the codes cannot be matched: noted
+    again = command("import", "population", str(path), "--json", db=db)
+    counts = json.loads(again.stdout)
+    assert (counts["stored"], counts["rejected"], counts["already_present"]) == (0, 1, 1)
+    rejects = command("rejects", "--kind", "population", db=db)
+    assert rejects.returncode == 0 and "population is negative: -4" in rejects.stdout
+    status = command("status", db=db)
+    assert json.loads(status.stdout)["counts"]["population"] == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("Ward Code 1,All Ages\r\nE05000001,9000\r\n", "cannot find column(s) ['year'] for population"),
+        ("", "empty"),
+    ],
+)
+def test_a_population_file_that_cannot_be_read_is_exit_2_and_one_line(tmp_path, write, command, content, says):
+    out = command("import", "population", str(write("bad.csv", content)), db=tmp_path / "s.sqlite")
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1 and says in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr

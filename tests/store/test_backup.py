@@ -414,3 +414,47 @@ def test_a_forged_secret_is_refused_naming_its_row_and_column(tmp_path, write, r
     assert _restored_nothing(target) and _secret_rows(target) == []
     source.dispose()
     target.dispose()
+
+
+# --------------------------------------------------------------------------- a table added by a later revision
+
+
+def _drop_population_file(folder, *, revision: str | None) -> None:
+    """The backup as an export before revision 0008 wrote it (``revision``), or with the file taken out."""
+    (folder / "population.csv").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["files"]["population.csv"], manifest["rows"]["population"]
+    if revision is not None:
+        manifest["revision"] = revision
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_the_population_round_trips(source, tmp_path):
+    export_all(source, tmp_path / "b")
+    target = Store(store_url(tmp_path / "t.sqlite"))
+    assert import_all(target, tmp_path / "b").rows["population"] == 24  # the demo's 8 wards x 3 mid-years
+    pd.testing.assert_frame_equal(target.read("population", keys=True), source.read("population", keys=True))
+    target.dispose()
+
+
+def test_a_backup_from_before_the_population_table_restores_with_none(tmp_path, write):
+    source = _small_store(store_url(tmp_path / "s.sqlite"), write)
+    export_all(source, tmp_path / "b")
+    _drop_population_file(tmp_path / "b", revision="0007")
+    target = Store(store_url(tmp_path / "t.sqlite"))
+    summary = import_all(target, tmp_path / "b")
+    assert "population" not in summary.rows and target.count("population") == 0 and target.count("incidents") == 3
+    source.dispose()
+    target.dispose()
+
+
+def test_a_backup_whose_schema_writes_the_population_but_lacks_it_is_refused(tmp_path, write):
+    source = _small_store(store_url(tmp_path / "s.sqlite"), write)
+    export_all(source, tmp_path / "b")
+    _drop_population_file(tmp_path / "b", revision=None)  # the revision is this Nestwatch's: it always writes one
+    target = Store(store_url(tmp_path / "t.sqlite"))
+    with pytest.raises(InputError, match=r"the backup has no population\.csv, which export-all always writes"):
+        import_all(target, tmp_path / "b")
+    assert target.is_empty()  # nothing restored
+    source.dispose()
+    target.dispose()

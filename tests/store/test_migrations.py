@@ -77,7 +77,9 @@ def test_an_old_demo_store_counts_as_real_after_the_upgrade(tmp_path):
     migrations.downgrade(sa.create_engine(url), "0003")  # the demo as a store made before the flag existed
     reopened = Store(url)
     log = reopened.imports()
-    assert len(log) == 6 and log["file"].str.contains("demo").all()  # its files are still named like the demo's
+    assert (
+        len(log) == 7 and log["file"].str.contains("demo").all()
+    )  # wards ... victims, population  # its files are still named like the demo's
     assert not log["synthetic"].any()
     assert not store_is_synthetic(reopened) and store_holds_real(reopened) and store_has_held_real(reopened)
     with pytest.raises(MixedDataError, match="fresh store"):  # nor can the demo be loaded again on top

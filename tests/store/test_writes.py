@@ -187,3 +187,43 @@ def test_keys_sorted_once_per_import_decide_as_keys_sorted_for_every_file(
     finally:
         plain.dispose()
         drop_store(url)
+
+
+# --------------------------------------------------------------------------- identities of kinds without refs
+
+
+def test_a_count_given_again_with_another_number_is_refused_like_a_ref(store, write):
+    """Victim counts are named by area, month and agency (their key columns), as a record by its ref."""
+    head = "area_code,month,count,agency\r\n"
+    import_path(store, "victims", write("a.csv", head + "W1,2024-08,3,Housing\r\nW1,2024-08,1,Police\r\n"))
+    later = import_path(store, "victims", write("b.csv", head + "W1,2024-08,4,Housing\r\nW1,2024-08,1,Police\r\n"))
+    # Housing's count for W1 in August changed (3 then 4): both cannot be right, and adding them counts 7 people
+    assert (later.rows, later.stored, later.rejected, later.already_present) == (2, 0, 1, 1)
+    [reason] = store.rejects(kind="victim_counts")["reason"].tolist()
+    assert reason.startswith(
+        "area_code 'W1', month '2024-08' and agency 'Housing' are already stored with different content ("
+    )
+    assert sorted(store.read("victim_counts")["count"]) == [1, 3]
+
+
+def test_codes_are_noted_against_no_boundaries_at_all_and_long_lists_are_cut(store, write):
+    from geo.store._writes import NAMED_CODES
+
+    text = "code,year,population\r\n" + "".join(f"E0500000{i},2022,{1000 + i}\r\n" for i in range(7))
+    result = import_path(store, "population", write("p.csv", text))
+    assert result.stored == 7
+    assert any(
+        "no ward or estate boundaries are stored yet, so none of its 7 codes can be matched" in n for n in result.notes
+    )
+    wards = (
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"E05000000","name":"W"},'
+        '"geometry":{"type":"Polygon","coordinates":[[[-2.6,51.4],[-2.59,51.4],[-2.59,51.41],[-2.6,51.4]]]}}]}'
+    )
+    import_path(store, "wards", write("w.geojson", wards))
+    again = import_path(store, "population", write("q.csv", text.replace(",2022,", ",2023,")))
+    [note] = [n for n in again.notes if "match no stored" in n]
+    assert NAMED_CODES == 5  # 6 unmatched (E05000001 to 6): five named, one counted
+    assert (
+        "6 codes match no stored ward or estate: E05000001, E05000002, E05000003, E05000004, E05000005 and 1 more"
+        in note
+    )

@@ -164,7 +164,8 @@ def test_victim_counts_need_whole_numbers(write):
     assert v.kind == "victim_counts"
     assert v.accepted["count"].tolist() == [3]
     assert sorted(v.rejects["reason"]) == [
-        "area, month and agency repeat an earlier row",
+        # the area, month and agency name what a count is of (its key columns); the blank agency is left unsaid
+        "area_code 'E1' and month '2024-01' repeat row 2 with different content",
         "count is not a whole number >= 0",
     ]
 
@@ -304,3 +305,118 @@ def test_strip_is_utf8_trim_whitespace(values):
     arr = pa.array(values, pa.string())
     assert strip_blanks(arr).to_pylist() == pc.utf8_trim_whitespace(arr).to_pylist()
     assert strip_blanks(arr.slice(1)).to_pylist() == pc.utf8_trim_whitespace(arr.slice(1)).to_pylist()  # with an offset
+
+
+# --------------------------------------------------------------------------- population (residents per ward and year)
+
+POPULATION = "Ward Code 1,Mid-year,All Ages\r\n"  # the headings of ONS's ward estimates up to mid-2020
+
+
+@pytest.fixture
+def december_2026(monkeypatch):
+    """Today is 15 December 2026 (the one injectable clock): 2026 is the latest year an estimate may be of."""
+    import datetime as dt
+
+    import geo.validate._bounds
+
+    monkeypatch.setattr(geo.validate._bounds, "today", lambda: dt.date(2026, 12, 15))
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        ("E05000002,2022,12.5", "All Ages", "population is not a whole number: 12.5"),
+        ("E05000002,2022,-3", "All Ages", "population is negative: -3"),
+        ("E05000002,2022,many", "All Ages", "population is not a whole number: many"),
+        ("E05000002,2022,1e4", "All Ages", "population is not a whole number: 1e4"),
+        ("E05000002,2022,", "All Ages", "population is blank"),
+        ("E05000002,2022,2000001", "All Ages", "population 2000001 is more than 2,000,000"),
+        (",2022,5000", "Ward Code 1", "code is blank"),
+        ("E05000002,2000,5000", "Mid-year", "year 2000 is before 2001: ONS small-area population estimates"),
+        ("E05000002,2027,5000", "Mid-year", "year 2027 is after 2026, the current year"),
+        ("E05000002,2999,5000", "Mid-year", "year 2999 is after 2026"),
+        ("E05000002,22,5000", "Mid-year", "unreadable year (expected e.g. 2022 or mid-2022): 22"),
+        ("E05000002,2022-07-01,5000", "Mid-year", "unreadable year"),  # a date that is not a mid-year
+        ("E05000002,,5000", "Mid-year", "year is blank"),
+    ],
+)
+def test_each_bad_population_row_is_rejected_with_file_row_column(write, december_2026, row, column, reason):
+    v = validated(write, POPULATION + "E05000001,2022,9000\r\n" + row + "\r\n", "population")
+    assert v.accepted[["code", "population", "year"]].values.tolist() == [["E05000001", 9000, 2022]]
+    [rej] = v.rejects.to_dict("records")
+    assert (rej["row"], rej["column"]) == (3, column)
+    assert rej["reason"].startswith(reason), rej["reason"]
+    assert rej["file"].endswith("t.csv") and json.loads(rej["raw"])["Ward Code 1"] == row.split(",")[0]
+
+
+def test_population_values_are_read_as_spreadsheets_and_ons_write_them(write, december_2026):
+    text = POPULATION + (
+        'E05000001,2022,"12,345"\r\n'  # thousands separated
+        "E05000002,Mid-2022,8000\r\n"  # the year as ONS names its sheets
+        "E05000003,mid 2021,8000.0\r\n"  # a float's .0 from a spreadsheet
+        "E05000004,2020-06-30,0\r\n"  # the mid-year date itself; nobody living there is a population
+        "E05000005,30/06/2026,7000\r\n"  # the current year is not in the future
+        "E05000006,2001,1\r\n"  # the first year of the estimates
+    )
+    v = validated(write, text, "population")
+    assert v.rejects.empty, v.rejects["reason"].tolist()
+    assert v.accepted[["code", "population", "year"]].values.tolist() == [
+        ["E05000001", 12345, 2022],
+        ["E05000002", 8000, 2022],
+        ["E05000003", 8000, 2021],
+        ["E05000004", 0, 2020],
+        ["E05000005", 7000, 2026],
+        ["E05000006", 1, 2001],
+    ]
+    assert v.accepted["population"].dtype == np.int64 and v.accepted["year"].dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Ward Code 1,Mid-year,All Ages",  # ONS ward estimates to mid-2020 (sheet exported as CSV, plus the year)
+        "Ward 2023 Code,Year,Total",  # ONS ward estimates mid-2021 on
+        "WD23CD,Year,Population",  # ONS boundary field names
+        "wd16cd,year,population",
+        "GEOGRAPHY_CODE,DATE,OBS_VALUE",  # Nomis
+        "code,year,population",  # the canonical names
+    ],
+)
+def test_ons_and_nomis_headings_are_recognised_without_a_mapping(write, header):
+    v = validated(write, header + "\r\nE05000001,2022,9000\r\n", "population")
+    assert v.rejects.empty and v.accepted[["code", "population", "year"]].values.tolist() == [["E05000001", 9000, 2022]]
+
+
+def test_other_columns_of_an_ons_sheet_are_left_alone(write):
+    text = "LAD 2023 Code,LAD 2023 Name,Ward 2023 Code,Ward 2023 Name,Year,Total,F0,M0\r\n"
+    text += "E08000009,Trafford,E05000819,Altrincham,2022,12000,60,70\r\n"
+    v = validated(write, text, "population")
+    assert v.accepted[["code", "population", "year"]].values.tolist() == [["E05000819", 12000, 2022]]  # not the LAD
+    assert any("columns not used: LAD 2023 Code, LAD 2023 Name, Ward 2023 Name, F0, M0" in n for n in v.notes)
+
+
+def test_a_population_file_without_a_year_is_refused_naming_the_column(write):
+    from geo.core.errors import InputError
+
+    with pytest.raises(InputError, match=r"cannot find column\(s\) \['year'\] for population"):
+        validated(write, "Ward 2023 Code,Total\r\nE05000001,9000\r\n", "population")
+
+
+def test_a_ward_and_year_given_twice_is_one_fact(write):
+    text = POPULATION + (
+        "E05000001,2022,9000\r\n"
+        "E05000001,2022,9100\r\n"  # another number for the same ward and year: which is right cannot be told
+        "E05000001,2022,9000\r\n"  # the same row again
+        "E05000001,2021,8900\r\n"  # another year of the same ward
+        "E05000002,2022,9100\r\n"  # another ward, the same year
+    )
+    v = validated(write, text, "population")
+    assert v.accepted[["code", "population", "year"]].values.tolist() == [
+        ["E05000001", 9000, 2022],
+        ["E05000001", 8900, 2021],
+        ["E05000002", 9100, 2022],
+    ]
+    assert v.rejects[["row", "column", "reason"]].values.tolist() == [
+        [3, "Ward Code 1", "code 'E05000001' and year 2022 repeat row 2 with different content"],
+        [4, "Ward Code 1", "duplicate of row 2"],
+    ]
