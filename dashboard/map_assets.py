@@ -5,6 +5,8 @@
   Streamlit serves at ``/app/static/vendor/`` (``server.enableStaticServing``). Set
   ``NESTWATCH_STATIC_URL`` when the app runs under a base path (default ``/app/static``).
 
+Tiles come from ``NESTWATCH_TILES`` (a provider, a local tile server's URL template, or ``none``).
+
 This module only says where each file is; :mod:`dashboard.map_layers` and :mod:`dashboard.maps` put
 them on the page.
 """
@@ -28,6 +30,21 @@ def _static_url() -> str:
 
 def _vendor(path: str) -> str:
     return f"{_static_url()}/vendor/{path}"
+
+
+def _resolve_tiles(tiles: str | None) -> tuple[str | None, str | None]:
+    """(tiles, attribution) from the argument and ``NESTWATCH_TILES`` / ``NESTWATCH_TILES_ATTR``."""
+    if tiles == "default":
+        env = os.environ.get("NESTWATCH_TILES", "").strip()
+        if env.lower() == "none":
+            return None, None
+        tiles = env or "OpenStreetMap"
+    if not tiles or tiles.lower() == "none":
+        return None, None
+    attr = os.environ.get("NESTWATCH_TILES_ATTR") if "{" in tiles else None
+    if "{" in tiles and not attr:
+        attr = "Map tiles"
+    return tiles, attr
 
 
 def _leaflet_js() -> list[tuple[str, str]]:

@@ -22,7 +22,8 @@ leave it on the next tick, so they are wired too). A click on one gives
 * ``last_object_clicked_tooltip``: the tooltip text, one ``"label: value"`` per line;
 * ``last_active_drawing``: a GeoJSON Feature whose ``properties`` say what was clicked:
   ``{"layer": name, "cell": id}`` (hexagons), ``{"layer": name, "row": i}`` (points; ``i`` is the row's
-  position in the frame passed) or ``{"layer": name, "name": label}`` (boundaries);
+  position in the frame passed), ``{"layer": name, "name": label}`` (boundaries) or ``{"layer": name,
+  "stop": n}`` (a numbered stop of a route; ``last_object_clicked`` is then the stop itself);
 * ``last_clicked`` (the map click) too, and ``last_object_clicked_count`` goes up (by 2: the layer and its
   group both report).
 
@@ -177,9 +178,21 @@ class _VerbatimMacros(MacroElement):
 
 # --------------------------------------------------------------------------- JavaScript
 
-# Every layer script runs inside try/catch: streamlit-folium calls initComponent at the very end of the map
-# script, so one exception would leave the iframe 0 px high and the whole map blank.
-#
+
+def _layer_template(script: str, *, header: str = "") -> Template:
+    """A layer's template: its styles (``header``), and ``script`` run with ``d``, its payload, inside try/catch.
+
+    streamlit-folium calls initComponent at the very end of the map script, so one exception would leave
+    the iframe 0 px high and the whole map blank.
+    """
+    styles = "{% macro header(this, kwargs) %}" + header + "{% endmacro %}" if header else ""
+    return Template(
+        styles + "{% macro script(this, kwargs) %}\n;(function (run) {\n"
+        '  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }\n'
+        "})(function () {\n  var d = {{ this.payload }};\n" + script + "});\n{% endmacro %}"
+    )
+
+
 # Shared by every data layer: builds a tooltip as DOM nodes (textContent only) for row ``layer.nwRow``.
 # Lines are separated by "\n" text nodes too, so streamlit-folium's innerText shows one "label: value"
 # per line in ``last_object_clicked_tooltip``.
@@ -193,7 +206,8 @@ _TOOLTIP_JS = r"""
     group.bindTooltip(function (layer) {
       var box = document.createElement("div"), i = layer.nwRow;
       for (var k = 0; k < labels.length; k++) {
-        if (k) { box.appendChild(document.createTextNode("\n")); }
+        if (cols[k](i) === "") { continue; }  // a blank value (no rank: not in the plan) says nothing: no line
+        if (box.firstChild) { box.appendChild(document.createTextNode("\n")); }
         var line = document.createElement("div"), b = document.createElement("b");
         b.textContent = labels[k] + ": ";
         line.appendChild(b);
@@ -275,13 +289,8 @@ class _HexLayer(JSCSSMixin, _VerbatimMacros):
     attaches its click listeners.
     """
 
-    _template = Template(
+    _template = _layer_template(
         """
-        {% macro script(this, kwargs) %}
-;(function (run) {
-  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
-})(function () {
-  var d = {{ this.payload }};
   var group = {{ this._parent.get_name() }};
   """
         + _TOOLTIP_JS
@@ -304,9 +313,7 @@ class _HexLayer(JSCSSMixin, _VerbatimMacros):
     group.addLayer(p);
   }
   nwTooltip(group, d.labels, d.values, {sticky: true});
-});
-        {% endmacro %}
-        """
+"""
     )
 
     def __init__(self, payload: str) -> None:
@@ -324,13 +331,8 @@ class _PointLayer(_VerbatimMacros):
     underneath stay clickable, and the points stay on top when the hexagon layer is switched off and on.
     """
 
-    _template = Template(
+    _template = _layer_template(
         """
-        {% macro script(this, kwargs) %}
-;(function (run) {
-  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
-})(function () {
-  var d = {{ this.payload }};
   var group = {{ this._parent.get_name() }}, map = {{ this.map.get_name() }};
   """
         + _TOOLTIP_JS
@@ -349,9 +351,7 @@ class _PointLayer(_VerbatimMacros):
   nwTooltip(group, d.labels, d.values, {});
   // Hidden layers start on the map so streamlit-folium wires their clicks, then leave it.
   if (!d.show) { setTimeout(function () { map.removeLayer(group); }, 0); }
-});
-        {% endmacro %}
-        """
+"""
     )
 
     def __init__(self, m: folium.Map, payload: str) -> None:
@@ -361,19 +361,59 @@ class _PointLayer(_VerbatimMacros):
         self.payload = payload
 
 
-class _BoundaryLayer(_VerbatimMacros):
-    """Unfilled outlines in an SVG pane: the stroke shows a name, the inside lets clicks reach hexagons."""
+# Boundary names written on the map: permanent, non-interactive Leaflet tooltips whose content is a text
+# node. Every label of every boundary layer joins one list per map, largest area first within a layer and
+# layers in the order they were added; after each move, zoom or layer switch a label that would overlap one
+# kept before it is hidden, so a zoomed-out force's 100 wards do not print over each other.
+_LABELS_JS = r"""
+  function nwDeclutter(map) {
+    var kept = [];
+    map.nwLabels.forEach(function (t) {
+      var el = t.getElement();
+      if (!el || !map.hasLayer(t)) { return; }
+      el.style.visibility = "";
+      var r = el.getBoundingClientRect(), free = r.width > 0;
+      for (var k = 0; free && k < kept.length; k++) {
+        var o = kept[k];
+        free = r.right + 6 < o.left || r.left > o.right + 6 || r.bottom + 2 < o.top || r.top > o.bottom + 2;
+      }
+      if (free) { kept.push(r); } else { el.style.visibility = "hidden"; }
+    });
+  }
+  function nwLabels(map, group, d, colour) {
+    if (!map.nwLabels) {
+      map.nwLabels = [];
+      var later = function () { L.Util.requestAnimFrame(function () { nwDeclutter(map); }); };
+      map.on("zoomend moveend overlayadd overlayremove resize", later);
+      later();
+    }
+    var labels = L.layerGroup();
+    d.order.forEach(function (i) {
+      var text = document.createElement("span");
+      text.textContent = d.values[0][i];
+      text.style.color = colour;
+      var t = L.tooltip({permanent: true, direction: "center", interactive: false, opacity: 1,
+        className: "nestwatch-label"}).setLatLng([d.marks[2 * i], d.marks[2 * i + 1]]).setContent(text);
+      map.nwLabels.push(t);
+      labels.addLayer(t);
+    });
+    group.addLayer(labels);
+  }
+"""
 
-    _template = Template(
+
+class _BoundaryLayer(_VerbatimMacros):
+    """Unfilled outlines in an SVG pane: the stroke shows a name, the inside lets clicks reach hexagons.
+
+    With ``marks`` in the payload each boundary's name is also written on the map (:data:`_LABELS_JS`).
+    """
+
+    _template = _layer_template(
         """
-        {% macro script(this, kwargs) %}
-;(function (run) {
-  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
-})(function () {
-  var d = {{ this.payload }};
   var group = {{ this._parent.get_name() }}, map = {{ this.map.get_name() }};
   """
         + _TOOLTIP_JS
+        + _LABELS_JS
         + """
   var pane = "nestwatchBoundaries", renderer = nwPane(map, pane, d.z), s = d.style;
   function pairs(flat) {
@@ -391,9 +431,8 @@ class _BoundaryLayer(_VerbatimMacros):
     group.addLayer(p);
   }
   nwTooltip(group, d.labels, d.values, {sticky: true});
-});
-        {% endmacro %}
-        """
+  if (d.marks) { nwLabels(map, group, d, s.colour); }
+"""
     )
 
     def __init__(self, m: folium.Map, payload: str) -> None:
@@ -404,47 +443,142 @@ class _BoundaryLayer(_VerbatimMacros):
 
 
 class _Legend(_VerbatimMacros):
-    """A legend as a Leaflet control, built with DOM calls (text via textContent, colours validated)."""
+    """A legend as a Leaflet control that folds away: a ``<details>`` box built with DOM calls.
 
-    _template = Template(
+    Text goes in via textContent, colours are validated. ``collapsed`` None folds it on a small map
+    (narrower than 760 px or lower than 420 px: a laptop's or a tablet's page), until the user opens it.
+    """
+
+    _template = _layer_template(
         """
-        {% macro header(this, kwargs) %}
-<style>
-  .nestwatch-legend { background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px;
-    box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.35 sans-serif; max-width: 240px; }
-  .nestwatch-legend-title { font-weight: bold; margin-bottom: 3px; }
-  .nestwatch-legend-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
-    vertical-align: -2px; border: 1px solid rgba(0,0,0,.25); }
-</style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-;(function (run) {
-  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
-})(function () {
-  var d = {{ this.payload }};
   var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () {
-    var box = L.DomUtil.create("div", "nestwatch-legend");
-    L.DomUtil.create("div", "nestwatch-legend-title", box).textContent = d.title;
+  legend.onAdd = function (map) {
+    var box = L.DomUtil.create("details", "nestwatch-legend"), touched = false;
+    var title = L.DomUtil.create("summary", "nestwatch-legend-title", box);
+    title.textContent = d.title;
+    title.addEventListener("click", function () { touched = true; });
     d.items.forEach(function (item) {
-      var row = L.DomUtil.create("div", "", box);
-      L.DomUtil.create("span", "nestwatch-legend-swatch", row).style.background = item[1];
+      var row = L.DomUtil.create("div", "", box), swatch = L.DomUtil.create("span", "nestwatch-legend-swatch", row);
+      if (item[2] === "fill") { swatch.style.background = item[1]; }  // else a ring or an outline, in that colour
+      else { swatch.style.border = (item[2] === "ring" ? "2px solid " : "3px solid ") + item[1]; }
+      if (item[2] === "ring") { swatch.style.borderRadius = "50%"; }
       row.appendChild(document.createTextNode(item[0]));
     });
+    function fit() {
+      var size = map.getSize();
+      if (!touched && size.x > 0) { box.open = d.collapsed === null ? size.x >= 760 && size.y >= 420 : !d.collapsed; }
+    }
+    fit();
+    map.on("resize", fit);
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
     return box;
   };
   legend.addTo({{ this._parent.get_name() }});
-});
-        {% endmacro %}
-        """
+""",
+        header="""
+<style>
+  .nestwatch-legend { background: rgba(255,255,255,.92); padding: 4px 8px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.35 sans-serif; max-width: 240px; }
+  .nestwatch-legend-title { font-weight: bold; cursor: pointer; padding: 2px 0; }
+  .nestwatch-legend[open] .nestwatch-legend-title { margin-bottom: 3px; }
+  .nestwatch-legend-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+    vertical-align: -2px; border: 1px solid rgba(0,0,0,.25); box-sizing: border-box; }
+</style>
+""",
     )
 
     def __init__(self, payload: str) -> None:
         super().__init__()
         self._name = "NestwatchLegend"
         self.payload = payload
+
+
+class _RouteLayer(_VerbatimMacros):
+    """A route: a dashed line through the stops in order, and a numbered marker on each stop.
+
+    The numbers are text nodes inside the markers' own elements (never markup); the line does not catch
+    the mouse, so the hexagons under it stay clickable, and a marker's tooltip names its stop.
+    """
+
+    _template = _layer_template(
+        """
+  var group = {{ this._parent.get_name() }}, map = {{ this.map.get_name() }};
+  """
+        + _TOOLTIP_JS
+        + """
+  var pane = "nestwatchRoute", renderer = nwPane(map, pane, d.z), s = d.style, stops = [];
+  for (var i = 0; i < d.xy.length / 2; i++) { stops.push([d.xy[2 * i], d.xy[2 * i + 1]]); }
+  var path = d.closed && stops.length > 2 ? stops.concat([stops[0]]) : stops;
+  if (path.length > 1) {
+    group.addLayer(L.polyline(path, {renderer: renderer, pane: pane, color: d.colour, weight: s.weight,
+      opacity: s.opacity, dashArray: s.dash, interactive: false}));
+  }
+  stops.forEach(function (at, i) {
+    var n = document.createElement("span");
+    n.textContent = String(d.numbers[i]);
+    n.style.background = d.colour;
+    var marker = L.marker(at, {keyboard: false, riseOnHover: true,
+      icon: L.divIcon({className: "nestwatch-stop", html: n, iconSize: [s.size, s.size]})});
+    marker.feature = {type: "Feature", properties: {layer: d.name, stop: d.numbers[i]}};
+    marker.nwRow = i;
+    group.addLayer(marker);
+  });
+  nwTooltip(group, d.labels, d.values, {direction: "top", offset: [0, -s.size / 2]});
+"""
+    )
+
+    def __init__(self, m: folium.Map, payload: str) -> None:
+        super().__init__()
+        self._name = "NestwatchRoute"
+        self.map = m
+        self.payload = payload
+
+
+class _MapChrome(_VerbatimMacros):
+    """What every map shares: tooltips that wrap and stay inside the map, boundary labels, route stops.
+
+    A tooltip near the map's edge used to run past it and be cut off by the frame; Leaflet places a
+    tooltip beside the mouse or its layer, so here each (once placed) is moved back inside the map.
+    Permanent tooltips (boundary labels) stay where they are.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+<style>
+  .leaflet-tooltip { width: max-content; max-width: 280px; white-space: normal; }
+  .leaflet-tooltip.nestwatch-label { background: none; border: 0; box-shadow: none; padding: 0;
+    max-width: none; white-space: nowrap; font: 600 11px/1.15 sans-serif;
+    text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 5px #fff; }
+  .leaflet-tooltip.nestwatch-label::before { display: none; }
+  .nestwatch-stop span { display: flex; align-items: center; justify-content: center; width: 100%;
+    height: 100%; box-sizing: border-box; border-radius: 50%; border: 2px solid #fff; color: #fff;
+    font: bold 11px/1 sans-serif; box-shadow: 0 1px 3px rgba(0,0,0,.55); }
+</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+;(function () {
+  if (typeof L === "undefined" || L.Tooltip.prototype.nwKeptInside) { return; }
+  var place = L.Tooltip.prototype._setPosition;
+  L.Tooltip.prototype._setPosition = function (pos) {
+    place.call(this, pos);
+    var map = this._map, box = this._container;
+    if (!map || !box || this.options.permanent) { return; }
+    var at = L.DomUtil.getPosition(box), p = map.layerPointToContainerPoint(at), size = map.getSize();
+    var x = Math.max(0, Math.min(p.x, size.x - box.offsetWidth));
+    var y = Math.max(0, Math.min(p.y, size.y - box.offsetHeight));
+    if (x !== p.x || y !== p.y) { L.DomUtil.setPosition(box, at.add(L.point(x - p.x, y - p.y))); }
+  };
+  L.Tooltip.prototype.nwKeptInside = true;
+})();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "NestwatchChrome"
 
 
 class _PlainBackground(_VerbatimMacros):

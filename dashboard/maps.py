@@ -16,7 +16,6 @@ This module imports folium, never streamlit; tests assert on the rendered HTML.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,15 +29,17 @@ from folium.map import FitBounds
 from folium.plugins import MarkerCluster
 
 from dashboard.basemap import add_basemap
-from dashboard.map_assets import _leaflet_css, _leaflet_js, _LocalDraw, _LocalMarkerCluster
+from dashboard.map_assets import _leaflet_css, _leaflet_js, _LocalDraw, _LocalMarkerCluster, _resolve_tiles
 from dashboard.map_layers import (
     _BoundaryLayer,
     _check_colour,
     _HexLayer,
     _html_text,
     _Legend,
+    _MapChrome,
     _PlainBackground,
     _PointLayer,
+    _RouteLayer,
     _text_values,
     _tooltip_payload,
     js_literal,
@@ -75,26 +76,15 @@ _CELL_RE = r"[0-9a-f]{15,16}"
 _OUTLINE_COLOUR = "#111111"
 MAX_ZOOM = 19
 _POINTS_PANE_Z = 460
+_ROUTE_PANE_Z = 455
 _BOUNDARY_PANE_Z = 450
+#: The patrol route's colour: apart from the reds and blues of the hot and cold spots, the purple of flagged
+#: addresses and the orange of closure orders.
+ROUTE_COLOUR = "#00695c"
 #: Degrees: boundary vertices closer than this to the simplified outline are not sent (~1 m, the rounding step).
 DISPLAY_TOLERANCE = 1e-5
 
 # --------------------------------------------------------------------------- builders
-
-
-def _resolve_tiles(tiles: str | None) -> tuple[str | None, str | None]:
-    """(tiles, attribution) from the argument and ``NESTWATCH_TILES`` / ``NESTWATCH_TILES_ATTR``."""
-    if tiles == "default":
-        env = os.environ.get("NESTWATCH_TILES", "").strip()
-        if env.lower() == "none":
-            return None, None
-        tiles = env or "OpenStreetMap"
-    if not tiles or tiles.lower() == "none":
-        return None, None
-    attr = os.environ.get("NESTWATCH_TILES_ATTR") if "{" in tiles else None
-    if "{" in tiles and not attr:
-        attr = "Map tiles"
-    return tiles, attr
 
 
 def base_map(*, bounds: tuple[float, float, float, float] | None = None, tiles: str | None = "default") -> folium.Map:
@@ -129,8 +119,10 @@ def base_map(*, bounds: tuple[float, float, float, float] | None = None, tiles: 
     # Leaflet takes maxZoom from the tile layer; without tiles MarkerCluster refuses to start ("Map has no
     # maxZoom specified"), which aborts the whole script and leaves streamlit-folium's iframe 0 px high.
     m.options["max_zoom"] = MAX_ZOOM
+    m.options["zoom_snap"] = 0.25  # fit the data closely: whole zoom steps left a town at half the map's width
     m.default_js = _leaflet_js()
     m.default_css = _leaflet_css()
+    _MapChrome().add_to(m)  # tooltips kept inside the map, label and route styles
     url, attr = _resolve_tiles(tiles)
     if tiles == "default" and add_basemap(m):  # a basemap file the force holds (NESTWATCH_BASEMAP) comes first
         pass
@@ -153,7 +145,7 @@ class LayerPayload:
     Building is the costly part of a map (every cell's id and tooltip, every boundary's rings: tens of
     milliseconds force-wide); putting a built layer on a map costs nothing. So a page that draws the same
     layer on every rerun can cache this per data version (a ``folium.Map`` itself is never cached or
-    shared). ``kind`` is ``"hexes"`` or ``"boundaries"``; ``payload`` is :func:`js_literal` text.
+    shared). ``kind`` is ``"hexes"``, ``"boundaries"`` or ``"route"``; ``payload`` is :func:`js_literal` text.
     """
 
     kind: str
@@ -168,8 +160,10 @@ def add_layer(m: folium.Map, layer: LayerPayload) -> None:
         _HexLayer(layer.payload).add_to(group)
     elif layer.kind == "boundaries":
         _BoundaryLayer(m, layer.payload).add_to(group)
+    elif layer.kind == "route":
+        _RouteLayer(m, layer.payload).add_to(group)
     else:
-        raise ValueError(f"not a layer kind: {layer.kind!r} (hexes or boundaries)")
+        raise ValueError(f"not a layer kind: {layer.kind!r} (hexes, boundaries or route)")
     group.add_to(m)
 
 
@@ -294,16 +288,24 @@ def _display_outlines(geoms: np.ndarray) -> np.ndarray:
 
 
 def add_boundaries(
-    m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, label: str = "name", colour: str = "#444"
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    label: str = "name",
+    colour: str = "#444",
+    labels: bool = False,
 ) -> None:
-    """Add boundary outlines (wards, estates) with their name as a tooltip.
+    """Add boundary outlines (wards, estates) with their name as a tooltip (and on the map, with ``labels``).
 
     The same as ``add_layer(m, boundary_layer(gdf, …))``; see :func:`boundary_layer` for the parameters.
     """
-    add_layer(m, boundary_layer(gdf, name=name, label=label, colour=colour))
+    add_layer(m, boundary_layer(gdf, name=name, label=label, colour=colour, labels=labels))
 
 
-def boundary_layer(gdf: gpd.GeoDataFrame, *, name: str, label: str = "name", colour: str = "#444") -> LayerPayload:
+def boundary_layer(
+    gdf: gpd.GeoDataFrame, *, name: str, label: str = "name", colour: str = "#444", labels: bool = False
+) -> LayerPayload:
     """Boundary outlines (wards, estates) as a layer payload, with their name as a tooltip.
 
     Parameters
@@ -316,7 +318,10 @@ def boundary_layer(gdf: gpd.GeoDataFrame, *, name: str, label: str = "name", col
     label
         Column holding each boundary's name, the only attribute sent to the page.
     colour
-        Outline colour.
+        Outline colour (and the labels' colour).
+    labels
+        Also write each name on the map, inside its boundary (at a point of its largest part). A label
+        that would overlap a bigger boundary's is hidden until the map is zoomed in enough to part them.
 
     Notes
     -----
@@ -333,14 +338,15 @@ def boundary_layer(gdf: gpd.GeoDataFrame, *, name: str, label: str = "name", col
         gdf = gdf.to_crs(4326)
     keep = gdf.geometry.notna() & ~gdf.geometry.is_empty
     gdf = gdf[keep]
-    shapes, rows = [], []
+    shapes, rows, drawn = [], [], []
     for i, geom in enumerate(_display_outlines(gdf.geometry.to_numpy())):
         rings = _polygon_rings(geom)
         if rings:
             shapes.append(rings)
             rows.append(i)
+            drawn.append(geom)
     names = _text_values(gdf[label].iloc[rows]) if rows else []
-    payload = {
+    payload: dict[str, Any] = {
         "name": str(name),
         "z": _BOUNDARY_PANE_Z,
         "shapes": shapes,
@@ -348,7 +354,53 @@ def boundary_layer(gdf: gpd.GeoDataFrame, *, name: str, label: str = "name", col
         "values": [names],
         "style": {"colour": colour, "weight": 2, "opacity": 0.9},
     }
+    if labels:
+        payload["marks"], payload["order"] = _label_marks(drawn)
     return LayerPayload(kind="boundaries", name=str(name), payload=js_literal(payload))
+
+
+def route_layer(
+    stops: pd.DataFrame, *, number: str = "visit", tooltip: Sequence[str] = (), name: str = "Route"
+) -> LayerPayload:
+    """A route as a layer payload: a dashed line through ``stops`` in ``number`` order, back to the first,
+    and a marker on each stop showing its number (a patrol's visiting order).
+
+    ``stops`` has ``lat``/``lng`` (WGS84), the whole-number column ``number`` and the ``tooltip`` columns
+    (the only values sent; the place a stop is, say). Colour :data:`ROUTE_COLOUR`.
+    """
+    numbers = pd.to_numeric(stops[number], errors="raise")
+    if len(numbers) and not (numbers == numbers.round()).all():
+        raise ValueError(f"route stops need whole numbers in {number!r}")
+    ordered = stops.iloc[np.argsort(numbers.to_numpy(), kind="stable")]
+    lat, lng = _point_coordinates(ordered)
+    labels, values = _tooltip_payload(ordered, tooltip)
+    payload = {
+        "name": str(name),
+        "z": _ROUTE_PANE_Z,
+        "xy": np.round(np.column_stack([lat, lng]), 5).ravel().tolist(),
+        "numbers": ordered[number].astype("int64").tolist(),
+        "closed": True,
+        "colour": ROUTE_COLOUR,
+        "labels": labels,
+        "values": values,
+        "style": {"weight": 3, "opacity": 0.85, "dash": "6 5", "size": 22},
+    }
+    return LayerPayload(kind="route", name=str(name), payload=js_literal(payload))
+
+
+def add_route(m: folium.Map, stops: pd.DataFrame, **options: Any) -> None:
+    """Add a numbered route: ``add_layer(m, route_layer(stops, …))`` (see :func:`route_layer`)."""
+    add_layer(m, route_layer(stops, **options))
+
+
+def _label_marks(geoms: list[Any]) -> tuple[list[float], list[int]]:
+    """Where each boundary's label goes (flat ``[lat, lng, …]``, a point inside its largest part, ~1 m) and
+    the order labels are kept in when they collide: largest boundary first."""
+    largest = [max(shapely.get_parts(g), key=lambda part: part.area) for g in geoms]
+    points = shapely.point_on_surface(np.array(largest, dtype=object)) if largest else np.array([])
+    marks = np.round(np.column_stack([shapely.get_y(points), shapely.get_x(points)]), 5).ravel().tolist()
+    areas = np.array([g.area for g in geoms])
+    return marks, np.argsort(-areas, kind="stable").tolist()
 
 
 def _point_coordinates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -372,6 +424,7 @@ def add_points(
     colour: str = "#c00",
     cluster_over: int = 50,
     show: bool = True,
+    ring: bool = False,
 ) -> None:
     """Add circle markers (flagged addresses, closure orders…), clustered when there are many.
 
@@ -391,6 +444,9 @@ def add_points(
         More points than this go into a MarkerCluster, so a force-wide layer stays legible and fast.
     show
         Whether the layer is switched on when the map opens (it can be switched on in the layer control).
+    ring
+        Draw each point as a small ring in ``colour`` rather than a filled dot, so the colour of the
+        hexagon under it stays visible (the inside still catches the mouse, for the tooltip).
 
     Notes
     -----
@@ -412,7 +468,11 @@ def add_points(
         "show": bool(show),
         "labels": labels,
         "values": values,
-        "style": {"radius": 6, "stroke": "#ffffff", "weight": 1, "fillOpacity": 0.9},
+        "style": (
+            {"radius": 5, "stroke": colour, "weight": 2.5, "fillOpacity": 0}
+            if ring
+            else {"radius": 6, "stroke": "#ffffff", "weight": 1, "fillOpacity": 0.9}
+        ),
     }
     if len(rows) > cluster_over:
         group: folium.FeatureGroup | MarkerCluster = _LocalMarkerCluster(
@@ -472,19 +532,34 @@ def add_shaded_areas(
     ).add_to(m)
 
 
-def add_legend(m: folium.Map, items: Sequence[tuple[str, str]], *, title: str) -> None:
-    """Add a small legend in the bottom-right corner.
+_SWATCHES = ("fill", "ring", "outline")
+
+
+def add_legend(m: folium.Map, items: Sequence[tuple[str, ...]], *, title: str, collapsed: bool | None = None) -> None:
+    """Add a small legend in the bottom-right corner that folds away to its title (a click opens it).
 
     Parameters
     ----------
     m
         The map.
     items
-        ``(label, colour)`` pairs, in display order; labels are shown as text, never as HTML.
+        ``(label, colour)`` pairs, or ``(label, colour, swatch)`` with a swatch of ``"fill"`` (the
+        default), ``"ring"`` (as :func:`add_points` with ``ring``) or ``"outline"``; in display order.
+        Labels are shown as text, never as HTML.
     title
-        The legend's heading.
+        The legend's heading (what shows when it is folded).
+    collapsed
+        ``None``: folded on a small map (narrower than 760 px or lower than 420 px: a 1366-pixel laptop's
+        page, a tablet's), open
+        otherwise; ``True`` / ``False``: folded / open whatever the size.
     """
-    payload = {"title": str(title), "items": [[str(label), _check_colour(colour)] for label, colour in items]}
+    rows = []
+    for label, colour, *rest in items:
+        swatch = rest[0] if rest else "fill"
+        if swatch not in _SWATCHES:
+            raise ValueError(f"not a legend swatch: {swatch!r} ({', '.join(_SWATCHES)})")
+        rows.append([str(label), _check_colour(colour), swatch])
+    payload = {"title": str(title), "items": rows, "collapsed": collapsed}
     _Legend(js_literal(payload)).add_to(m)
 
 
@@ -504,9 +579,12 @@ def add_draw(m: folium.Map) -> None:
     ).add_to(m)
 
 
-def add_layer_control(m: folium.Map) -> None:
-    """Add the layer switcher (call last, after every layer), expanded so the layers are discoverable."""
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+def add_layer_control(m: folium.Map, *, collapsed: bool = True) -> None:
+    """Add the layer switcher (call last, after every layer).
+
+    Folded to its icon by default (hover or tap opens it): open, it covered a fifth of a 570-pixel map.
+    """
+    folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
 
 
 def map_html(m: folium.Map) -> str:

@@ -56,7 +56,8 @@ def test_no_text_on_any_layer_is_run_as_a_template() -> None:
     points = pd.DataFrame({"lat": 51.45 + np.arange(n) * 1e-4, "lng": -2.59, "address": TEMPLATES})
     m = maps.base_map()
     maps.add_hexes(m, frame, tooltip=("label",), name=TEMPLATES[0])
-    maps.add_boundaries(m, wards, name=TEMPLATES[1])
+    maps.add_boundaries(m, wards, name=TEMPLATES[1], labels=True)  # the names written on the map too
+    maps.add_route(m, points.assign(visit=range(1, n + 1), place=TEMPLATES), tooltip=("place",), name=TEMPLATES[4])
     maps.add_points(m, points, name=TEMPLATES[2], tooltip=("address",))
     maps.add_points(m, points, name=TEMPLATES[3], tooltip=("address",), cluster_over=2)
     maps.add_shaded_areas(m, [area] * n, ["#cc0000"] * n, {"t": (TEMPLATES[4], TEMPLATES)}, name=TEMPLATES[0])

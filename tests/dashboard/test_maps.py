@@ -68,10 +68,11 @@ def points(n: int) -> pd.DataFrame:
 def full_map(**kw: object) -> str:
     m = maps.base_map(bounds=(-2.62, 51.43, -2.55, 51.47), **kw)
     maps.add_hexes(m, hex_frame(), outline="coincidence", tooltip=("gi_bin", "count"), name="Hot spots")
-    maps.add_boundaries(m, wards(), name="Wards")
-    maps.add_points(m, points(5), name="Flagged", tooltip=("address",))
+    maps.add_boundaries(m, wards(), name="Wards", labels=True)
+    maps.add_points(m, points(5), name="Flagged", tooltip=("address",), ring=True)
     maps.add_points(m, points(80), name="Closures", tooltip=("address",), cluster_over=50, show=False)
-    maps.add_legend(m, [("hot spot 99 %", maps.GI_COLOURS[3])], title="Gi*")
+    maps.add_route(m, points(4).assign(visit=[2, 1, 4, 3]), tooltip=("address",))
+    maps.add_legend(m, [("hot spot 99 %", maps.GI_COLOURS[3]), ("flagged", "#6a1b9a", "ring")], title="Gi*")
     maps.add_draw(m)
     maps.add_layer_control(m)
     return maps.map_html(m)
@@ -364,3 +365,79 @@ def test_generated_javascript_parses(tmp_path: Path) -> None:
     source.write_text("\n;\n".join(inline))
     result = subprocess.run(["node", "--check", str(source)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------- labels, route, rings, folding
+
+
+def test_boundary_labels_sit_inside_each_boundary_largest_first() -> None:
+    m = maps.base_map(tiles=None)
+    maps.add_boundaries(m, wards(), name="Wards", labels=True)
+    maps.add_boundaries(m, wards(), name="Plain")
+    labelled, plain = payloads(maps.map_html(m))
+    # Lawrence Hill is 0.02° x 0.02°, Easton 0.02° x 0.01°: the bigger one's label is kept first
+    assert labelled["order"] == [0, 1] and "marks" not in plain
+    for i, (x0, y0, x1, y1) in enumerate([(-2.60, 51.44, -2.58, 51.46), (-2.58, 51.44, -2.56, 51.45)]):
+        lat, lng = labelled["marks"][2 * i : 2 * i + 2]
+        assert y0 < lat < y1 and x0 < lng < x1
+    assert "nestwatch-label" in maps.map_html(m) and "nwDeclutter" in maps.map_html(m)
+
+
+def test_the_route_is_numbered_in_visiting_order_and_closed() -> None:
+    stops = pd.DataFrame(
+        {"lat": [51.45, 51.46, 51.47], "lng": [-2.59, -2.58, -2.57], "visit": [3, 1, 2], "place": ["C", "A", "B"]}
+    )
+    layer = maps.route_layer(stops, tooltip=("visit", "place"), name="Route")
+    m = maps.base_map(tiles=None)
+    maps.add_layer(m, layer)
+    (payload,) = payloads(maps.map_html(m))
+    assert payload["numbers"] == [1, 2, 3] and payload["values"][1] == ["A", "B", "C"]
+    assert payload["xy"] == [51.46, -2.58, 51.47, -2.57, 51.45, -2.59] and payload["closed"] is True
+    assert payload["colour"] == maps.ROUTE_COLOUR and "L.divIcon" in maps.map_html(m)
+    with pytest.raises(ValueError, match="whole numbers"):
+        maps.route_layer(stops.assign(visit=[1.5, 2, 3]))
+
+
+def test_flagged_points_can_be_rings_that_keep_the_hexagon_colour_visible() -> None:
+    m = maps.base_map(tiles=None)
+    maps.add_points(m, points(3), name="Rings", colour="#6a1b9a", ring=True)
+    maps.add_points(m, points(3), name="Dots", colour="#6a1b9a")
+    rings, dots = payloads(maps.map_html(m))
+    assert rings["style"]["fillOpacity"] == 0 and rings["style"]["stroke"] == "#6a1b9a"
+    assert dots["style"]["fillOpacity"] == 0.9
+
+
+def test_the_key_folds_and_the_layer_switcher_starts_folded() -> None:
+    m = maps.base_map(tiles=None)
+    maps.add_legend(m, [("hot", "#b2182b"), ("flagged", "#6a1b9a", "ring")], title="Key")
+    maps.add_legend(m, [("x", "#000000", "outline")], title="Open", collapsed=False)
+    maps.add_layer_control(m)
+    html = maps.map_html(m)
+    auto, fixed = payloads(html)
+    assert auto["collapsed"] is None and auto["items"] == [["hot", "#b2182b", "fill"], ["flagged", "#6a1b9a", "ring"]]
+    assert fixed["collapsed"] is False
+    assert '"collapsed": true' in html and 'createElement("details"' not in html  # folium's option; L.DomUtil
+    assert '"details", "nestwatch-legend"' in html
+    with pytest.raises(ValueError, match="swatch"):
+        maps.add_legend(m, [("x", "#000000", "<b>")], title="t")
+
+
+def test_every_map_keeps_its_tooltips_inside_it() -> None:
+    html = maps.map_html(maps.base_map(tiles=None))
+    assert html.count("nwKeptInside = true") == 1 and "max-width: 280px" in html
+
+
+def test_labels_and_route_text_never_reach_the_page_unescaped() -> None:
+    area = wards().iloc[:1].loc[[0] * len(XSS)].assign(name=XSS).reset_index(drop=True)
+    stops = pd.DataFrame({"lat": 51.45 + np.arange(len(XSS)) * 1e-3, "lng": -2.59, "visit": range(1, 6), "place": XSS})
+    m = maps.base_map(tiles=None)
+    maps.add_boundaries(m, area, name="Wards", labels=True)
+    maps.add_route(m, stops, tooltip=("place",), name=XSS[0])
+    maps.add_layer_control(m)
+    html = maps.map_html(m)
+    for fragment in ("<img", "${", "`", "back\\s", "</script><"):
+        assert fragment not in html
+    assert "innerHTML" not in html
+    decoded = json.dumps(payloads(html))
+    for text in XSS:
+        assert json.dumps(text)[1:-1] in decoded

@@ -47,6 +47,7 @@ def test_a_rerun_builds_nothing_again_and_the_browser_keeps_its_map(patrol, monk
     key, layers = _map(patrol)
     assert [p["name"] for p in layers if "name" in p] == [
         "Hot spots (Gi*)",
+        "Route (visits)",
         "Wards",
         "Estates",
         "Flagged addresses (open)",
@@ -69,7 +70,9 @@ def test_a_rerun_builds_nothing_again_and_the_browser_keeps_its_map(patrol, monk
     # so the plan ranks without emerging patterns and none are computed
     assert (calls["hotspot_table"], calls["emerging_table"], calls["load_area"]) == (1, 0, 0)
     new_key, new_layers = _map(patrol)
-    assert new_key != key and new_layers[0] != layers[0] and new_layers[1:] == layers[1:]
+    # new hexagons and a new route (layers 0 and 1); the outlines, points and key as they were
+    assert new_key != key and new_layers[0] != layers[0] and new_layers[1] != layers[1]
+    assert new_layers[2:] == layers[2:]
 
 
 def _plan(app):
@@ -130,9 +133,12 @@ def test_a_row_picked_in_the_table_zooms_the_map_to_it(patrol):
     patrol.session_state["p_table"] = {"selection": {"rows": [2], "columns": []}}  # as a click on the third row
     patrol.run()
     assert not patrol.exception
-    [heading] = [s.value for s in patrol.subheader if s.value.startswith("Hexagon ")]
+    [heading] = [c.value for c in patrol.caption if re.fullmatch(r"Hexagon [0-9a-f]{15}", c.value)]
     cell = heading.split()[-1]
     assert any(f"score {table['score'].iloc[2]:.0f}" in m.value for m in patrol.markdown)
+    assert table["visit"].iloc[2] == 3  # the list runs in the visiting order
+    # the details are headed by the place's name, the one the list gives it (before its ward)
+    assert table["place"].iloc[2].startswith(_subheaders(patrol)[1] + " — ")
     (south, west), (north, east) = _fit(patrol)
     lat, lng = h3.cell_to_latlng(cell)
     # the hexagon (~0.004° across at res 9) with 0.004° around it, not the whole town
@@ -142,4 +148,90 @@ def test_a_row_picked_in_the_table_zooms_the_map_to_it(patrol):
     patrol.session_state["p_table"] = {"selection": {"rows": [5], "columns": []}}
     patrol.run()
     assert not patrol.exception and len(_plan(patrol)) == 3
-    assert not [s for s in patrol.subheader if s.value.startswith("Hexagon ")] and _fit(patrol) == whole
+    assert not [c for c in patrol.caption if c.value.startswith("Hexagon ")] and _fit(patrol) == whole
+
+
+def _subheaders(app) -> list[str]:
+    return [s.value for s in app.subheader]
+
+
+# --------------------------------------------------------------------------- the inspector's new controls
+
+
+def _fitted_box(app) -> tuple[float, float, float, float]:
+    """The map's fitted bounds as (min lng, min lat, max lng, max lat)."""
+    (south, west), (north, east) = _fit(app)
+    return west, south, east, north
+
+
+def test_the_list_runs_in_visiting_order_with_rank_beside_it_and_names_its_places(patrol):
+    table = _plan(patrol)
+    assert table["visit"].tolist() == list(range(1, len(table) + 1))
+    assert sorted(table["rank"]) == list(range(1, len(table) + 1))  # every rank once, beside its visit
+    assert list(table.columns[:5]) == ["visit", "rank", "score", "place", "why"]
+    # a name, then its ward: never a bare H3 id
+    assert not table["place"].str.fullmatch(r"[0-9a-f]{15}").any() and table["place"].str.contains(" — ").all()
+    # the route on the map: a stop per place, numbered in the same order, its tooltip naming the place
+    _, layers = _map(patrol)
+    [route] = [p for p in layers if p.get("name") == "Route (visits)"]
+    assert route["numbers"] == list(range(1, len(table) + 1)) and route["labels"][:2] == ["visit", "place"]
+    assert [p + " — " for p in route["values"][1]] == [
+        t[: len(p) + 3] for p, t in zip(route["values"][1], table["place"], strict=True)
+    ]
+
+
+def test_a_ward_typed_in_the_search_box_takes_the_map_there(patrol, demo_town):
+    from geo.store import Store
+
+    store = Store(demo_town)
+    wards = store.read_boundaries("wards")
+    store.dispose()
+    millbrook = wards[wards["name"].str.startswith("Millbrook")].total_bounds
+    whole = _fitted_box(patrol)
+    search = patrol.selectbox(key="p_search")
+    assert "Millbrook (synthetic) (ward)" in search.options
+    search.set_value("Millbrook (synthetic) (ward)").run()
+    assert not patrol.exception
+    west, south, east, north = _fitted_box(patrol)
+    # the map fits the ward's own box (a tiny margin for rounding), a smaller one than the whole town's
+    assert west <= millbrook[0] + 1e-6 and south <= millbrook[1] + 1e-6
+    assert east >= millbrook[2] - 1e-6 and north >= millbrook[3] - 1e-6
+    assert (east - west) * (north - south) < (whole[2] - whole[0]) * (whole[3] - whole[1])
+    assert not any(c.value.startswith("Hexagon ") for c in patrol.caption)  # a ward: no one hexagon to detail
+
+
+def test_hexagon_details_are_in_plain_words(patrol):
+    patrol.session_state["p_table"] = {"selection": {"rows": [0], "columns": []}}  # visit 1: flagged addresses
+    patrol.run()
+    assert not patrol.exception
+    frames = [df.value for df in patrol.dataframe]
+    [flagged] = [f for f in frames if "Concerns" in f.columns]
+    assert list(flagged.columns) == ["Address", "Concerns", "First flagged", "Status", "Agency"]
+    shown = " ".join(flagged.astype(str).to_numpy().ravel())
+    for raw in ("_odd_", "_needles", "tenant_not_seen", ";"):
+        assert raw not in shown
+    assert flagged["First flagged"].str.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}").all()  # "5 Dec 2025"
+    words = " ".join(m.value for m in patrol.markdown)
+    assert "Over the months:" in words and "persistent hot spot" not in words  # the pattern in words
+    for frame in frames:
+        assert not {"first_flagged", "granted", "expiry", "indicators", "location", "ref"} & set(frame.columns)
+
+
+def test_how_to_read_this_gives_the_policys_own_points(patrol):
+    from geo.plan.priority import RULES
+
+    [guide] = [e for e in patrol.expander if e.label == "How to read this map and list"]
+    text = " ".join(m.value for m in guide.markdown)
+    for heading in ("Hot spots and the percentages", "Patterns over the months", "What the score adds up"):
+        assert heading in text
+    for pattern in ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating"):
+        assert f"{pattern}: " in text
+    assert "historical: " in text and "FDR" in text and "99 %" in text
+    hot = next(r for r in RULES if r.name == "hot_3")  # the default balance's points, as the policy has them
+    assert f"+{hot.points:g}: hot spot (99 %)" in text
+    assert "Gi\\*" in text  # escaped, so two asterisks never turn the text between them into italics
+    patrol.select_slider(key="p_balance").set_value("emerging").run()
+    [guide] = [e for e in patrol.expander if e.label == "How to read this map and list"]
+    # emerging hot spots first: a 99 % hot spot is worth half as much (15), an intensifying one 30
+    text = " ".join(m.value for m in guide.markdown)
+    assert "+15: hot spot (99 %)" in text and "getting hotter (+30 points)" in text
