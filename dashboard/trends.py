@@ -7,23 +7,29 @@ small counts as "fewer than N", others rounded), so a ward's figure here is the
 one Outcomes, the report pack and ``python -m geo areas --published`` give, and
 no run of months, area or mix of categories can be combined with another to
 work out a small count. Hexagons are coloured by pattern without counts. No
-address, ref or case record is read here.
+address, ref or case record is read here. The same holds of the month-by-month map
+(:func:`playback_map`: each month's shown count per area, from the same cells) and of
+the year-on-year comparison (:func:`area_table` with ``compare="year"``: the same
+months a year earlier, summed from the same release).
 """
 
 from __future__ import annotations
 
+import re
+
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import maps, results
+from dashboard import maps, playback, results
 from dashboard.view import View
-from geo.core.errors import StoreError
+from geo.core.errors import NestwatchError, OptionError, StoreError
 from geo.plan import analysis
 from geo.publish.areas import ReleasedAreas, publish_area_table, released_areas
 from geo.publish.export import frame_to_csv_bytes
-from geo.publish.privacy import suppress
+from geo.publish.privacy import label, suppress, suppress_labels, threshold
 from geo.stats.emerging import DEFAULT_TREND, TrendRule
 
 #: The trend rules as the page offers them, in plain words (:data:`geo.stats.emerging.TREND_RULES`).
@@ -31,6 +37,32 @@ TREND_CHOICES: dict[str, str] = {
     "complete": "complete months only (leaves out the first month, which has no earlier month to compare with)",
     "esri": "every month (as Esri's ArcGIS Pro does)",
 }
+
+#: What a period's count is compared with, in the words of the page's choice.
+COMPARISONS: dict[str, str] = {
+    "previous": "the months just before",
+    "year": "the same months a year earlier",
+}
+#: The heading of the comparison column, per choice (the CSV's too).
+BEFORE_COLUMN: dict[str, str] = {"previous": "previous period", "year": "a year earlier"}
+
+#: Printed under every Trends map: what the figures are and are not, in plain words.
+CAVEATS = (
+    "What these figures are: anti-social behaviour incidents reported to the police, not all that happened "
+    "(much is never reported). police.uk places each incident at an approximate snap point near where it "
+    "happened, not at the address. Small counts are hidden and the others rounded, so a change of a few "
+    "incidents may not show."
+)
+
+#: Where the "per 1,000 residents" column goes until a population table is loaded.
+NO_RATES = "Counts, not rates: no population table is loaded"
+#: The heading of the rates column (see :func:`rates`).
+RATES_COLUMN = "per 1,000 residents"
+
+
+def year_earlier(months: tuple[str, ...] | list[str]) -> list[str]:
+    """The same months a year earlier (``2026-03`` → ``2025-03``), in order."""
+    return [str(pd.Period(m, freq="M") - 12) for m in months]
 
 
 def counted(view: View) -> ReleasedAreas:
@@ -48,15 +80,30 @@ def counted(view: View) -> ReleasedAreas:
     )
 
 
-def area_table(view: View) -> pd.DataFrame:
-    """Per ward (or estate): incidents now and in the previous period, change, per km², all safe to show.
+def area_table(view: View, *, compare: str = "previous") -> pd.DataFrame:
+    """Per ward (or estate): incidents now and in the comparison period, change, per km², all safe to show.
+
+    ``compare`` is ``"previous"`` (the same number of months just before) or ``"year"`` (the same months
+    a year earlier: a 3-month winter against last winter, not against the autumn); either period is a
+    sum of the release's cells, and when the store holds no months that early the table says
+    "no earlier data" and "no comparison" (:func:`geo.publish.areas.publish_area_table`).
 
     ``now``/``before`` are the published (suppressed, rounded) counts, NaN where hidden;
     ``shown_now``/``shown_before``/``change_text`` the words the page prints, from
     :func:`geo.publish.areas.publish_area_table`, so no exact count leaves here.
+
+    Raises
+    ------
+    OptionError
+        ``compare`` is not one of :data:`COMPARISONS`.
     """
+    if compare not in COMPARISONS:
+        raise OptionError(f"compare must be one of {', '.join(COMPARISONS)}, not {compare!r}", option="compare")
     result = counted(view)
-    shown = publish_area_table(result.table, compared=result.compared)
+    base, compared = result.table, result.compared
+    if compare == "year":
+        base, compared = _year_on_year(result, view)
+    shown = publish_area_table(base, compared=compared)
     areas = results.boundaries(view.layer)
     km2 = areas.set_index("code").to_crs("EPSG:27700").area / 1e6
     table = pd.DataFrame(
@@ -76,22 +123,52 @@ def area_table(view: View) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def shown_table(table: pd.DataFrame, *, area_word: str) -> pd.DataFrame:
+def _year_on_year(result: ReleasedAreas, view: View) -> tuple[pd.DataFrame, bool]:
+    """``result.table`` with ``previous`` replaced by the same months a year earlier (release sums)."""
+    release = results.release()
+    earlier = year_earlier(result.months)
+    compared = release.months is not None and release.months[0] <= earlier[0]
+    table = result.table.copy()
+    if compared:
+        totals = release.totals("incidents", layer=result.layer, months=earlier, categories=view.categories)
+        table["previous"] = totals.reindex(table["code"].astype(str), fill_value=0).to_numpy()
+    else:
+        table["previous"] = np.nan
+    return table, compared
+
+
+def rates(view: View, table: pd.DataFrame) -> pd.Series | None:
+    """Incidents per 1,000 residents per area code, or None while no population table is loaded.
+
+    The place for rates (issue #16): once a ``population`` import is stored, this returns
+    ``geo.publish.rates.per_thousand(shown, population)`` for the view's period, from the *shown*
+    counts (``table["now"]``), and the page lists it as :data:`RATES_COLUMN`; until then the page prints
+    :data:`NO_RATES` where the column would be.
+    """
+    return None
+
+
+def shown_table(
+    table: pd.DataFrame, *, area_word: str, compare: str = "previous", rates: pd.Series | None = None
+) -> pd.DataFrame:
     """The columns of :func:`area_table` the page lists, as it lists them: labels, not counts, falls first.
 
-    ``area_word`` ("ward" or "estate") heads the name column; the change is in
-    the words every published table uses ("-12%", "not shown", "no comparison"),
-    sorted by its value, biggest fall first and the unprintable ones last.
+    ``area_word`` ("ward" or "estate") heads the name column, ``compare`` names the comparison column
+    (:data:`BEFORE_COLUMN`); the change is in the words every published table uses ("-12%",
+    "not shown", "no comparison"), sorted by its value, biggest fall first and the unprintable ones
+    last. ``rates`` (per area code, already worded) adds the :data:`RATES_COLUMN` after the incidents.
     """
     ordered = table.sort_values(["change", "name"], na_position="last", kind="stable")
     shown = ordered[["name", "shown_now", "shown_before", "change_text"]].rename(
         columns={
             "name": area_word,
             "shown_now": "incidents",
-            "shown_before": "previous period",
+            "shown_before": BEFORE_COLUMN[compare],
             "change_text": "change",
         }
     )
+    if rates is not None:
+        shown.insert(2, RATES_COLUMN, ordered["code"].map(rates).fillna("not shown").astype(str).to_numpy())
     return shown.reset_index(drop=True)
 
 
@@ -115,20 +192,182 @@ def monthly_by_area(view: View) -> pd.DataFrame:
     long = per.stack().rename("raw").reset_index()
     long.columns = ["area", "month", "raw"]
     long["incidents"] = suppress(long["raw"])
+    long["shown"] = suppress_labels(long["raw"].to_numpy())
     # the town line is the mean of the *shown* values (suppressed ones as 0): exact counts never enter it
     town = long.assign(v=long["incidents"].fillna(0)).groupby("month")["v"].mean()
-    town_rows = pd.DataFrame({"area": "Town (average per area)", "month": town.index, "incidents": town.to_numpy()})
+    town_rows = pd.DataFrame(
+        {
+            "area": TOWN,
+            "month": town.index,
+            "incidents": town.to_numpy(),
+            "shown": [f"≈ {v:,.0f} (average of the shown counts)" for v in town.to_numpy()],  # no decimals
+        }
+    )
     return pd.concat([long.drop(columns="raw"), town_rows], ignore_index=True)
 
 
-def choropleth(view: View, table: pd.DataFrame, *, value: str = "change") -> folium.Map:
-    """Areas shaded by change against the previous period (or by incidents per km²)."""
+#: The chart's town line (the mean of the shown values per area).
+TOWN = "Town (average per area)"
+
+
+def areas_from_url(raw: str | None, names: pd.Series) -> tuple[list[str], list[str]]:
+    """The area codes of a ``?area=`` value (comma-separated) that ``names`` (code → name) knows, and the rest.
+
+    Known codes come back in the URL's order without repeats; unknown ones (typed, stale, or of the other
+    layer) are returned apart so the page can say it ignored them. Codes are compared as written, after
+    trimming spaces: ONS codes are upper case (``E05…``), and a lower-case one is another code.
+    """
+    if not raw:
+        return [], []
+    known: list[str] = []
+    unknown: list[str] = []
+    for part in str(raw).split(","):
+        code = part.strip()
+        if not code:
+            continue
+        target = known if code in names.index else unknown
+        if code not in target:
+            target.append(code)
+    return known, unknown
+
+
+_CODE_RE = re.compile(r"[A-Za-z0-9]{1,12}")
+#: Session keys of the "my ward" link: the ``?area=`` value last applied, and the codes it had that no area has.
+_SEEN, _UNKNOWN, _PICKED = "t_url_seen", "t_url_unknown", "t_areas"
+
+
+def _choose_filter(key: str, value: str) -> None:
+    """Start the sidebar's filter ``key`` at ``value`` this run (call before the sidebar draws it).
+
+    The sidebar starts each filter from the choice it keeps for the user across pages
+    (``dashboard.context._kept``), never from the widget's own key (Streamlit warns when both are set).
+    """
+    from dashboard import context
+
+    kept = getattr(context, "_KEPT", None)
+    if kept is None:  # a sidebar that reads the widget's key
+        st.session_state[key] = value
+    else:
+        st.session_state[kept + key] = value
+        st.session_state.pop(key, None)  # so the widget starts from the kept choice
+
+
+def _new_link() -> str | None:
+    """The page's ``?area=`` value when it has not been applied yet (a new arrival, or an edited address)."""
+    raw = st.query_params.get("area")
+    return raw if raw and st.session_state.get(_SEEN) != raw else None
+
+
+def follow_link() -> None:
+    """Before the sidebar: a link to estates' codes switches the boundaries to estates (wards' to wards).
+
+    Once per link, so the user can still change the boundaries afterwards.
+    """
+    raw = _new_link()
+    if raw is None:
+        return
+    codes = [c.strip() for c in raw.split(",") if c.strip()]
+    try:
+        wards = set(results.boundary_names("wards").index.astype(str))
+        estates = set(results.boundary_names("estates").index.astype(str))
+    except NestwatchError:
+        return
+    if codes and any(c in wards for c in codes):
+        _choose_filter("f_layer", "wards")
+    elif codes and any(c in estates for c in codes):
+        _choose_filter("f_layer", "estates")
+
+
+def pick_areas(names: pd.Series, *, area_word: str) -> list[str]:
+    """The chart's area picker (codes, shown by name), started from the link, written back to the URL.
+
+    ``names`` maps the layer's codes to names, in the order to offer them. A link's codes are picked
+    once on arrival (unknown ones get a quiet note, :func:`unknown_codes_note`); after that the
+    address follows the user's picks (``?area=A,B``) so the view can be bookmarked, and the default
+    (the first three) leaves the address alone.
+    """
+    codes = [str(c) for c in names.index]
+    raw = _new_link()
+    if raw is not None:
+        st.session_state[_SEEN] = raw
+        known, unknown = areas_from_url(raw, names)
+        if known:
+            st.session_state[_PICKED] = known
+        if unknown:
+            st.session_state[_UNKNOWN] = unknown
+    if st.session_state.get(_PICKED):  # picks of the other layer (the boundaries just changed) give way
+        kept = [c for c in st.session_state[_PICKED] if c in names.index]
+        if kept:
+            st.session_state[_PICKED] = kept
+        else:
+            del st.session_state[_PICKED]
+    picked = st.multiselect(
+        f"{area_word.title()}s",
+        codes,
+        default=None if _PICKED in st.session_state else codes[:3],
+        format_func=lambda c: str(names.get(c, c)),
+        key=_PICKED,
+        on_change=lambda: st.session_state.pop(_UNKNOWN, None),  # the note was about the link
+        help=f"Link straight to a {area_word}: add ?area=CODE to this page's address.",
+    )
+    if st.session_state.get(_UNKNOWN):
+        st.caption(unknown_codes_note(st.session_state[_UNKNOWN], area_word=area_word))
+    link = ",".join(picked)
+    if st.query_params.get("area") or picked != codes[:3]:  # follow a pick, not the default
+        if link and st.query_params.get("area") != link:
+            st.query_params["area"] = link
+        elif not link and "area" in st.query_params:
+            del st.query_params["area"]
+        st.session_state[_SEEN] = link or None
+    return list(picked)
+
+
+def unknown_codes_note(codes: list[str], *, area_word: str) -> str:
+    """The quiet note for codes a link asked for and no area has, safe to print as Markdown.
+
+    A code is echoed only when it looks like one (letters and digits, up to 12): anything else in a
+    link (``![](https://…)`` would make the browser fetch an image, ``:red[…]`` restyle the page) is
+    not repeated, only counted.
+    """
+    shown = [c for c in codes if _CODE_RE.fullmatch(c)][:5]
+    rest = len(codes) - len(shown)
+    asked = ", ".join(shown)
+    if rest:
+        more = f"{rest} more" if shown else f"{rest} code{'s' if rest > 1 else ''}"
+        asked = f"{asked} and {more}" if shown else more
+    return f"The link asked for {asked}: no {area_word} here has that code, so it was left out."
+
+
+def _fit(view: View, areas: gpd.GeoDataFrame, has_data: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Where the map opens: the hexagons with incidents (``results.data_bounds``), else the areas with any.
+
+    Not every stored boundary: after a real import beside the demo, two towns 50 km apart would be specks.
+    """
+    bounds_of = getattr(results, "data_bounds", None)  # dashboard.results (issue 16, contract item 1)
+    if bounds_of is not None:
+        found = bounds_of(view)
+        if found is not None:
+            return tuple(float(v) for v in found)  # type: ignore[return-value]
+    picked = areas[has_data] if has_data.any() else areas
+    return None if picked.empty else tuple(float(v) for v in picked.total_bounds)  # type: ignore[return-value]
+
+
+def _density_text(d: float) -> str:
+    """Incidents per km² from rounded counts: whole numbers, one decimal below 10 (no false precision)."""
+    if not np.isfinite(d):
+        return "not shown"
+    return f"{d:,.0f} per km²" if d >= 10 else f"{d:.1f} per km²"
+
+
+def choropleth(view: View, table: pd.DataFrame, *, value: str = "change", compare: str = "previous") -> folium.Map:
+    """Areas shaded by change against the comparison period (or by incidents per km²), names on the map."""
     areas = results.boundaries(view.layer).merge(table, on=["code", "name"], how="left")
-    m = maps.base_map(bounds=tuple(areas.total_bounds) if not areas.empty else None)
+    has_data = (areas["now"].fillna(1) > 0).to_numpy()  # a hidden count is still some incidents
+    m = maps.base_map(bounds=_fit(view, areas, has_data))
     vals = areas[value].to_numpy(dtype=float)
     colours = [_colour(v, value=value, top=np.nanmax(vals) if np.isfinite(vals).any() else 1.0) for v in vals]
     changes = ["not shown" if pd.isna(c) else str(c) for c in areas["change_text"]]
-    densities = ["not shown" if not np.isfinite(d) else f"{d:.1f} per km²" for d in areas["per_km2"]]
+    densities = [_density_text(d) for d in areas["per_km2"]]
     maps.add_shaded_areas(
         m,
         list(areas.geometry),
@@ -150,7 +389,55 @@ def choropleth(view: View, table: pd.DataFrame, *, value: str = "change") -> fol
     else:
         legend = [("fewer per km²", "#fff3e0"), ("more per km²", "#e65100")]
     legend.append(("not shown (small numbers)", "#bdbdbd"))
-    maps.add_legend(m, legend, title="Change on the previous period" if value == "change" else "Incidents per km²")
+    title = f"Change on {COMPARISONS[compare]}" if value == "change" else "Incidents per km²"
+    maps.add_legend(m, legend, title=title)
+    playback.add_area_labels(m, areas[["name", "geometry"]])
+    return m
+
+
+@st.cache_data(show_spinner="Preparing the month-by-month map…", max_entries=16)
+def _playback_payload(url: str, version: str, view: View, below: int) -> tuple[dict, tuple | None]:
+    result = counted(view)
+    areas = results.boundaries(view.layer)
+    areas = areas[areas["code"].astype(str).isin(result.monthly.index)].reset_index(drop=True)
+    raw = result.monthly.reindex(areas["code"].astype(str)).to_numpy(dtype=float)
+    shown = suppress(raw)
+    texts = np.asarray(suppress_labels(raw.ravel()), dtype=object).reshape(raw.shape)
+    bounds = playback.fixed_scale(shown, step=below)
+    payload = playback.playback_payload(
+        areas,
+        months=result.months,
+        month_words=playback.month_words(result.months),
+        shown=shown,
+        texts=texts.tolist(),
+        bounds=bounds,
+        words={
+            "area": "Ward" if view.layer == "wards" else "Estate",
+            "month": "Month",
+            "count": "Incidents",
+            "play": "Play",
+            "pause": "Pause",
+            "previous": "Previous month",
+            "next": "Next month",
+            "slider": "Month",
+        },
+    )
+    has_data = (np.nan_to_num(shown, nan=1.0) > 0).any(axis=1)  # hidden: some incidents
+    fit = _fit(view, areas, has_data)
+    return {"payload": payload, "legend": playback.scale_legend(bounds, step=below, hidden=label())}, fit
+
+
+def playback_map(view: View) -> folium.Map:
+    """Each ward (or estate) shaded by its published count month by month, played in the browser.
+
+    All the view's months go to the page at once with one colour scale for all of them
+    (:func:`dashboard.playback.fixed_scale`), so playing it needs no rerun and a darker ward means more
+    incidents in every frame. Counts are the shown ones: hidden small numbers are grey, "not shown".
+    """
+    built, fit = _playback_payload(*results.version(), view, threshold())
+    m = maps.base_map(bounds=fit)
+    playback.add_playback(m, built["payload"])
+    maps.add_legend(m, built["legend"], title="Incidents a month (one scale for every month)")
     return m
 
 
@@ -201,7 +488,7 @@ def emerging_map(view: View, *, trend: TrendRule = DEFAULT_TREND) -> folium.Map:
     shown = table[table["category"] != "no pattern detected"].copy()
     shown["colour"] = shown["category"].map(maps.EMERGING_COLOURS)
     boundaries = results.boundaries(view.layer)
-    m = maps.base_map(bounds=tuple(boundaries.total_bounds) if not boundaries.empty else None)
+    m = maps.base_map(bounds=_fit(view, boundaries, np.ones(len(boundaries), dtype=bool)))
     maps.add_hexes(m, shown, colour="colour", tooltip=("category",), name="Emerging hot spots")
     if not boundaries.empty:
         maps.add_boundaries(m, boundaries, name="Boundaries")

@@ -78,7 +78,8 @@ def test_every_ward_on_the_page_has_the_count_geo_areas_publishes(app, demo_town
 
 
 def _shown_value(text: str) -> float:
-    """A label back to the value it shows (NaN for "fewer than N")."""
+    """A label back to the value it shows (NaN for "fewer than N"); a rounded total's "≈ " mark aside."""
+    text = text.removeprefix("≈").strip()
     return float(text.replace(",", "")) if text[0].isdigit() else float("nan")
 
 
