@@ -7,6 +7,7 @@ shows at once while repeated page runs cost nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -144,6 +145,16 @@ def _kept(key: str, default: Any, *, valid: Callable[[Any], bool]) -> Any:
     return kept if valid(kept) else default
 
 
+def choose_filter(key: str, value: Any) -> None:
+    """Set the shared filter ``key`` to ``value`` for this run and the pages after it (a page's link can).
+
+    Call before the sidebar draws it (:func:`sidebar_view`). The widget's own value is dropped so that it
+    starts from the kept choice, as on a page the user has just opened.
+    """
+    st.session_state[_KEPT + key] = value
+    st.session_state.pop(key, None)
+
+
 def _keep(key: str) -> None:
     st.session_state[_KEPT + key] = st.session_state[key]
 
@@ -225,6 +236,17 @@ PAGE_SPECS = {
 }
 
 
+#: The browser tab's icon: a file the app serves (a ":material/…:" icon makes the browser fetch it from a font host).
+FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.png"
+
+
+def configure_page(role: Role | None = None) -> None:
+    """Wide pages (maps beside lists), the app's name and icon; a projector's menu folded out of sight."""
+    st.set_page_config(page_title="Nestwatch", page_icon=str(FAVICON), layout="wide")
+    if role is not None and role.name == "presentation":
+        st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
+
+
 def pages_for(role: Role) -> list:
     """The st.Page objects of the pages ``role`` may open (the first is the default)."""
     ids = [p for p in role.pages if p in PAGE_SPECS]
@@ -256,7 +278,9 @@ def ensure_shell(page: str) -> Session:
         from streamlit.runtime.pages_manager import PagesManager
 
         PagesManager.uses_pages_directory = False
+        configure_page()  # as app.py does: without it this first page was drawn narrow
         fallback = sign_in()
+        configure_page(fallback.role)
         show_shell(pages_for(fallback.role), fallback)
     session = current() or sign_in()
     if not can(session.role, f"page:{page}"):

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import maps, playback, results
+from dashboard import context, maps, playback, results
 from dashboard.view import View
 from geo.core.errors import NestwatchError, OptionError, StoreError
 from geo.plan import analysis
@@ -137,15 +137,44 @@ def _year_on_year(result: ReleasedAreas, view: View) -> tuple[pd.DataFrame, bool
     return table, compared
 
 
-def rates(view: View, table: pd.DataFrame) -> pd.Series | None:
-    """Incidents per 1,000 residents per area code, or None while no population table is loaded.
+@st.cache_data(show_spinner=False, max_entries=32)
+def _population(url: str, version: str, first: str, last: str) -> pd.DataFrame:
+    from geo.store import read_population
 
-    The place for rates (issue #16): once a ``population`` import is stored, this returns
-    ``geo.publish.rates.per_thousand(shown, population)`` for the view's period, from the *shown*
-    counts (``table["now"]``), and the page lists it as :data:`RATES_COLUMN`; until then the page prints
-    :data:`NO_RATES` where the column would be.
+    return read_population(context.get_store(), months=(first, last))
+
+
+def population(view: View) -> pd.DataFrame:
+    """Residents per area code for the view's period (``population``, ``year``; empty when none is loaded)."""
+    if not view.month_from or not view.month_to:
+        return pd.DataFrame(columns=["population", "year"])
+    return _population(*results.version(), view.month_from, view.month_to)
+
+
+def rates(view: View, table: pd.DataFrame) -> pd.Series | None:
+    """Incidents per 1,000 residents per area code, worded, or None while no population table is loaded.
+
+    From the *published* counts (``table["now"]``: suppressed, rounded) and the ONS mid-year estimate
+    nearest the period's end (:func:`geo.store.read_population`), so a rate never says more than the count
+    beside it (:func:`geo.publish.rates.rate_texts`: "not shown" where the count is hidden, "no population
+    figure" where the area has none).
     """
-    return None
+    from geo.publish.rates import rate_texts
+
+    residents = population(view)
+    if residents.empty:
+        return None
+    return rate_texts(table.set_index("code")["now"], residents["population"])
+
+
+def rates_words(view: View) -> str:
+    """Which estimates the rates divide by, for the caption under the table."""
+    years = sorted({int(y) for y in population(view)["year"]})
+    mid = ", ".join(f"mid-{y}" for y in years)
+    return (
+        f"Per 1,000 residents: the published count over the ONS mid-year population estimate ({mid}), "
+        "for the whole period chosen; hidden counts have no rate."
+    )
 
 
 def shown_table(
@@ -236,22 +265,6 @@ _CODE_RE = re.compile(r"[A-Za-z0-9]{1,12}")
 _SEEN, _UNKNOWN, _PICKED = "t_url_seen", "t_url_unknown", "t_areas"
 
 
-def _choose_filter(key: str, value: str) -> None:
-    """Start the sidebar's filter ``key`` at ``value`` this run (call before the sidebar draws it).
-
-    The sidebar starts each filter from the choice it keeps for the user across pages
-    (``dashboard.context._kept``), never from the widget's own key (Streamlit warns when both are set).
-    """
-    from dashboard import context
-
-    kept = getattr(context, "_KEPT", None)
-    if kept is None:  # a sidebar that reads the widget's key
-        st.session_state[key] = value
-    else:
-        st.session_state[kept + key] = value
-        st.session_state.pop(key, None)  # so the widget starts from the kept choice
-
-
 def _new_link() -> str | None:
     """The page's ``?area=`` value when it has not been applied yet (a new arrival, or an edited address)."""
     raw = st.query_params.get("area")
@@ -273,9 +286,9 @@ def follow_link() -> None:
     except NestwatchError:
         return
     if codes and any(c in wards for c in codes):
-        _choose_filter("f_layer", "wards")
+        context.choose_filter("f_layer", "wards")
     elif codes and any(c in estates for c in codes):
-        _choose_filter("f_layer", "estates")
+        context.choose_filter("f_layer", "estates")
 
 
 def pick_areas(names: pd.Series, *, area_word: str) -> list[str]:

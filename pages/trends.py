@@ -104,8 +104,7 @@ with right:
             "change": st.column_config.TextColumn("Change", width=80),
         },
     )
-    if rates is None:
-        st.caption(trends.NO_RATES)
+    st.caption(trends.NO_RATES if rates is None else trends.rates_words(view))
     if can(session.role, "export:ward_summary"):
         reason = reason_input(
             f"Why are you taking the {layer_word} table away?",

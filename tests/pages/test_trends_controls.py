@@ -1,5 +1,5 @@
 """The Trends page's controls for a cabinet member (AppTest): the comparison, the month-by-month map,
-"my ward" by URL, the caveats and the place where rates will go.
+"my ward" by URL, the caveats and the rates per 1,000 residents.
 
 Expected counts are the presentation labels of release cells added up here with pandas.
 """
@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.demo import DEMO_DIR as DEMO
 from geo.publish.privacy import suppress_labels
 from geo.publish.release import Release, release_for
 from geo.store import Store
-from tests.conftest import patience
+from geo.store.importer import delete_import
+from tests.conftest import patience, store_url
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 ASB = "Anti-social behaviour"
@@ -62,7 +65,7 @@ def test_year_on_year_is_a_choice_and_the_table_and_caption_follow_it(app, relea
     app.radio(key="t_compare").set_value("year").run()
     assert not app.exception
     page = app.dataframe[0].value.set_index("ward")
-    assert list(page.columns) == ["incidents", "a year earlier", "change"]
+    assert list(page.columns) == ["incidents", "per 1,000 residents", "a year earlier", "change"]
     c, wards = release.cells, release.areas[release.areas["layer"] == "ward"]
     rows = c[(c["measure"] == "incidents") & (c["layer"] == "ward") & (c["category"] == ASB)]
     rows = rows[rows["month"].isin(["2025-08", "2025-09", "2025-10"])]  # the quarter a year before
@@ -82,8 +85,37 @@ def test_the_month_by_month_map_is_a_shading_choice_with_the_caveats_under_it(ap
         assert words in text, words
 
 
-def test_where_rates_will_go_the_page_says_counts_are_not_rates(app):
+def test_rates_per_1000_residents_are_the_published_count_over_the_nearest_ons_estimate(app):
     app = trends_as_cabinet(app)
+    page = app.dataframe[0].value.set_index("ward")
+    # the demo's own population file (ONS headings), read here on its own: the period ends 2026-10, and the
+    # estimate nearest that month's end is mid-2025 (30 June 2025 is 16 months before; mid-2026 is not stored)
+    pop = pd.read_csv(DEMO / "population.csv")
+    pop = pop[pop["Mid-year"] == 2025].set_index("Ward Name")["All Ages"]
+    checked = 0
+    for ward, row in page.iterrows():
+        shown = row["incidents"]
+        if shown.startswith("fewer"):
+            assert row["per 1,000 residents"] == "not shown", ward
+            continue
+        count = int(shown.removeprefix("≈ ").replace(",", ""))
+        want = np.floor(count / pop[ward] * 1000 * 10 + 0.5) / 10  # one decimal, half up
+        assert row["per 1,000 residents"] == f"{want:,.1f}", ward
+        checked += 1
+    assert checked >= 6
+    assert "mid-2025" in captions(app) and "Counts, not rates" not in captions(app)
+
+
+def test_without_a_population_table_the_page_says_counts_are_not_rates(demo_town, tmp_path, monkeypatch):
+    url = store_url(tmp_path / "no-population.sqlite", template=demo_town)
+    store = Store(url)
+    imports = store.imports()
+    population = int(imports.loc[imports["kind"] == "population", "id"].iloc[0])
+    delete_import(store, population, user="t", role="analyst", reason="test: a town without populations")
+    store.dispose()
+    monkeypatch.setenv("NESTWATCH_DB", url)
+    monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
+    app = trends_as_cabinet(AppTest.from_file(str(APP), default_timeout=patience(60)))
     assert "Counts, not rates: no population table is loaded" in captions(app)
     assert "per 1,000 residents" not in app.dataframe[0].value.columns
 
