@@ -146,26 +146,42 @@ def _oidc() -> Session:
     return _remember(Session(user=email, role=role(mapped), mode="oidc"))
 
 
+#: Session key of the last refused sign-in (the form says so once, then forgets it).
+_REFUSED = "auth_refused"
+
+
 def _local(path: Path) -> Session:
     existing = current()
     if existing and existing.mode == "local":
         return existing
     st.title("Nestwatch")
     with st.form("auth_form"):
-        name = st.text_input("User name", key="auth_user")
-        password = st.text_input("Password", type="password", key="auth_password")
-        pressed = st.form_submit_button("Sign in")
-    if pressed:
-        granted = verify(path, name, password)
-        if granted is None:
-            _log(name.strip().lower(), "-", "sign_in_refused", "local")
-            st.error("Unknown user name or wrong password.")
-        else:
-            _log(name.strip().lower(), granted, "sign_in", "local")
-            _remember(Session(user=name.strip().lower(), role=role(granted), mode="local"))
-            st.rerun()
+        st.text_input("User name", key="auth_user")
+        st.text_input("Password", type="password", key="auth_password")
+        st.form_submit_button("Sign in", on_click=_check_password, args=(path,))
+    if st.session_state.pop(_REFUSED, False):
+        st.error("Unknown user name or wrong password.")
     st.stop()
     raise AssertionError
+
+
+def _check_password(path: Path) -> None:
+    """The form's callback: check the name and password before the run that follows the press.
+
+    In the callback, not in the run: a bookmarked page's first run draws the form under that page's
+    identity and the next run under app.py's, so a value read in the run after the press was the new,
+    empty form's, and the first press did nothing. The password is dropped from the session at once.
+    """
+    name = str(st.session_state.get("auth_user") or "").strip().lower()
+    password = str(st.session_state.get("auth_password") or "")
+    st.session_state["auth_password"] = ""
+    granted = verify(path, name, password)
+    if granted is None:
+        _log(name, "-", "sign_in_refused", "local")
+        st.session_state[_REFUSED] = True
+        return
+    _log(name, granted, "sign_in", "local")
+    _remember(Session(user=name, role=role(granted), mode="local"))
 
 
 _CHOSEN = "auth_view_as_chosen"
