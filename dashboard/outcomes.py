@@ -17,19 +17,14 @@ import streamlit as st
 
 from dashboard import maps, results
 from dashboard.context import get_store
-from geo.publish.published import PublishedOutcomes, published_outcomes
+from geo.publish.published import PublishedFigure, PublishedOutcomes, published_outcomes
 from geo.publish.report import effect_lines
 
-#: How each headline reads in the room: is a rise good news? (ASB down is; people safeguarded up is.)
-RISE_IS_GOOD = {
-    "asb": False,
-    "people_safeguarded": True,
-    "orders_secured": True,
-    "orders_active": True,
-    "flagged_opened": True,
-    "flagged_resolved": True,
-    "quiet_addresses": True,
-}
+#: ``st.metric`` colours for a figure's tone. Which way is good news is not decided here: it is
+#: :data:`geo.publish.published.MEANINGS` (one table for the page, the slides and the report pack).
+METRIC_COLOURS = {"good": "green", "bad": "red", "neutral": "gray", "none": "off"}
+#: The short reading beside a change, by tone.
+READINGS = {"good": "good news", "bad": "bad news", "neutral": "neither good nor bad", "none": ""}
 
 
 @st.cache_data(show_spinner="Counting outcomes…", max_entries=16)
@@ -57,11 +52,30 @@ def effect_notes(pack: PublishedOutcomes) -> list[EffectNote]:
     return [EffectNote(line, warn and line == peak) for line in effect_lines(pack)[1:]]
 
 
-def delta_of(figure_key: str, change_text: str) -> tuple[str | None, str]:
-    """``st.metric`` delta and colour for a published change ("+12%", "-5%", "not shown", "no change")."""
-    if not change_text or change_text[0] not in "+-":
-        return None, "off"
-    return change_text, "normal" if RISE_IS_GOOD.get(figure_key, True) else "inverse"
+@dataclass(frozen=True)
+class Delta:
+    """How ``st.metric`` shows a figure's change: its text, colour (from the figure's tone) and arrow."""
+
+    text: str | None
+    colour: str
+    arrow: str
+
+
+def delta_of(figure: PublishedFigure) -> Delta:
+    """The change as "-12% · good news", coloured by what it means, the arrow by which way it went.
+
+    No delta when there is nothing to compare ("no comparison", "no change", "not shown" with no
+    direction); a change over a zero or hidden base ("up from 0") keeps its words.
+    """
+    text = figure.change_text
+    if figure.tone == "none" or not text or text in ("no change", "no comparison"):
+        return Delta(None, "off", "off")
+    now, before = figure.now, figure.previous  # NaN: suppressed, under the threshold; shown: at or above it
+    rose = bool(before == 0) if np.isnan(now) else (bool(now > 0) if np.isnan(before) else bool(now > before))
+    if text == "not shown":
+        text = "up" if rose else "down"
+    reading = READINGS[figure.tone]
+    return Delta(f"{text} · {reading}" if reading else text, METRIC_COLOURS[figure.tone], "up" if rose else "down")
 
 
 def areas_frame(pack: PublishedOutcomes, layer: str) -> pd.DataFrame:
@@ -72,7 +86,8 @@ def areas_frame(pack: PublishedOutcomes, layer: str) -> pd.DataFrame:
     return table[list(columns)].rename(columns=columns).reset_index(drop=True)
 
 
-def _colour(change: float) -> str:
+def change_colour(change: float) -> str:
+    """The map's fill for a fractional change in ASB (its legend is :data:`MAP_LEGEND`)."""
     if not np.isfinite(change):
         return "#bdbdbd"
     if change <= -0.25:
@@ -97,7 +112,7 @@ def outcomes_map(pack: PublishedOutcomes, layer: str) -> folium.Map:
     maps.add_shaded_areas(
         m,
         list(outlines.geometry),
-        [_colour(float(c) if pd.notna(c) else np.nan) for c in outlines["change"]],
+        [change_colour(float(c) if pd.notna(c) else np.nan) for c in outlines["change"]],
         {
             "name": ("Area", list(outlines["name"])),
             "asb": ("ASB reports", [a if isinstance(a, str) else "0" for a in outlines["asb_text"]]),
@@ -105,16 +120,16 @@ def outcomes_map(pack: PublishedOutcomes, layer: str) -> folium.Map:
         },
         opacity=0.65,
     )
-    maps.add_legend(
-        m,
-        [
-            ("ASB fell 25 % or more", "#1b5e20"),
-            ("ASB fell", "#81c784"),
-            ("no change", "#fff9c4"),
-            ("ASB rose", "#ef9a9a"),
-            ("ASB rose 25 % or more", "#b71c1c"),
-            ("not shown (small numbers) or no comparison", "#bdbdbd"),
-        ],
-        title="ASB against the previous period",
-    )
+    maps.add_legend(m, list(MAP_LEGEND), title="ASB against the previous period")
     return m
+
+
+#: What each fill of the outcomes map means (the folium map and the slides' map share it).
+MAP_LEGEND = (
+    ("ASB fell 25% or more", "#1b5e20"),
+    ("ASB fell", "#81c784"),
+    ("no change", "#fff9c4"),
+    ("ASB rose", "#ef9a9a"),
+    ("ASB rose 25% or more", "#b71c1c"),
+    ("not shown (small numbers) or no comparison", "#bdbdbd"),
+)

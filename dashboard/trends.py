@@ -29,7 +29,7 @@ from geo.core.errors import NestwatchError, OptionError, StoreError
 from geo.plan import analysis
 from geo.publish.areas import ReleasedAreas, publish_area_table, released_areas
 from geo.publish.export import frame_to_csv_bytes
-from geo.publish.privacy import label, suppress, suppress_labels, threshold
+from geo.publish.privacy import APPROX, label, suppress, suppress_labels, threshold
 from geo.stats.emerging import DEFAULT_TREND, TrendRule
 
 #: The trend rules as the page offers them, in plain words (:data:`geo.stats.emerging.TREND_RULES`).
@@ -229,7 +229,7 @@ def monthly_by_area(view: View) -> pd.DataFrame:
             "area": TOWN,
             "month": town.index,
             "incidents": town.to_numpy(),
-            "shown": [f"≈ {v:,.0f} (average of the shown counts)" for v in town.to_numpy()],  # no decimals
+            "shown": [f"{APPROX}{v:,.0f} (average of the shown counts)" for v in town.to_numpy()],  # no decimals
         }
     )
     return pd.concat([long.drop(columns="raw"), town_rows], ignore_index=True)

@@ -44,6 +44,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from geo.plan.areas import LAYERS, area_table
     from geo.publish.areas import publish_area_table, released_areas
+    from geo.publish.privacy import whole_percent
     from geo.publish.release import release_for
 
     filters = args_to_filters(args)
@@ -67,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
         out = shown[["code", "name", "count_text", "previous_text"]].set_axis(
             ["code", "name", "count", "previous"], axis=1
         )
-        out["change"] = shown["change"].round(4)
+        out["change"] = whole_percent(shown["change"])  # whole percent, as the published words say it
         write_csv(out, args.out)
         print(
             f"{len(out)} {LAYERS[args.layer]}s, {released.months[0]}..{released.months[-1]}: published form "

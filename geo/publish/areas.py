@@ -22,7 +22,6 @@ from geo.plan.areas import LAYERS, previous_months
 from geo.publish import privacy
 from geo.publish.release import Release
 from geo.stats.aggregate import Filters, month_range
-from geo.stats.evaluate import percent
 
 #: The previous-period column, and the change column, when there is no previous period to compare with.
 NO_EARLIER_DATA = "no earlier data"
@@ -32,8 +31,12 @@ NOT_SHOWN = "not shown"
 
 
 def percent_text(x: float) -> str:
-    """``-38%``, ``+0.5%``: the one wording of a percentage (:func:`geo.stats.evaluate.percent`)."""
-    return percent(x)
+    """``-38%``, ``+<1%``: the one wording of a published change (:func:`geo.publish.privacy.percent_text`).
+
+    Whole percent, because the counts behind it are rounded; the operational
+    pages keep :func:`geo.stats.evaluate.percent` (a decimal below 1 %) for exact counts.
+    """
+    return privacy.percent_text(x)
 
 
 def change_to_text(change: float, now: float, before: float, *, compared: bool) -> str:

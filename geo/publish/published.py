@@ -15,12 +15,21 @@ and the peak note go through the engine's own functions
 :func:`~geo.stats.evaluate.at_peak`) with the *shown* counts: a suppressed
 count is unknown, so the figure it would feed says "too few incidents to say".
 The texts printed by the PDF, the HTML and a page are made here once, so the three always say the same thing.
+
+How a figure's change reads is policy kept as data, :data:`MEANINGS`: for each
+headline, whether a rise is good news, bad news or neither, and what a rise or
+a fall means in words. The Outcomes page, the slides and the report pack take
+a figure's ``words`` and ``tone`` from here, so a colour never says "good" where
+the words do not. Sentences are written as a person would say them: counts in
+words ("about 25", "fewer than 5", "none"), never a bracketed label inside a
+sentence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -30,16 +39,7 @@ from geo.plan.outcomes import FIGURES, NO_EFFECT, Figure, Period, Scope, scope_f
 from geo.publish import privacy
 from geo.publish.areas import NO_COMPARISON, NO_EARLIER_DATA, change_to_text, publish_area_table
 from geo.publish.release import Release, release_for
-from geo.stats.evaluate import (
-    COUNT_FIELDS,
-    TOO_FEW,
-    Effect,
-    Estimate,
-    change_words,
-    peak_words,
-    percent,
-    spans_zero,
-)
+from geo.stats.evaluate import COUNT_FIELDS, TOO_FEW, Effect, Estimate, peak_words, spans_zero
 from geo.store import Store
 
 #: The closure comparison when no order in the period can be measured.
@@ -48,13 +48,150 @@ NONE_MEASURED = "none measured"
 NOT_PUBLISHED = "not published"
 
 
+#: How a change reads: ``good``/``bad`` news, ``neutral`` (a rise is neither), ``none`` (no change to read).
+Tone = Literal["good", "bad", "neutral", "none"]
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a headline figure's change means, as the room and the report should read it.
+
+    ``rise`` is what a rise is: ``"good"``, ``"bad"`` or ``"neutral"`` (more of
+    it is neither good nor bad on its own); ``noun`` names what is counted, in
+    a sentence; ``up``/``down`` say what a rise or a fall means; ``why`` is the
+    reason for the reading, printed beside the figures in the report pack.
+    """
+
+    rise: Literal["good", "bad", "neutral"]
+    noun: str
+    up: str
+    down: str
+    why: str
+
+
+#: The one table of meanings (the page, the slides and the report pack read it; a test checks every figure has one).
+MEANINGS: dict[str, Meaning] = {
+    "asb": Meaning(
+        "bad", "ASB reports", "more reports, bad news", "fewer reports, good news", "fewer ASB reports is good news"
+    ),
+    "people_safeguarded": Meaning(
+        "neutral",
+        "people safeguarded",
+        "more people protected, and more who needed it",
+        "fewer people protected, because fewer needed it or fewer were reached",
+        "a rise means more people were protected but also that more needed protecting, so it is neither good "
+        "nor bad on its own",
+    ),
+    "orders_secured": Meaning(
+        "good",
+        "closure orders secured",
+        "more problem premises closed",
+        "fewer problem premises closed",
+        "each order shuts premises at the centre of ASB, so more orders is action taken",
+    ),
+    "orders_active": Meaning(
+        "good",
+        "closure orders in force",
+        "more premises kept closed",
+        "fewer premises kept closed",
+        "premises under an order cannot be used for ASB",
+    ),
+    "flagged_opened": Meaning(
+        "neutral",
+        "flagged addresses opened",
+        "more concern found, or more found out: neither good nor bad on its own",
+        "fewer new concerns, or fewer found out: neither good nor bad on its own",
+        "a rise can mean more cuckooing or better finding of it, so it is neither good nor bad on its own",
+    ),
+    "flagged_resolved": Meaning(
+        "good",
+        "flagged addresses resolved",
+        "more concerns closed",
+        "fewer concerns closed",
+        "each one is an address of concern dealt with",
+    ),
+    "quiet_addresses": Meaning(
+        "good",
+        "closed addresses quiet for a year",
+        "more closed premises stayed quiet",
+        "fewer closed premises stayed quiet",
+        "a quiet address is a closure that has lasted",
+    ),
+}
+
+
+def in_words(text: str, *, zero: str = "none") -> str:
+    """A printed count for a sentence: ``"≈ 25"`` -> ``"about 25"``, ``"0"`` -> ``zero``; others unchanged."""
+    if text.startswith(privacy.APPROX):
+        return "about " + text[len(privacy.APPROX) :]
+    return zero if text == "0" else text
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _counted(text: str, noun: str) -> str:
+    """A count and what it counts, to start a sentence: "About 10 flagged addresses", "No flagged addresses"."""
+    return f"No {noun}" if text == "0" else f"{_cap(in_words(text))} {noun}"
+
+
+def figure_tone(key: str, direction: int) -> Tone:
+    """The tone of a change in ``direction`` (-1 fell, 0 none/unknown, +1 rose) for figure ``key``."""
+    meaning = MEANINGS.get(key)
+    if direction == 0 or meaning is None:
+        return "none"
+    if meaning.rise == "neutral":
+        return "neutral"
+    good = (direction > 0) == (meaning.rise == "good")
+    return "good" if good else "bad"
+
+
+def figure_words(key: str, *, now: float, before: float, now_text: str, before_text: str, compared: bool) -> str:
+    """What a headline figure's change means, in one sentence from its shown values and labels.
+
+    A percentage is given when both counts are shown and the earlier is 100 or
+    more; below that the difference of the two rounded counts, "about 5 more".
+    A suppressed side is named in words ("fewer than 5"); the direction is still
+    known (a suppressed count is under the threshold, a shown one at or above it).
+    """
+    m = MEANINGS[key]
+    if not compared:
+        return "No earlier period to compare with."
+    if not np.isfinite(now) and not now_text.startswith("fewer"):
+        return "Not enough data for this period." if now_text.startswith("not enough") else "No data for this period."
+    hidden_now, hidden_before = not np.isfinite(now), not np.isfinite(before)
+    if hidden_now and hidden_before:
+        return f"{_cap(now_text)} {m.noun} in both periods: too few to compare."
+    if hidden_now or hidden_before:
+        direction = (1 if before == 0 else -1) if hidden_now else (-1 if now == 0 else 1)
+        meaning = m.up if direction > 0 else m.down
+        return f"{_counted(now_text, m.noun)}, against {in_words(before_text)} in the previous period — {meaning}."
+    if now == before:
+        if now == 0:
+            return f"No {m.noun} in either period."
+        return f"The same as the previous period, {in_words(now_text)} {m.noun}."
+    meaning = m.up if now > before else m.down
+    if before == 0:
+        return f"{_cap(in_words(now_text))} {m.noun}, up from none in the previous period — {meaning}."
+    if now == 0:
+        return f"No {m.noun}, down from {in_words(before_text)} in the previous period — {meaning}."
+    if before >= 100:
+        verb = "rose" if now > before else "fell"
+        return f"{_cap(m.noun)} {verb} {privacy.percent_text(now / before - 1).lstrip('+-')} — {meaning}."
+    more = "more" if now > before else "fewer"
+    return f"About {abs(now - before):,.0f} {more} {m.noun} than the previous period — {meaning}."
+
+
 @dataclass(frozen=True)
 class PublishedFigure:
     """One figure as it may be shown: suppressed, rounded, and with texts ready to print.
 
     ``now``/``previous`` are NaN when suppressed or unknown; ``change`` is
     computed from the shown values (NaN when either is not shown or the
-    earlier one is zero).
+    earlier one is zero). ``words`` says in a sentence what the change means
+    (:func:`figure_words`) and ``tone`` whether that is good or bad news
+    (:data:`MEANINGS`; ``"none"`` when there is no change to read).
     """
 
     key: str
@@ -65,6 +202,8 @@ class PublishedFigure:
     previous_text: str
     change: float
     change_text: str
+    words: str = ""
+    tone: Tone = "none"
 
 
 @dataclass(frozen=True)
@@ -115,6 +254,7 @@ class PublishedOutcomes(Scope):
     effect: PublishedEffect
     effect_previous: PublishedEffect | None
     effect_trend_text: str
+    effect_trend_words: str = ""
     monthly: pd.DataFrame
     areas: pd.DataFrame
 
@@ -175,6 +315,7 @@ def publish(release: Release, scope: Scope, *, below: int | None = None) -> Publ
     w = scope.window_months
     effect, notes = _year_effect(release, year, n, months=w)
     effect_prev, _ = _year_effect(release, year - 1, n, months=w)
+    trend = _effect_trend(effect, effect_prev, year=year)
     layer = "town" if area is None else release.layer_of(area)
     both = [*period.months, *period.previous.months]
     series = release.monthly("incidents", layer=layer, months=both, categories=(ASB,)).loc[area or ""]
@@ -211,7 +352,8 @@ def publish(release: Release, scope: Scope, *, below: int | None = None) -> Publ
         figures=figures,
         effect=effect,
         effect_previous=effect_prev,
-        effect_trend_text=_effect_trend(effect, effect_prev),
+        effect_trend_text=trend[0],
+        effect_trend_words=trend[1],
         monthly=_shown_columns(monthly, ["month", "previous_month"], n, compared=compared),
         areas=_publish_areas(areas, n, compared=compared),
     )
@@ -247,9 +389,8 @@ def _year_effect(release: Release, year: int, n: int, *, months: int) -> tuple[P
                 "can be read from it."
             )
         return replace(plain, sentence=why), ()
-    shown = publish_effect(held.effect, below=n, months=months)
-    lead = f"Closure orders granted in {year}, across the whole town: "
-    return replace(shown, sentence=lead + shown.sentence[0].lower() + shown.sentence[1:]), held.notes
+    shown = publish_effect(held.effect, below=n, months=months, granted=f"granted in {year} across the whole town")
+    return shown, held.notes
 
 
 def _publish_areas(areas: pd.DataFrame, n: int, *, compared: bool) -> pd.DataFrame:
@@ -293,8 +434,23 @@ def _publish_figure(key: str, label: str, f: Figure, n: int) -> PublishedFigure:
     now, now_text = _shown(f.now, n, unknown=unknown_now)
     before, before_text = _shown(f.previous, n, unknown=NO_EARLIER_DATA)
     change = float(privacy.safe_change([now], [before])[0])
-    text = change_to_text(change, now, before, compared=f.previous is not None)
-    return PublishedFigure(key, label, now, before, now_text, before_text, change, text)
+    compared = f.previous is not None
+    text = change_to_text(change, now, before, compared=compared)
+    words = figure_words(key, now=now, before=before, now_text=now_text, before_text=before_text, compared=compared)
+    known = compared and (np.isfinite(now) or now_text.startswith("fewer"))
+    tone = _tone(key, now, before) if known else "none"
+    return PublishedFigure(key, label, now, before, now_text, before_text, change, text, words, tone)
+
+
+def _tone(key: str, now: float, before: float) -> Tone:
+    """The tone of a shown change: a suppressed side counts as under the threshold, a shown one as at or above it."""
+    if np.isnan(now) and np.isnan(before):
+        return "none"
+    if np.isnan(now):
+        return figure_tone(key, 1 if before == 0 else -1)
+    if np.isnan(before):
+        return figure_tone(key, -1 if now == 0 else 1)
+    return figure_tone(key, int(np.sign(now - before)))
 
 
 def _labels(values: dict[str, int | float | None], n: int) -> tuple[dict[str, float], dict[str, str]]:
@@ -307,8 +463,32 @@ def _labels(values: dict[str, int | float | None], n: int) -> tuple[dict[str, fl
     return {k: float(v) for k, v in shown.items()}, texts
 
 
-def publish_effect(effect: Effect, *, below: int | None = None, months: int) -> PublishedEffect:
-    """The closure evaluation as it may be shown: every count suppressed, every statistic from shown counts."""
+def relative_words(estimate: Estimate, *, enough: bool) -> str:
+    """The relative change around the orders in a plain sentence (no full stop), whole percent.
+
+    Like :func:`geo.stats.evaluate.change_words`, for readers outside the team:
+    "the rest of the town" rather than "the control", and the interval as a range in words.
+    """
+    if not enough or not np.isfinite(estimate.change):
+        return "There are too few incidents to say whether ASB changed around them more than elsewhere"
+    pct = privacy.percent_text
+    if spans_zero(estimate):
+        return (
+            f"Relative to the rest of the town that is a change of {pct(estimate.change)}, but the 95% interval "
+            f"runs from {pct(estimate.low)} to {pct(estimate.high)}, so it cannot be told apart from no change"
+        )
+    verb = "fell" if estimate.change < 0 else "rose"
+    return (
+        f"Relative to the rest of the town, ASB around them {verb} {pct(estimate.change).lstrip('+-')}; "
+        f"the 95% interval runs from {pct(estimate.low)} to {pct(estimate.high)}"
+    )
+
+
+def publish_effect(effect: Effect, *, below: int | None = None, months: int, granted: str = "") -> PublishedEffect:
+    """The closure evaluation as it may be shown: every count suppressed, every statistic from shown counts.
+
+    ``granted`` says which orders, inside the sentence ("granted in 2024 across the whole town").
+    """
     n = below or privacy.threshold()
     exact: dict[str, int | float | None] = {k: getattr(effect, k) for k in COUNT_FIELDS}
     exact |= {"earlier": effect.earlier, "earlier_before": effect.earlier_before}
@@ -326,14 +506,15 @@ def publish_effect(effect: Effect, *, below: int | None = None, months: int) -> 
         earlier_before=None if effect.earlier_before is None else shown["earlier_before"],
     )
     est, enough = seen.estimate, seen.enough
-    texts["change_words"] = change_words(est, enough=enough)
-    texts["wdq_words"] = seen.wdq_words
+    texts["change_words"] = relative_words(est, enough=enough)
+    texts["wdq_words"] = seen.wdq_words.replace("the control", "the rest of the town")
     if not enough or not np.isfinite(est.change):
         texts["relative"] = TOO_FEW
     elif spans_zero(est):
         texts["relative"] = "cannot tell"
     else:
-        texts["relative"] = f"{percent(est.change)} ({percent(est.low)} to {percent(est.high)})"
+        pct = privacy.percent_text
+        texts["relative"] = f"{pct(est.change)} ({pct(est.low)} to {pct(est.high)})"
     texts["peak"] = (
         ""
         if effect.earlier is None
@@ -341,13 +522,13 @@ def publish_effect(effect: Effect, *, below: int | None = None, months: int) -> 
             shown["earlier"],
             shown["earlier_before"],
             months=months,
-            earlier_text=texts["earlier"],
-            before_text=texts["earlier_before"],
+            earlier_text=in_words(texts["earlier"], zero="0"),
+            before_text=in_words(texts["earlier_before"], zero="0"),
         )
     )
     texts["skipped"] = (
-        f"{texts['skipped']} order(s) granted in the period left out: their {months} months before or after "
-        "run outside the incident data."
+        f"{_cap(in_words(texts['skipped']))} orders granted in the period were left out: their {months} months "
+        "before or after run outside the incident data."
         if effect.skipped
         else ""
     )
@@ -355,23 +536,47 @@ def publish_effect(effect: Effect, *, below: int | None = None, months: int) -> 
         texts["relative"] = NONE_MEASURED
         sentence = "No closure order in this period has enough months of ASB data before and after it to measure."
     else:
-        t = texts
+        w = {k: in_words(v, zero="0") for k, v in texts.items() if k in COUNT_FIELDS}
+        which = f" {granted}" if granted else ""
         sentence = (
-            f"Around the closure orders measured ({t['used']}) ASB went from {t['treatment_before']} to "
-            f"{t['treatment_after']} reports; in the ring around them from {t['ring_before']} to {t['ring_after']}; "
-            f"in the rest of the town from {t['control_before']} to {t['control_after']} over the same months. "
-            f"{t['change_words'][0].upper()}{t['change_words'][1:]}."
+            f"{_cap(in_words(texts['used']))} closure orders{which} could be measured. Around them, ASB reports "
+            f"went from {w['treatment_before']} in the {months} months before to {w['treatment_after']} in the "
+            f"{months} months after; in the ring around them, from {w['ring_before']} to {w['ring_after']}; in the "
+            f"rest of the town, from {w['control_before']} to {w['control_after']} over the same months. "
+            f"{texts['change_words']}."
         )
     return PublishedEffect(shown=seen, texts=texts, sentence=sentence)
 
 
-def _effect_trend(now: PublishedEffect, before: PublishedEffect | None) -> str:
-    """Points between this period's relative change and the previous one's, when both can be read."""
+def _effect_trend(now: PublishedEffect, before: PublishedEffect | None, *, year: int) -> tuple[str, str]:
+    """This year's relative change against last year's: a short text for the table, and a sentence saying it.
+
+    The difference is in percentage points (-44% against -20% is 24 points);
+    lower is better, since the change is ASB around the orders relative to the rest of the town.
+    """
     if before is None or any(
         t == NONE_MEASURED or t.startswith(NOT_PUBLISHED) for t in (now.texts["relative"], before.texts["relative"])
     ):
-        return NO_COMPARISON
+        return NO_COMPARISON, ""
     if not (now.shown.enough and before.shown.enough and np.isfinite(now.relative) and np.isfinite(before.relative)):
-        return "not shown"
+        return "not shown", (
+            f"The orders granted in {year} cannot be compared with those granted in {year - 1}: "
+            "too few incidents to say."
+        )
+    pct = privacy.percent_text
     points = round((now.relative - before.relative) * 100)
-    return "no change" if points == 0 else f"{points:+d} points"
+    against = (
+        f"Against the orders granted in {year - 1}: relative to the rest of the town, ASB around the orders changed "
+        f"by {pct(now.relative)} this time and by {pct(before.relative)} then"
+    )
+    if points == 0:
+        return "no change", f"{against}, no difference."
+    now_, then = now.relative, before.relative
+    if points < 0:
+        better = "better, a bigger fall" if now_ < 0 else "better, a smaller rise"
+    elif now_ < 0:
+        better = "worse, a smaller fall"
+    else:
+        better = "worse, a rise where there was a fall" if then < 0 else "worse, a bigger rise"
+    short = f"{abs(points)} points {'better' if points < 0 else 'worse'}"
+    return short, f"{against}: {abs(points)} percentage points {better}."

@@ -33,7 +33,14 @@ from fpdf.fonts import FontFace
 
 from geo.core.errors import OptionError
 from geo.publish.charts import Picture, effect_to_png, maps_to_png, trend_to_png
-from geo.publish.published import NO_EARLIER_DATA, PROTECTION_NOTE, PublishedOutcomes, published_outcomes
+from geo.publish.published import (
+    MEANINGS,
+    NO_EARLIER_DATA,
+    PROTECTION_NOTE,
+    PublishedOutcomes,
+    Tone,
+    published_outcomes,
+)
 from geo.store import Store
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -42,6 +49,8 @@ DEMO_BANNER = "Synthetic demo data: the town of Nestwick and everything in it is
 FIGURE_HEADINGS = ("Figure", "This period", "Previous period", "Change")
 AREA_HEADINGS = ("Area", "Type", "This period", "Previous period", "Change")
 EFFECT_LABEL = "ASB around closure orders, relative to the rest of the town (95 % interval)"
+#: The colour of a change, by what it means (:data:`geo.publish.published.MEANINGS`): the page and slides use the same.
+TONE_COLOURS: dict[str, str] = {"good": "#1b5e20", "bad": "#b71c1c", "neutral": "#37474f", "none": "#1f2933"}
 T = TypeVar("T")
 
 
@@ -131,6 +140,25 @@ def figure_rows(published: PublishedOutcomes) -> list[tuple[str, str, str, str, 
     return rows
 
 
+def figure_tones(published: PublishedOutcomes) -> list[Tone]:
+    """The tone of each row of :func:`figure_rows` (the closure row: lower is better)."""
+    trend = published.effect_trend_text
+    closure: Tone = "good" if trend.endswith("better") else "bad" if trend.endswith("worse") else "none"
+    return [*(f.tone for f in published.figures), closure]
+
+
+def meaning_lines(published: PublishedOutcomes) -> list[str]:
+    """Each headline's change in words, as the page and the slides say it.
+
+    Led by the figure's label when the words do not name what is counted ("Not enough data for this period.").
+    """
+    lines = []
+    for f in published.figures:
+        named = f.key in MEANINGS and MEANINGS[f.key].noun.lower() in f.words.lower()
+        lines.append(f.words if named else f"{f.label}: {f.words}")
+    return lines
+
+
 def area_rows(published: PublishedOutcomes) -> list[tuple[str, str, str, str, str]]:
     """``(name, type, this period, previous period, change)`` per ward and estate."""
     a = published.areas
@@ -153,7 +181,7 @@ def effect_lines(published: PublishedOutcomes) -> list[str]:
     if not e.used:
         return [e.sentence, *(t for t in (e.texts["skipped"],) if t)]
     lines = [e.sentence, f"Displacement: {e.texts['wdq_words']}.", e.texts["peak"], e.texts["skipped"]]
-    return [line for line in (*lines, *published.effect_notes) if line]
+    return [line for line in (*lines, *published.effect_notes, published.effect_trend_words) if line]
 
 
 def period_lines(published: PublishedOutcomes) -> list[str]:
@@ -171,7 +199,10 @@ def method_lines(published: PublishedOutcomes) -> list[str]:
         "counts": "the counts partners shared for the area and months",
         "none": "no victim records or counts are stored",
     }[published.victims_from]
+    reading = "; ".join(f"{label}: {MEANINGS[key].why}" for key, label in _labels(published))
     return [
+        f"How to read the changes (green is good news, red bad news, grey neither): {reading}.",
+        "Rounded counts are marked ≈; a change is a whole percent of the shown counts.",
         "Areas: a record belongs to a ward or estate when its location lies inside the outline; "
         "the whole town is everything inside any ward or estate.",
         "ASB reports: incidents in the category 'Anti-social behaviour' (police.uk and partner records).",
@@ -190,6 +221,10 @@ def method_lines(published: PublishedOutcomes) -> list[str]:
         f"Quiet addresses: closure-order premises with no ASB report within {r} m in the {q} months to "
         f"{end.end}; a count only, never which ones.",
     ]
+
+
+def _labels(published: PublishedOutcomes) -> list[tuple[str, str]]:
+    return [(f.key, f.label) for f in published.figures if f.key in MEANINGS]
 
 
 # --------------------------------------------------------------------------- PDF
@@ -257,8 +292,18 @@ def report_to_pdf(published: PublishedOutcomes, *, pictures: Pictures | None = N
         pdf.set_fill_color(255, 255, 255)
         pdf.ln(3)
     pdf.heading("Headline figures")
-    _pdf_table(pdf, FIGURE_HEADINGS, [row[1:] for row in figure_rows(published)], widths=(82, 33, 35, 30))
+    _pdf_table(
+        pdf,
+        FIGURE_HEADINGS,
+        [row[1:] for row in figure_rows(published)],
+        widths=(82, 33, 35, 30),
+        tones=figure_tones(published),
+    )
     pdf.ln(3)
+    pdf.heading("What the changes mean", size=11, keep=20)
+    for line in meaning_lines(published):
+        pdf.para(line)
+    pdf.ln(2)
     for line in effect_lines(published):
         pdf.para(line)
     pdf.para(protection_note(published), size=8.5, style="I")
@@ -297,8 +342,14 @@ def report_to_pdf(published: PublishedOutcomes, *, pictures: Pictures | None = N
 
 
 def _pdf_table(
-    pdf: FPDF, headings: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, widths: tuple[int, ...]
+    pdf: FPDF,
+    headings: tuple[str, ...],
+    rows: Sequence[tuple[str, ...]],
+    *,
+    widths: tuple[int, ...],
+    tones: Sequence[str] | None = None,
 ) -> None:
+    """A table; with ``tones`` each row's last cell (its change) is coloured by what it means."""
     pdf.set_font("DejaVu", size=9)
     pdf.set_draw_color(200, 205, 212)
     pdf.set_line_width(0.2)
@@ -313,10 +364,16 @@ def _pdf_table(
         padding=(1, 2),
         borders_layout="HORIZONTAL_LINES",
     ) as table:
-        for row in (headings, *rows):
+        for i, row in enumerate((headings, *rows)):
             r = table.row()
-            for value in row:
-                r.cell(value)
+            tone = tones[i - 1] if tones is not None and i > 0 else "none"
+            for j, value in enumerate(row):
+                last = j == len(row) - 1 and tone != "none"
+                r.cell(value, style=FontFace(color=_rgb(TONE_COLOURS[tone]), emphasis="BOLD") if last else None)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -334,6 +391,7 @@ figure{margin:1rem 0}figure img{max-width:100%;height:auto}figcaption{font-size:
 .note{font-size:.85rem;font-style:italic;color:#52606d}.small{font-size:.85rem}
 @media print{body{margin:0}h2{break-after:avoid}figure{break-inside:avoid}}
 """
+_CSS += "".join(f".tone-{t}{{color:{c};font-weight:bold}}" for t, c in TONE_COLOURS.items() if t != "none")
 # nothing but inline styles and data: images may load, whatever ends up in the page
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -360,7 +418,14 @@ def report_to_html(published: PublishedOutcomes, *, pictures: Pictures | None = 
     ]
     if published.demo:
         out.append(f'<p class="demo">{_e(DEMO_BANNER)}</p>')
-    out += ["<h2>Headline figures</h2>", _html_table(FIGURE_HEADINGS, figure_rows(published), keyed=True)]
+    tones = figure_tones(published)
+    out += ["<h2>Headline figures</h2>", _html_table(FIGURE_HEADINGS, figure_rows(published), keyed=True, tones=tones)]
+    out += ["<h3>What the changes mean</h3>", '<ul class="meaning">']
+    out += [
+        f'<li data-figure="{_e(f.key)}" class="tone-{_e(f.tone)}">{_e(line)}</li>'
+        for f, line in zip(published.figures, meaning_lines(published), strict=True)
+    ]
+    out += ["</ul>"]
     out += [*(f'<p class="effect">{_e(line)}</p>' for line in effect_lines(published))]
     out += [f'<p class="note">{_e(protection_note(published))}</p>']
     out += [f'<p class="note">{_e(n)}</p>' for n in published.notes]
@@ -378,14 +443,24 @@ def report_to_html(published: PublishedOutcomes, *, pictures: Pictures | None = 
     return "\n".join(out) + "\n"
 
 
-def _html_table(headings: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, keyed: bool) -> str:
-    """A table; with ``keyed`` the first value of each row is its ``data-figure`` key, not a cell."""
+def _html_table(
+    headings: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, keyed: bool, tones: Sequence[str] | None = None
+) -> str:
+    """A table; with ``keyed`` the first value of each row is its ``data-figure`` key, not a cell.
+
+    With ``tones`` the last cell of each row (its change) carries the class ``tone-good``/``-bad``/``-neutral``.
+    """
     head = "".join(f'<th scope="col"{"" if i == 0 else " class=n"}>{_e(h)}</th>' for i, h in enumerate(headings))
     body = []
-    for row in rows:
+    for i, row in enumerate(rows):
         key, cells = (row[0], row[1:]) if keyed else (None, row)
         attr = f' data-figure="{_e(key)}"' if key is not None else ""
-        tds = "".join(f'<td class="n">{_e(v)}</td>' for v in cells[1:])
+        tone = tones[i] if tones is not None else "none"
+        last = len(cells) - 2
+        tds = "".join(
+            f'<td class="n{f" tone-{_e(tone)}" if j == last and tone != "none" else ""}">{_e(v)}</td>'
+            for j, v in enumerate(cells[1:])
+        )
         body.append(f'<tr{attr}><th scope="row">{_e(cells[0])}</th>{tds}</tr>')
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

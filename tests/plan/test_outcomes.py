@@ -239,7 +239,7 @@ def test_published_figures_are_the_release_shown_and_changes_come_from_shown_val
             if released == 0
             else f"fewer than {n}"
             if released < n
-            else f"{int(np.floor(released / n + 0.5) * n):,}"
+            else f"≈ {int(np.floor(released / n + 0.5) * n):,}"  # a rounded count is marked
         )
         assert f.now_text == want, key
         differs += released != o.figures[key].now

@@ -93,7 +93,7 @@ def label_to_interval(text: str, *, below: int = BELOW) -> tuple[int, int]:
     t = text.strip()
     if t == f"fewer than {below}":
         return 1, below - 1
-    v = int(t.replace(",", ""))
+    v = int(t.removeprefix("≈").strip().replace(",", ""))  # a rounded label is marked "≈ 10"
     if v == 0:
         return 0, 0
     # 2x >= 2v - below and 2x < 2v + below, in whole numbers

@@ -34,8 +34,8 @@ def _table() -> pd.DataFrame:
 def test_counts_suppressed_and_rounded_and_changes_from_shown_values():
     out = publish_area_table(_table(), compared=True, below=5)
     # shown: 12 -> 10, 3 -> hidden, 0 -> 0, 7 -> 5, 23 -> 25, 20 -> 20; previous 10, 10, 0, 2 -> hidden, 10, 0
-    assert out["count_text"].tolist() == ["10", "fewer than 5", "0", "5", "25", "20"]
-    assert out["previous_text"].tolist() == ["10", "10", "0", "fewer than 5", "10", "0"]
+    assert out["count_text"].tolist() == ["≈ 10", "fewer than 5", "0", "≈ 5", "≈ 25", "≈ 20"]
+    assert out["previous_text"].tolist() == ["≈ 10", "≈ 10", "0", "fewer than 5", "≈ 10", "0"]
     np.testing.assert_array_equal(out["count"], [10, np.nan, 0, 5, 25, 20])
     # 10/10 - 1 = 0 (exactly 12/10 - 1 = +20 % would leak the hidden 2); 25/10 - 1 = +150 %
     np.testing.assert_array_equal(out["change"], [0.0, np.nan, np.nan, np.nan, 1.5, np.nan])
@@ -51,17 +51,17 @@ def test_without_an_earlier_period_nothing_is_compared():
 
 def test_the_threshold_is_the_one_given():
     out = publish_area_table(_table(), compared=True, below=10)
-    assert out["count_text"].tolist() == ["10", "fewer than 10", "0", "fewer than 10", "20", "20"]
+    assert out["count_text"].tolist() == ["≈ 10", "fewer than 10", "0", "fewer than 10", "≈ 20", "≈ 20"]
     np.testing.assert_array_equal(out["count"], [10, np.nan, 0, np.nan, 20, 20])
     # previous 10, 10, 0, 2, 10, 0 at threshold 10: 2 is hidden, the rest unchanged
-    assert out["previous_text"].tolist() == ["10", "10", "0", "fewer than 10", "10", "0"]
+    assert out["previous_text"].tolist() == ["≈ 10", "≈ 10", "0", "fewer than 10", "≈ 10", "0"]
     np.testing.assert_array_equal(out["previous"], [10, 10, 0, np.nan, 10, 0])
 
 
 def test_percent_text_keeps_a_small_change_visible():
     assert percent_text(-0.38) == "-38%"
-    assert percent_text(0.005) == "+0.5%"
-    assert percent_text(-0.0099) == "-1.0%"
+    assert percent_text(0.004) == "+<1%"  # whole percent, but a change that moved never reads "+0%"
+    assert percent_text(-0.0099) == "-1%"
     assert percent_text(0.01) == "+1%"
     assert change_to_text(float("nan"), 0.0, 0.0, compared=True) == "no change"
     assert change_to_text(0.25, 25.0, 20.0, compared=True) == "+25%"
@@ -128,8 +128,8 @@ def test_released_areas_are_sums_of_the_release_cells():
     assert estates.layer == "estate" and estates.table["count"].tolist() == [9]
     # published: 12 -> 10 against 14 -> 15, 10/15 - 1 = -33 %; B 0 against 3 (fewer than 5): not shown
     shown = publish_area_table(got.table, compared=got.compared, below=5)
-    assert shown["count_text"].tolist() == ["10", "0", "0"]
-    assert shown["previous_text"].tolist() == ["15", "fewer than 5", "0"]
+    assert shown["count_text"].tolist() == ["≈ 10", "0", "0"]
+    assert shown["previous_text"].tolist() == ["≈ 15", "fewer than 5", "0"]
     assert shown["change_text"].tolist() == ["-33%", "not shown", "no change"]
 
 

@@ -217,7 +217,11 @@ def test_the_evaluation_reads_the_same_in_the_pdf_and_the_html(pack, request):
         assert squash(line) in text and html.escape(line) in r.html
     for key in (*COUNT_FIELDS, "earlier", "earlier_before"):
         value = e.texts[key]
-        assert value in (f"fewer than {n}", "unknown") or int(value.replace(",", "")) % n == 0, (key, value)
+        number = value.removeprefix("≈ ").replace(",", "")  # a rounded count is marked, 0 is exact
+        assert value in (f"fewer than {n}", "unknown", "0") or (value.startswith("≈ ") and int(number) % n == 0), (
+            key,
+            value,
+        )
     if e.used:
         assert f"Displacement: {e.texts['wdq_words']}." in lines and e.texts["peak"] in lines
         assert e.texts["relative"] in squash(text)
@@ -272,7 +276,7 @@ def test_the_town_evaluation_on_the_demo(town, estate, release, demo):
     e = p.effect
     assert p.effect_year == 2025 and e.used == _granted_in(demo, "2025") == 7
     assert e.shown.enough and e.texts["relative"].startswith("-")
-    assert e.sentence.startswith("Closure orders granted in 2025, across the whole town: around the closure orders")
+    assert e.sentence.startswith("About 5 closure orders granted in 2025 across the whole town could be measured.")
     # the counts are the release's (perturbed once, for the year), shown by the presentation rule
     held = release.effects[2025].effect
     assert held is not None
@@ -281,7 +285,7 @@ def test_the_town_evaluation_on_the_demo(town, estate, release, demo):
     assert any("matched comparison" in line for line in effect_lines(p))
     # the previous year's orders (6 granted in 2024), and the words between the two
     assert p.effect_previous is not None and p.effect_previous.used == _granted_in(demo, "2024") == 6
-    assert p.effect_previous.sentence.startswith("Closure orders granted in 2024, across the whole town:")
+    assert p.effect_previous.sentence.startswith("About 5 closure orders granted in 2024 across the whole town could")
     [row] = [row for row in figure_rows(p) if row[0] == "closure_effect"]
     assert row[1].endswith(": orders granted in 2025 (previous: 2024)")
     assert (row[2], row[3]) == (e.texts["relative"], p.effect_previous.texts["relative"])
@@ -299,7 +303,7 @@ def test_a_year_with_too_few_orders_says_so_in_both_files(recent, demo):
     assert "Around the closure orders measured" not in text and "Around the closure orders measured" not in recent.html
     assert recent.html.count("data:image/png;base64,") == 3  # trend and the two maps: no closure chart
     assert p.effect_trend_text == "no comparison" and p.effect_previous is not None
-    assert p.effect_previous.sentence.startswith("Closure orders granted in 2025, across the whole town:")
+    assert p.effect_previous.sentence.startswith("About 5 closure orders granted in 2025 across the whole town could")
 
 
 def test_the_closure_row_does_not_say_none_measured_when_some_were(recent):
@@ -340,7 +344,7 @@ def personal_strings(store: Store) -> list[str]:
     return out
 
 
-COUNT_TEXT = re.compile(r"^(0|[1-9]\d{0,2}(,\d{3})*)$")
+COUNT_TEXT = re.compile(r"^(0|≈ [1-9]\d{0,2}(,\d{3})*)$")  # a rounded count carries the mark, 0 is exact
 
 
 @pytest.mark.parametrize("pack", ["town", "estate"])
@@ -362,7 +366,7 @@ def test_no_personal_data_and_no_small_count(pack, request, demo):
     assert counts
     for c in counts:
         if COUNT_TEXT.match(c):
-            assert int(c.replace(",", "")) % n == 0, c
+            assert int(c.removeprefix("≈ ").replace(",", "")) % n == 0, c
         else:
             assert c in (f"fewer than {n}", "no earlier data", "not enough data"), c
     # a true count from 1 to N-1 is never printed as itself (it reads as its release sum does: "0",
@@ -522,3 +526,25 @@ def test_report_on_an_empty_store_says_so(tmp_path, capfd):
 
     out = in_process.run(capfd, "report", "--out", str(tmp_path / "r.pdf"), db=tmp_path / "empty.sqlite")
     assert out.returncode == 2 and "empty" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_the_report_says_what_each_change_means_and_colours_it_by_that():
+    """The hand-made release (tests/publish/test_published.py): ASB 85 -> 125 is bad news, people neither."""
+    from geo.publish.charts import Picture
+    from geo.publish.published import publish
+    from geo.publish.report import Pictures, figure_tones, meaning_lines
+    from tests.publish.test_published import hand_release, hand_scope
+
+    p = publish(hand_release(), hand_scope(), below=5)
+    blank = Picture("t", b"\x89PNG", "alt", 0.5)
+    page = report_to_html(p, pictures=Pictures(trend=blank, effect=None, maps=()))
+    lines = meaning_lines(p)
+    assert lines[0] == "About 40 more ASB reports than the previous period — more reports, bad news."  # 125 - 85
+    assert lines[-1] == "Closed addresses quiet for a year or more: No earlier period to compare with."
+    assert f'<li data-figure="asb" class="tone-bad">{html.escape(lines[0])}</li>' in page
+    assert '<li data-figure="people_safeguarded" class="tone-neutral">' in page
+    # the change cell of each row carries its tone; the closure row: 24 points better (lower is better)
+    assert figure_tones(p) == ["bad", "neutral", "none", "good", "neutral", "none", "none", "good"]
+    assert '<td class="n tone-bad">+47%</td>' in page and '<td class="n tone-good">24 points better</td>' in page
+    assert ".tone-bad{color:#b71c1c" in page
+    assert "How to read the changes (green is good news, red bad news, grey neither)" in page
