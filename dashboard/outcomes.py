@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -99,6 +100,38 @@ def change_colour(change: float) -> str:
     return "#ef9a9a" if change < 0.25 else "#b71c1c"
 
 
+def map_bounds(pack: PublishedOutcomes, outlines: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    """Where the map opens: the chosen area's outline; for the whole town, the areas with ASB in the period.
+
+    Not every stored outline: a store that holds two towns' boundaries would show both as specks.
+    """
+    if pack.area:
+        chosen = pack.boundaries[pack.boundaries["code"].astype(str) == str(pack.area)]
+        if len(chosen):
+            return tuple(chosen.total_bounds)
+    busy = outlines[outlines["asb_text"].fillna("0").astype(str) != "0"]
+    shown = busy if len(busy) else outlines
+    return tuple(shown.total_bounds) if len(shown) else None
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _area_months(url: str, version: str, area: str) -> list[str]:
+    cells = results.release().cells
+    rows = cells[(cells["measure"] == "incidents") & (cells["value"] > 0)]
+    if area:
+        rows = rows[rows["area"].astype(str) == area]
+    return sorted(rows["month"].astype(str).unique())
+
+
+def area_months(area: str) -> list[str]:
+    """The months with ASB or other incidents in the release for ``area`` ("" for the whole town), in order.
+
+    The page opens on the latest 12 of them (:func:`dashboard.context.default_months`): a ward whose data
+    stop earlier than the store's (another force's months beside it) opens on its own last year.
+    """
+    return _area_months(*results.version(), area)
+
+
 def outcomes_map(pack: PublishedOutcomes, layer: str) -> folium.Map:
     """Wards or estates shaded by the change in ASB on the previous period; published values only.
 
@@ -108,7 +141,7 @@ def outcomes_map(pack: PublishedOutcomes, layer: str) -> folium.Map:
     outlines = pack.boundaries[pack.boundaries["layer"] == layer].merge(
         pack.areas[pack.areas["layer"] == layer][["code", "asb_text", "change", "change_text"]], on="code", how="left"
     )
-    m = maps.base_map(bounds=tuple(outlines.total_bounds) if len(outlines) else None)
+    m = maps.base_map(bounds=map_bounds(pack, outlines))
     maps.add_shaded_areas(
         m,
         list(outlines.geometry),

@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import outcomes, results, slides
-from dashboard.context import current_summary, ensure_shell, get_store
+from dashboard.context import current_summary, default_months, ensure_shell, get_store
 from dashboard.downloads import Export, export_button, reason_input
 from dashboard.messages import show_error
 from geo.access.roles import can
@@ -42,12 +42,13 @@ for layer in ("wards", "estates"):
 
 # the URL is the source of truth, so the screen can be bookmarked; widgets write back to it
 q = st.query_params
-default = (months[max(0, len(months) - 12)], months[-1])
+area = q.get("area") if q.get("area") in areas else ""
+with_data = [m for m in outcomes.area_months(area) if m in months]  # the chosen area's own latest year
+default = default_months(with_data or months)
 start = q.get("from") if q.get("from") in months else default[0]
 end = q.get("to") if q.get("to") in months else default[1]
 if start > end:
     start, end = default
-area = q.get("area") if q.get("area") in areas else ""
 layer = q.get("layer") if q.get("layer") in ("ward", "estate") else "ward"
 as_slides = q.get("slides") == "1"
 

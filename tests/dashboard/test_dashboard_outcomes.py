@@ -83,3 +83,55 @@ def test_the_map_fills_are_the_legend_s():
         "ASB rose 25% or more",
         "not shown (small numbers) or no comparison",
     ]
+
+
+def _square(x: float, y: float):
+    from shapely.geometry import box
+
+    return box(x, y, x + 1, y + 1)
+
+
+def test_the_map_opens_on_the_chosen_area_else_on_the_areas_with_asb():
+    from types import SimpleNamespace
+
+    import geopandas as gpd
+
+    from dashboard.outcomes import map_bounds
+
+    # two towns' wards: A and B near 0°, C far away at 10°E with no ASB in the period
+    boundaries = gpd.GeoDataFrame(
+        {"layer": ["ward"] * 3, "code": ["A", "B", "C"], "name": ["a", "b", "c"]},
+        geometry=[_square(0, 50), _square(1, 50), _square(10, 55)],
+        crs="EPSG:4326",
+    )
+    outlines = boundaries.assign(asb_text=["≈ 25", "fewer than 5", "0"])
+    town = SimpleNamespace(area=None, boundaries=boundaries)
+    assert map_bounds(town, outlines) == (0.0, 50.0, 2.0, 51.0)  # C (no ASB) is left out of the fit
+    ward_b = SimpleNamespace(area="B", boundaries=boundaries)
+    assert map_bounds(ward_b, outlines) == (1.0, 50.0, 2.0, 51.0)  # the chosen ward alone
+    quiet = outlines.assign(asb_text=["0", "0", "0"])
+    assert map_bounds(town, quiet) == (0.0, 50.0, 11.0, 56.0)  # nothing anywhere: every outline
+
+
+def test_the_period_opens_on_the_chosen_area_s_own_latest_months(monkeypatch):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from dashboard import outcomes, results
+
+    cells = pd.DataFrame(
+        {
+            "measure": ["incidents"] * 4 + ["people_safeguarded"],
+            "layer": ["ward"] * 5,
+            "area": ["A", "A", "A", "B", "B"],
+            "month": ["2024-01", "2024-02", "2024-03", "2025-06", "2025-07"],
+            "category": ["Anti-social behaviour"] * 5,
+            "value": [3, 4, 0, 6, 2],  # A's 2024-03 was published as 0: no data that month
+        }
+    )
+    monkeypatch.setattr(results, "version", lambda: ("test://outcomes", "v-hand"))
+    monkeypatch.setattr(results, "release", lambda: SimpleNamespace(cells=cells))
+    assert outcomes.area_months("A") == ["2024-01", "2024-02"]
+    assert outcomes.area_months("B") == ["2025-06"]  # victims' months are not incident months
+    assert outcomes.area_months("") == ["2024-01", "2024-02", "2025-06"]
