@@ -14,7 +14,7 @@ How the browser gets the tiles, and why this way (Streamlit 1.67, Starlette 1.10
   force's file is a 400), while a force's basemap is often several hundred MB. So the archive is copied
   into ``static/basemap/<version>/`` as numbered parts (``0.bin``, ``1.bin``…), and the page reads it
   through a small PMTiles ``Source`` mapping each byte range onto the parts. The copy is made on the first
-  map after the file changes (path, size and modification time name the version; 400 MB took 0.2 s from
+  map after the file changes (its path, inode, size and times name the version; 400 MB took 0.2 s from
   the page cache) and old versions of the file are removed; ``scripts/run.sh`` makes it before the start.
 * **MBTiles becomes PMTiles** in the same step (the ``pmtiles`` package's writer), since a browser cannot
   read SQLite by ranges. Tiles are written in tile-id order, so the archive is clustered.
@@ -27,7 +27,8 @@ an archive with other layer names shows only the background), raster tiles (PNG,
 pmtiles' Leaflet raster layer, overzoomed past the archive's deepest level. The attribution is the
 archive's own (``attribution`` in its metadata), as plain text.
 
-A file that is missing, unreadable or of the wrong kind is an :class:`~geo.core.errors.InputError`: the
+A file that is missing, unreadable, not a regular file (a pipe would hang the page) or of the wrong kind
+(:mod:`dashboard._basemap_files`) is an :class:`~geo.core.errors.InputError`: the
 map shows the plain background (never public tiles, which the force's network may not reach and should
 not be told about), the page shows the message once per session, the server log once.
 """
@@ -45,19 +46,21 @@ import sqlite3
 import tempfile
 import threading
 import zlib
+from array import array
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import folium
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from dashboard._basemap_files import ENV, Parts, Source, cannot_read, identity, stat_key
+from dashboard._basemap_files import copy as _copy
+from dashboard._basemap_files import fail as _fail
 from dashboard.map_assets import STATIC_DIR, _static_url, _vendor
 from dashboard.map_layers import _html_text, _PlainBackground, _VerbatimMacros, js_literal
-from geo.core.errors import InputError, NestwatchError, StoreError, one_line, printable
-
-ENV = "NESTWATCH_BASEMAP"
+from geo.core.errors import NestwatchError, StoreError, one_line, printable
 
 #: Where the served copies go (Streamlit serves ``static/`` only, and only real files inside it).
 PREPARED_DIR = STATIC_DIR / "basemap"
@@ -94,10 +97,10 @@ _CHECKED: dict[tuple[Any, ...], Basemap | NestwatchError] = {}
 class Basemap:
     """A prepared basemap: where its parts are served and what the page needs to draw it.
 
-    ``version`` is its folder under ``static/basemap/`` (named by the file's path, size and modification
-    time); ``size`` the bytes of the served PMTiles archive, in parts of ``part_bytes`` (the last holds the
-    rest); ``kind`` ``"vector"`` or ``"raster"``; ``tile_type`` ``"MVT"``, ``"PNG"``, ``"JPEG"``, ``"WebP"``
-    or ``"AVIF"``; the map overzooms past ``max_zoom``; ``attribution`` is plain text, "" when there is none.
+    ``version`` is its folder under ``static/basemap/`` (named by the file's path, inode, size and times);
+    ``size`` the bytes of the served PMTiles archive, in parts of ``part_bytes`` (the last holds the rest);
+    ``kind`` ``"vector"`` or ``"raster"``; ``tile_type`` ``"MVT"``, ``"PNG"``, ``"JPEG"``, ``"WebP"`` or ``"AVIF"``;
+    the map overzooms past ``max_zoom``; ``attribution`` is plain text, "" when there is none.
     """
 
     version: str
@@ -121,70 +124,61 @@ class Basemap:
 # --------------------------------------------------------------------------- reading the file
 
 
-def _fail(path: str, message: str) -> InputError:
-    return InputError(f"{message} Set {ENV} to a PMTiles (.pmtiles) or MBTiles (.mbtiles) file.", file=printable(path))
-
-
-def _open(path: str) -> BinaryIO:
-    """The file at ``path`` opened for reading, or the InputError that says in words why not."""
-    p = Path(path)
-    if not p.exists():
-        raise _fail(path, "no such file.")
-    if p.is_dir():
-        raise _fail(path, "is a folder, not a basemap file.")
-    try:
-        return p.open("rb")
-    except OSError as e:
-        raise _fail(path, f"cannot be read ({e.strerror or 'not allowed'}).") from None
-
-
 def read_pmtiles(path: str) -> dict[str, Any]:
     """Check a PMTiles archive as the page will read it; its header fields and attribution.
 
     Raises
     ------
     InputError
-        Not PMTiles version 3, cut short, tiles or directories the browser cannot decode, unreadable metadata.
+        Not PMTiles version 3, cut short, tiles or directories the browser cannot decode, unreadable metadata,
+        not a regular file, or a read that fails.
     """
-    with _open(path) as f:
-        size = os.fstat(f.fileno()).st_size
-        head = f.read(_HEADER_BYTES)
-        if not head.startswith(_PMTILES_MAGIC):
-            raise _fail(path, "is not a PMTiles archive.")
-        if len(head) < _HEADER_BYTES:
-            raise _fail(path, "is cut short: it ends inside the PMTiles header.")
-        if head[7] != 3:
-            raise _fail(path, f"is PMTiles version {head[7]}; the maps read version 3 ({_CONVERT}).")
-        from pmtiles.tile import deserialize_header
+    with Source(path) as f:
+        return _read_pmtiles(f)[0]
 
-        try:
-            header = deserialize_header(head)
-        except ValueError:  # an enum value no version of the format has
-            raise _fail(path, "has a PMTiles header that makes no sense (a damaged file?).") from None
-        ends = {
-            "directory": header["root_offset"] + header["root_length"],
-            "metadata": header["metadata_offset"] + header["metadata_length"],
-            "leaf directories": header["leaf_directory_offset"] + header["leaf_directory_length"],
-            "tiles": header["tile_data_offset"] + header["tile_data_length"],
-        }
-        for what, end in ends.items():
-            if end > size:
-                raise _fail(path, f"is cut short: its {what} should end at byte {end:,}, the file has {size:,}.")
-        tile_type = header["tile_type"].value
-        if tile_type not in _TILE_TYPES:
-            raise _fail(path, "holds tiles of a type the maps cannot draw (only vector MVT, PNG, JPEG, WebP or AVIF).")
-        for part in ("internal_compression", "tile_compression"):
-            code = header[part].value
-            if code not in _READABLE_COMPRESSION:
-                raise _fail(
-                    path,
-                    f"is compressed with {_COMPRESSION_NAMES.get(code, 'an unknown compression')}, which a browser "
-                    "cannot undo (re-make it with gzip or no compression).",
-                )
-        if header["min_zoom"] > header["max_zoom"] or header["max_zoom"] > 30:
-            raise _fail(path, f"says it has zoom levels {header['min_zoom']} to {header['max_zoom']}.")
-        f.seek(header["metadata_offset"])
-        raw = f.read(min(header["metadata_length"], _MAX_METADATA))
+
+def _read_pmtiles(f: Source) -> tuple[dict[str, Any], bytes]:
+    """:func:`read_pmtiles` of an open file, and the header bytes it read (to check the copy against)."""
+    path = f.path
+    f.seek(0)
+    size = f.stat().st_size
+    head = f.read(_HEADER_BYTES)
+    if not head.startswith(_PMTILES_MAGIC):
+        raise _fail(path, "is not a PMTiles archive.")
+    if len(head) < _HEADER_BYTES:
+        raise _fail(path, "is cut short: it ends inside the PMTiles header.")
+    if head[7] != 3:
+        raise _fail(path, f"is PMTiles version {head[7]}; the maps read version 3 ({_CONVERT}).")
+    from pmtiles.tile import deserialize_header
+
+    try:
+        header = deserialize_header(head)
+    except ValueError:  # an enum value no version of the format has
+        raise _fail(path, "has a PMTiles header that makes no sense (a damaged file?).") from None
+    ends = {
+        "directory": header["root_offset"] + header["root_length"],
+        "metadata": header["metadata_offset"] + header["metadata_length"],
+        "leaf directories": header["leaf_directory_offset"] + header["leaf_directory_length"],
+        "tiles": header["tile_data_offset"] + header["tile_data_length"],
+    }
+    for what, end in ends.items():
+        if end > size:
+            raise _fail(path, f"is cut short: its {what} should end at byte {end:,}, the file has {size:,}.")
+    tile_type = header["tile_type"].value
+    if tile_type not in _TILE_TYPES:
+        raise _fail(path, "holds tiles of a type the maps cannot draw (only vector MVT, PNG, JPEG, WebP or AVIF).")
+    for part in ("internal_compression", "tile_compression"):
+        code = header[part].value
+        if code not in _READABLE_COMPRESSION:
+            raise _fail(
+                path,
+                f"is compressed with {_COMPRESSION_NAMES.get(code, 'an unknown compression')}, which a browser "
+                "cannot undo (re-make it with gzip or no compression).",
+            )
+    if header["min_zoom"] > header["max_zoom"] or header["max_zoom"] > 30:
+        raise _fail(path, f"says it has zoom levels {header['min_zoom']} to {header['max_zoom']}.")
+    f.seek(header["metadata_offset"])
+    raw = f.read(min(header["metadata_length"], _MAX_METADATA))
     try:
         text = _inflate(raw) if header["internal_compression"].value == 2 else raw[:_MAX_METADATA]
         metadata = json.loads(text) if text.strip() else {}
@@ -197,7 +191,7 @@ def read_pmtiles(path: str) -> dict[str, Any]:
         "min_zoom": int(header["min_zoom"]),
         "max_zoom": int(header["max_zoom"]),
         "attribution": plain_attribution(metadata.get("attribution") if isinstance(metadata, dict) else None),
-    }
+    }, head
 
 
 def _inflate(raw: bytes) -> bytes:
@@ -226,7 +220,7 @@ def _mbtiles(path: str) -> sqlite3.Connection:
 
 def read_mbtiles(path: str) -> dict[str, Any]:
     """Check an MBTiles file; the same fields as :func:`read_pmtiles`, plus its ``metadata`` table."""
-    _open(path).close()
+    Source(path).close()  # a regular file that can be opened: SQLite would block on a pipe, too
     con = _mbtiles(path)
     try:
         metadata = {str(k): str(v) for k, v in con.execute("SELECT name, value FROM metadata")}
@@ -241,6 +235,8 @@ def read_mbtiles(path: str) -> dict[str, Any]:
         raise _fail(path, f"{shown}; the maps draw pbf (vector), png, jpg, webp or avif tiles.")
     if zooms[0] is None:
         raise _fail(path, "holds no tiles.")
+    if not all(isinstance(z, int) and 0 <= z <= 30 for z in zooms):
+        raise _fail(path, f"says it has zoom levels {printable(str(zooms[0]))} to {printable(str(zooms[1]))}.")
     kind, name = _TILE_TYPES[_MBTILES_FORMATS[fmt]]
     return {
         "kind": kind,
@@ -254,8 +250,14 @@ def read_mbtiles(path: str) -> dict[str, Any]:
 
 def sniff(path: str) -> str:
     """``"pmtiles"`` or ``"mbtiles"``, by the file's first bytes (a renamed file is still read for what it is)."""
-    with _open(path) as f:
-        start = f.read(len(_SQLITE_MAGIC))
+    with Source(path) as f:
+        return _sniff(f)
+
+
+def _sniff(f: Source) -> str:
+    path = f.path
+    f.seek(0)
+    start = f.read(len(_SQLITE_MAGIC))
     if start.startswith(_PMTILES_MAGIC):
         return "pmtiles"
     if start == _SQLITE_MAGIC:
@@ -291,42 +293,14 @@ def plain_attribution(value: object) -> str:
 # --------------------------------------------------------------------------- the served copy
 
 
-class _Parts:
-    """A write-only file that spreads what is written over ``0.bin``, ``1.bin``… of ``part_bytes`` each."""
+def _convert(path: str, out: Parts, info: dict[str, Any]) -> None:
+    """Write the MBTiles file at ``path`` as a clustered PMTiles archive into ``out``.
 
-    def __init__(self, folder: Path, part_bytes: int) -> None:
-        self.folder, self.part_bytes, self.size = folder, part_bytes, 0
-        self._file: BinaryIO | None = None
-
-    def write(self, data: bytes) -> int:
-        view = memoryview(data)
-        while view:
-            index, used = divmod(self.size, self.part_bytes)
-            if used == 0 or self._file is None:
-                if self._file is not None:
-                    self._file.close()
-                self._file = (self.folder / f"{index}.bin").open("wb")
-            n = min(len(view), self.part_bytes - used)
-            self._file.write(view[:n])
-            self.size += n
-            view = view[n:]
-        return len(data)
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        if self.size == 0:
-            (self.folder / "0.bin").touch()
-
-
-def _copy(path: str, out: _Parts) -> None:
-    with _open(path) as f:
-        while chunk := f.read(1 << 20):
-            out.write(chunk)
-
-
-def _convert(path: str, out: _Parts, info: dict[str, Any]) -> None:
-    """Write the MBTiles file at ``path`` as a clustered PMTiles archive into ``out``."""
+    Tile ids are read in one pass (a cursor, into arrays of 8 bytes a value, not Python tuples), sorted,
+    and each tile is fetched by its ``rowid``: a lookup, where a query by ``zoom_level``/``tile_column``/
+    ``tile_row`` scans the whole table when the file has no index on them (1M tiles: 10^12 row reads).
+    ``tiles`` as a view (mbutil's ``map`` + ``images``) has no rowid: fetched by position then.
+    """
     from pmtiles.convert import mbtiles_to_header_json
     from pmtiles.tile import zxy_to_tileid
     from pmtiles.writer import Writer
@@ -339,18 +313,31 @@ def _convert(path: str, out: _Parts, info: dict[str, Any]) -> None:
     vector = info["kind"] == "vector"
     con = _mbtiles(path)
     try:
-        rows = con.execute("SELECT zoom_level, tile_column, tile_row FROM tiles").fetchall()
-        ids = sorted((zxy_to_tileid(z, x, (1 << z) - 1 - y), z, x, y) for z, x, y in rows)
+        try:
+            by_rowid = con.execute("SELECT rowid FROM tiles LIMIT 1").fetchone() not in (None, (None,))
+        except sqlite3.Error:
+            by_rowid = False
+        ids, keys = array("q"), [array("q") for _ in range(1 if by_rowid else 3)]
+        rows = con.execute(f"SELECT zoom_level, tile_column, tile_row{', rowid' if by_rowid else ''} FROM tiles")
+        while batch := rows.fetchmany(10_000):
+            for row in batch:
+                z, x, y = row[:3]
+                ids.append(zxy_to_tileid(z, x, (1 << z) - 1 - y))  # TMS rows count up from the south
+                for column, value in zip(keys, row[3:] if by_rowid else row, strict=True):
+                    column.append(value)
+        order = sorted(range(len(ids)), key=ids.__getitem__)
         writer = Writer(out)
-        query = "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
-        for tile_id, z, x, y in ids:
-            data = bytes(con.execute(query, (z, x, y)).fetchone()[0])
+        at = "rowid = ?" if by_rowid else "zoom_level = ? AND tile_column = ? AND tile_row = ?"
+        query = f"SELECT tile_data FROM tiles WHERE {at}"
+        for i in order:
+            args = [column[i] for column in keys]
+            tile_id, data = ids[i], bytes(con.execute(query, args).fetchone()[0])
             if vector and data[:2] != b"\x1f\x8b":
                 data = gzip.compress(data, mtime=0)  # PMTiles vector archives are gzipped throughout
             writer.write_tile(tile_id, data)
         header, _ = mbtiles_to_header_json(metadata)
         writer.finalize(header, metadata)
-    except (sqlite3.Error, KeyError, ValueError, TypeError):
+    except (sqlite3.Error, KeyError, ValueError, TypeError, OverflowError):  # Overflow: zoom 32 and beyond
         raise _fail(path, "is an MBTiles file whose tiles cannot be read (a damaged file?).") from None
     finally:
         con.close()
@@ -360,12 +347,8 @@ def _source_id(path: str) -> str:
     return hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:12]
 
 
-def _stat_key(path: str) -> tuple[Any, ...]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (path, None)
-    return (path, os.path.realpath(path), st.st_size, st.st_mtime_ns)
+class _Changed(Exception):
+    """The file changed while it was copied: the copy is discarded."""
 
 
 def prepare(path: str, *, into: Path = PREPARED_DIR, part_bytes: int = PART_BYTES) -> Basemap:
@@ -377,12 +360,27 @@ def prepare(path: str, *, into: Path = PREPARED_DIR, part_bytes: int = PART_BYTE
         The file is missing, unreadable, empty, cut short or not a PMTiles/MBTiles file the maps can draw.
     StoreError
         The served copy cannot be written under ``into``.
+
+    A file that changes while it is copied (its identity before and after, the header read back from the
+    copy) is copied once more, then refused: a copy of half of each version would be served as one.
     """
-    fmt = sniff(path)
-    info = read_pmtiles(path) if fmt == "pmtiles" else read_mbtiles(path)
-    key = _stat_key(path)
+    for _ in range(2):
+        try:
+            with Source(path) as src:
+                return _prepare(src, into=into, part_bytes=part_bytes)
+        except _Changed:
+            continue
+    raise _fail(path, "changed while it was being copied, twice: it was not used. Try again once it is written.")
+
+
+def _prepare(src: Source, *, into: Path, part_bytes: int) -> Basemap:
+    path = src.path
+    st = src.stat()
+    before = identity(st)
+    fmt = _sniff(src)
+    info, head = _read_pmtiles(src) if fmt == "pmtiles" else (read_mbtiles(path), b"")
     source = _source_id(path)
-    stamp = hashlib.sha256(repr((key[1:], part_bytes, _LAYOUT)).encode()).hexdigest()[:12]
+    stamp = hashlib.sha256(repr((os.path.realpath(path), before, part_bytes, _LAYOUT)).encode()).hexdigest()[:12]
     version = f"{source}-{stamp}"
     folder = into / version
     found = _existing(folder)
@@ -398,11 +396,15 @@ def prepare(path: str, *, into: Path = PREPARED_DIR, part_bytes: int = PART_BYTE
             "copies the basemap there for the browser to read; let the account that runs it write there."
         ) from None
     try:
-        out = _Parts(tmp, part_bytes)
+        out = Parts(tmp, part_bytes)
         try:
-            _copy(path, out) if fmt == "pmtiles" else _convert(path, out, info)
+            _copy(src, out) if fmt == "pmtiles" else _convert(path, out, info)
         finally:
             out.close()
+        if identity(src.stat()) != before or stat_key(path)[2:] != before:
+            raise _Changed  # written to, or replaced at its path, meanwhile
+        if fmt == "pmtiles" and (out.size != st.st_size or out.head(_HEADER_BYTES) != head):
+            raise _Changed  # a change that kept the size and times (a clock set back, a touch -r)
         made = Basemap(
             version=version,
             size=out.size,
@@ -443,13 +445,14 @@ def _existing(folder: Path) -> Basemap | None:
 def configured() -> Basemap | None:
     """The basemap ``NESTWATCH_BASEMAP`` names, prepared; None when the variable is not set.
 
-    Checked once per version of the file (its path, size and modification time): a page run costs one
-    ``stat``. A failure (what :func:`prepare` raises) is remembered too, logged once and raised again.
+    Checked once per version of the file (its path and :func:`~dashboard._basemap_files.identity`): a page
+    run costs one ``stat``. A failure (what :func:`prepare` raises, or any ``OSError`` as "cannot be read")
+    is remembered too, logged once and raised again.
     """
     path = os.environ.get(ENV, "").strip()
     if not path:
         return None
-    key = _stat_key(path)
+    key = stat_key(path)
     with _LOCK:  # one preparation at a time, however many sessions open a map at once
         copy = _CHECKED.get(key)
         if isinstance(copy, Basemap) and not (PREPARED_DIR / copy.version / "basemap.json").exists():
@@ -457,9 +460,9 @@ def configured() -> Basemap | None:
         if key not in _CHECKED:
             try:
                 _CHECKED[key] = prepare(path, into=PREPARED_DIR)
-            except NestwatchError as e:
-                _CHECKED[key] = e
-                _LOG.warning("basemap not shown: %s", one_line(e))
+            except (NestwatchError, OSError) as e:
+                _CHECKED[key] = e if isinstance(e, NestwatchError) else cannot_read(path, e)
+                _LOG.warning("basemap not shown: %s", one_line(_CHECKED[key]))
         found = _CHECKED[key]
     if isinstance(found, NestwatchError):
         raise found

@@ -6,6 +6,7 @@ and the archive with the ``pmtiles`` package's writer; identical tiles are store
 levels over a town are about a kilobyte.
 
     .venv/bin/python -m scripts.basemap_fixture out.pmtiles      # the demo town, zoom 0-14
+    .venv/bin/python -m scripts.basemap_fixture --kind mbtiles --max-zoom 8 out.mbtiles
 """
 
 from __future__ import annotations
@@ -177,7 +178,32 @@ def write_mbtiles(
     return len(rows)
 
 
-if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "fixture.pmtiles")
-    n = write_pmtiles(out)
+#: What ``--kind`` writes: each kind's writer.
+KINDS = {"raster": write_pmtiles, "vector": write_vector_pmtiles, "mbtiles": write_mbtiles}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write one fixture file; ``--help`` says how (an option is never taken for the file's name)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.basemap_fixture",
+        description="Write a tiny basemap file of solid-colour tiles around the demo town, for tests and trials.",
+    )
+    parser.add_argument("out", nargs="?", default="fixture.pmtiles", help="file to write (default: %(default)s)")
+    parser.add_argument("--kind", choices=list(KINDS), default="raster", help="what to write (default: %(default)s)")
+    parser.add_argument("--max-zoom", type=int, default=None, help="deepest zoom level (default: 14; MBTiles 5)")
+    args = parser.parse_args(argv)
+    if args.max_zoom is not None and not 0 <= args.max_zoom <= 20:
+        parser.error("--max-zoom must be between 0 and 20")
+    out = Path(args.out)
+    if out.is_dir():
+        parser.error(f"{out} is a folder: name the file to write")
+    write = KINDS[args.kind]
+    n = write(out) if args.max_zoom is None else write(out, zooms=range(0, args.max_zoom + 1))
     print(f"{out}: {n} tiles, {out.stat().st_size:,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 
 from dashboard.basemap import ENV, configured
 from geo.core.errors import NestwatchError, one_line
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    argparse.ArgumentParser(
+        prog="python -m scripts.prepare_basemap",
+        description=f"Make the served copy of the basemap file {ENV} names, before the app starts "
+        "(exit code 2 and one line when the file cannot be used).",
+    ).parse_args(argv)  # no options: --help is answered, anything else refused, before any file is read
     logging.getLogger("nestwatch.basemap").addHandler(logging.NullHandler())  # said once, below
     try:
         basemap = configured()

@@ -6,11 +6,16 @@ broken files are those bytes cut or changed by hand. Expected values are worked 
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import logging
+import os
 import re
+import socket
 import sqlite3
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,11 +26,12 @@ from pmtiles.reader import MemorySource, Reader, all_tiles
 from pmtiles.tile import Compression, TileType
 from pmtiles.writer import write
 
-from dashboard import basemap
+from dashboard import _basemap_files, basemap
 from dashboard.basemap import Basemap, plain_attribution, prepare, read_pmtiles
 from dashboard.maps import base_map
 from geo.core.errors import InputError, StoreError
 from scripts.basemap_fixture import COLOURS, solid_png, tiles, write_mbtiles, write_pmtiles
+from tests.conftest import patience, wait_until
 
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
@@ -213,6 +219,25 @@ BROKEN = {
         ),
         "holds no tiles",
     ),
+    # zoom 40 has 2^40 tiles a side: no tile id of 64 bits holds it (PMTiles stops at 31; the maps at 30)
+    "zoom 40": (
+        lambda r, t: _sqlite(
+            t,
+            "CREATE TABLE metadata (name, value); INSERT INTO metadata VALUES ('format', 'png');"
+            "CREATE TABLE tiles (zoom_level, tile_column, tile_row, tile_data);"
+            "INSERT INTO tiles VALUES (40, 0, 0, x'00');",
+        ),
+        "zoom levels 40 to 40",
+    ),
+    "zoom as text": (
+        lambda r, t: _sqlite(
+            t,
+            "CREATE TABLE metadata (name, value); INSERT INTO metadata VALUES ('format', 'png');"
+            "CREATE TABLE tiles (zoom_level, tile_column, tile_row, tile_data);"
+            "INSERT INTO tiles VALUES ('ten', 0, 0, x'00');",
+        ),
+        "zoom levels ten to ten",
+    ),
 }
 
 
@@ -229,17 +254,228 @@ def test_a_file_that_cannot_be_used_is_one_plain_input_error_naming_it(case, ras
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing half-made is served
 
 
+def _refuse_to_open(monkeypatch, path: Path) -> None:
+    """Opening ``path`` fails as for a file without read permission (chmod means nothing to root, who runs CI)."""
+    real_open = os.open
+
+    def refuse(name, *a, **k):
+        if Path(name) == path:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(name, *a, **k)
+
+    monkeypatch.setattr(_basemap_files.os, "open", refuse)
+
+
 def test_an_unreadable_file_says_so(raster, monkeypatch):
-    real_open = Path.open
-
-    def refuse(self, *a, **k):
-        if self == raster:
-            raise PermissionError(13, "Permission denied")
-        return real_open(self, *a, **k)
-
-    monkeypatch.setattr(Path, "open", refuse)  # chmod means nothing to root, who runs CI
+    _refuse_to_open(monkeypatch, raster)
     with pytest.raises(InputError, match=r"cannot be read \(Permission denied\)"):
         prepare(str(raster))
+
+
+def _fifo(tmp_path: Path) -> str:
+    path = tmp_path / "fifo.pmtiles"
+    os.mkfifo(path)
+    return str(path)
+
+
+def _socket(tmp_path: Path) -> str:
+    path = tmp_path / "s.pmtiles"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))  # the file stays after the socket is closed
+    sock.close()
+    return str(path)
+
+
+SPECIAL = {
+    "a FIFO (open would wait for a writer)": _fifo,
+    "a socket": _socket,
+    "/dev/zero (reads never end)": lambda t: "/dev/zero",
+    "/dev/null (a device)": lambda t: "/dev/null",
+    "a symlink to a FIFO": lambda t: (os.symlink(_fifo(t), t / "link.pmtiles"), str(t / "link.pmtiles"))[1],
+}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
+@pytest.mark.parametrize("case", list(SPECIAL))
+def test_a_special_file_is_refused_without_opening_it(case, tmp_path, monkeypatch):
+    path = SPECIAL[case](tmp_path)
+    monkeypatch.setenv(basemap.ENV, path)
+    # run in a thread: a hang (the reviewer's FIFO held the page lock for ever) becomes a failure here
+    found: list[BaseException] = []
+    worker = threading.Thread(target=lambda: found.extend(_raised(basemap.configured)), daemon=True)
+    worker.start()
+    worker.join(patience(10))
+    assert not worker.is_alive(), f"{case}: configured() is still waiting"
+    [error] = found
+    assert isinstance(error, InputError) and str(error).startswith(f"{path}: is not a regular file")
+    assert "NESTWATCH_BASEMAP" in str(error) and basemap._LOCK.acquire(blocking=False)  # the lock was let go
+    basemap._LOCK.release()
+
+
+def _raised(call) -> list[BaseException]:
+    try:
+        call()
+    except BaseException as e:  # handed to the test thread to judge
+        return [e]
+    return []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
+def test_a_path_swapped_for_a_fifo_after_its_stat_is_caught_at_open(tmp_path, monkeypatch):
+    path = _fifo(tmp_path)
+    # the stat check passes (as if the path were a regular file when stat-ed): O_NONBLOCK makes the open of
+    # the FIFO return at once, and the descriptor's own fstat says what it is
+    monkeypatch.setattr(_basemap_files, "check_regular", lambda p: None)
+    with pytest.raises(InputError, match="is not a regular file"):
+        _basemap_files.Source(path)
+
+
+class _FailingFile:
+    """An open file whose every read fails, as on a failing disk or a network share gone away."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def read(self, n: int) -> bytes:
+        raise OSError(errno.EIO, "Input/output error")
+
+    def seek(self, offset: int) -> int:
+        return offset
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def test_a_read_that_fails_is_a_plain_error_remembered_and_logged_once(raster, monkeypatch, caplog):
+    opened = []
+
+    def failing(fd, mode):
+        opened.append(fd)
+        return _FailingFile(fd)
+
+    monkeypatch.setattr(_basemap_files.os, "fdopen", failing)
+    monkeypatch.setenv(basemap.ENV, str(raster))
+    with caplog.at_level(logging.WARNING, logger="nestwatch.basemap"):
+        for _ in range(3):
+            with pytest.raises(InputError) as info:
+                basemap.configured()
+            assert str(info.value).startswith(f"{raster}: cannot be read (Input/output error).")
+        html = _html(base_map())  # the page: the plain background, no traceback
+    assert len(opened) == 1  # remembered: the file is not read again on every page run
+    assert len([r for r in caplog.records if r.name == "nestwatch.basemap"]) == 1
+    assert "#f3f2ee" in html and "pmtiles.js" not in html
+
+
+def test_an_oserror_from_anywhere_in_preparing_is_remembered_as_cannot_be_read(raster, monkeypatch):
+    calls = []
+
+    def boom(path, **k):
+        calls.append(path)
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(basemap, "prepare", boom)
+    monkeypatch.setenv(basemap.ENV, str(raster))
+    for _ in range(2):
+        with pytest.raises(InputError, match=r"cannot be read \(Input/output error\)"):
+            basemap.configured()
+    assert calls == [str(raster)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="Linux /proc")
+def test_proc_self_mem_a_regular_file_whose_reads_fail_is_refused_plainly(tmp_path):
+    with pytest.raises(InputError, match=r"cannot be read \("):
+        prepare("/proc/self/mem", into=tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def _changing_copy(monkeypatch, raster: Path, edits: list[str], *, keep_times: bool = False) -> None:
+    """Each copy is followed by the force's next edition of the file (one per entry of ``edits``)."""
+    real = basemap._copy
+
+    def copy_then_change(src, out):
+        real(src, out)
+        if edits:
+            st = raster.stat()
+            with raster.open("r+b") as f:  # written in place, as an unpacking tool does
+                f.write(_edition(edits.pop(0)))
+                f.truncate()
+            if keep_times:
+                os.utime(raster, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    monkeypatch.setattr(basemap, "_copy", copy_then_change)
+
+
+def _edition(attribution: str) -> bytes:
+    p = Path(tempfile.mkdtemp()) / "e.pmtiles"
+    write_pmtiles(p, attribution=attribution)
+    return p.read_bytes()
+
+
+def test_a_file_changed_during_the_copy_is_copied_again(raster, tmp_path, monkeypatch):
+    _changing_copy(monkeypatch, raster, ["Second edition"])
+    made = prepare(str(raster), into=tmp_path / "out")
+    # the first copy (first edition) was thrown away; the second is the file as it is now
+    assert made.attribution == "Second edition"
+    assert b"".join(p.read_bytes() for p in prepared_files(made, into=tmp_path / "out")) == raster.read_bytes()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [made.version]  # nothing half-made left
+
+
+def test_a_file_that_keeps_changing_is_refused_plainly(raster, tmp_path, monkeypatch):
+    _changing_copy(monkeypatch, raster, ["Second edition", "Third edition", "Fourth edition"])
+    with pytest.raises(InputError, match="changed while it was being copied"):
+        prepare(str(raster), into=tmp_path / "out")
+    assert not any((tmp_path / "out").iterdir())
+
+
+def test_a_change_that_keeps_size_and_times_is_caught_by_the_header_of_the_copy(raster, tmp_path, monkeypatch):
+    # blind the identity check (a clock set back, a filesystem without inode numbers): the header read back
+    # from the copy still differs from the header that was checked, since the edition differs in its metadata
+    # length (a longer attribution: byte 24-31 of the header hold metadata_length)
+    monkeypatch.setattr(basemap, "identity", lambda st: (0,))
+    monkeypatch.setattr(basemap, "stat_key", lambda p: (p, p, 0))
+    real = basemap._copy
+    copies = []
+
+    def change_then_copy(src, out):
+        if not copies:
+            raster.write_bytes(_edition("A much longer second edition of the attribution"))
+        copies.append(1)
+        real(src, out)
+
+    monkeypatch.setattr(basemap, "_copy", change_then_copy)
+    made = prepare(str(raster), into=tmp_path / "out")
+    assert len(copies) == 2 and made.attribution == "A much longer second edition of the attribution"
+
+
+def test_a_permission_put_right_is_seen_without_a_restart(monkeypatch, raster):
+    monkeypatch.setenv(basemap.ENV, str(raster))
+    _refuse_to_open(monkeypatch, raster)
+    with pytest.raises(InputError, match="cannot be read"):
+        basemap.configured()
+    monkeypatch.undo()
+    monkeypatch.setenv(basemap.ENV, str(raster))
+    monkeypatch.setattr(basemap, "_CHECKED", basemap._CHECKED)  # the remembered failure stays remembered
+    before = raster.stat().st_ctime_ns
+    # chmod o+r changes only the change time (ctime); its clock ticks coarsely, so chmod until it moves
+    wait_until(lambda: (raster.chmod(0o644), raster.stat().st_ctime_ns != before)[1], seconds=5, what="ctime")
+    assert basemap.configured().kind == "raster"
+
+
+def test_a_replacement_with_the_same_size_and_times_is_copied_again(monkeypatch, raster, tmp_path):
+    monkeypatch.setenv(basemap.ENV, str(raster))
+    first = basemap.configured()
+    # rsync -t / cp -p: a new file (a new inode) of the same length, given the old file's times, renamed over
+    new = tmp_path / "new.pmtiles"
+    new.write_bytes(_edition("Test tiles © Nestwatch fixturf"))  # same length: one letter differs
+    st = raster.stat()
+    assert new.stat().st_size == st.st_size
+    os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(new, raster)
+    second = basemap.configured()
+    assert second.attribution == "Test tiles © Nestwatch fixturf" and second.version != first.version
 
 
 def test_a_folder_the_copy_cannot_go_to_is_a_store_error(raster, tmp_path):
@@ -368,3 +604,56 @@ def test_the_page_is_told_once_per_session(monkeypatch, tmp_path):
     assert "gone.pmtiles: no such file" in told and "plain background" in told
     app.run()  # the next run of the same session: not again
     assert not app.exception and not app.warning
+
+
+def test_an_mbtiles_file_whose_tiles_are_a_view_is_converted_too(tmp_path):
+    # mbutil's layout: tiles is a view over map (position -> tile id) and images (id -> data), no rowid to
+    # fetch by; the two checkerboard colours are stored once each
+    src = _sqlite(
+        tmp_path,
+        "CREATE TABLE metadata (name, value); INSERT INTO metadata VALUES ('format', 'png');"
+        "CREATE TABLE map (zoom_level, tile_column, tile_row, tile_id); CREATE TABLE images (tile_id, tile_data);"
+        "CREATE VIEW tiles AS SELECT zoom_level, tile_column, tile_row, tile_data FROM map JOIN images USING (tile_id)",
+    )
+    con = sqlite3.connect(src)
+    with con:
+        con.executemany("INSERT INTO images VALUES (?, ?)", [(i, solid_png(c)) for i, c in enumerate(COLOURS)])
+        # zoom 0-1 of the whole world: 1 + 4 tiles, colour (x + y) % 2 with y = 2^z - 1 - row
+        rows = [(z, x, r, (x + (1 << z) - 1 - r) % 2) for z in (0, 1) for x in range(1 << z) for r in range(1 << z)]
+        con.executemany("INSERT INTO map VALUES (?, ?, ?, ?)", rows)
+    con.close()
+    made = prepare(str(src), into=tmp_path / "out")
+    data = b"".join(p.read_bytes() for p in prepared_files(made, into=tmp_path / "out"))
+    got = {zxy: bytes(t) for zxy, t in all_tiles(MemorySource(data))}
+    assert got == {(z, x, (1 << z) - 1 - r): solid_png(COLOURS[c]) for z, x, r, c in rows}
+    assert len(got) == 5 and Reader(MemorySource(data)).header()["clustered"]
+
+
+# --------------------------------------------------------------------------- the scripts
+
+
+def test_the_fixture_script_answers_help_and_writes_no_file_named_after_an_option(tmp_path, monkeypatch, capsys):
+    from scripts import basemap_fixture
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as done:
+        basemap_fixture.main(["--help"])
+    assert done.value.code == 0 and "usage:" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+    assert basemap_fixture.main(["--kind", "mbtiles", "--max-zoom", "1", "m.mbtiles"]) == 0
+    # zoom 0-1 over the demo town: one tile at each zoom (worked in the checkerboard test above)
+    assert basemap.read_mbtiles(str(tmp_path / "m.mbtiles"))["max_zoom"] == 1
+    with pytest.raises(SystemExit) as done:
+        basemap_fixture.main(["--kind", "tiff"])
+    assert done.value.code == 2
+
+
+def test_the_prepare_script_answers_help_before_reading_the_file(tmp_path, monkeypatch, capsys):
+    from scripts import prepare_basemap
+
+    monkeypatch.setenv(basemap.ENV, _fifo(tmp_path))  # were it read, the old script would hang here
+    with pytest.raises(SystemExit) as done:
+        prepare_basemap.main(["--help"])
+    assert done.value.code == 0 and "usage:" in capsys.readouterr().out
+    assert prepare_basemap.main([]) == 2  # and without --help: one plain line, exit 2
+    assert "is not a regular file" in capsys.readouterr().err
