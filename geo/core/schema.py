@@ -47,6 +47,14 @@ class Column:
     help: str = ""
 
 
+#: The longest ref, code or other key a row may give, in characters. Why a bound, and why this one: these
+#: columns are indexed (PostgreSQL refuses an index entry over about 2,700 bytes, failing the whole file), they
+#: are compared and shown in every reason; real ones are short (an ONS code is 9 characters, a police.uk crime
+#: id 64, a council's case ref rarely 30), so 100 leaves room for any real scheme while a longer value, a
+#: pasted paragraph or a whole row in one cell, is refused as that row's error.
+MAX_KEY_LENGTH = 100
+
+
 @dataclass(frozen=True)
 class Kind:
     """One kind of dataset.
@@ -94,10 +102,18 @@ class Kind:
     mutable_columns: tuple[str, ...] = ()
     key_columns: tuple[str, ...] = ()
     area_column: str | None = None
+    #: Normalised headings of a column that splits each row's figure (a population by sex or age): a file with
+    #: one has several rows per identity, and taking whichever comes first would store a part as the whole.
+    breakdown_headings: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def bounded_columns(self) -> tuple[str, ...]:
+        """The columns held to :data:`MAX_KEY_LENGTH`: the identity and the area code (each indexed or compared)."""
+        return tuple(dict.fromkeys([*self.identity, *([self.area_column] if self.area_column else [])]))
 
     @property
     def identity(self) -> tuple[str, ...]:
@@ -277,6 +293,11 @@ POPULATION = Kind(
     ref_column=None,
     key_columns=("code", "year"),
     area_column="code",
+    # Nomis: GENDER / GENDER_NAME, C_AGE / C_AGE_NAME; ONS and others: Sex, Age, Age group
+    breakdown_headings=(
+        *("gender", "gendername", "gendercode", "sex", "sexname", "sexcode"),
+        *("age", "agename", "agegroup", "agegroupname", "cage", "cagename", "cagecode"),
+    ),
     help="Residents per ward and year (ONS mid-year estimates by ward code), for rates per 1,000 residents.",
     columns=(
         Column(

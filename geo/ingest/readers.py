@@ -251,6 +251,30 @@ def is_police_header(header: list[str]) -> bool:
     return [normalise_label(h) for h in header] == [normalise_label(h) for h in POLICE_UK_HEADER]
 
 
+def _refuse_two_headings(header: list[str], kind: Kind, *, mapping: Mapping[str, str], file: str) -> None:
+    """Refuse a file where two headings could each be a key column (a ref, a code) that ``mapping`` leaves open.
+
+    Taking the first would silently decide which ward or which record every
+    row is about ("Ward Code 1" beside "Ward 2023 Code" in one sheet). Only
+    the columns saying which record or which area (the ref, the area code)
+    are held to it: other columns with several spellings present at once
+    carry one value (Nomis's DATE, DATE_NAME and DATE_CODE), and a police.uk
+    file's headings are fixed and never reach here.
+    """
+    taken = set(mapping.values())
+    for name in dict.fromkeys(c for c in (kind.ref_column, kind.area_column) if c):
+        if name in mapping:
+            continue
+        spellings = {normalise_label(name), *kind.column(name).synonyms}
+        claims = [h for h in header if h not in taken and normalise_label(h) in spellings]
+        if len(claims) > 1:
+            raise InputError(
+                f"both {claims[0]!r} and {claims[1]!r} could be the {name}: choose one with --map {name}=HEADING",
+                file=file,
+                column=claims[0],
+            )
+
+
 def map_columns(header: list[str], kind: Kind, *, mapping: Mapping[str, str] | None, file: str) -> dict[str, str]:
     """Decide which heading feeds each canonical column.
 
@@ -279,7 +303,18 @@ def map_columns(header: list[str], kind: Kind, *, mapping: Mapping[str, str] | N
                 f"{where}mapping for {canon!r} names heading {head!r}, which is not in the file (headings: {header})",
                 option="mapping",
             )
+    if kind.breakdown_headings and not mapping:
+        split = [h for h in header if normalise_label(h) in kind.breakdown_headings]
+        if split:
+            raise InputError(
+                f"the column {split[0]!r} breaks each {kind.name} figure down (by sex or age), so an area would "
+                "have several rows and the first would be stored as the whole: keep only the total rows, "
+                "or choose the columns with --map to take the file as it is",
+                file=file,
+                column=split[0],
+            )
     by_norm = {normalise_label(h): h for h in header}
+    _refuse_two_headings(header, kind, mapping=mapping, file=file)
     columns = dict(mapping)
     used = set(mapping.values())
     candidates = list(kind.columns)

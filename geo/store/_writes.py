@@ -49,6 +49,19 @@ from geo.validate import Validated
 #: Rows per ``executemany`` call: progress moves on during a long insert.
 CHUNK = 50_000
 
+#: Most values bound in one ``IN (...)`` list. PostgreSQL refuses a statement of more than 65,535 bound
+#: parameters (its wire protocol counts them in 16 bits) and SQLite builds before 3.32 stop at 999 unless
+#: compiled otherwise; a statement whose list grows with the data (9,000 wards x 10 years revised at once)
+#: is run once per slice of this many instead, so no count of rows can reach either limit.
+IN_CHUNK = 10_000
+
+
+def in_chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+    """``values``, de-duplicated in order, as lists of at most :data:`IN_CHUNK`: one ``IN (...)`` each."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), IN_CHUNK):
+        yield unique[start : start + IN_CHUNK]
+
 
 class StoredKeys(list[pd.DataFrame]):
     """The keys of every stored incident, a frame per segment in the order stored, kept sorted for look-ups.
@@ -227,8 +240,11 @@ def _segment_conflicts(
     old_text = _segment_values(conn, tables, earlier, ref)
     earlier = earlier.assign(text=old_text).set_index("ref")
     imp = tables["imports"]
-    rows = conn.execute(sa.select(imp.c.id, imp.c.file).where(imp.c.id.in_(earlier["import_id"].tolist())))
-    files = {r.id: r.file for r in rows}
+    files = {
+        r.id: r.file
+        for ids in in_chunks(earlier["import_id"].tolist())
+        for r in conn.execute(sa.select(imp.c.id, imp.c.file).where(imp.c.id.in_(ids)))
+    }
     hit = earlier.loc[ref_h[candidates]]
     refs = validated.values(ref, at)
     real = hit["text"].to_numpy() == refs
@@ -256,14 +272,14 @@ def _segment_values(conn: Connection, tables: Mapping[str, sa.Table], where: pd.
     t = tables[SEGMENT_TABLE]
     wanted = set(zip(where["import_id"], where["row"], strict=True))
     found: dict[tuple[int, int], str] = {}
-    ids = where["import_id"].unique().tolist()
-    q = sa.select(t.c.import_id, t.c["keys"], t.c.data).where(t.c.import_id.in_(ids))
-    for import_id, keys, data in conn.execute(q):
-        rows = blob_to_keys(keys)["row"]
-        values = blob_to_table(data, columns=[column])[column].to_pylist()
-        for r, v in zip(rows.tolist(), values, strict=True):
-            if (import_id, r) in wanted:
-                found[(import_id, r)] = v
+    for ids in in_chunks(where["import_id"].tolist()):
+        q = sa.select(t.c.import_id, t.c["keys"], t.c.data).where(t.c.import_id.in_(ids))
+        for import_id, keys, data in conn.execute(q):
+            rows = blob_to_keys(keys)["row"]
+            values = blob_to_table(data, columns=[column])[column].to_pylist()
+            for r, v in zip(rows.tolist(), values, strict=True):
+                if (import_id, r) in wanted:
+                    found[(import_id, r)] = v
     return [found.get(k, "") for k in zip(where["import_id"], where["row"], strict=True)]
 
 
@@ -355,7 +371,8 @@ def ref_conflicts(
     if hits.empty:
         return concat_rejects([])
     hits = hits.drop_duplicates("id")
-    conn.execute(t.delete().where(t.c.id.in_(hits["id"].tolist())))
+    for ids in in_chunks(hits["id"].tolist()):  # one DELETE per slice: PostgreSQL binds at most 65,535 values
+        conn.execute(t.delete().where(t.c.id.in_(ids)))
     original = validated.original.set_index("_row")
     raw = [
         json.dumps({h: str(v) for h, v in original.loc[r].items()}, ensure_ascii=False, default=str)
@@ -442,7 +459,9 @@ def unmatched_areas(conn: Connection, tables: Mapping[str, sa.Table], kind: Kind
     )
     if not known:
         return [
-            f"no ward or estate boundaries are stored yet, so none of its {len(codes)} codes can be matched "
+            "no ward or estate boundaries are stored yet, so "
+            + ("its one code cannot" if len(codes) == 1 else f"none of its {len(codes):,} codes can")
+            + " be matched "
             "(stored all the same; load the boundaries for figures per area)"
         ]
     one = len(missing) == 1

@@ -108,8 +108,23 @@ def count_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector
 MOST_RESIDENTS = 2_000_000
 
 
+#: What an area code looks like: a letter, then letters and digits. ONS codes are a letter, two digits and six
+#: more (E05001234, W05000981, S13002516, N08000101); councils' own estate codes follow the same shape (the
+#: demo's XEST002). A spreadsheet formula (``=HYPERLINK("x")``), a name with spaces or punctuation is not a code
+#: any boundary carries, so it could only ever sit unmatched: refused, saying why, rather than stored with a note.
+AREA_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
 def population_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
-    """Residents per area and year: a whole number of people (0 to :data:`MOST_RESIDENTS`) and a plausible year."""
+    """Residents per area and year: an area code, a whole number of people (0 to :data:`MOST_RESIDENTS`) and a
+    plausible year."""
+    code = text["code"]
+    shaped = code.str.fullmatch(AREA_CODE.pattern).fillna(False).to_numpy(dtype=bool)
+    rej.reject(
+        (code != "").to_numpy(dtype=bool) & ~shaped,
+        "code",
+        says("code is not an area code (a letter, then letters and digits, e.g. E05001234): ", code),
+    )
     out["population"] = check_whole_numbers(
         text["population"],
         "population",

@@ -19,7 +19,7 @@ import pyarrow as pa
 from pyproj import Transformer
 
 from geo.core.arrowtext import TextColumn, to_float
-from geo.core.schema import BNG, BNG_BOUNDS, UK_BOUNDS, WGS84, CoordMode
+from geo.core.schema import BNG, BNG_BOUNDS, MAX_KEY_LENGTH, UK_BOUNDS, WGS84, CoordMode, Kind
 from geo.validate._bounds import DateBound, bound_of
 from geo.validate._verdict import Rejector
 
@@ -55,6 +55,29 @@ def says(
 
 
 # --------------------------------------------------------------------------- coordinates
+
+
+def check_key_lengths(text: Mapping[str, pd.Series | TextColumn], kind: Kind, rej: Rejector) -> None:
+    """Reject a row whose ref, key or area code (:attr:`~geo.core.schema.Kind.bounded_columns`) is too long.
+
+    One rule for every kind, before anything compares or stores the value: over
+    :data:`~geo.core.schema.MAX_KEY_LENGTH` characters cannot be a real ref or code, and the store's indexes
+    would refuse the whole file for it.
+    """
+    for name in kind.bounded_columns:
+        if name not in text:
+            continue
+        column = _as_text(text[name])
+        lengths = column.spread(column.distinct().str.len().fillna(0).to_numpy(dtype=np.int64))
+        long = lengths > MAX_KEY_LENGTH
+        if long.any():
+            said = np.array(
+                [f"{name} is {v:,} characters long; at most {MAX_KEY_LENGTH}" for v in lengths[long].tolist()],
+                dtype=object,
+            )
+            reason = np.full(len(lengths), "", dtype=object)
+            reason[long] = said
+            rej.reject(long, name, reason)
 
 
 def check_coordinates(

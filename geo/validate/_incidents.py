@@ -27,7 +27,15 @@ from geo.core.rejects import concat_rejects
 from geo.core.schema import Kind, category_lookup, normalise_label
 from geo.ingest.readers import RawTable
 from geo.validate._bounds import POLICE_UK_MONTHS
-from geo.validate._fields import CoordMode, FieldCheck, check_coordinates, check_dates, check_months, says
+from geo.validate._fields import (
+    CoordMode,
+    FieldCheck,
+    check_coordinates,
+    check_dates,
+    check_key_lengths,
+    check_months,
+    says,
+)
 from geo.validate._identity import IncidentColumns, reject_repeated_refs
 from geo.validate._verdict import Rejector, Validated, rejects_frame
 
@@ -59,6 +67,7 @@ def validate_columnwise(raw: RawTable, kind: Kind, fields: FieldCheck, *, coords
             out[col.name] = text[col.name]
             if col.required:
                 rej.reject(text[col.name].blank(), col.name, f"{col.name} is blank")
+    check_key_lengths(text, kind, rej)
     coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     out["lat"], out["lng"], note = check_coordinates(
         text, rej, coords=coords, optional=kind.coordinates_optional, coded=coded

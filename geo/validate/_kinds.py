@@ -32,7 +32,7 @@ from geo.core.schema import KINDS, UK_BOUNDS, WGS84, Kind
 from geo.ingest.boundaries import RawBoundaries
 from geo.ingest.readers import RawTable
 from geo.validate._checks import FIELD_CHECKS
-from geo.validate._fields import CoordMode, FieldCheck, check_coordinates
+from geo.validate._fields import CoordMode, FieldCheck, check_coordinates, check_key_lengths
 from geo.validate._identity import content_keys, reject_repeated_refs
 from geo.validate._incidents import validate_columnwise
 from geo.validate._verdict import Rejector, Validated, rejects_frame
@@ -82,6 +82,7 @@ def _validate_rows(raw: RawTable, kind: Kind, fields: FieldCheck, *, coords: Coo
             out[col.name] = text[col.name]
             if col.required:
                 rej.reject(text[col.name] == "", col.name, f"{col.name} is blank")
+    check_key_lengths(text, kind, rej)
 
     if "lat" in kind.column_names:
         lat, lng, note = check_coordinates(text, rej, coords=coords, optional=kind.coordinates_optional)
@@ -133,6 +134,7 @@ def validate_boundaries(raw: RawBoundaries, *, kind: str) -> Validated:
     name = g["name"].astype(object).fillna("").str.strip()
     rej.reject((code == "").to_numpy(), "code", "code is blank")
     rej.reject((name == "").to_numpy(), "name", "name is blank")
+    check_key_lengths({"code": code.astype("str")}, KINDS[kind], rej)
     geoms = g.geometry.to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     rej.reject(missing, "geometry", "empty or null geometry")

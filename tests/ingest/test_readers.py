@@ -304,3 +304,55 @@ def test_an_unknown_crs_override_is_an_option_error_naming_what_works(crs):
     with pytest.raises(OptionError, match="EPSG:27700") as info:
         read_boundaries("data/boundaries/demo_wards.geojson", "wards", crs=crs)
     assert not isinstance(info.value, InputError) and info.value.option == "crs"
+
+
+# --------------------------------------------------------------------------- headings that leave a key open
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "pair", "column"),
+    [
+        ("population", "Ward Code 1,Ward 2023 Code,Year,Total", ("Ward Code 1", "Ward 2023 Code"), "code"),
+        ("population", "GEOGRAPHY_CODE,WD23CD,DATE,OBS_VALUE", ("GEOGRAPHY_CODE", "WD23CD"), "code"),
+        ("closures", "Ref,Order Ref,Lat,Lng,Granted,Expiry", ("Ref", "Order Ref"), "ref"),
+        ("victims", "Area Code,Ward Code,Month,Count", ("Area Code", "Ward Code"), "area_code"),
+        ("flagged", "UPRN,Property Ref,Lat,Lng,First Flagged", ("UPRN", "Property Ref"), "ref"),
+    ],
+)
+def test_two_headings_that_could_be_one_key_column_refuse_the_file(write, kind, header, pair, column):
+    first, second = pair
+    path = write("two.csv", header + "\r\n" + ",".join(["1"] * len(header.split(","))) + "\r\n")
+    with pytest.raises(InputError) as caught:
+        read_csv_kind(path, kind)
+    said = str(caught.value)
+    assert f"both '{first}' and '{second}' could be the {column}: choose one with --map {column}=HEADING" in said
+    assert "\n" not in said and "two.csv" in said
+
+
+def test_a_mapping_settles_which_heading_is_the_key(write):
+    path = write("two.csv", "Ward Code 1,Ward 2023 Code,Year,Total\r\nE05000001,E05011111,2022,9000\r\n")
+    [raw] = read_csv_kind(path, "population", mapping={"code": "Ward 2023 Code"})
+    assert raw.columns["code"] == "Ward 2023 Code"
+
+
+def test_nomis_date_spellings_side_by_side_are_not_two_claims(write):
+    """DATE, DATE_NAME and DATE_CODE carry one year: only key columns are held to one heading."""
+    path = write("nomis.csv", "DATE,DATE_NAME,DATE_CODE,GEOGRAPHY_CODE,OBS_VALUE\r\n2022,2022,2022,E05000001,9000\r\n")
+    [raw] = read_csv_kind(path, "population")
+    assert (raw.columns["year"], raw.columns["code"], raw.columns["population"]) == (
+        "DATE",
+        "GEOGRAPHY_CODE",
+        "OBS_VALUE",
+    )
+
+
+@pytest.mark.parametrize("heading", ["GENDER_NAME", "Sex", "C_AGE_NAME", "Age group", "age"])
+def test_a_population_broken_down_by_sex_or_age_is_refused_unless_mapped(write, heading):
+    text = f"GEOGRAPHY_CODE,DATE,{heading},OBS_VALUE\r\nE05000001,2022,Total,9000\r\nE05000001,2022,Male,4400\r\n"
+    path = write("nomis.csv", text)
+    with pytest.raises(InputError, match=rf"the column '{heading}' breaks each population figure down") as caught:
+        read_csv_kind(path, "population")
+    assert "\n" not in str(caught.value)
+    mapping = {"code": "GEOGRAPHY_CODE", "year": "DATE", "population": "OBS_VALUE"}
+    [raw] = read_csv_kind(path, "population", mapping=mapping)  # the user has said which columns: taken as it is
+    assert raw.columns["population"] == "OBS_VALUE"

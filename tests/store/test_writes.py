@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -227,3 +228,82 @@ def test_codes_are_noted_against_no_boundaries_at_all_and_long_lists_are_cut(sto
         "6 codes match no stored ward or estate: E05000001, E05000002, E05000003, E05000004, E05000005 and 1 more"
         in note
     )
+
+
+def _population(years: range, wards: int, *, base: int) -> str:
+    """``wards`` codes x ``years``, each population ``base`` + ward number (a file ONS could revise)."""
+    rows = (f"E05{w:06d},{y},{base + w}\r\n" for y in years for w in range(wards))
+    return "code,year,population\r\n" + "".join(rows)
+
+
+def test_clashes_are_deleted_in_slices_and_every_one_is_refused(store, write, monkeypatch):
+    """With slices of 2, 7 clashing rows take 4 DELETEs (2+2+2+1) and end as if deleted at once."""
+    monkeypatch.setattr(geo.store._writes, "IN_CHUNK", 2)
+    import_path(store, "population", write("a.csv", _population(range(2022, 2023), 7, base=1000)))
+    later = import_path(store, "population", write("b.csv", _population(range(2022, 2023), 7, base=2000)))
+    # every one of the 7 codes for 2022 is given again with another number (2000+w, not 1000+w): all 7 refused
+    assert (later.rows, later.stored, later.rejected) == (7, 0, 7)
+    stored = store.read("population")
+    assert sorted(stored["population"]) == [1000 + w for w in range(7)]  # only a.csv's figures remain
+    assert len(store.rejects(kind="population")) == 7
+
+
+def test_more_ids_than_a_statement_can_bind_are_deleted_slice_by_slice(store, write):
+    """70,000 ids (over PostgreSQL's 65,535 bound values) go in slices of IN_CHUNK, as ref_conflicts deletes them.
+
+    (A whole import of 70,000 revised rows takes over 30 s; the slicing in ref_conflicts itself is proved with
+    slices of 2 above.)
+    """
+    import sqlalchemy as sa
+
+    imported = import_path(store, "population", write("a.csv", _population(range(2022, 2023), 1, base=1000)))
+    t = store.tables["population"]
+    n = 70_000
+    rows = [
+        {
+            "import_id": imported.files[0]["import_id"],
+            "src_row": i,
+            "k1": i,
+            "k2": -i,
+            "code": f"E05{i:06d}",
+            "population": 1,
+        }
+        | {"year": 1990}
+        for i in range(n)
+    ]
+    with store.engine.begin() as conn:
+        conn.execute(t.insert(), rows)
+        ids = conn.execute(sa.select(t.c.id).where(t.c.year == 1990)).scalars().all()
+        assert len(ids) == n
+        for part in geo.store._writes.in_chunks(ids):
+            assert len(part) <= geo.store._writes.IN_CHUNK
+            conn.execute(t.delete().where(t.c.id.in_(part)))
+    assert store.read("population")["year"].tolist() == [2022]  # a.csv's one row is all that is left
+
+
+def test_in_chunks_cover_every_value_once_in_slices_no_longer_than_the_bound(monkeypatch):
+    monkeypatch.setattr(geo.store._writes, "IN_CHUNK", 3)
+    # 1..7 with 3 repeated: 7 distinct values in slices of 3 -> [1,2,3] [4,5,6] [7]
+    assert list(geo.store._writes.in_chunks([1, 2, 3, 3, 4, 5, 6, 7])) == [[1, 2, 3], [4, 5, 6], [7]]
+    assert list(geo.store._writes.in_chunks([])) == []
+
+
+def test_a_file_with_one_unmatched_code_says_its_one_code(store, write):
+    result = import_path(store, "population", write("p.csv", "code,year,population\r\nE05000001,2022,9000\r\n"))
+    assert any("so its one code cannot be matched (stored all the same" in n for n in result.notes), result.notes
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "name"),
+    [
+        ("population", "code,year,population\r\nE05000001,2022,9000\r\nE{},2022,9000\r\n", "code"),
+        ("victims", "area_code,month,count\r\nW1,2024-01,3\r\nW{},2024-01,3\r\n", "area_code"),
+        ("flagged", "ref,lat,lng,first_flagged\r\nF1,51.45,-2.59,2024-01-02\r\nF{},51.45,-2.59,2024-01-02\r\n", "ref"),
+    ],
+)
+def test_a_9000_character_key_is_a_rejected_row_not_a_failed_file(store, write, kind, text, name):
+    """Indexed keys over PostgreSQL's ~2,700-byte index entry once failed the whole file; now that row alone."""
+    result = import_path(store, kind, write("k.csv", text.replace("{}", "9" * 8_999)))
+    assert (result.rows, result.stored, result.rejected) == (2, 1, 1)  # the short key stored, the long one not
+    [reason] = store.rejects().query("reason.str.contains('characters long')")["reason"].tolist()
+    assert reason == f"{name} is 9,000 characters long; at most 100"  # a letter + 8,999 nines

@@ -420,3 +420,63 @@ def test_a_ward_and_year_given_twice_is_one_fact(write):
         [3, "Ward Code 1", "code 'E05000001' and year 2022 repeat row 2 with different content"],
         [4, "Ward Code 1", "duplicate of row 2"],
     ]
+
+
+# --------------------------------------------------------------------------- refs and codes have a length bound
+
+#: kind -> (heading row, a valid row with {} where the identity or area code goes, that column's heading)
+_KEYED = {
+    "incidents": (police_csv().split("\r\n")[0] + "\r\n", police_row(crime_id="{}"), "Crime ID"),
+    "closures": (CLOSURES, "{},1 A St,51.45,-2.59,01/02/2024,01/05/2024,Full,Active", "Ref"),
+    "victims": ("Ref,Date Safeguarded,Lat,Lng\r\n", "{},2024-01-02,51.45,-2.59", "Ref"),
+    "victim_counts": ("Area Code,Month,Count\r\n", "{},2024-01,3", "Area Code"),
+    "flagged": ("UPRN,Address,Lat,Lng,First Flagged\r\n", "{},a,51.45,-2.59,2024-01-02", "UPRN"),
+    "population": (POPULATION, "{},2022,9000", "Ward Code 1"),
+}
+
+
+@pytest.mark.parametrize("kind", list(_KEYED))
+@pytest.mark.parametrize("length", [101, 9_000])
+def test_a_ref_or_code_longer_than_100_characters_rejects_its_row_only(write, kind, length):
+    """One rule for every kind's identity and area code: 100 characters pass, 101 and 9,000 reject that row."""
+    head, row, heading = _KEYED[kind]
+    text = head + row.replace("{}", "A" + "1" * 99) + "\r\n" + row.replace("{}", "A" + "2" * (length - 1)) + "\r\n"
+    v = validated(write, text, "victims" if kind == "victim_counts" else kind)
+    assert v.kind == kind and len(v.accepted) == 1  # the 100-character one (A + 99 ones)
+    [rej] = v.rejects.to_dict("records")
+    assert (rej["row"], rej["column"]) == (3, heading)
+    name = {"incidents": "ref", "victim_counts": "area_code", "population": "code"}.get(kind, "ref")
+    assert rej["reason"] == f"{name} is {length:,} characters long; at most 100"
+    assert rej["file"].endswith("t.csv")
+
+
+def test_a_boundary_code_longer_than_100_characters_rejects_that_feature(write):
+    v = validate_boundaries(raw_boundaries([box(-2.6, 51.4, -2.59, 51.41)] * 2, ["E1", "E" * 250]), kind="wards")
+    assert v.accepted["code"].tolist() == ["E1"]
+    assert v.rejects[["row", "column", "reason"]].values.tolist() == [
+        [2, "code", "code is 250 characters long; at most 100"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('"=HYPERLINK(""x"")"', '=HYPERLINK("x")'),  # a spreadsheet formula
+        ("E05 000001", "E05 000001"),  # a space inside
+        ("05000001", "05000001"),  # no letter first
+        ("E05000001;E05000002", "E05000001;E05000002"),  # two codes in one cell
+        ("Ward-1", "Ward-1"),
+    ],
+)
+def test_a_population_code_that_is_not_an_area_code_is_rejected(write, december_2026, cell, shown):
+    v = validated(write, POPULATION + "E05000001,2022,9000\r\n" + cell + ",2022,5000\r\n", "population")
+    assert v.accepted["code"].tolist() == ["E05000001"]
+    [rej] = v.rejects.to_dict("records")
+    assert (rej["row"], rej["column"]) == (3, "Ward Code 1")
+    assert rej["reason"] == f"code is not an area code (a letter, then letters and digits, e.g. E05001234): {shown}"
+
+
+def test_ons_and_demo_codes_are_area_codes(write, december_2026):
+    codes = ["E05000001", "W05000981", "S13002516", "N08000101", "X05000001", "XEST002", "e05000001"]
+    v = validated(write, POPULATION + "".join(f"{c},2022,9000\r\n" for c in codes), "population")
+    assert v.rejects.empty and v.accepted["code"].tolist() == codes
