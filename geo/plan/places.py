@@ -26,9 +26,12 @@ read in, on either backend, and a person can see why.
 
 **Location text** is cleaned before it counts (:func:`texts_to_places`): a text
 that names nothing ("On or near " with no street, police.uk's "No Location", a
-blank) is no name. Partner exports put addresses in their location columns, so
-every text goes through the street rule: no door number reaches a name, a tooltip
-or an export, whoever wrote the text.
+blank) is no name. Partner exports put addresses and notes in their location
+columns, so every text goes through the street rule (:mod:`geo.plan._street`): no
+door number, person's name, e-mail address, phone number, control character or
+note reaches a name, a tooltip or an export, whoever wrote the text. Only rows
+whose ``source`` is police.uk keep whatever their "On or near …" names: the
+leniency follows where the row came from, never how its text begins.
 
 :func:`search_entries` lists wards, estates and streets with their bounds for
 the search box; :func:`cell_from_text` reads a typed H3 id; :func:`cells_to_bounds`
@@ -50,6 +53,7 @@ import scipy.sparse as sp
 import shapely
 
 from geo.core.keys import dictionary_parts
+from geo.plan._street import STREET_WORDS, clean_texts, streets
 from geo.space.hexes import RESOLUTIONS, cells_to_latlng, cells_to_polygons, cells_to_weights, points_to_cells
 from geo.space.hexes import strings_to_cells as _strings_to_cells
 from geo.stats.aggregate import Filters, Incidents, StudyArea, filters_to_mask
@@ -74,15 +78,6 @@ LOCATION_COLUMNS = ["cell", "text", "location", "street", "incidents", "min_lng"
 #: The search index: what the user picks, what it is, and where the map goes.
 SEARCH_COLUMNS = ["label", "kind", "min_lng", "min_lat", "max_lng", "max_lat"]
 
-#: The last words of a street's name in an address without a door number ("Beacon Court, Nestwick").
-#: Only such a part can be taken for the street of an unnumbered address: "Rose Cottage" names a house.
-_STREET_WORDS = (
-    "road rd street st lane ln avenue ave close cl way drive dr court ct place pl walk gardens gdns crescent cres "
-    "grove gr park hill square sq terrace tce parade pde view mews mead row green end meadow meadows gate rise "
-    "croft vale chase yard circle broadway boulevard embankment quay wharf brow heights approach bank passage "
-    "path fields leaze orchard reach causeway highway bypass market hey fold"
-)
-STREET_WORDS = tuple(_STREET_WORDS.split())
 #: police.uk's names for snap points that are not streets: no search entry of kind "street" (they are everywhere).
 _POLICE_UK_PLACES = (
     "Parking Area|Supermarket|Petrol Station|Shopping Area|Sports/Recreation Area|Nightclub|Theatre/Concert Hall|"
@@ -90,20 +85,9 @@ _POLICE_UK_PLACES = (
     "Bus/Coach Station|Airport/Airfield|Prison|Park/Open Space"
 )
 POLICE_UK_PLACES = frozenset(_POLICE_UK_PLACES.lower().split("|"))
+#: The ``source`` of rows from police.uk's own files: only their "On or near …" texts name whatever they name.
+POLICE_UK = "police.uk"
 
-_WS = r"[\s\x{00A0}\x{2000}-\x{200B}\x{202F}\x{3000}]+"
-_PREFIX = r"(?i)^on or near\b"
-_POSTCODE = r"(?i)\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}\b"
-_FLOOR = r"(?i)\b(?:ground|first|second|third|fourth|top|upper|lower|basement|[0-9]+(?:st|nd|rd|th))\s+floor\b"
-_UNIT = (
-    r"(?i)\b(?:flat|apartment|apt|unit|room|suite|studio|maisonette|block|plot|no|number)\b\.?\s*"
-    r"(?:[A-Z]?[0-9][^\s,]*|[A-Z]\b)"
-)
-#: A door number or range ("12", "12a", "12-14", "3/12", "12 and 14"): replaced by a part break and a marker.
-_NUMBER = r"(?:^|[\s,])[0-9][^\s,]*(?:\s*(?:-|–|/|&|\band\b|\bto\b)\s*[0-9][^\s,]*)*"
-_MARK = "\x01"
-_ROAD = r"^[ABM][0-9]{1,4}(?:\(M\))?$"  # a road number (A38, M5, B4051): kept in police.uk's own texts
-_STREET_END = r"(?i)\b(?:" + "|".join(STREET_WORDS) + r")\.?$"
 _HEX_ID = re.compile(r"[0-9a-f]{15}")
 
 
@@ -117,86 +101,56 @@ def _text(values: pa.Array | pd.Series | np.ndarray) -> pa.Array:
     return pc.fill_null(values.cast(pa.large_string()), "")
 
 
-def _streets(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The street of each text, and whether it was police.uk's "On or near" form (see :func:`texts_to_streets`)."""
-    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(_text(values), _WS, " "))
-    lenient = pc.match_substring_regex(text, _PREFIX).to_numpy(zero_copy_only=False)
-    body = pc.replace_substring_regex(text, _PREFIX, "")
-    for pattern in (_POSTCODE, _FLOOR, _UNIT):  # each becomes a break between parts
-        body = pc.replace_substring_regex(body, pattern, ",")
-    body = pc.replace_substring_regex(body, _NUMBER, "," + _MARK)
-    lists = pc.split_pattern_regex(body, r"[,;|\n\r\t]")
-    parts = pc.utf8_trim_whitespace(pc.list_flatten(lists))
-    owner = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False), dtype=np.int64)
-    filled = pc.not_equal(parts, "").to_numpy(zero_copy_only=False)
-    parts, owner = parts.filter(pa.array(filled)), owner[filled]
-    numbered = pc.starts_with(parts, _MARK).to_numpy(zero_copy_only=False)
-    # word by word: no word with a digit survives (police.uk's road numbers aside), nor punctuation alone
-    words = pc.utf8_split_whitespace(pc.replace_substring(parts, _MARK, " "))
-    word = pc.list_flatten(words)
-    part_of = np.asarray(pc.list_parent_indices(words).to_numpy(zero_copy_only=False), dtype=np.int64)
-    digit = pc.match_substring_regex(word, r"[0-9]").to_numpy(zero_copy_only=False)
-    road = pc.match_substring_regex(word, _ROAD).to_numpy(zero_copy_only=False)
-    mark = pc.match_substring_regex(word, r"^[^\p{L}\p{N}]*$").to_numpy(zero_copy_only=False)
-    keep = ~mark & (~digit | (road & lenient[owner][part_of]))
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(part_of[keep], minlength=len(parts)))])
-    kept = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), word.filter(pa.array(keep)))
-    clean = pc.binary_join(kept, pa.scalar(" ", pa.large_string()))
-    named = pc.not_equal(clean, "").to_numpy(zero_copy_only=False)
-    streety = pc.match_substring_regex(clean, _STREET_END).to_numpy(zero_copy_only=False)
-    # a number alone ("12, Beacon Court") numbers the part after it
-    after_number = np.zeros(len(parts), dtype=bool)
-    after_number[1:] = numbered[:-1] & ~named[:-1] & (owner[1:] == owner[:-1])
-    rank = np.full(len(parts), 9, dtype=np.int64)
-    rank[lenient[owner] & named] = 2  # police.uk's own text: whatever it names
-    rank[streety & named] = 1  # an unnumbered part ending as streets do
-    rank[(numbered | after_number) & named] = 0  # the words after a door number: the street
-    ok = rank < 9
-    order = np.lexsort((np.arange(len(parts))[ok], rank[ok], owner[ok]))
-    best_owner, first = np.unique(owner[ok][order], return_index=True)
-    street = np.full(len(text), "", dtype=object)
-    street[best_owner] = clean.filter(pa.array(ok)).take(pa.array(order[first])).to_numpy(zero_copy_only=False)
-    return street, lenient
-
-
-def texts_to_streets(values: pa.Array | pd.Series | np.ndarray) -> np.ndarray:
+def texts_to_streets(values: pa.Array | pd.Series | np.ndarray, *, police: np.ndarray | bool = False) -> np.ndarray:
     """The street named by each address or location text, ``""`` when it names none.
 
-    The rule (why: only the street may leave; a door number, a flat, a house's name
-    or a postcode would place one household):
+    The rule (why: only the street may leave; a door number, a flat, a house's name,
+    a postcode, a person's name, an e-mail address or a phone number would place
+    or name one household; the detail is in :mod:`geo.plan._street`):
 
-    1. Whitespace of any kind is one space; police.uk's "On or near" is set aside.
-    2. Postcodes, floors ("Ground Floor"), flat/unit designators with their
-       number or letter ("Flat 3", "Unit G2", "Apt B") and door numbers or
-       ranges ("12", "12a", "12-14", "3/12") break the text into parts like its commas.
-    3. Within each part every word holding a digit goes (police.uk's own texts keep
-       road numbers such as "A38", which place no household), and so do words of
-       punctuation only.
-    4. The street is the first part that followed a door number (all that came
-       before it, a flat or a building's name, is dropped); else the first part
-       ending as streets end (:data:`STREET_WORDS`: "Beacon Court, Nestwick");
-       else, only for police.uk's "On or near …" texts (anonymised by police.uk),
-       whatever they name ("Supermarket"). Anything else names no street: "Rose
-       Cottage" is a house, "NE1 4XY" a postcode.
+    1. Control and format characters are spaces, NFKC folds compatibility forms,
+       any whitespace is one space; police.uk's "On or near" is set aside.
+    2. Postcodes, floors, flat/unit designators with their number or letter,
+       door numbers in any digits or words ("12", "12-14", "١٢", "Twelve") and
+       free text (brackets, colons, e-mail and web addresses, phone numbers, a
+       spaced dash) break the text into parts like its commas.
+    3. The street is, in the first part that followed a door number, else the
+       first part holding one, the shortest run of words ending in a street word
+       (:data:`STREET_WORDS`): "Beacon Court" of "Outside Jane Doe house Beacon
+       Court". Only police.uk's own "On or near …" texts (``police`` true: the
+       row's source is police.uk) name whatever they name ("Supermarket", "A38"),
+       at most six words. Anything else names no street: "Rose Cottage" is a
+       house, "NE1 4XY" a postcode, "behind the shops" a note.
+    4. At most 60 characters, cut at a word with "…".
 
+    ``police``: per text (or one for all), whether it came from a police.uk file; default none did.
     Vectorised in arrow over the texts given (pass distinct values: the work is per text, not per row).
     """
-    return _streets(_text(values))[0]
+    return _streets(values, police)[0]
 
 
-def texts_to_places(values: pa.Array | pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def texts_to_places(
+    values: pa.Array | pd.Series | np.ndarray, *, police: np.ndarray | bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Each location text as a place name and its street: ``("On or near Beacon Court", "Beacon Court")``.
 
-    police.uk's "On or near …" form is kept as police.uk writes it (the public map's
-    wording); any other text is an address or a description and names its street
-    only (:func:`texts_to_streets`). ``("", "")`` for a text that names nothing.
+    police.uk's "On or near …" form (of a text whose ``police`` is true: its row's source
+    is police.uk) is kept as police.uk writes it (the public map's wording); any other
+    text is an address or a description and names its street only (:func:`texts_to_streets`).
+    ``("", "")`` for a text that names nothing.
     """
-    street, lenient = _streets(_text(values))
+    street, lenient = _streets(values, police)
     named = street != ""
     place = street.copy()
     near = lenient & named
     place[near] = "On or near " + pd.Series(street[near], dtype=object)
     return place, street
+
+
+def _streets(values: pa.Array | pd.Series | np.ndarray, police: np.ndarray | bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`geo.plan._street.streets` of the texts cleaned first (control characters, NFKC, spaces)."""
+    text = clean_texts(_text(values))
+    return streets(text, np.broadcast_to(np.asarray(police, dtype=bool), (len(text),)))
 
 
 def _alphabetical(texts: np.ndarray) -> np.ndarray:
@@ -239,15 +193,24 @@ def incidents_to_locations(incidents: Incidents, *, res: int, filters: Filters) 
     lat, lng = _floats(incidents, "lat"), _floats(incidents, "lng")
     keep &= np.isfinite(lat) & np.isfinite(lng)
     values, codes = _coded(incidents, "location")
-    tidy = pc.utf8_trim_whitespace(pc.replace_substring_regex(_text(values), _WS, " "))
+    tidy = clean_texts(_text(values))  # no control or format character reaches a list either
     tidy = np.concatenate([tidy.to_numpy(zero_copy_only=False).astype(object), np.array([""], dtype=object)])
     merged, texts = pd.factorize(tidy)  # the last value stands for a missing text
-    texts = np.asarray(texts, dtype=object)
-    place, street = texts_to_places(texts)
+    text_code = merged[np.where(codes >= 0, codes, len(tidy) - 1)]
+    police = np.zeros(len(lat), dtype=bool)  # police.uk's leniency is the row's source's, never the text's
+    if "source" in (incidents.column_names if isinstance(incidents, pa.Table) else incidents.columns):
+        sources, source_codes = _coded(incidents, "source")
+        is_police = np.append(pc.equal(sources, POLICE_UK).to_numpy(zero_copy_only=False), False).astype(bool)
+        police = is_police[source_codes]
+    # one name per distinct (text, police.uk or not): the text work stays per distinct text
+    pair, pairs = pd.factorize(text_code * 2 + police)
+    pair_text = np.asarray(texts, dtype=object)[np.asarray(pairs) // 2]
+    place, street = texts_to_places(pair_text, police=np.asarray(pairs) % 2 == 1)
+    texts = pair_text
     frame = pd.DataFrame(
         {
             "cell": _points_to_cells(lat[keep], lng[keep], res=res),
-            "code": merged[np.where(codes >= 0, codes, len(tidy) - 1)][keep],
+            "code": pair[keep],
             "lat": lat[keep],
             "lng": lng[keep],
         }
@@ -327,6 +290,9 @@ def locations_in_cell(locations: pd.DataFrame, cell: int) -> pd.DataFrame:
     keys = locations["cell"].to_numpy(dtype=np.uint64)
     lo, hi = np.searchsorted(keys, np.uint64(cell), side="left"), np.searchsorted(keys, np.uint64(cell), "right")
     rows = locations.iloc[lo:hi]
+    if rows["text"].duplicated().any():  # one text from police.uk and a partner: one line
+        rows = rows.groupby("text", sort=False, as_index=False)["incidents"].sum()
+        rows = rows.iloc[np.lexsort((_alphabetical(rows["text"].to_numpy(dtype=object)), -rows["incidents"]))]
     text = rows["text"].to_numpy(dtype=object)
     return pd.DataFrame(
         {"location": np.where(text == "", NO_LOCATION, text), "incidents": rows["incidents"].to_numpy(dtype=np.int64)}

@@ -83,7 +83,7 @@ def test_missing_addresses_name_no_street():
     ],
 )
 def test_location_texts_become_place_names(text, place, street):
-    got_place, got_street = places.texts_to_places([text])
+    got_place, got_street = places.texts_to_places([text], police=True)  # rows whose source is police.uk
     assert (got_place.tolist(), got_street.tolist()) == ([place], [street])
 
 
@@ -98,7 +98,7 @@ _TOKEN = st.one_of(_WORD, _NUMBER, _POSTCODE, st.sampled_from([",", "/", "-", "F
 def test_no_digit_survives_in_a_street(tokens, police):
     """Whatever an address holds, its street has no digit; police.uk's text keeps only road-number-like words."""
     text = ("On or near " if police else "") + " ".join(tokens)
-    [street] = places.texts_to_streets([text])
+    [street] = places.texts_to_streets([text], police=police)
     if police:
         assert all(not w[0].isdigit() for w in street.split()), (text, street)
     else:
@@ -106,6 +106,36 @@ def test_no_digit_survives_in_a_street(tokens, police):
 
 
 # --------------------------------------------------------------------------- counting texts per cell
+
+
+def test_only_rows_from_police_uk_keep_what_on_or_near_names():
+    # one cell; the same texts from police.uk (2 rows) and from a partner (1 row each)
+    texts = ["On or near Jane Doe house", "On or near Beacon Court", "4 Elm Close (victim: Jane Doe)"]
+    frame = pd.DataFrame(
+        {
+            "lat": 51.45,
+            "lng": -2.59,
+            "month": "2024-01",
+            "category": ASB,
+            "source": ["police.uk", "housing", "police.uk", "housing", "housing"],
+            "location": [texts[0], texts[0], texts[1], texts[1], texts[2]],
+        }
+    )
+    got = places.incidents_to_locations(frame, res=9, filters=Filters())
+    named = {(r.text, r.location) for r in got.itertuples()}
+    assert named == {
+        (texts[0], "On or near Jane Doe house"),  # police.uk's own wording (its snap names are anonymised)
+        (texts[0], ""),  # the partner's "On or near": no street in it, so no name
+        (texts[1], "On or near Beacon Court"),
+        (texts[1], "Beacon Court"),  # the partner's: its street only
+        (texts[2], "Elm Close"),
+    }
+    # inside the building the list has one line per text: 2, 2, 1 (ties alphabetical, lower-cased)
+    assert places.locations_in_cell(got, _cell(51.45, -2.59)).to_dict("records") == [
+        {"location": texts[1], "incidents": 2},
+        {"location": texts[0], "incidents": 2},
+        {"location": texts[2], "incidents": 1},
+    ]
 
 
 def _cell(lat: float, lng: float) -> int:
@@ -120,6 +150,7 @@ def test_locations_are_counted_per_cell_and_text_most_first_ties_alphabetical():
             "lng": [-2.59] * 6 + [-2.59, -2.59],
             "month": ["2024-01"] * 7 + ["2023-12"],  # the last is before the filter's months
             "category": [ASB] * 8,
+            "source": "police.uk",
             "location": [
                 "On or near Birch Road",
                 "On or near Ash Road",
@@ -239,6 +270,7 @@ def test_every_cell_is_named_by_the_first_rule_that_gives_a_name(town):
             "lng": [lng_a] * 4,
             "month": ["2024-01"] * 4,
             "category": [ASB] * 4,
+            "source": "police.uk",
             "location": ["On or near Beacon Court"] * 3 + ["On or near Ash Road"],
         }
     )
@@ -280,7 +312,9 @@ def test_a_tie_goes_to_the_alphabetically_first_text_whatever_the_row_order(town
     lat, lng = h3.cell_to_latlng(h3.int_to_str(cells["A"]))
     texts = ["On or near birch Road", "On or near Ash Road", "On or near birch Road", "On or near Ash Road"]
     for order in (texts, texts[::-1], sorted(texts)):
-        frame = pd.DataFrame({"lat": lat, "lng": lng, "month": "2024-01", "category": ASB, "location": order})
+        frame = pd.DataFrame(
+            {"lat": lat, "lng": lng, "month": "2024-01", "category": ASB, "source": "police.uk", "location": order}
+        )
         locations = places.incidents_to_locations(frame, res=9, filters=Filters())
         named = places.cell_places(area, locations)
         assert named.name_of(cells["A"]) == "On or near Ash Road"  # 2 each: "ash" before "birch", lower-cased
@@ -302,6 +336,7 @@ def test_the_search_index_lists_wards_estates_and_streets_with_their_bounds(town
             "lng": [pts["A"][1], pts["B"][1], pts["D"][1], pts["A"][1], pts["A"][1]],
             "month": "2024-01",
             "category": ASB,
+            "source": "police.uk",
             "location": [
                 "On or near Beacon Court",
                 "On or near Beacon Court",
