@@ -44,6 +44,9 @@ from geo.ingest import _csv_fast
 from geo.ingest._csv_careful import decode_bytes, nul_rows, read_csv_text
 from geo.ingest._csv_sources import FileDigest, iter_csv_sources
 
+#: The source label of police.uk street-level rows (only their own files may carry it).
+POLICE_UK = "police.uk"
+
 # the rejects format and read_boundaries are imported from here by the store, its segments, backups and the importer
 
 
@@ -211,6 +214,14 @@ def read_csv_bytes(
         kind = KINDS["victim_counts"]
     notes = [] if encoding in ("utf-8", "utf-8-sig") else [f"decoded as {encoding}"]
     is_police = kind.name == "incidents" and not mapping and is_police_header(header)
+    if not is_police and (source or "").strip().lower() == POLICE_UK:
+        # the label means "police.uk's own street-level file": its location texts are snap-point names, read
+        # more leniently for place names (geo.plan.places), so a partner's file may not borrow it
+        raise OptionError(
+            f"{file}: source {POLICE_UK!r} is kept for police.uk's own street-level files; name your own "
+            "source (e.g. --source housing)",
+            option="source",
+        )
     if is_police:
         columns = {
             POLICE_UK_TO_CANONICAL[p]: h
@@ -232,7 +243,7 @@ def read_csv_bytes(
         source_format="police.uk" if is_police else "csv",
         columns=columns,
         kind=kind.name,
-        source="police.uk" if is_police else (source or "csv"),
+        source=POLICE_UK if is_police else (source or "csv"),
         arrow=arrow,
     )
 

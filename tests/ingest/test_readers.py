@@ -356,3 +356,15 @@ def test_a_population_broken_down_by_sex_or_age_is_refused_unless_mapped(write, 
     mapping = {"code": "GEOGRAPHY_CODE", "year": "DATE", "population": "OBS_VALUE"}
     [raw] = read_csv_kind(path, "population", mapping=mapping)  # the user has said which columns: taken as it is
     assert raw.columns["population"] == "OBS_VALUE"
+
+
+def test_a_partner_file_may_not_call_itself_police_uk(tmp_path):
+    """The police.uk label marks police.uk's own street-level files (their location texts name snap points)."""
+    from geo.core.errors import OptionError
+    from geo.ingest.readers import read_csv_kind
+
+    path = tmp_path / "housing.csv"
+    path.write_text("ref,month,category,lat,lng,location\nH1,2024-01,Anti-social behaviour,51.45,-2.59,On or near X\n")
+    with pytest.raises(OptionError, match=r"kept for police\.uk's own"):
+        read_csv_kind(path, "incidents", source=" Police.UK ")
+    assert read_csv_kind(path, "incidents", source="housing")[0].source == "housing"
