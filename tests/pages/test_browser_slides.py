@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, FrameLocator, expect
 
 from geo.publish.published import PublishedOutcomes, published_outcomes
 from geo.store import Store
+from tests.conftest import store_url
 from tests.pages.browser_harness import Tab, launch, require_chromium, serve
 
 SLIDES = ".st-key-o_slides_frame iframe"
@@ -30,7 +31,9 @@ SIZES = ((1920, 1080), (1366, 768), (768, 1024))
 @pytest.fixture(scope="module")
 def server(demo_town: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_chromium()
-    with serve(demo_town, tmp_path_factory.mktemp("server")) as url:
+    # a copy: the server writes (audit, kept study areas) while this process reads the pack from demo_town
+    work = tmp_path_factory.mktemp("server")
+    with serve(store_url(work / "demo.sqlite", template=demo_town), work) as url:
         yield url
 
 
