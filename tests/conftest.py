@@ -164,6 +164,21 @@ def demo_town(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
+def release(demo_town: str):
+    """The demo store's protected release (:func:`geo.publish.release.release_for`), made once per run.
+
+    Made here on its own, beside any the pages make: the same data gives the same release.
+    """
+    from geo.publish.release import release_for
+
+    store = Store(demo_town)
+    try:
+        return release_for(store)
+    finally:
+        store.dispose()
+
+
+@pytest.fixture(scope="session")
 def new_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A new store (every migration applied, nothing written), made once per run: its URL.
 

@@ -16,18 +16,9 @@ from geo.cli import main
 from geo.core.schema import ASB
 from geo.plan.areas import area_table
 from geo.publish.privacy import suppress, suppress_labels
-from geo.publish.release import Release, release_for
+from geo.publish.release import Release
 from geo.stats.aggregate import month_range
 from geo.store import Store
-
-
-@pytest.fixture(scope="module")
-def release(demo_town) -> Release:
-    store = Store(demo_town)
-    try:
-        return release_for(store)
-    finally:
-        store.dispose()
 
 
 def release_sums(release: Release, layer: str, months: list[str], categories: tuple[str, ...] | None) -> pd.Series:

@@ -20,20 +20,10 @@ from dashboard.view import View
 from geo.core.errors import OptionError
 from geo.publish.areas import NO_COMPARISON, NO_EARLIER_DATA, change_to_text
 from geo.publish.privacy import suppress, suppress_labels
-from geo.publish.release import Release, release_for
+from geo.publish.release import Release
 from geo.stats.aggregate import month_range
-from geo.store import Store
 
 ASB = "Anti-social behaviour"
-
-
-@pytest.fixture(scope="module")
-def release(demo_town) -> Release:
-    store = Store(demo_town)
-    try:
-        return release_for(store)
-    finally:
-        store.dispose()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 
 from geo.demo import DEMO_DIR as DEMO
 from geo.publish.privacy import suppress_labels
-from geo.publish.release import Release, release_for
 from geo.store import Store
 from geo.store.importer import delete_import
 from tests.conftest import patience, store_url
@@ -25,15 +24,6 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 ASB = "Anti-social behaviour"
 ST_ANNES, HARBOUR, MILLBROOK = "X05000004", "X05000001", "X05000003"  # demo ward codes (data/demo-synthetic)
 GORSE_HILL = "XEST002"  # a demo estate
-
-
-@pytest.fixture(scope="module")
-def release(demo_town) -> Release:
-    store = Store(demo_town)
-    try:
-        return release_for(store)
-    finally:
-        store.dispose()
 
 
 @pytest.fixture

@@ -15,23 +15,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.publish.privacy import suppress_labels
-from geo.publish.release import Release, release_for
+from geo.publish.release import Release
 from geo.stats.aggregate import month_range
 from geo.store import Store
 from tests.conftest import patience
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 ASB = "Anti-social behaviour"
-
-
-@pytest.fixture(scope="module")
-def release(demo_town) -> Release:
-    """The demo store's release, made here on its own (the same data gives the same release)."""
-    store = Store(demo_town)
-    try:
-        return release_for(store)
-    finally:
-        store.dispose()
 
 
 def release_labels(release: Release, layer: str, months: list[str], *, by: str = "name") -> dict[str, str]:

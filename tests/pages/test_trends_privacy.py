@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.publish.privacy import suppress, threshold
-from geo.publish.release import Release, release_for
+from geo.publish.release import Release
 from geo.stats.aggregate import month_range
 from geo.store import Store
 
@@ -40,15 +40,6 @@ def demo_env(demo_town):
     mp.delenv("NESTWATCH_DATABASE_URL", raising=False)
     yield db
     mp.undo()
-
-
-@pytest.fixture(scope="module")
-def release(demo_town) -> Release:
-    store = Store(demo_town)
-    try:
-        return release_for(store)
-    finally:
-        store.dispose()
 
 
 def cell_sums(release: Release, layer: str, months, categories) -> pd.Series:
