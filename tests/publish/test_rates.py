@@ -69,3 +69,25 @@ def test_texts_say_why_there_is_no_rate():
     # 10 / 3000 * 1000 = 3.33..; a hidden count is "not shown" with or without residents; W3's count is shown
     assert texts.to_dict() == {"W1": "3.3", "W2": NOT_SHOWN, "W3": NO_POPULATION, "W4": NOT_SHOWN}
     assert (NOT_SHOWN, NO_POPULATION) == ("not shown", "no population figure")
+
+
+def test_odd_inputs_give_no_rate_and_the_series_keeps_its_name_and_index():
+    # counts as a table column might hold them: a label by mistake, a blank; populations as text
+    shown = pd.Series(["20", "fewer than 5", None, 10], index=["A", "B", "C", "D"], name="incidents", dtype=object)
+    population = pd.Series(["4000", "2000", "1000", "0"], index=["A", "B", "C", "D"])
+    rates = per_thousand(shown, population)
+    assert rates.name == "incidents" and list(rates.index) == ["A", "B", "C", "D"]
+    assert rates["A"] == 5.0  # 20 / 4,000 x 1,000
+    assert np.isnan(rates["B"]) and np.isnan(rates["C"])  # no number to divide
+    assert np.isnan(rates["D"])  # 0 residents: no rate (NaN, never inf)
+    texts = rate_texts(shown, population)
+    assert texts.name == "incidents" and list(texts.index) == ["A", "B", "C", "D"]
+    assert list(texts) == ["5.0", NOT_SHOWN, NOT_SHOWN, NO_POPULATION]
+    assert texts.dtype == object or str(texts.dtype).startswith("str")
+
+
+def test_one_resident_is_a_population_and_unreadable_text_is_none():
+    shown = pd.Series([0.0, 5.0], index=["A", "B"])
+    rates = per_thousand(shown, pd.Series([1, "abc"], index=["A", "B"], dtype=object))
+    assert rates["A"] == 0.0  # 0 incidents over 1 resident: a rate of 0 (the bound is "more than 0 residents")
+    assert np.isnan(rates["B"])  # a population that is not a number gives no rate, never an error
