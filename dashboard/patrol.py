@@ -23,6 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import maps, results
+from dashboard.messages import markdown_literal
 from dashboard.plan import place_names
 from dashboard.view import View
 from geo.core.schema import INDICATORS
@@ -330,12 +331,12 @@ MAP_NOTES = (
     "Click a hexagon or a number for everything about that place (below the list).",
 )
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
-
 
 def markdown_text(text: object) -> str:
-    """Text for ``st.markdown`` that shows as written: ``Gi*`` twice is not italics, ``$`` is not maths."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    """Text for ``st.markdown`` that shows as written: ``Gi*`` twice is not italics, ``$`` is not maths, a
+    name holding ``![](https://…)``, a web address or ``:material/…:`` is neither an image, a link nor an icon
+    (:func:`dashboard.messages.markdown_literal`, the project's one escaper)."""
+    return markdown_literal(str(text))
 
 
 # --------------------------------------------------------------------------- values in words

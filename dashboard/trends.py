@@ -352,15 +352,14 @@ def unknown_codes_note(codes: list[str], *, area_word: str) -> str:
 
 
 def _fit(view: View, areas: gpd.GeoDataFrame, has_data: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Where the map opens: the hexagons with incidents (``results.data_bounds``), else the areas with any.
+    """Where the map opens: the areas with published incidents (``has_data``), else every area of the layer.
 
-    Not every stored boundary: after a real import beside the demo, two towns 50 km apart would be specks.
+    Not every stored boundary (two towns 50 km apart would be specks), and never the hexagons that hold
+    incidents (``results.data_bounds``): that box is exact, so for one month, one category and small
+    hexagons it showed a cabinet member where a single incident was, where the published figure said 0.
+    ``has_data`` comes from the published counts only. ``view`` is kept for the callers' symmetry.
     """
-    bounds_of = getattr(results, "data_bounds", None)  # dashboard.results (issue 16, contract item 1)
-    if bounds_of is not None:
-        found = bounds_of(view)
-        if found is not None:
-            return tuple(float(v) for v in found)  # type: ignore[return-value]
+    del view
     picked = areas[has_data] if has_data.any() else areas
     return None if picked.empty else tuple(float(v) for v in picked.total_bounds)  # type: ignore[return-value]
 

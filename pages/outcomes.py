@@ -20,7 +20,7 @@ from streamlit_folium import st_folium
 from dashboard import outcomes, results, slides
 from dashboard.context import current_summary, default_months, ensure_shell, get_store
 from dashboard.downloads import Export, export_button, reason_input
-from dashboard.messages import show_error
+from dashboard.messages import markdown_literal, show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
 from geo.publish.report import protection_note, report_filename, report_to_html, report_to_pdf
@@ -135,7 +135,7 @@ if as_slides:  # the slides fill the window; the app's own chrome folds away (th
         st.iframe(slides.slides_html(pack, layer=layer), height=760, tab_index=0)
     st.stop()
 
-st.title(f"What the partnership achieved: {pack.area_name}")
+st.title(markdown_literal(f"What the partnership achieved: {pack.area_name}"))
 compared = "against the same number of months just before" if pack.compared else "(no earlier data to compare with)"
 st.caption(f"{pack.period.label()}, {compared}. Published figures, the same for every role (see the foot of the page).")
 
@@ -215,10 +215,10 @@ if presenting:  # below the map and the chart, so those are above the fold on a 
 
 st.divider()
 source = "Synthetic demo data: Nestwick is an invented town." if pack.demo else "Data: " + "; ".join(pack.sources) + "."
-st.caption(source)
+st.caption(markdown_literal(source))
 st.caption(protection_note(pack))
 for line in pack.attribution:
-    st.caption(line)
+    st.caption(markdown_literal(line))
 
 if can(session.role, "export:outcomes_report"):
     st.subheader("Hand it out")

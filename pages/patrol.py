@@ -60,7 +60,7 @@ choice = st.selectbox(
 )
 found = patrol.find_place(view, index, choice)
 if found is not None and found.note:
-    (st.caption if found.bounds else st.warning)(found.note)
+    (st.caption if found.bounds else st.warning)(patrol.markdown_text(found.note))
 
 # What the user did last decides where the map goes (a place looked for, or a row picked in the list) and
 # which place is detailed below (those two, or a click on the map). Streamlit keeps each input's value
@@ -129,7 +129,7 @@ if cell:
         where = row["ward_name"] or "outside the wards"
         if row.get("estate_name"):
             where += f" · {row['estate_name']}"
-        st.subheader(str(patrol.place_names(scored[scored["cell"] == cell]).iloc[0]))
+        st.subheader(patrol.markdown_text(patrol.place_names(scored[scored["cell"] == cell]).iloc[0]))
         st.markdown(
             f"**{md(where)}** · score {row['score']:.0f} · {md(what.incidents(int(row['count'])))} in {what.period}"
         )

@@ -202,3 +202,14 @@ def test_details_and_the_map_say_everything_in_words(demo_view):
     assert not patrol.cell_details(demo_view, h3.latlng_to_cell(51.5, -0.12, 9))["inside"]
     bounds = patrol.data_bounds(demo_view, scored)
     assert bounds is not None and np.all(np.isfinite(bounds))
+
+
+def test_names_in_headings_are_shown_as_written_never_as_images_links_or_icons():
+    from dashboard.messages import markdown_literal
+    from dashboard.patrol import markdown_text
+
+    hostile = "in ![i](https://evil.example/ward.png) :red[ALERT] www.evil.example **Gi*** ward"
+    shown = markdown_text(hostile)
+    assert shown == markdown_literal(hostile)  # the project's one escaper
+    for raw in ("![", "https://", ":red[", "www.e", "**"):  # each escaped: no image, link, colour or bold
+        assert raw not in shown, raw

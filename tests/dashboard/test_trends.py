@@ -171,15 +171,37 @@ def test_the_change_map_names_the_comparison_and_puts_ward_names_on_the_map(demo
 def test_maps_open_on_the_areas_with_data_not_every_stored_boundary(demo, monkeypatch):
     from dashboard import results
 
-    monkeypatch.delattr(results, "data_bounds", raising=False)  # until contract item 1 lands: the fallback
+    def exact_bounds(view):  # the exact hexagon box: it must never decide a published map's view
+        raise AssertionError("Trends fitted its map to the hexagons holding incidents (exact data)")
+
+    monkeypatch.setattr(results, "data_bounds", exact_bounds)
     areas = gpd.GeoDataFrame(
         {"name": ["town", "far away"]}, geometry=[box(0.0, 53.7, 0.1, 53.8), box(2.5, 51.4, 2.6, 51.5)], crs=4326
     )
     view = View(month_from="2026-08", month_to="2026-10", categories=(ASB,))
     assert trends._fit(view, areas, np.array([True, False])) == (0.0, 53.7, 0.1, 53.8)
     assert trends._fit(view, areas, np.array([False, False])) == (0.0, 51.4, 2.6, 53.8)  # none: all of them
-    monkeypatch.setattr(results, "data_bounds", lambda v: (0.01, 53.71, 0.02, 53.72), raising=False)
-    assert trends._fit(view, areas, np.array([True, True])) == (0.01, 53.71, 0.02, 53.72)
+    assert trends._fit(view, areas, np.array([True, True])) == (0.0, 51.4, 2.6, 53.8)
+
+
+def test_one_incident_s_hexagon_never_decides_where_the_cabinet_s_map_opens(demo, monkeypatch):
+    """One month, one rare category, the smallest hexagons: the map opens on ward outlines, not on a hexagon."""
+    from dashboard import results
+
+    monkeypatch.setattr(results, "data_bounds", lambda view: (0.9619, 53.9446, 0.9639, 53.9459))  # one hexagon
+    view = View(month_from="2024-05", month_to="2024-05", categories=("Bicycle theft",), res=10)
+    table = trends.area_table(view)
+    outlines = results.boundaries(view.layer)
+    for figure in (trends.choropleth(view, table, value="change"), trends.playback_map(view)):
+        html = figure.get_root().render()
+        assert "0.9619" not in html and "53.9446" not in html
+        west, south, east, north = outlines.total_bounds
+        # the fit is the union of ward outlines (those with published data, or all): it spans at least a ward
+        boxes = re.findall(r"fitBounds\(\s*\[\[([-\d.]+),\s*([-\d.]+)\],\s*\[([-\d.]+),\s*([-\d.]+)\]\]", html)
+        assert boxes, "no fitBounds in the map"
+        lat1, lng1, lat2, lng2 = (float(v) for v in boxes[0])
+        assert south - 1e-6 <= lat1 < lat2 <= north + 1e-6 and west - 1e-6 <= lng1 < lng2 <= east + 1e-6
+        assert (lat2 - lat1) > 0.005 and (lng2 - lng1) > 0.005  # wider than any hexagon of size 10 (~0.0015°)
 
 
 def test_the_chart_s_texts_are_published_words_and_the_town_average_has_no_decimals(demo):
