@@ -23,8 +23,14 @@ ONS = (
 
 
 @pytest.fixture
-def page(tmp_path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("NESTWATCH_DB", store_url(tmp_path / "empty.sqlite"))
+def url(tmp_path) -> str:
+    """The page's store: one URL (on PostgreSQL each store_url call makes a new database)."""
+    return store_url(tmp_path / "empty.sqlite")
+
+
+@pytest.fixture
+def page(url, monkeypatch) -> AppTest:
+    monkeypatch.setenv("NESTWATCH_DB", url)
     monkeypatch.delenv("NESTWATCH_DATABASE_URL", raising=False)
     at = AppTest.from_file(str(APP), default_timeout=patience(60))
     at.run()
@@ -47,7 +53,7 @@ def test_the_page_offers_population_and_says_what_it_expects(page):
     assert rules and "Coordinates" not in rules[0] and "loaded ward or estate code" in rules[0]
 
 
-def test_an_ons_population_csv_is_mapped_imported_and_reported(page, tmp_path):
+def test_an_ons_population_csv_is_mapped_imported_and_reported(page, url):
     page.selectbox(key="data_kind").set_value("population").run()
     page.file_uploader(key="data_file").set_value(("mid-2020-wards.csv", ONS, "text/csv")).run()
     assert not page.exception
@@ -72,7 +78,7 @@ def test_an_ons_population_csv_is_mapped_imported_and_reported(page, tmp_path):
     assert reasons.index.tolist() == ["population is negative"]
     notes = " ".join(c.value for c in page.caption)
     assert "no ward or estate boundaries are stored yet" in notes  # the codes cannot be matched: said, not refused
-    store = Store(store_url(tmp_path / "empty.sqlite"))
+    store = Store(url)
     try:
         assert sorted(store.read("population").values.tolist()) == [
             ["E05001979", 19325, 2020],
