@@ -29,9 +29,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from folium.template import Template
 
-from dashboard.map_layers import _check_colour, _VerbatimMacros, js_literal
+from dashboard.map_layers import _check_colour, _layer_template, _VerbatimMacros, js_literal
 
 #: Light to dark, one colour per class above zero (ColorBrewer "Oranges", colour-blind safe).
 PALETTE: tuple[str, ...] = ("#fdd0a2", "#fdae6b", "#f16913", "#a63603")
@@ -228,23 +227,7 @@ _LABELS_JS = r"""
 class _Labels(_VerbatimMacros):
     """Area names drawn on the map as permanent, non-interactive tooltips (text via textContent)."""
 
-    _template = Template(
-        "{% macro header(this, kwargs) %}"
-        + _STYLE
-        + """{% endmacro %}
-        {% macro script(this, kwargs) %}
-;(function (run) {
-  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
-})(function () {
-  var d = {{ this.payload }};
-  """
-        + _LABELS_JS
-        + """
-  nwLabels({{ this.map.get_name() }}, d.names, d.at);
-});
-        {% endmacro %}
-        """
-    )
+    _template = _layer_template(_LABELS_JS + "\n  nwLabels({{ this.map.get_name() }}, d.names, d.at);\n", header=_STYLE)
 
     def __init__(self, m: folium.Map, payload: str) -> None:
         super().__init__()
@@ -256,15 +239,8 @@ class _Labels(_VerbatimMacros):
 class _Playback(_VerbatimMacros):
     """The areas, recoloured a month at a time by a player control; every month is in the payload."""
 
-    _template = Template(
-        "{% macro header(this, kwargs) %}"
-        + _STYLE
-        + """{% endmacro %}
-        {% macro script(this, kwargs) %}
-;(function (run) {
-  try { run(); } catch (err) { console.error("Nestwatch: a map layer failed", err); }
-})(function () {
-  var d = {{ this.payload }};
+    _template = _layer_template(
+        """
   var map = {{ this.map.get_name() }}, w = d.words, polys = [], month = d.start, timer = null;
   """
         + _LABELS_JS
@@ -357,9 +333,8 @@ class _Playback(_VerbatimMacros):
   };
   control.addTo(map);
   show(month);
-});
-        {% endmacro %}
-        """
+""",
+        header=_STYLE,
     )
 
     def __init__(self, m: folium.Map, payload: str) -> None:
