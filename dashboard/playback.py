@@ -106,6 +106,19 @@ def _rings(geom: Any) -> list[list[list[float]]]:
     return out
 
 
+#: The player's and tooltip's words in English; a page changes ``area`` to what its areas are ("Ward", "Estate").
+PLAYER_WORDS: dict[str, str] = {
+    "area": "Area",
+    "month": "Month",
+    "count": "Incidents",
+    "play": "Play",
+    "pause": "Pause",
+    "previous": "Previous month",
+    "next": "Next month",
+    "slider": "Month",
+}
+
+
 def playback_payload(
     areas: gpd.GeoDataFrame,
     *,

@@ -423,16 +423,7 @@ def _playback_payload(url: str, version: str, view: View, below: int) -> tuple[d
         shown=shown,
         texts=texts.tolist(),
         bounds=bounds,
-        words={
-            "area": "Ward" if view.layer == "wards" else "Estate",
-            "month": "Month",
-            "count": "Incidents",
-            "play": "Play",
-            "pause": "Pause",
-            "previous": "Previous month",
-            "next": "Next month",
-            "slider": "Month",
-        },
+        words={**playback.PLAYER_WORDS, "area": "Ward" if view.layer == "wards" else "Estate"},
     )
     has_data = (np.nan_to_num(shown, nan=1.0) > 0).any(axis=1)  # hidden: some incidents
     fit = _fit(view, areas, has_data)

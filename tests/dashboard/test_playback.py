@@ -17,16 +17,7 @@ from shapely.geometry import box
 from dashboard import playback
 from dashboard.map_layers import js_literal
 
-WORDS = {
-    "area": "Ward",
-    "month": "Month",
-    "count": "Incidents",
-    "play": "Play",
-    "pause": "Pause",
-    "previous": "Previous month",
-    "next": "Next month",
-    "slider": "Month",
-}
+WORDS = {**playback.PLAYER_WORDS, "area": "Ward"}
 NAN = float("nan")
 
 
