@@ -104,9 +104,17 @@ def store_url(path: Path, *, template: str | None = None) -> str:
     """
     if not TEST_SERVER:
         if template:
-            import shutil
+            # SQLite's online backup, not a file copy: the store runs in WAL mode, so the main file alone can
+            # lack what other connections wrote (audit entries, the release secret, kept study areas)
+            import sqlite3
 
-            shutil.copy(template.removeprefix("sqlite:///"), path)
+            source = sqlite3.connect(template.removeprefix("sqlite:///"))
+            target = sqlite3.connect(path)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
         return f"sqlite:///{Path(path).resolve()}"
     name = f"t_{path.stem.lower()[:20]}_{uuid.uuid4().hex[:10]}".replace("-", "_")
     engine = _admin()

@@ -29,11 +29,15 @@ SIZES = ((1920, 1080), (1366, 768), (768, 1024))
 
 
 @pytest.fixture(scope="module")
-def server(demo_town: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def db(demo_town: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The server's own copy of the demo store; the expected pack is read from it too (its release secret)."""
+    return store_url(tmp_path_factory.mktemp("slides") / "demo.sqlite", template=demo_town)
+
+
+@pytest.fixture(scope="module")
+def server(db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_chromium()
-    # a copy: the server writes (audit, kept study areas) while this process reads the pack from demo_town
-    work = tmp_path_factory.mktemp("server")
-    with serve(store_url(work / "demo.sqlite", template=demo_town), work) as url:
+    with serve(db, tmp_path_factory.mktemp("server")) as url:
         yield url
 
 
@@ -44,9 +48,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def pack(demo_town: str) -> PublishedOutcomes:
+def pack(db: str) -> PublishedOutcomes:
     """What the page opens on: the last twelve months of the demo, the whole town."""
-    store = Store(demo_town)
+    store = Store(db)
     try:
         months = store.months()
         assert months is not None
