@@ -29,6 +29,7 @@ from geo.core.errors import InputError, NestwatchError, one_line
 from geo.core.schema import BOUNDARY_KINDS, EASTING, KINDS, NORTHING, Column, Kind
 from geo.ingest import check_archive, decode_bytes, iter_csv_sources, read_csv_text
 from geo.ingest.boundaries import find_attr, gdal_reason  # the same defaults and words read_boundaries uses
+from geo.ingest.gpx import is_gpx, read_gpx
 from geo.ingest.readers import is_police_header, is_victim_counts, map_columns  # the same tests read_csv_bytes uses
 from geo.store import Store
 from geo.store.importer import ImportOptions, ImportResult, Progress, import_path
@@ -40,9 +41,13 @@ _TEMP = re.compile(re.escape(tempfile.gettempdir()) + r"[\\/]" + re.escape(_PREF
 
 #: What the uploader accepts. Excel and bare .shp files are let through so that
 #: the user is told what to do with them rather than refused by the browser.
-FILE_TYPES = ["csv", "txt", "zip", "geojson", "json", "gpkg", "xlsx", "xls", "shp"]
+FILE_TYPES = ["csv", "txt", "zip", "geojson", "json", "gpkg", "xlsx", "xls", "shp", "gpx"]
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 POINT_SUFFIXES = (".csv", ".txt", ".zip", ".xlsx", ".xls")
+#: GPS tracks: only patrols are read from them (one unit's track points, the unit asked on the page).
+TRACK_SUFFIXES = (".gpx",)
+#: What the page says about a patrol's unit wherever it asks for one or shows the columns.
+UNIT_WORDS = "a call sign or team (e.g. B21), never an officer's name"
 
 KIND_LABELS = {
     "incidents": "Incidents (police.uk or partner CSV)",
@@ -52,6 +57,8 @@ KIND_LABELS = {
     "wards": "Ward boundaries",
     "estates": "Estate boundaries",
     "population": "Ward populations (ONS mid-year estimates)",
+    "patrols": "Patrol pings (GPS CSV or a GPX track)",
+    "properties": "Properties (housing stock or an address gazetteer)",
 }
 COORD_LABELS: dict[str, str] = {
     "auto": "Detect from the values",
@@ -98,7 +105,12 @@ def check_file_type(kind: str, name: str) -> None:
             f"not a {suffix or 'bare'} file",
             file=safe_name(name),
         )
-    if kind not in BOUNDARY_KINDS and suffix not in POINT_SUFFIXES:
+    if suffix in TRACK_SUFFIXES and kind != "patrols":
+        raise InputError(
+            f"a GPX file is a GPS track: load it as patrol pings; {kind} are read from CSV files",
+            file=safe_name(name),
+        )
+    if kind not in BOUNDARY_KINDS and suffix not in (*POINT_SUFFIXES, *TRACK_SUFFIXES):
         raise InputError(
             f"{kind} are read from CSV files (or a .zip of them), not a {suffix or 'bare'} file",
             file=safe_name(name),
@@ -190,6 +202,13 @@ def column_rules(kind: str) -> str:
         rules += " Partner exports also need month or date."
     if kind == "victims":
         rules += " Partners sharing only numbers may send area_code, month and count instead."
+    if kind == "patrols":
+        rules += (
+            f" The unit is {UNIT_WORDS}. Times are ISO 8601 with their offset or Z (no offset is read as UTC)."
+            " A GPX 1.1 track (.gpx) is one unit's: the page asks which; its track points are the rows."
+        )
+    if kind == "properties":
+        rules += " UPRNs are kept as text, leading zeros and all: export them from a spreadsheet as text."
     return rules
 
 
@@ -214,6 +233,7 @@ class Preview:
     geometry_type: str | None = None
     code_column: str | None = None
     name_column: str | None = None
+    track: bool = False  # a GPX track: no column mapping, the unit asked instead
 
 
 def preview_path(path: Path, kind: str, *, layer: str | None = None) -> Preview:
@@ -225,6 +245,10 @@ def preview_path(path: Path, kind: str, *, layer: str | None = None) -> Preview:
     """
     if kind in BOUNDARY_KINDS:
         return _preview_boundaries(path, layer=layer)
+    if kind == "patrols" and is_gpx(path):
+        points = read_gpx(path, unit="?", label=path.name).original  # the unit is asked once the points are seen
+        frame = points[["time", "lat", "lon"]].head(PREVIEW_ROWS).reset_index(drop=True)
+        return Preview(name=path.name, label=path.name, frame=frame, header=list(frame.columns), track=True)
     label, data = next(iter(iter_csv_sources(path)))
     text, encoding = decode_bytes(data if isinstance(data, bytes) else bytes(data), file=label)
     header, frame, _rejects = read_csv_text(_head(text), file=label)
@@ -402,6 +426,7 @@ def import_upload(
         mapping=opts.mapping or None,
         source=(opts.source or "").strip() or None,
         crs=(opts.crs or "").strip() or None,
+        unit=((opts.unit or "").strip() or None) if kind == "patrols" and is_gpx(safe_name(name)) else None,
     )
     report = progress or (lambda _f, _m: None)
     try:

@@ -14,6 +14,7 @@ from dashboard.downloads import Export, export_button, reason_input
 from dashboard.messages import show_error
 from geo.core.errors import NestwatchError
 from geo.core.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
+from geo.core.schema import MAX_KEY_LENGTH as KEY_LENGTH
 from geo.publish.export import frame_to_csv_bytes
 from geo.store import audit
 from geo.store.importer import ImportOptions
@@ -29,6 +30,8 @@ st.caption(
 
 kind = st.selectbox("What are you loading?", IMPORT_KINDS, format_func=upload.KIND_LABELS.get, key="data_kind")
 st.caption(KINDS[kind].help)
+if kind == "patrols":
+    st.caption(f":material/badge: Each ping's unit is {upload.UNIT_WORDS}.")
 with st.expander("Expected columns", icon=":material/table_view:"):
     st.dataframe(upload.expected_columns(kind), hide_index=True, width="stretch")
     if kind == "victims":
@@ -68,8 +71,8 @@ file = st.file_uploader(
     "File",
     type=upload.FILE_TYPES,
     key="data_file",
-    help="CSV (or a .zip of police.uk monthly CSVs) for incidents, closures, victims, flagged addresses and ward "
-    "populations; "
+    help="CSV (or a .zip of police.uk monthly CSVs) for incidents, closures, victims, flagged addresses, ward "
+    "populations, patrol pings and properties; a GPX track for one unit's patrol; "
     "GeoJSON, GeoPackage or a zipped Shapefile for wards and estates.",
 )
 if file is None:
@@ -92,6 +95,8 @@ if boundary:
         f"({preview.geometry_type or 'unknown geometry'}), CRS {preview.crs or 'not declared'}. "
         f"First {len(preview.frame)} attribute rows:"
     )
+elif preview.track:
+    st.caption(f"First {len(preview.frame)} track points of {preview.label} (GPX), as text.")
 else:
     st.caption(f"First {len(preview.frame)} rows of {preview.label}, as text ({preview.encoding}).")
 st.dataframe(preview.frame, hide_index=True, width="stretch")
@@ -100,8 +105,20 @@ mapping: dict[str, str] | None = None
 mapping_problem: str | None = None
 source = ""
 coords = "auto"
-code_column = name_column = crs = layer = None
-if boundary:
+code_column = name_column = crs = layer = unit = None
+if preview.track:
+    st.subheader("Unit")
+    unit = st.text_input(
+        "Whose track is this?",
+        key="data_opt_unit",
+        placeholder="e.g. B21",
+        max_chars=KEY_LENGTH,
+        help=f"The unit every point of the track is stored under: {upload.UNIT_WORDS}.",
+    )
+    if not unit.strip():
+        mapping_problem = "Give the unit whose track this is."
+        st.caption(f":material/info: {mapping_problem}")
+elif boundary:
     st.subheader("Attributes")
     if len(preview.layers) > 1:
         layer = st.selectbox("Layer", preview.layers, index=preview.layers.index(preview.layer), key="data_opt_layer")
@@ -193,6 +210,7 @@ if st.button(
                 code_column=code_column,
                 name_column=name_column,
                 layer=layer,
+                unit=unit,
             ),
             progress=lambda fraction, message: bar.progress(fraction, text=message),
         )

@@ -45,6 +45,7 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--code-column", help="boundary attribute holding the code")
     p.add_argument("--name-column", help="boundary attribute holding the name")
     p.add_argument("--layer", help="GeoPackage layer")
+    p.add_argument("--unit", help="patrols from a GPX track: the call sign or team it is of (never a name)")
 
 
 def pairs_to_mapping(pairs: list[str]) -> dict[str, str]:
@@ -76,6 +77,7 @@ def args_to_import_options(args: argparse.Namespace) -> ImportOptions:
         code_column=args.code_column,
         name_column=args.name_column,
         layer=args.layer,
+        unit=args.unit,
     )
 
 

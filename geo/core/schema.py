@@ -12,9 +12,15 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-DType = Literal["str", "float", "int", "month", "date", "geometry"]
+#: ``instant``: a moment in time, stored as UTC text of one fixed width (:data:`INSTANT_FORMAT`).
+DType = Literal["str", "float", "int", "month", "date", "instant", "geometry"]
 
 WGS84 = "EPSG:4326"
+
+#: How an ``instant`` column is stored: UTC, to the microsecond, always 27 characters. One width and one zone
+#: make text order time order on every backend (``2024-05-01T09:00:00.000000Z``), and text round-trips exactly
+#: where a database's own timestamp type would not (SQLite has none; PostgreSQL's would shift with a session's zone).
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 BNG = "EPSG:27700"
 
 #: Loose box around the United Kingdom mainland and islands (Great Britain plus
@@ -327,12 +333,68 @@ POPULATION = Kind(
     ),
 )
 
+#: Where patrols were: GPS pings (a vehicle's or radio's tracker, a GPX track) and check-ins at planned places.
+PATROLS = Kind(
+    name="patrols",
+    table="patrols",
+    ref_column=None,
+    key_columns=("unit", "time"),
+    help="Where patrols were, as pings: unit (a call sign or team, never a person's name), time, lat/lng.",
+    columns=(
+        Column(
+            "unit",
+            "str",
+            required=True,
+            synonyms=("unit", "callsign", "team", "vehicle", "vehicleid", "device", "deviceid", "patrol"),
+            help="a call sign or team (e.g. B21), never an officer's name",
+        ),
+        Column(
+            "time",
+            "instant",
+            required=True,
+            synonyms=("time", "timestamp", "datetime", "recorded", "recordedat", "timeutc", "utc", "fixtime"),
+            help="ISO 8601, e.g. 2024-05-01T14:03:00Z or 2024-05-01T15:03:00+01:00 (no offset: UTC)",
+        ),
+        _LAT,
+        _LNG,
+        Column("source", "str", synonyms=("source",), help="where the ping came from: gps (default), gpx, check-in"),
+    ),
+)
+
+#: A housing provider's stock or an address gazetteer: the homes around an address of concern.
+PROPERTIES = Kind(
+    name="properties",
+    table="properties",
+    ref_column="ref",
+    help="Homes (a housing provider's stock or an address gazetteer): ref, address, UPRN, lat/lng, landlord, block.",
+    columns=(
+        Column("ref", "str", required=True, synonyms=(*_REF.synonyms, "propertyref", "propref", "assetref")),
+        _ADDRESS,
+        Column("uprn", "str", synonyms=("uprn", "uprnnumber"), help="the Unique Property Reference Number, as text"),
+        _LAT,
+        _LNG,
+        Column("landlord", "str", synonyms=("landlord", "owner", "provider", "registeredprovider")),
+        Column("block", "str", synonyms=("block", "blockname", "building", "blockref")),
+    ),
+)
+
 KINDS: dict[str, Kind] = {
-    k.name: k for k in (INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES, POPULATION)
+    k.name: k
+    for k in (INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES, POPULATION, PATROLS, PROPERTIES)
 }
 
 #: What a user may name on the command line (victim counts arrive as "victims").
-IMPORT_KINDS = ("incidents", "closures", "victims", "flagged", "wards", "estates", "population")
+IMPORT_KINDS = (
+    "incidents",
+    "closures",
+    "victims",
+    "flagged",
+    "wards",
+    "estates",
+    "population",
+    "patrols",
+    "properties",
+)
 BOUNDARY_KINDS = ("wards", "estates")
 
 POLICE_UK_HEADER = (

@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from geo.core.errors import OptionError
 from geo.core.schema import KINDS
 from geo.store._store import _utc_iso, _write_lock
-from geo.store._tables import AUDIT_COLUMNS, AUDIT_TABLE, REJECT_TABLE, SEGMENT_KINDS, SEGMENT_TABLE
+from geo.store._tables import (
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    CHECKIN_TABLE,
+    REJECT_TABLE,
+    SEGMENT_KINDS,
+    SEGMENT_TABLE,
+)
 
 if TYPE_CHECKING:
     from geo.store._store import Store
@@ -45,6 +52,8 @@ def erase_import(store: Store, import_id: int, *, entry: AuditEntry) -> dict[str
             if n:
                 removed[kind.name] = int(n)
                 conn.execute(t.delete().where(t.c.import_id == import_id))
+        checkins = store.tables[CHECKIN_TABLE]  # a check-in press goes with the pings it stored
+        conn.execute(checkins.delete().where(checkins.c.import_id == import_id))
         rej = store.tables[REJECT_TABLE]
         n = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(rej.c.rows), 0)).where(rej.c.import_id == import_id)

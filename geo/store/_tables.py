@@ -33,6 +33,11 @@ SECRET_TABLE = "release_secret"
 SECRET_ID = 1
 #: Results computed from stored rows (revision 0007), by a key hashed from what they came from.
 DERIVED_TABLE = "derived"
+#: Saved week plans and their slots (revision 0009): what a patrol plan asked for, to set delivery against.
+PLAN_TABLE = "plans"
+PLAN_SLOT_TABLE = "plan_slots"
+#: Check-in presses (revision 0009), beside the pings each stored (a ``patrols`` import of its own).
+CHECKIN_TABLE = "checkins"
 
 #: The SQL type of each ``Column.dtype`` (a type class, or an instance where it takes a length).
 _SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]] = {
@@ -41,6 +46,7 @@ _SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]]
     "int": sa.Integer,
     "month": sa.String(7),
     "date": sa.String(10),
+    "instant": sa.String(27),  # geo.core.schema.INSTANT_FORMAT: UTC, to the microsecond, one width
     "geometry": sa.LargeBinary,
 }
 
@@ -111,6 +117,8 @@ def build_metadata() -> sa.MetaData:
             sa.Index(f"ix_{kind.table}_{'_'.join(kind.key_columns)}", *(t.c[c] for c in kind.key_columns))
         if kind.name == "incidents":
             sa.Index("ix_incidents_month_category", t.c.month, t.c.category)
+        if kind.name == "patrols":  # pings are read by days (geo.store.patrols.read_pings)
+            sa.Index("ix_patrols_time", t.c.time)
     sa.Table(
         REJECT_TABLE,
         md,
@@ -154,7 +162,51 @@ def build_metadata() -> sa.MetaData:
         sa.Column("size", sa.Integer, nullable=False),
         sa.Column("data", sa.LargeBinary, nullable=False),
     )
+    _plan_tables(md)
     return md
+
+
+def _plan_tables(md: sa.MetaData) -> None:
+    """Saved week plans, their slots and check-in presses (revision 0009; see :mod:`geo.store.patrols`)."""
+    sa.Table(
+        PLAN_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("week", sa.String(10), nullable=False, index=True),  # the Monday, YYYY-MM-DD
+        sa.Column("saved_at", sa.String(32), nullable=False),
+        sa.Column("user", sa.Text, nullable=False),
+        sa.Column("options", sa.Text, nullable=False, default="{}"),  # JSON: how the plan was made
+        sa.Column("slots", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        PLAN_SLOT_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("plan_id", sa.Integer, sa.ForeignKey(f"{PLAN_TABLE}.id"), nullable=False, index=True),
+        sa.Column("week", sa.String(10), nullable=False),
+        sa.Column("team", sa.Text, nullable=False),
+        sa.Column("order", sa.Integer, nullable=False),
+        sa.Column("cell", sa.BigInteger, nullable=False),
+        sa.Column("res", sa.Integer, nullable=False),
+        sa.Column("place", sa.Text, nullable=False),
+        sa.Column("ward", sa.Text, nullable=False),
+        sa.Column("start", sa.String(27), nullable=False, index=True),  # INSTANT_FORMAT (UTC)
+        sa.Column("minutes", sa.Integer, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+    )
+    sa.Table(
+        CHECKIN_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False, index=True),
+        sa.Column("unit", sa.Text, nullable=False, index=True),
+        sa.Column("cell", sa.BigInteger, nullable=False),
+        sa.Column("action", sa.String(10), nullable=False),  # arrived | left
+        sa.Column("at", sa.String(27), nullable=False),  # INSTANT_FORMAT (UTC)
+        sa.Column("lat", sa.Float, nullable=False),
+        sa.Column("lng", sa.Float, nullable=False),
+        sa.Column("user", sa.Text, nullable=False),
+    )
 
 
 METADATA = build_metadata()

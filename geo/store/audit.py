@@ -87,6 +87,7 @@ ACTIONS: dict[str, str] = {
     "delete": "erasure: data was deleted",
     "role_change": "a user's role was changed",
     "view_audit": "consultation of the audit log itself",
+    "save_plan": "a week's patrol plan was saved (where and when teams are asked to be)",
 }
 #: Actions that always need a reason. ``export`` needs one only when ``personal=True``.
 REASON_REQUIRED: frozenset[str] = frozenset({"delete", "role_change"})

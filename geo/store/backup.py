@@ -69,6 +69,9 @@ from geo.store._store import Store
 from geo.store._tables import (
     AUDIT_CHAIN,
     AUDIT_TABLE,
+    CHECKIN_TABLE,
+    PLAN_SLOT_TABLE,
+    PLAN_TABLE,
     REJECT_TABLE,
     SECRET_ID,
     SECRET_TABLE,
@@ -79,10 +82,14 @@ from geo.store._tables import (
 FORMAT = "nestwatch-backup/1"
 MANIFEST = "manifest.json"
 BOUNDARIES_FILE = "boundaries.gpkg"
-#: Tables as plain CSV files, in restore order (the import log first: everything points at it).
+#: Tables as plain CSV files, in restore order (the import log first: everything points at it; a plan before
+#: its slots).
 ROW_TABLES = (
     "imports",
     *(k.table for k in KINDS.values() if k.name not in SEGMENT_KINDS and k.name not in BOUNDARY_KINDS),
+    PLAN_TABLE,
+    PLAN_SLOT_TABLE,
+    CHECKIN_TABLE,
 )
 #: Schema revisions from before the audit log's hash chain (0005): their ``audit.csv`` has no hashes.
 UNCHAINED_REVISIONS = frozenset({"", "0001", "0002", "0003", "0004"})
@@ -92,6 +99,9 @@ SECRETLESS_REVISIONS = UNCHAINED_REVISIONS | {"0005"}
 #: Row tables added by a later revision -> the revisions before it, whose backups have no file for the table
 #: (restored with none: the store had none). A newer backup without the file is refused.
 LATER_TABLES = {"population": SECRETLESS_REVISIONS | {"0006", "0007"}}
+LATER_TABLES |= dict.fromkeys(  # revision 0009: patrols, homes, saved plans and check-ins
+    ("patrols", "properties", PLAN_TABLE, PLAN_SLOT_TABLE, CHECKIN_TABLE), LATER_TABLES["population"] | {"0008"}
+)
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 

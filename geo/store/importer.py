@@ -38,6 +38,7 @@ from geo.core.errors import NestwatchError, OptionError
 from geo.core.schema import BOUNDARY_KINDS, COORD_MODES, IMPORT_KINDS, KINDS
 from geo.ingest import LIMITS, RawTable, iter_csv_sources, read_csv_bytes
 from geo.ingest.boundaries import read_boundaries
+from geo.ingest.gpx import is_gpx, read_gpx
 from geo.ingest.readers import read_csv_kind
 from geo.store._store import Store, _new_id, _write_lock
 from geo.store.audit import make_entry
@@ -108,6 +109,9 @@ class ImportOptions:
         The boundary attributes holding code and name, when they are not ONS-style.
     layer
         The GeoPackage layer, when the file has several.
+    unit
+        The call sign or team a GPX track (``patrols`` kind) is of: a track
+        does not say whose it is. Refused for anything but patrols.
     """
 
     mapping: Mapping[str, str] | None = None
@@ -117,6 +121,7 @@ class ImportOptions:
     code_column: str | None = None
     name_column: str | None = None
     layer: str | None = None
+    unit: str | None = None
 
     def check(self, kind: str) -> None:
         """Refuse options that cannot apply to ``kind``, before any file is read.
@@ -136,6 +141,8 @@ class ImportOptions:
             raise OptionError(
                 f"unknown coordinate mode {self.coords!r}; expected one of {', '.join(COORD_MODES)}", option="coords"
             )
+        if self.unit is not None and kind != "patrols":
+            raise OptionError(f"a unit names whose GPX track a patrols file is; {kind} have none", option="unit")
         if kind in BOUNDARY_KINDS or not self.mapping:
             return
         # victims files holding counts (a mapping with ``count``) are read as victim_counts: judge them as those
@@ -210,7 +217,13 @@ def import_path(
         )
         report(0.3, "validating")
         parts.append((validate_boundaries(shapes, kind=kind), shapes.n_rows, shapes.sha256, "boundaries"))
+    elif kind == "patrols" and is_gpx(path):  # a track: one unit's points, the unit from the loader
+        track = read_gpx(path, unit=opts.unit or "", label=label)
+        report(0.3, f"validating {track.file}")
+        parts.append((validate_table(track, coords="wgs84"), track.n_rows, track.sha256, track.source_format))
     else:
+        if opts.unit is not None:
+            raise OptionError("--unit names the unit of a GPX track; a CSV gives each row's unit", option="unit")
         tables = read_csv_kind(path, kind, mapping=opts.mapping, source=opts.source, label=label)
         for i, table in enumerate(tables):
             report(0.3 * (i + 1) / len(tables), f"validating {table.file}")

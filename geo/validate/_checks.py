@@ -35,7 +35,16 @@ from geo.core.schema import (
     indicator_lookup,
     normalise_label,
 )
-from geo.validate._fields import FieldCheck, check_dates, check_months, check_whole_numbers, check_years, says
+from geo.validate import _bounds
+from geo.validate._fields import (
+    FieldCheck,
+    check_dates,
+    check_instants,
+    check_months,
+    check_whole_numbers,
+    check_years,
+    says,
+)
 from geo.validate._incidents import incident_fields
 from geo.validate._verdict import Rejector
 
@@ -136,6 +145,39 @@ def population_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rej
     out["year"] = check_years(text["year"], "year", rej, required=True)
 
 
+#: The ``source`` of a patrol ping whose file names none: a tracker's CSV export.
+DEFAULT_PING_SOURCE = "gps"
+
+
+def patrol_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """Patrol pings: the moment, in UTC (:func:`~geo.validate._fields.check_instants`), and where it came from.
+
+    The unit is required text and the point required coordinates, judged for
+    every kind; (unit, time) is the ping's identity (the Kind's key columns):
+    one unit cannot be in two places at one instant.
+    """
+    # the end of tomorrow: today is a date without a clock time, and a receiver's zone may be ahead of UTC
+    latest = pd.Timestamp(_bounds.today(), tz="UTC") + pd.Timedelta(days=2)
+    out["time"] = check_instants(text["time"], "time", rej, required=True, latest=latest)
+    out["source"] = text["source"].where(text["source"] != "", DEFAULT_PING_SOURCE).astype("str")
+
+
+#: A UPRN: up to 12 digits (OS AddressBase). Kept as text, so that a leading zero a spreadsheet kept is kept.
+UPRN = re.compile(r"\d{1,12}")
+
+
+def property_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """Homes: a UPRN, when given, is up to 12 digits (a ``.0`` or a thousands comma means a spreadsheet made it
+    a number, and it may have lost leading zeros on the way: refused, so that the file is exported as text)."""
+    uprn = text["uprn"]
+    shaped = uprn.str.fullmatch(UPRN.pattern).fillna(False).to_numpy(dtype=bool)
+    rej.reject(
+        (uprn != "").to_numpy(dtype=bool) & ~shaped,
+        "uprn",
+        says("uprn is not a UPRN (up to 12 digits, kept as text): ", uprn),
+    )
+
+
 #: Kind name -> the checks of that kind's own fields (every table kind has exactly one).
 FIELD_CHECKS: dict[str, FieldCheck] = {
     "incidents": incident_fields,
@@ -144,6 +186,8 @@ FIELD_CHECKS: dict[str, FieldCheck] = {
     "victim_counts": count_fields,
     "flagged": flagged_fields,
     "population": population_fields,
+    "patrols": patrol_fields,
+    "properties": property_fields,
 }
 
 

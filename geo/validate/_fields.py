@@ -19,7 +19,7 @@ import pyarrow as pa
 from pyproj import Transformer
 
 from geo.core.arrowtext import TextColumn, to_float
-from geo.core.schema import BNG, BNG_BOUNDS, MAX_KEY_LENGTH, UK_BOUNDS, WGS84, CoordMode, Kind
+from geo.core.schema import BNG, BNG_BOUNDS, INSTANT_FORMAT, MAX_KEY_LENGTH, UK_BOUNDS, WGS84, CoordMode, Kind
 from geo.validate._bounds import DateBound, bound_of
 from geo.validate._verdict import Rejector
 
@@ -348,3 +348,74 @@ def check_years(text: pd.Series, col: str, rej: Rejector, *, required: bool) -> 
     rej.reject((year < first).to_numpy(), col, says(f"{col} ", text, f" is before {first}: {bound.why_earliest}"))
     rej.reject((year > last).to_numpy(), col, says(f"{col} ", text, f" is after {last}, {bound.why_latest}"))
     return year.where(year.notna() & (year >= first) & (year <= last), 0).astype("int64")
+
+
+# --------------------------------------------------------------------------- instants and times of day
+
+#: An ISO 8601 moment as trackers and spreadsheets write one: a date, ``T`` or a space, hours and minutes,
+#: optional seconds and fraction, then ``Z``, an offset (``+01:00``, ``+0100``, ``+01``) or nothing (UTC).
+_INSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$", re.IGNORECASE
+)
+#: A time of day on the 24-hour clock: ``HH:MM`` or ``HH:MM:SS`` (a single-digit hour, ``9:05``, as exports
+#: without padding write it, is read too).
+TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+#: Patrol logs begin with GPS for everyone (selective availability was switched off in May 2000).
+_FIRST_INSTANT = pd.Timestamp("2000-01-01", tz="UTC")
+
+
+def check_instants(text: pd.Series, col: str, rej: Rejector, *, required: bool, latest: pd.Timestamp) -> pd.Series:
+    """ISO 8601 moments as UTC text in :data:`~geo.core.schema.INSTANT_FORMAT` ("" where blank or rejected).
+
+    Why UTC text of one width: text order is then time order on both
+    backends, and the value round-trips exactly (see the schema). A time
+    with an offset (``+01:00``, British Summer Time) is the same moment in
+    UTC; one without is taken as UTC, as GPS receivers keep it. A date
+    without a time of day is not a moment (every ping of a day would be at
+    midnight) and is rejected, as is a moment finer than a microsecond
+    (it would be stored changed), before 2000 (see :data:`_FIRST_INSTANT`)
+    or ``latest`` or later (a receiver's clock set wrongly).
+    """
+    if required:
+        rej.reject((text == "").to_numpy(), col, f"{col} is blank")
+    blank = (text == "").to_numpy()
+    distinct = text.drop_duplicates()
+    shaped = distinct.str.fullmatch(_INSTANT.pattern, case=False).fillna(False).astype(bool)
+    cleaned = distinct.where(shaped, "").str.replace(",", ".", regex=False).str.upper()
+    parsed = pd.to_datetime(cleaned.where(cleaned != "", None), format="ISO8601", utc=True, errors="coerce")
+    finer = parsed.notna() & (parsed.dt.nanosecond != 0)
+    early, late = parsed < _FIRST_INSTANT, parsed >= latest
+    stored = parsed.dt.strftime(INSTANT_FORMAT).where(parsed.notna() & ~finer & ~early & ~late, "")
+
+    def spread(values: pd.Series) -> np.ndarray:
+        return text.map(dict(zip(distinct.tolist(), values.tolist(), strict=True))).to_numpy()
+
+    rej.reject(
+        ~blank & ~spread(parsed.notna()).astype(bool),
+        col,
+        says(f"unreadable {col} (expected ISO 8601 with a time of day, e.g. 2024-05-01T14:03:00Z): ", text),
+    )
+    rej.reject(spread(finer).astype(bool), col, says(f"{col} ", text, " is finer than a microsecond"))
+    rej.reject(spread(early).astype(bool), col, says(f"{col} ", text, " is before 2000, before GPS patrol logs"))
+    rej.reject(
+        spread(late).astype(bool),
+        col,
+        says(
+            f"{col} ",
+            text,
+            f" is after {latest - pd.Timedelta(seconds=1):%Y-%m-%d %H:%M:%S} UTC: in the future (a clock set wrong?)",
+        ),
+    )
+    return pd.Series(spread(stored.fillna("")), index=text.index, dtype="str")
+
+
+def check_times_of_day(text: TextColumn, col: str, rej: Rejector) -> TextColumn:
+    """Times of day (``HH:MM`` or ``HH:MM:SS``, 24 h) kept as given; anything else rejected, saying the form.
+
+    Kept as given, not padded, so that a row's content key (and so a
+    re-import of a file stored before this check) is unchanged.
+    """
+    fits = text.distinct().str.fullmatch(TIME_OF_DAY.pattern).fillna(False).to_numpy(dtype=bool)
+    bad = ~text.blank() & ~text.spread(fits)
+    rej.reject(bad, col, says(f"unreadable {col} (expected HH:MM or HH:MM:SS, 24-hour clock): ", text))
+    return text

@@ -34,6 +34,7 @@ from geo.validate._fields import (
     check_dates,
     check_key_lengths,
     check_months,
+    check_times_of_day,
     says,
 )
 from geo.validate._identity import IncidentColumns, reject_repeated_refs
@@ -143,7 +144,8 @@ def _column_hashes(
 def incident_fields(
     text: Mapping[str, TextColumn], out: MutableMapping[str, TextColumn | np.ndarray], rej: Rejector
 ) -> None:
-    """Incidents: a month or a date (the month taken from the date when blank), a known police.uk category.
+    """Incidents: a month or a date (the month taken from the date when blank), a known police.uk category,
+    a time of day (``HH:MM`` or ``HH:MM:SS``) when given.
 
     Months and dates must fall within their bounds (:data:`geo.validate._bounds.DATE_BOUNDS`);
     police.uk rows' months also within police.uk's coverage, judged first so that the reason names it.
@@ -163,3 +165,4 @@ def incident_fields(
     unknown = ~category.blank() & canon.blank()
     rej.reject(unknown, "category", says("unknown category: ", category))
     out["category"] = canon
+    out["time"] = check_times_of_day(text["time"], "time", rej)  # the hour of day, for a plan's hot hours

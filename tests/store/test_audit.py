@@ -31,6 +31,7 @@ CALLS = {
     "delete": {"target": "import:7", "rows": 990, "reason": "retention period over"},
     "role_change": {"target": "user:bob", "reason": "joined analyst team", "detail": {"to": "analyst"}},
     "view_audit": {"target": "audit", "rows": 8},
+    "save_plan": {"target": "plan:2024-05-06", "rows": 30, "detail": {"plan_id": 1, "teams": 2}},
 }
 
 
