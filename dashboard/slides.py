@@ -21,8 +21,9 @@ import pandas as pd
 import shapely
 
 from dashboard.outcomes import MAP_LEGEND, change_colour, delta_of
+from geo.publish.patrol_figures import MINUTES_LABEL
 from geo.publish.published import PublishedOutcomes
-from geo.publish.report import DEMO_BANNER, effect_lines, protection_note
+from geo.publish.report import DEMO_BANNER, effect_lines, patrol_section, protection_note
 
 #: Change colours on the black slides (brighter than the page's, for a washed-out projector).
 SLIDE_TONES = {"good": "#69f0ae", "bad": "#ff8a80", "neutral": "#e0e0e0", "none": "#e0e0e0"}
@@ -34,7 +35,7 @@ ARROWS = {"up": "▲", "down": "▼", "": ""}
 class Slide:
     """One screen: a headline, optionally a big figure with its change, lines of text, or the map."""
 
-    kind: str  # "title", "figure", "closure", "map", "end"
+    kind: str  # "title", "figure", "closure", "patrols", "map", "end"
     headline: str
     big: str = ""
     change: str = ""
@@ -65,6 +66,13 @@ def slides(pack: PublishedOutcomes) -> list[Slide]:
         )
     said = (*effect_lines(pack)[:1], pack.effect_trend_words)
     out.append(Slide("closure", "Around the closure orders", lines=tuple(t for t in said if t), key="closure"))
+    if pack.patrols is not None:  # the report's words, first two: the minutes and the evaluation's sentence
+        p = pack.patrols
+        said_p = patrol_section(pack)[:2]
+        change = "" if p.previous_text == "no patrol log" else p.change_text
+        out.append(
+            Slide("patrols", MINUTES_LABEL, big=p.minutes_text, change=change, lines=tuple(said_p), key="patrols")
+        )
     out.append(Slide("map", "ASB by ward: change on the previous period", key="map"))
     source = DEMO_BANNER if pack.demo else "Data: " + "; ".join(pack.sources) + "."
     out.append(Slide("end", "How these figures are made", lines=(source, protection_note(pack), *pack.attribution)))

@@ -23,7 +23,14 @@ from dashboard.downloads import Export, export_button, reason_input
 from dashboard.messages import markdown_literal, show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
-from geo.publish.report import protection_note, report_filename, report_to_html, report_to_pdf
+from geo.publish.report import (
+    PATROL_HEADING,
+    patrol_section,
+    protection_note,
+    report_filename,
+    report_to_html,
+    report_to_pdf,
+)
 from geo.stats.aggregate import month_range
 
 session = ensure_shell("outcomes")
@@ -164,6 +171,19 @@ def _closure() -> None:
             st.warning(line.text, icon=":material/trending_down:")
         else:
             st.caption(line.text)
+    _patrols()
+
+
+def _patrols() -> None:
+    """Patrol minutes delivered and the patrol evaluation: the report's lines (nothing when no patrol log)."""
+    lines = patrol_section(pack)
+    if not lines:
+        return
+    st.subheader(PATROL_HEADING)
+    st.info(markdown_literal(lines[0]), icon=":material/directions_walk:")
+    st.markdown(markdown_literal(lines[1]))
+    for line in lines[2:]:
+        st.caption(markdown_literal(line))
 
 
 if not presenting:

@@ -15,6 +15,9 @@ and the peak note go through the engine's own functions
 :func:`~geo.stats.evaluate.at_peak`) with the *shown* counts: a suppressed
 count is unknown, so the figure it would feed says "too few incidents to say".
 The texts printed by the PDF, the HTML and a page are made here once, so the three always say the same thing.
+Patrol minutes delivered and the patrol evaluation (``patrols``) are published by
+:func:`geo.publish.patrol_figures.publish_patrols` under its own rules (rounded minutes,
+perturbed counts, at least five places), and only when a patrol log is stored.
 
 How a figure's change reads is policy kept as data, :data:`MEANINGS`: for each
 headline, whether a rise is good news, bad news or neither, and what a rise or
@@ -38,6 +41,7 @@ from geo.core.schema import ASB
 from geo.plan.outcomes import FIGURES, NO_EFFECT, Figure, Period, Scope, scope_for, scope_of
 from geo.publish import privacy
 from geo.publish.areas import NO_COMPARISON, NO_EARLIER_DATA, change_to_text, publish_area_table
+from geo.publish.patrol_figures import PublishedPatrols, publish_patrols
 from geo.publish.release import Release, release_for
 from geo.stats.evaluate import COUNT_FIELDS, TOO_FEW, Effect, Estimate, peak_words, spans_zero
 from geo.store import Store
@@ -257,6 +261,7 @@ class PublishedOutcomes(Scope):
     effect_trend_words: str = ""
     monthly: pd.DataFrame
     areas: pd.DataFrame
+    patrols: PublishedPatrols | None = None
 
     def figure(self, key: str) -> PublishedFigure:
         for f in self.figures:
@@ -370,7 +375,10 @@ def published_outcomes(
 ) -> PublishedOutcomes:
     """:func:`publish` for the store's current release (pass ``release`` when it is already made, e.g. cached)."""
     scope = scope_for(store, start=start, end=end, area=area, today=today)
-    return publish(release if release is not None else release_for(store), scope)
+    pack = publish(release if release is not None else release_for(store), scope)
+    prev = scope.period.previous
+    patrols = publish_patrols(store, start=start, end=end, previous=(prev.start, prev.end), area=area)
+    return replace(pack, patrols=patrols)
 
 
 def _year_effect(release: Release, year: int, n: int, *, months: int) -> tuple[PublishedEffect, tuple[str, ...]]:

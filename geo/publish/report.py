@@ -33,6 +33,7 @@ from fpdf.fonts import FontFace
 
 from geo.core.errors import OptionError
 from geo.publish.charts import Picture, effect_to_png, maps_to_png, trend_to_png
+from geo.publish.patrol_figures import patrol_lines, patrol_row
 from geo.publish.published import (
     MEANINGS,
     NO_EARLIER_DATA,
@@ -48,6 +49,8 @@ TITLE = "Nestwatch outcomes report"
 DEMO_BANNER = "Synthetic demo data: the town of Nestwick and everything in it is invented."
 FIGURE_HEADINGS = ("Figure", "This period", "Previous period", "Change")
 AREA_HEADINGS = ("Area", "Type", "This period", "Previous period", "Change")
+#: The patrol section's heading (the PDF, the HTML and the page).
+PATROL_HEADING = "Patrols: minutes delivered and did they work"
 EFFECT_LABEL = "ASB around closure orders, relative to the rest of the town (95 % interval)"
 #: The colour of a change, by what it means (:data:`geo.publish.published.MEANINGS`): the page and slides use the same.
 TONE_COLOURS: dict[str, str] = {"good": "#1b5e20", "bad": "#b71c1c", "neutral": "#37474f", "none": "#1f2933"}
@@ -137,6 +140,8 @@ def figure_rows(published: PublishedOutcomes) -> list[tuple[str, str, str, str, 
             published.effect_trend_text,
         )
     )
+    if published.patrols is not None:
+        rows.append(patrol_row(published.patrols))
     return rows
 
 
@@ -144,7 +149,8 @@ def figure_tones(published: PublishedOutcomes) -> list[Tone]:
     """The tone of each row of :func:`figure_rows` (the closure row: lower is better)."""
     trend = published.effect_trend_text
     closure: Tone = "good" if trend.endswith("better") else "bad" if trend.endswith("worse") else "none"
-    return [*(f.tone for f in published.figures), closure]
+    patrols: list[Tone] = ["none"] if published.patrols is not None else []
+    return [*(f.tone for f in published.figures), closure, *patrols]
 
 
 def meaning_lines(published: PublishedOutcomes) -> list[str]:
@@ -182,6 +188,11 @@ def effect_lines(published: PublishedOutcomes) -> list[str]:
         return [e.sentence, *(t for t in (e.texts["skipped"],) if t)]
     lines = [e.sentence, f"Displacement: {e.texts['wdq_words']}.", e.texts["peak"], e.texts["skipped"]]
     return [line for line in (*lines, *published.effect_notes, published.effect_trend_words) if line]
+
+
+def patrol_section(published: PublishedOutcomes) -> list[str]:
+    """The patrol figures in words (:func:`geo.publish.patrol_figures.patrol_lines`); empty with no patrol log."""
+    return [] if published.patrols is None else patrol_lines(published.patrols)
 
 
 def period_lines(published: PublishedOutcomes) -> list[str]:
@@ -319,6 +330,11 @@ def report_to_pdf(published: PublishedOutcomes, *, pictures: Pictures | None = N
         pdf.picture(pics.effect, width=180)
     for line in effect_lines(published):
         pdf.para(line)
+    if patrol_section(published):
+        pdf.ln(2)
+        pdf.heading(PATROL_HEADING, size=11, keep=30)
+        for line in patrol_section(published):
+            pdf.para(line)
     pdf.ln(2)
     pdf.heading("ASB reports by area")
     _pdf_table(pdf, AREA_HEADINGS, area_rows(published), widths=(68, 18, 27, 37, 30))
@@ -433,6 +449,9 @@ def report_to_html(published: PublishedOutcomes, *, pictures: Pictures | None = 
     if pics.effect is not None:
         out.append(_html_picture(pics.effect))
     out += [f'<p class="effect">{_e(line)}</p>' for line in effect_lines(published)]
+    if patrol_section(published):
+        out += [f"<h2>{_e(PATROL_HEADING)}</h2>"]
+        out += [f'<p class="patrol">{_e(line)}</p>' for line in patrol_section(published)]
     if pics.maps:
         out += ["<h2>Where: ASB reports by ward and estate</h2>", *(_html_picture(m) for m in pics.maps)]
     out += ["<h2>ASB reports by area</h2>", _html_table(AREA_HEADINGS, area_rows(published), keyed=False)]

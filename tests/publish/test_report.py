@@ -189,7 +189,9 @@ def test_html_pdf_and_dataclass_show_the_same_published_figures(pack, request):
     r: ReportPack = request.getfixturevalue(pack)
     p = r.published
     expected = figure_rows(p)
-    assert [row[0] for row in expected[:-1]] == [f.key for f in p.figures]
+    assert [row[0] for row in expected if row[0] not in ("closure_effect", "patrol_minutes")] == [
+        f.key for f in p.figures
+    ]
     for (key, label, now, before, change), f in zip(expected, p.figures, strict=False):
         assert (key, label, now, before, change) == (f.key, f.label, f.now_text, f.previous_text, f.change_text)
     by_key = {key: cells for key, cells in html_rows(r.html) if key}
@@ -233,7 +235,9 @@ def test_every_figure_and_area_is_the_label_of_a_sum_of_release_cells(pack, requ
     p = r.published
     want = expected_figures(release, r)
     assert {f.key: (f.now_text, f.previous_text) for f in p.figures} == want
-    html_figures = {key: cells[1:3] for key, cells in html_rows(r.html) if key and key != "closure_effect"}
+    html_figures = {
+        key: cells[1:3] for key, cells in html_rows(r.html) if key and key not in ("closure_effect", "patrol_minutes")
+    }
     assert html_figures == {k: list(v) for k, v in want.items()}
     # every ward and estate of the pack's area table, ASB now and before (the same areas Trends lists)
     for row in p.areas.itertuples(index=False):
