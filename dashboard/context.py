@@ -227,6 +227,9 @@ SHELL_FLAG = "_nestwatch_shell_ran"
 PAGE_SPECS = {
     "overview": ("pages/overview.py", "Overview", ":material/monitoring:"),
     "patrol": ("pages/patrol.py", "Patrol planner", ":material/local_police:"),
+    "patrols": ("pages/patrols.py", "Patrols", ":material/directions_walk:"),
+    "checkin": ("pages/checkin.py", "Check in", ":material/where_to_vote:"),
+    "doorknock": ("pages/doorknock.py", "Door-knock lists", ":material/door_front:"),
     "trends": ("pages/trends.py", "Trends", ":material/trending_up:"),
     "outcomes": ("pages/outcomes.py", "Outcomes", ":material/emoji_events:"),
     "data": ("pages/data.py", "Load data", ":material/upload_file:"),

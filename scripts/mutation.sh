@@ -4,7 +4,7 @@
 # Usage: bash scripts/mutation.sh [--min PERCENT] [--only F,G] [--jobs N] [--keep] geo/<stage>/<module>.py [tests ...]
 #
 #   tests      pytest paths or node ids to run against each mutant; default: the test file that mirrors the
-#              module (geo/plan/priority.py -> tests/plan/test_priority.py, geo/demo.py -> tests/test_demo.py)
+#              module (geo/plan/priority.py -> tests/plan/test_priority.py, geo/demo/__init__.py -> tests/test_demo.py)
 #   --min P    exit 1 when fewer than P % of the mutants are killed (default: always exit 0, it is a report)
 #   --only F,G mutate only these functions or methods of the module (to recheck survivors quickly);
 #              the figures then cover those functions alone

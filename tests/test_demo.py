@@ -45,7 +45,7 @@ def test_shape_of_the_town(files):
     closures = pd.read_csv(files["closures"], dtype=str)
     flagged = pd.read_csv(files["flagged"], dtype=str)
     victims = pd.read_csv(files["victims"], dtype=str)
-    assert (len(closures), len(flagged), len(victims)) == (15, 40, 50)
+    assert (len(closures), len(flagged), len(victims)) == (15, 41, 50)
     assert flagged["UPRN"].str.startswith("0000").all()
 
 
@@ -83,7 +83,7 @@ def test_emerging_hotspot_grows_in_the_last_year(files):
 def test_load_demo_is_idempotent(store):
     first = demo.load_demo(store)
     assert all(r.rows == r.stored + r.rejected + r.already_present for r in first)
-    assert store.count("wards") == 8 and store.count("flagged") == 40
+    assert store.count("wards") == 8 and store.count("flagged") == 41
     assert store_is_synthetic(store)
     second = demo.load_demo(store)
     assert sum(r.stored for r in second) == 0
@@ -93,7 +93,10 @@ def test_every_demo_import_is_marked_synthetic_in_the_log(demo_town):
     store = Store(demo_town)
     log = store.imports()
     assert sorted(log["kind"]) == sorted(
-        ["wards", "estates", "incidents", "closures", "flagged", "victims", "population"]
+        [
+            *("wards", "estates", "incidents", "closures", "flagged", "victims", "population", "properties"),
+            *("patrols", "patrols"),  # the week's tracks: one unit's CSV pings, the other's GPX track
+        ]
     )
     assert log["synthetic"].all() and log["deleted_at"].isna().all()
     store.dispose()
@@ -135,15 +138,17 @@ def demo_copy(demo_town, tmp_path):
 
 def test_remove_demo_deletes_every_demo_import_with_an_audited_reason(demo_copy, write):
     removed = demo.remove_demo(demo_copy, user="ana", role="cli")
-    assert [r.import_id for r in removed] == [1, 2, 3, 4, 5, 6, 7]  # oldest first
+    assert [r.import_id for r in removed] == list(range(1, 11))  # oldest first
     assert removed[0].file.endswith("demo_wards.geojson") and removed[0].removed["wards"] == 8
     assert removed[5].removed["victims"] == 50
     assert removed[6].removed["population"] == 24  # 8 wards x 3 mid-years
     counts = demo_copy.counts()
     assert all(n == 0 for n in counts.values()), counts
     deletions = demo_copy.audit(action="delete")
-    assert len(deletions) == 7 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
-    assert set(deletions["user"]) == {"ana"} and sorted(deletions["target"]) == [f"import:{i}" for i in range(1, 8)]
+    assert len(deletions) == 10 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
+    assert set(deletions["user"]) == {"ana"} and sorted(deletions["target"]) == sorted(
+        f"import:{i}" for i in range(1, 11)
+    )
     assert not store_is_synthetic(demo_copy) and not store_has_held_real(demo_copy)
     assert demo.remove_demo(demo_copy, user="ana", role="cli") == []  # nothing left to remove
     assert import_path(demo_copy, "incidents", write("real.csv", police_csv(police_row()))).stored == 1

@@ -12,6 +12,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 #: The README's words for each export id (geo.access.roles.EXPORTS).
 EXPORT_WORDS = {
     "patrol_plan": "patrol plan",
+    "briefing": "briefing sheet",
+    "dosage": "dosage table",
+    "doorknock_list": "door-knock list",
     "hotspot_table": "hot spot table",
     "outcomes_report": "outcomes report",
     "rejects": "rejected rows",

@@ -20,6 +20,10 @@ cabinet
     point data, no flagged or closure layers, and small counts suppressed
     (see :mod:`geo.publish.privacy`). A cabinet member must never receive an
     address, not even by drilling into a hexagon or exporting a table.
+team
+    A patrol team's phone on the street: the check-in page only (this week's
+    planned places, by name, and "arrived" / "left"). It records where a unit
+    was, never which officer, and shows no case data: a phone can be lost.
 presentation
     A public or partnership-day screen. Outcomes only, aggregated and
     suppressed, on the overview page; no exports, because anything on screen
@@ -38,10 +42,19 @@ from dataclasses import dataclass
 
 from geo.core.errors import OptionError
 
-PAGES = ("overview", "patrol", "trends", "outcomes", "data", "data_quality", "audit", "users")
+PAGES = (
+    *("overview", "patrol", "patrols", "checkin", "doorknock", "trends", "outcomes"),
+    *("data", "data_quality", "audit", "users"),
+)
 LAYERS = ("hotspots", "flagged", "closures", "boundaries", "emerging")
-EXPORTS = ("patrol_plan", "hotspot_table", "rejects", "ward_summary", "outcomes_report", "audit_log")
-OPERATIONAL_PAGES = ("overview", "patrol", "trends", "outcomes", "data", "data_quality")
+EXPORTS = (
+    *("patrol_plan", "briefing", "dosage", "doorknock_list", "hotspot_table", "rejects"),
+    *("ward_summary", "outcomes_report", "audit_log"),
+)
+OPERATIONAL_PAGES = (
+    *("overview", "patrol", "patrols", "checkin", "doorknock", "trends", "outcomes"),
+    *("data", "data_quality"),
+)
 # Flags (permissions without an id): point_data, unsuppressed.
 FLAGS = ("point_data", "unsuppressed")
 
@@ -91,11 +104,11 @@ class Role:
 _INSPECTOR = Role(
     name="inspector",
     label="Inspector",
-    pages=("overview", "patrol", "trends", "outcomes"),
+    pages=("overview", "patrol", "patrols", "checkin", "doorknock", "trends", "outcomes"),
     point_data=True,
     layers=LAYERS,
     suppress=False,
-    exports=("patrol_plan", "hotspot_table", "outcomes_report"),
+    exports=("patrol_plan", "briefing", "dosage", "doorknock_list", "hotspot_table", "outcomes_report"),
 )
 
 ROLES: dict[str, Role] = {
@@ -110,6 +123,15 @@ ROLES: dict[str, Role] = {
             layers=LAYERS,
             suppress=False,
             exports=(*_INSPECTOR.exports, "rejects"),
+        ),
+        Role(
+            name="team",
+            label="Patrol team",
+            pages=("checkin",),  # a phone on patrol: this week's places and two buttons, nothing else
+            point_data=False,
+            layers=(),
+            suppress=True,
+            exports=(),
         ),
         Role(
             name="cabinet",

@@ -10,6 +10,9 @@ function adding its arguments, one running it) defined in its group's module:
 ``geo.cli._analysis``       the cube statistics (hotspots, emerging, priority, concentration), analyse
 ``geo.cli._areas``          areas (incidents per ward or estate, as Trends and Outcomes count them)
 ``geo.cli._evaluate``       evaluate (closure orders, warrants, patrol areas: treatment, ring, control)
+``geo.cli._plan``           plan (a week's patrol dose: slots, briefing sheet, tasking CSV)
+``geo.cli._dosage``         dosage (planned against delivered minutes per place, from the patrol log)
+``geo.cli._doorknock``      doorknock (the homes around a case address, for letters and door-knocking)
 ``geo.cli._report``         report
 ==========================  ================================================================
 
@@ -34,7 +37,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from geo.cli import _admin, _analysis, _areas, _audit, _evaluate, _imports, _report
+from geo.cli import _admin, _analysis, _areas, _audit, _doorknock, _dosage, _evaluate, _imports, _plan, _report
 from geo.cli._command import Command
 from geo.core.errors import NestwatchError, one_line
 
@@ -57,6 +60,9 @@ COMMANDS: dict[str, Command] = {
         *_areas.COMMANDS,
         _admin.USERS,
         _evaluate.EVALUATE,
+        _plan.PLAN,
+        _dosage.DOSAGE,
+        _doorknock.DOORKNOCK,
         *_report.COMMANDS,
         *_audit.COMMANDS,
     )

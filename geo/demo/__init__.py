@@ -9,10 +9,18 @@ the dashboard has something true to show:
 * three years of monthly incidents: background noise everywhere, four
   persistent hotspots, one hotspot emerging in the last year, a summer peak,
   and police.uk-style snap points (so identical rows occur, as in real data);
-* 40 flagged addresses near hotspots, 15 closure orders after which ASB near
-  the closed address falls, and 50 safeguarded people;
+* 41 flagged addresses near hotspots (one raised in the town's last week),
+  15 closure orders after which ASB near the closed address falls, and 50
+  safeguarded people;
 * a population per ward for mid-2023, mid-2024 and mid-2025, laid out as ONS
-  publishes its ward estimates, so that the dashboard can show rates.
+  publishes its ward estimates, so that the dashboard can show rates;
+* a housing provider's stock around the case addresses, and one week of
+  patrol (:mod:`geo.demo._patrols`): a plan saved for the week of 19 October
+  2026 and GPS tracks that deliver about two thirds of it, one unit as CSV
+  pings and one as a GPX track.
+
+The town's "today" is its last day, :data:`DEMO_END`: screens that look back
+from today (the new-address alert) look back from it in the demo.
 
 Generation goes through CSV/GeoJSON files and the normal import path, so the
 demo also exercises ingest and validation.
@@ -30,6 +38,7 @@ import shapely
 from shapely.geometry import Point, Polygon, mapping
 
 from geo.core.schema import ASB, INDICATORS, POLICE_UK_HEADER
+from geo.demo._patrols import demo_plan_slots, make_properties, write_patrol_files
 from geo.store import PROJECT_ROOT, Store
 
 #: Where the demo's files are written. Only a place on disk: which imports are the demo is
@@ -257,6 +266,21 @@ def make_cases(*, seed: int = 7) -> dict[str, pd.DataFrame]:
                 "Agency": ("Housing", "Police", "Council")[i % 3],
             }
         )
+    # one more, raised in the town's last week: the Overview's "new address of concern" alert has something to show
+    lng, lat = km_to_lnglat(np.array([HOTSPOTS[4].x + 0.15]), np.array([HOTSPOTS[4].y - 0.1]))
+    flagged.append(
+        {
+            "UPRN": f"{10_000_000 + 40 * 37:012d}",
+            "Address": address(40),
+            "Lat": f"{lat[0]:.6f}",
+            "Lng": f"{lng[0]:.6f}",
+            "First Flagged": (DEMO_END - pd.Timedelta(days=2)).strftime("%Y-%m-%d"),
+            "Indicators": "; ".join(INDICATORS[k][0] for k in ("visitors_odd_hours", "lock_changes")),
+            "Status": "open",
+            "Closed": "",
+            "Agency": "Housing",
+        }
+    )
     victims = []
     agencies = ("Police", "Housing", "Adult Social Care", "Children's Services")
     outcomes = ("support plan in place", "moved to safety", "declined support", "referred to partner")
@@ -398,7 +422,8 @@ def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path
             paths[kind].write_text(text)
     cases = make_cases(seed=seed)
     incidents = make_incidents(cases["closures"], seed=seed)
-    for kind, frame in (("incidents", incidents), *cases.items(), ("population", make_population(seed=seed))):
+    more = (("population", make_population(seed=seed)), ("properties", make_properties(cases, seed=seed)))
+    for kind, frame in (("incidents", incidents), *cases.items(), *more):
         paths[kind] = folder / f"{kind}.csv"
         frame.to_csv(paths[kind], index=False, lineterminator="\r\n")
     return paths
@@ -417,10 +442,20 @@ def load_demo(store: Store, *, seed: int = 7) -> list:
 
     refuse_mixing(provenance(store), synthetic=True)  # before a town is generated for nothing
     paths = write_demo_files(seed=seed)
-    order = ("wards", "estates", "incidents", "closures", "flagged", "victims", "population")
+    from geo.store.importer import ImportOptions
+
+    order = ("wards", "estates", "incidents", "closures", "flagged", "victims", "population", "properties")
     root = PROJECT_ROOT
     # logged relative to the project (an absolute path says nothing to a user and names the machine)
-    return [import_path(store, kind, paths[kind], label=_relative(paths[kind], root), synthetic=True) for kind in order]
+    results = [
+        import_path(store, kind, paths[kind], label=_relative(paths[kind], root), synthetic=True) for kind in order
+    ]
+    # the patrol week follows the plan made from what was just loaded, so it comes last
+    tracks = write_patrol_files(demo_plan_slots(store, seed=seed), folder=DEMO_DIR, seed=seed)
+    for path, unit in tracks.values():
+        options = ImportOptions(unit=unit) if unit else None
+        results.append(import_path(store, "patrols", path, options, label=_relative(path, root), synthetic=True))
+    return results
 
 
 @dataclass(frozen=True)

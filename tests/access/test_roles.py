@@ -8,20 +8,33 @@ from geo.access.roles import LAYERS, OPERATIONAL_PAGES, PAGES, ROLES, Role, can,
 from geo.core.errors import InputError, OptionError
 
 
-def test_the_five_roles_exist():
-    assert set(ROLES) == {"inspector", "analyst", "cabinet", "presentation", "admin"}
+def test_the_six_roles_exist():
+    assert set(ROLES) == {"inspector", "analyst", "team", "cabinet", "presentation", "admin"}
     assert all(r.name == name and r.label for name, r in ROLES.items())
 
 
-@pytest.mark.parametrize("name", ["cabinet", "presentation"])
+@pytest.mark.parametrize("name", ["cabinet", "presentation", "team"])
 def test_aggregate_roles_never_see_points(name):
     r = role(name)
     assert r.point_data is False
     assert r.suppress is True
-    assert not {"patrol", "data", "data_quality"} & set(r.pages)
+    assert not {"patrol", "patrols", "doorknock", "data", "data_quality"} & set(r.pages)
     assert not {"flagged", "closures", "hotspots", "emerging"} & set(r.layers)
-    assert not {"patrol_plan", "hotspot_table", "rejects"} & set(r.exports)
+    assert not {"patrol_plan", "briefing", "dosage", "doorknock_list", "hotspot_table", "rejects"} & set(r.exports)
     assert not can(r, "point_data") and not can(r, "unsuppressed")
+
+
+def test_a_patrol_team_phone_gets_the_check_in_page_and_nothing_else():
+    r = role("team")
+    assert r.pages == ("checkin",)
+    assert r.layers == () and r.exports == ()
+
+
+@pytest.mark.parametrize("name", ["inspector", "analyst"])
+def test_the_patrol_loop_is_for_inspectors_and_analysts(name):
+    r = role(name)
+    assert {"patrols", "checkin", "doorknock"} <= set(r.pages)
+    assert {"briefing", "dosage", "doorknock_list"} <= set(r.exports)
 
 
 def test_presentation_has_no_exports():
@@ -69,7 +82,7 @@ def test_a_role_cannot_show_points_under_suppression():
 
 
 def test_unknown_role_lists_the_roles():
-    with pytest.raises(OptionError, match="inspector, analyst, cabinet, presentation, admin") as caught:
+    with pytest.raises(OptionError, match="inspector, analyst, team, cabinet, presentation, admin") as caught:
         role("superuser")
     assert caught.value.option == "role"
     assert not isinstance(caught.value, InputError)  # the caller named the role; no file is to blame

@@ -53,7 +53,7 @@ def test_overview_shows_the_demo_banner_and_counts(app):
     assert not app.exception
     assert "Synthetic demo data" in app.warning[0].value
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Flagged addresses"] == "40"  # exact: the analyst's overview (the demo makes 40)
+    assert metrics["Flagged addresses"] == "41"  # exact: the analyst's overview (the demo makes 41)
     assert metrics["Wards / estates"] == "8 / 5"
     assert EXACT in _captions(app) and PUBLISHED not in _captions(app)
 
@@ -368,7 +368,7 @@ def test_an_analyst_deletes_an_import_with_a_reason_and_it_is_audited(demo_db, t
     app.checkbox(key="delete_confirm").check().run()
     app.button(key="delete_go").click().run()
     assert not app.exception
-    assert any("deleted: 40 flagged" in s.value for s in app.success), [s.value for s in app.success]
+    assert any("deleted: 41 flagged" in s.value for s in app.success), [s.value for s in app.success]
     assert store.count("flagged") == 0
     log = store.audit(action="delete")
     assert len(log) == 1 and (log["user"].iloc[0], log["reason"].iloc[0]) == ("demo", "shared in error")
@@ -400,7 +400,7 @@ def users_file(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("role", ["inspector", "analyst", "cabinet", "presentation", "admin"])
+@pytest.mark.parametrize("role", ["inspector", "analyst", "team", "cabinet", "presentation", "admin"])
 def test_every_page_runs_for_its_roles_and_refuses_the_others(demo_db, users_file, monkeypatch, role):
     from geo.access.roles import PAGES, ROLES
     from geo.publish.privacy import threshold
