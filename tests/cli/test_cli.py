@@ -110,15 +110,19 @@ def test_help_lists_the_commands_in_their_documented_order():
         "areas",
         "users",
         "evaluate",
+        "plan",
+        "dosage",
+        "doorknock",
         "report",
         "audit",
     ]
 
 
 def test_every_group_command_is_registered_exactly_once():
-    from geo.cli import COMMANDS, _admin, _analysis, _areas, _audit, _evaluate, _imports, _report
+    from geo.cli import COMMANDS, _admin, _analysis, _areas, _audit, _doorknock, _dosage, _evaluate, _imports, _plan, _report
 
-    grouped = [c for group in (_imports, _admin, _analysis, _areas, _evaluate, _report, _audit) for c in group.COMMANDS]
+    groups = (_imports, _admin, _analysis, _areas, _evaluate, _plan, _dosage, _doorknock, _report, _audit)
+    grouped = [c for group in groups for c in group.COMMANDS]
     assert sorted(c.name for c in grouped) == sorted(COMMANDS)
     assert all(COMMANDS[c.name] is c for c in grouped)
 

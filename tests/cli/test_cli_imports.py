@@ -52,11 +52,11 @@ def test_demo_remove_deletes_the_demo_and_says_what_went(demo_db, capsys):
 
     assert main(["demo", "--remove", "--db", demo_db]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 7 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
+    assert len(lines) == 10 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
     assert lines[2].startswith("removed import 3 (data/demo-synthetic/incidents.csv): ")
     store = Store(demo_db)
     deletions = store.audit(action="delete")
-    assert len(deletions) == 7 and set(deletions["role"]) == {"cli"}
+    assert len(deletions) == 10 and set(deletions["role"]) == {"cli"}
     assert set(deletions["reason"]) == {"removing the synthetic demo town"}
     assert store.is_empty() is False and store.imports()["deleted_at"].notna().all()
     store.dispose()
