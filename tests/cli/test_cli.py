@@ -119,7 +119,19 @@ def test_help_lists_the_commands_in_their_documented_order():
 
 
 def test_every_group_command_is_registered_exactly_once():
-    from geo.cli import COMMANDS, _admin, _analysis, _areas, _audit, _doorknock, _dosage, _evaluate, _imports, _plan, _report
+    from geo.cli import (
+        COMMANDS,
+        _admin,
+        _analysis,
+        _areas,
+        _audit,
+        _doorknock,
+        _dosage,
+        _evaluate,
+        _imports,
+        _plan,
+        _report,
+    )
 
     groups = (_imports, _admin, _analysis, _areas, _evaluate, _plan, _dosage, _doorknock, _report, _audit)
     grouped = [c for group in groups for c in group.COMMANDS]
