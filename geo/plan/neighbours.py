@@ -262,6 +262,22 @@ def _open_flagged(flagged: pd.DataFrame) -> pd.DataFrame:
     return flagged[~closed.to_numpy(bool)]
 
 
+def _target_rows(kind: str, rows: pd.DataFrame, *, date: str) -> pd.DataFrame:
+    """One kind's targets as :data:`TARGET_COLUMNS` (before ``what``): case records and interventions alike."""
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "ref": _text(rows, "ref").to_numpy(),
+            "address": _text(rows, "address").to_numpy(),
+            "uprn": "",
+            "block": "",
+            "lat": pd.to_numeric(rows["lat"], errors="coerce").to_numpy(float),
+            "lng": pd.to_numeric(rows["lng"], errors="coerce").to_numpy(float),
+            "date": _text(rows, date).str[:10].to_numpy(),
+        }
+    )
+
+
 def targets_from(
     store: Store,
     *,
@@ -292,37 +308,10 @@ def targets_from(
         rows = store.read(kind)
         if kind == "flagged":
             rows = _open_flagged(rows)
-        day = _text(rows, "first_flagged" if kind == "flagged" else "granted").str[:10]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kind": kind,
-                    "ref": _text(rows, "ref").to_numpy(),
-                    "address": _text(rows, "address").to_numpy(),
-                    "uprn": "",
-                    "block": "",
-                    "lat": pd.to_numeric(rows["lat"], errors="coerce").to_numpy(float),
-                    "lng": pd.to_numeric(rows["lng"], errors="coerce").to_numpy(float),
-                    "date": day.to_numpy(),
-                }
-            )
-        )
+        parts.append(_target_rows(kind, rows, date="first_flagged" if kind == "flagged" else "granted"))
     if interventions is not None:
         file = interventions if isinstance(interventions, pd.DataFrame) else read_interventions(interventions)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kind": INTERVENTION_KIND,
-                    "ref": _text(file, "ref").to_numpy(),
-                    "address": _text(file, "address").to_numpy(),
-                    "uprn": "",
-                    "block": "",
-                    "lat": pd.to_numeric(file["lat"], errors="coerce").to_numpy(float),
-                    "lng": pd.to_numeric(file["lng"], errors="coerce").to_numpy(float),
-                    "date": _text(file, "date").str[:10].to_numpy(),
-                }
-            )
-        )
+        parts.append(_target_rows(INTERVENTION_KIND, file, date="date"))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=float if c in ("lat", "lng") else object) for c in TARGET_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
