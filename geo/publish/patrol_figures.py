@@ -13,8 +13,9 @@ and :func:`patrol_row` say about a :class:`PublishedPatrols`, made once here by
   **rounded to the nearest 10 minutes** (stays are timed from pings a minute or
   so apart, so single minutes are false precision), marked ≈, and a total
   under 5 minutes reads "under 10 minutes", never "none". The previous
-  period's is shown when patrol pings reach back before this period starts
-  (earlier there was no log, which is not the same as no patrol).
+  period's is shown when patrol pings reach back before the previous period
+  starts (earlier there was no log, which is not the same as no patrol); a
+  period that ends before the first ping has no patrol figures at all.
 * **The patrol evaluation** (:func:`geo.plan.patrol_evaluation.evaluate_patrols`
   over the days from the first to the last visit in the period) is published
   only over :func:`min_places` patrolled places or more (default 5,
@@ -115,10 +116,17 @@ def _in_area(store: Store, cells: np.ndarray, area: str | None, *, res: int) -> 
 def publish_patrols(
     store: Store, *, start: str, end: str, previous: tuple[str, str], area: str | None, res: int = 9
 ) -> PublishedPatrols | None:
-    """The published patrol figures for months ``start``..``end`` (None when no patrol log is stored at all)."""
-    if not store.count("patrols"):
-        return None
+    """The published patrol figures for months ``start``..``end``.
+
+    None when the patrol log starts after ``end`` (or no ping is stored): a
+    period before the log has no patrol figures, rather than "none".
+    """
+    from geo.store.patrols import first_ping_day
+
+    log_from = first_ping_day(store)
     first, last = _first_day(start), _last_day(end)
+    if log_from is None or log_from > last:  # no patrol log yet in this period: nothing to say, not "none"
+        return None
     try:
         now = dosage_for(store, start=first, end=last, res=res)
     except OptionError as exc:  # e.g. a plan saved at another resolution: say so, do not break the report
@@ -127,9 +135,7 @@ def publish_patrols(
         )
     inside = _in_area(store, pd.to_numeric(now.table["cell"]).to_numpy(np.int64), area, res=res)
     minutes = float(pd.to_numeric(now.table["minutes"], errors="coerce").fillna(0).to_numpy(float)[inside].sum())
-    from geo.store.patrols import read_pings
-
-    known = len(read_pings(store, end=_first_day(previous[0]) - dt.timedelta(days=1))) > 0
+    known = log_from < _first_day(previous[0])
     before: float | None = None
     if known:
         prev = dosage_for(store, start=_first_day(previous[0]), end=_last_day(previous[1]), res=res)
@@ -212,7 +218,7 @@ def _publish_evaluation(
         f"{'' if nd == 1 else 's'} of the patrols; at the matched places from {w['control_before']} to "
         f"{w['control_after']}. {_relative(seen)}."
     )
-    lines = [f"Displacement: {seen.wdq_words.replace('the control', 'the matched places')}."]
+    lines = [f"Patrol displacement: {seen.wdq_words.replace('the control', 'the matched places')}."]
     peak = at_peak(got["earlier"][0], got["earlier_before"][0])
     rtm = (
         f"Before the patrols: {w['earlier']} ASB reports at the patrolled places in the first {nb // 2} months, "
@@ -276,7 +282,9 @@ def patrol_row(p: PublishedPatrols) -> tuple[str, str, str, str, str]:
 
 def patrol_lines(p: PublishedPatrols) -> list[str]:
     """The patrol figures in words, as the page, the PDF, the HTML and the slides print them."""
-    head = f"{MINUTES_LABEL}: {_said(p.minutes_text)} at {_said(p.places_text)} places"
+    places = _said(p.places_text)
+    head = f"{MINUTES_LABEL}: {_said(p.minutes_text)}"
+    head += "" if places == "none" else f" at {places} place{'' if places == '1' else 's'}"
     if p.previous_text != "no patrol log":
         head += f" (previous period: {_said(p.previous_text)})"
     return [f"{head}.", p.evaluation, *p.lines]

@@ -92,6 +92,19 @@ def read_pings(store: Store, *, start: dt.date | None = None, end: dt.date | Non
     return frame.sort_values(["unit", "time"], kind="stable").reset_index(drop=True)
 
 
+def first_ping_day(store: Store) -> dt.date | None:
+    """The UTC day of the earliest stored ping (None: no patrol log yet).
+
+    Why: a period that ends before the log starts has *no patrol log*, which
+    must not be published as "no patrols" (publish asks this without reading
+    every ping).
+    """
+    t = store.tables[KINDS["patrols"].table]
+    with store.engine.connect() as conn:
+        first = conn.execute(sa.select(sa.func.min(t.c.time))).scalar()
+    return None if first is None else pd.to_datetime(first, format=INSTANT_FORMAT, utc=True).date()
+
+
 def read_properties(store: Store) -> pd.DataFrame:
     """Stored homes, in the order stored: :data:`PROPERTY_COLUMNS`, text "" where missing, lat/lng float64."""
     t = store.tables[KINDS["properties"].table]

@@ -197,12 +197,12 @@ def test_a_read_only_store(tmp_path, write, command):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 4 MB file system (tmpfs), where root may mount one; else the test is skipped."""
+    """An 8 MB file system (tmpfs: an empty store is about 4 MB of 64 KiB pages) where root may mount one; else skip."""
     where = tmp_path / "disk"
     where.mkdir()
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("mounting a small disk needs root")
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)], check=False).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(where)], check=False).returncode:
         pytest.skip("cannot mount a tmpfs here")
     try:
         yield where

@@ -351,7 +351,7 @@ def personal_strings(store: Store) -> list[str]:
 COUNT_TEXT = re.compile(r"^(0|≈ [1-9]\d{0,2}(,\d{3})*)$")  # a rounded count carries the mark, 0 is exact
 
 
-@pytest.mark.parametrize("pack", ["town", "estate"])
+@pytest.mark.parametrize("pack", ["town", "estate", "recent"])
 def test_no_personal_data_and_no_small_count(pack, request, demo):
     r: ReportPack = request.getfixturevalue(pack)
     n = threshold()
@@ -362,12 +362,18 @@ def test_no_personal_data_and_no_small_count(pack, request, demo):
         assert s not in html_text and s not in text, s
     # every count printed is 0, a multiple of N, or "fewer than N" (never 1..N-1)
     counts = []
+    minutes = []
     for key, cells in html_rows(r.html):
-        if key and key != "closure_effect":
+        if key == "patrol_minutes":  # unit-minutes, not people: rounded to 10, "none" when no patrol was logged
+            minutes += cells[1:3]
+        elif key and key != "closure_effect":
             counts += cells[1:3]
         elif not key and len(cells) == 5 and cells[1] in ("ward", "estate"):
             counts += cells[2:4]
-    assert counts
+    assert counts and bool(minutes) == (pack == "recent")  # the patrol log starts in October 2026
+    for m in minutes:
+        shown = re.fullmatch(r"≈ ([\d,]+) minutes", m)
+        assert (shown and int(shown[1].replace(",", "")) % 10 == 0) or m in ("none", "no patrol log"), m
     for c in counts:
         if COUNT_TEXT.match(c):
             assert int(c.removeprefix("≈ ").replace(",", "")) % n == 0, c

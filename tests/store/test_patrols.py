@@ -98,21 +98,22 @@ def test_homes_keep_uprn_leading_zeros_and_read_missing_text_as_blank(store, wri
 
 
 def test_a_ping_again_with_other_content_is_refused_against_the_store_and_the_same_row_is_already_present(store, write):
-    import_path(store, "patrols", write("a.csv", PINGS + "B21,2024-05-01T14:00:00Z,51.5,-0.12\r\n"))
+    stored = "B21,2024-05-01T14:00:00Z,51.5,-0.12\r\nB21,2024-05-01T14:01:00Z,51.5,-0.12\r\n"
+    import_path(store, "patrols", write("a.csv", PINGS + stored))
     text = (
         PINGS
-        + "B21,2024-05-01T15:00:00+01:00,51.6,-0.12\r\n"  # the same unit and moment, somewhere else
-        + "B21,2024-05-01T14:00:00Z,51.5,-0.12\r\n"  # the stored row again
+        + "B21,2024-05-01T15:01:00+01:00,51.6,-0.12\r\n"  # a stored unit and moment (a.csv row 3), somewhere else
+        + "B21,2024-05-01T14:00:00Z,51.5,-0.12\r\n"  # a stored row again
         + "B22,2024-05-01T14:00:00Z,51.6,-0.12\r\n"
     )
     second = import_path(store, "patrols", write("b.csv", text))
     assert (second.rows, second.stored, second.rejected, second.already_present) == (3, 1, 1, 1)
     [reason] = store.rejects(kind="patrols")["reason"].tolist()
-    assert reason.startswith("unit 'B21' and time '2024-05-01T14:00:00.000000Z' are already stored with different")
-    assert reason.endswith("a.csv, row 2)")  # the stored row, by file and row
+    assert reason.startswith("unit 'B21' and time '2024-05-01T14:01:00.000000Z' are already stored with different")
+    assert reason.endswith("a.csv, row 3)")  # the stored row, by file and row
     again = import_path(store, "patrols", write("b.csv", text))
     assert (again.stored, again.rejected, again.already_present) == (0, 1, 2)
-    assert read_pings(store)[["unit", "lat"]].values.tolist() == [["B21", 51.5], ["B22", 51.6]]
+    assert read_pings(store)[["unit", "lat"]].values.tolist() == [["B21", 51.5], ["B21", 51.5], ["B22", 51.6]]
 
 
 def test_a_gpx_track_is_imported_under_the_unit_given_and_a_re_import_changes_nothing(store, write):
