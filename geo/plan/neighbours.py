@@ -20,17 +20,23 @@ an interventions CSV (``ref,date,lat,lng``, read by
 * and every home in the same block as the target, however far: when the target
   *is* a listed property (matched as below) that has a ``block``, the other
   homes with that block (compared ignoring case, spacing and punctuation);
-* never the target itself. A property is the target when it has the target's
-  ``ref``; or the same UPRN (digits compared without their leading zeros, so
-  ``000010000037`` and ``10000037`` are one UPRN: spreadsheets drop the zeros);
-  or the same address once case, spacing and punctuation are ignored. A
-  flagged address keyed by UPRN (the schema lets ``uprn`` be its ref) is
-  compared by that UPRN. When none of those identifies the target, a property
-  at the same point (within :data:`SAME_POINT_M`) is taken to be it, so an
-  address spelt differently in two systems is still left out. When the target
-  *was* identified, other homes at the same point are kept: gazetteers often
-  give every flat of a building the building's point, and those flats are the
-  neighbours who most need the knock.
+* never the target itself, and when in doubt, leave a home out: a letter about
+  a cuckooing sent to the address itself warns the people it is about. A
+  property *matches* the target when it has the target's ``ref``; or the same
+  UPRN (digits compared without their leading zeros, so ``000010000037`` and
+  ``10000037`` are one UPRN: spreadsheets drop the zeros); or the same address
+  once case, spacing and punctuation are ignored. A flagged address keyed by
+  UPRN (the schema lets ``uprn`` be its ref) is compared by that UPRN. Every
+  match is left out, wherever it is. A match within :data:`CONFIRM_M` of the
+  target *identifies* it (and gives it its block); one further away may be a
+  collision of two systems' refs and identifies nothing. When nothing
+  identifies the target, the properties at its point (within
+  :data:`SAME_POINT_M`) are taken to be it, or, when none is there, its
+  nearest property within :data:`CONFIRM_M` is (an address spelt and placed a
+  little differently in two systems). When the target *was* identified, other
+  homes at the same point are kept: gazetteers often give every flat of a
+  building the building's point, and those flats are the neighbours who most
+  need the knock.
 
 Each target's list runs nearest first (ties by address, then ref, so the same
 data always gives the same list); a home near two targets is listed once under
@@ -71,6 +77,9 @@ DEFAULT_RADIUS_M = 100.0
 MAX_RADIUS_M = 1000.0
 #: Two points this close (metres) are one point: coordinates typed in two systems differ in the last decimal.
 SAME_POINT_M = 1.0
+#: A property matched by key is the target only this near it (metres); a target nothing identifies loses its nearest
+#: home this near too (two systems can place one address a few metres apart).
+CONFIRM_M = 25.0
 
 _PROPERTY_TEXT = ("ref", "address", "uprn", "landlord", "block")
 
@@ -198,16 +207,29 @@ def neighbours_of(
         _key_pairs(_uprn_key(t_uprn), _uprn_key(ptext["uprn"])),
         _key_pairs(_normal(t_addr), _normal(ptext["address"])),
     ]
-    si = np.concatenate([f[0] for f in found])
-    sj = np.concatenate([f[1] for f in found])
+    ki = np.concatenate([f[0] for f in found])
+    kj = np.concatenate([f[1] for f in found])
+    n_p = len(props)
+    # a match by key is always left out (writing to a wrong home is the safe mistake); it identifies the
+    # target, and so gives its block, only near the target's point: refs of two systems can collide
+    confirmed = np.hypot(*(t_xy[ki] - p_xy[kj]).T) <= CONFIRM_M
+    si, sj = ki[confirmed], kj[confirmed]
     identified = np.zeros(len(tg), bool)
     identified[si] = True
-    tree = cKDTree(p_xy)  # built once: the same-point and the radius searches share it
-    pi, pj = _pairs_within(t_xy, p_xy, SAME_POINT_M, tree=tree)
-    point = ~identified[pi]
-    si, sj = np.concatenate([si, pi[point]]), np.concatenate([sj, pj[point]])
-    n_p = len(props)
-    itself = np.unique(si * n_p + sj)
+    tree = cKDTree(p_xy)  # built once: the same-point, the nearest-home and the radius searches share it
+    ci, cj = _pairs_within(t_xy, p_xy, CONFIRM_M, tree=tree)
+    cd = np.hypot(*(t_xy[ci] - p_xy[cj]).T)
+    guess = ~identified[ci]
+    ci, cj, cd = ci[guess], cj[guess], cd[guess]
+    point = cd <= SAME_POINT_M
+    si, sj = np.concatenate([si, ci[point]]), np.concatenate([sj, cj[point]])
+    # a target not identified and with no home at its point: its nearest home within CONFIRM_M may be it, spelt
+    # or placed differently, so it is left out too
+    alone = np.setdiff1d(np.unique(ci), ci[point])
+    by = np.lexsort((cd, ci))
+    nearest = by[np.r_[True, ci[by][1:] != ci[by][:-1]]] if len(by) else by
+    nearest = nearest[np.isin(ci[nearest], alone)]
+    itself = np.unique(np.concatenate([ki * n_p + kj, si * n_p + sj, ci[nearest] * n_p + cj[nearest]]))
 
     # the target's block: that of the property it is (a target given with its own block keeps that too)
     pblock = _normal(ptext["block"])

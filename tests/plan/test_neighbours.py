@@ -87,6 +87,32 @@ def test_the_target_itself_is_never_listed_by_ref_uprn_point_or_address():
     assert refs(neighbours_of(props, pd.DataFrame([target("F1", 45.0, 0.0, address="7 Elm Road")]))) == ["P2", "P1"]
 
 
+def test_a_ref_that_collides_across_systems_does_not_hide_the_address_itself():
+    # the partnership's case ref "P1" is also a housing ref 300 m away in another block; the flagged home is P9
+    props = homes(
+        ("P1", 300.0, 0.0, "", "1 Far Street", "Far Court"),
+        ("P9", 0.0, 0.0, "", "12 Elm Road"),
+        ("P2", 20.0, 0.0),
+        ("F2", 310.0, 0.0, "", "2 Far Street", "Far Court"),
+    )
+    out = neighbours_of(props, pd.DataFrame([target("P1", address="12 Elm Rd")]), radius_m=100.0)
+    # P1 matched by ref: left out; it is too far to be the target, so P9 at the point is taken to be it;
+    # and Far Court is not the target's block (F2 is 310 m away and not listed)
+    assert refs(out, "P1") == ["P2"]
+
+
+def test_with_nothing_at_the_point_the_nearest_home_within_25_m_is_left_out():
+    # the flagged list places and spells the address its own way: 6 m from the gazetteer's point
+    props = homes(("P9", 6.0, 0.0, "", "12 Elm Road"), ("P2", 0.0, 10.0), ("P3", 30.0, 0.0))
+    assert refs(neighbours_of(props, pd.DataFrame([target("F1", address="12 Elm Rd")]))) == ["P2", "P3"]
+    # nothing within 25 m: nothing is taken to be it (the flagged home is not in the housing stock)
+    props = homes(("P3", 30.0, 0.0), ("P4", 0.0, 26.0))
+    assert refs(neighbours_of(props, pd.DataFrame([target("F1", address="12 Elm Rd")]))) == ["P4", "P3"]
+    # identified by UPRN 10 m away: the nearer home at 6 m stays
+    props = homes(("P8", 6.0, 0.0), ("P9", 10.0, 0.0, "555"))
+    assert refs(neighbours_of(props, pd.DataFrame([target("F1", uprn="555")]))) == ["P8"]
+
+
 def test_flats_at_the_building_point_stay_when_the_target_is_known():
     # a gazetteer giving each flat the building's point: the flagged flat is known by UPRN, its neighbours stay
     props = homes(("A", 0.0, 0.0, "101", "Flat 1"), ("B", 0.0, 0.0, "102", "Flat 2"), ("C", 0.0, 0.0, "103", "Flat 3"))
