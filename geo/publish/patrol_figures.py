@@ -24,7 +24,9 @@ and :func:`patrol_row` say about a :class:`PublishedPatrols`, made once here by
   and the halves of the before window) is perturbed once by the release's
   table (:func:`geo.publish._ptable.perturb`) with a cell key derived from the
   store's release secret and what the count is of (the field, the days, the
-  area and the patrolled cells), so asking again gives the same noise; then
+  resolution and the patrolled cells; never the area asked about, since the
+  evaluation is the whole town's and an area's page says so), so asking again,
+  for any area, gives the same noise; then
   "fewer than N" and rounding (:mod:`geo.publish.privacy`). The change, its
   interval, the WDQ and the peak check are the engine's functions on the
   *shown* counts. A dose band is published only over as many places.
@@ -203,7 +205,9 @@ def _publish_evaluation(
     def shown(name: str, value: float | None) -> tuple[float, str]:
         if value is None:
             return float("nan"), "unknown"
-        noisy = perturb([int(value)], [_key(secret, name, days, area, res, cells)])
+        # keyed by what is counted, never by the area asked about: the evaluation is the town's, and a key per
+        # area would give one count fresh noise per area, which averaging over areas would take away
+        noisy = perturb([int(value)], [_key(secret, name, days, res, cells)])
         return float(privacy.suppress(noisy, below=n)[0]), privacy.suppress_labels(noisy, below=n)[0]
 
     got = {f: shown(f, getattr(ev.effect, f)) for f in _FIELDS}
@@ -211,8 +215,10 @@ def _publish_evaluation(
     w = {f: _said(got[f][1]) for f in _FIELDS}
     places = _said(privacy.suppress_labels([used], below=n)[0])
     nb, nd = len(ev.before_months), len(ev.during_months)
+    town = "" if area is None else "Across the whole town (the patrols are evaluated together), "
+    places = places if town else f"{places[:1].upper()}{places[1:]}"
     sentence = (
-        f"{places[:1].upper()}{places[1:]} patrolled places {when}, each against {ev.k} unpatrolled places with a "
+        f"{town}{places} patrolled places {when}, each against {ev.k} unpatrolled places with a "
         f"similar earlier level and trend of ASB: ASB reports at the patrolled places went from "
         f"{w['treatment_before']} in the {nb} months before to {w['treatment_after']} in the {nd} month"
         f"{'' if nd == 1 else 's'} of the patrols; at the matched places from {w['control_before']} to "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
+
+import numpy as np
 
 from dashboard.slides import slides, slides_html
 from geo.publish.patrol_figures import MINUTES_LABEL, patrol_lines
@@ -38,3 +41,24 @@ def test_no_patrol_log_no_patrol_section(store, write):
     assert pack.patrols is None and patrol_section(pack) == []
     assert all(row[0] != "patrol_minutes" for row in figure_rows(pack))
     assert all(s.kind != "patrols" for s in slides(pack))
+
+
+def test_a_period_before_the_patrol_log_has_no_patrol_figures(town):  # noqa: F811
+    """The log starts on 3 July 2024: June has no patrol log, which is not "no patrols"."""
+    pack = published_outcomes(town, start="2024-05", end="2024-06")
+    assert pack.patrols is None and all(row[0] != "patrol_minutes" for row in figure_rows(pack))
+
+
+def test_the_evaluation_is_the_towns_on_an_area_page_with_the_same_noise(town, monkeypatch):  # noqa: F811
+    """An area's page shows the town's evaluation with the town's noise: one draw per count, whatever is asked."""
+    from geo.publish import patrol_figures
+    from geo.publish.patrol_figures import publish_patrols
+
+    monkeypatch.setattr(patrol_figures, "min_places", lambda: 1)  # the fixture patrols one place
+    [ward] = town.read("wards")["code"].tolist()
+    kw = {"start": "2024-07", "end": "2024-07", "previous": ("2024-06", "2024-06")}
+    whole, one = publish_patrols(town, area=None, **kw), publish_patrols(town, area=ward, **kw)
+    assert whole is not None and one is not None and whole.shown is not None
+    np.testing.assert_equal(dataclasses.astuple(one.shown), dataclasses.astuple(whole.shown))  # NaN: suppressed
+    prefix = "Across the whole town (the patrols are evaluated together), "
+    assert one.evaluation == prefix + whole.evaluation[:1].lower() + whole.evaluation[1:]
