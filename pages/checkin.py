@@ -73,7 +73,7 @@ when = st.selectbox(
     help="Pressing late? Say how long ago you arrived or left.",
 )
 places = checkin.places_of(slots, team=team)
-arrived = checkin.open_cells(open_checkins(store, unit=unit)) if unit else {}
+arrived = checkin.open_cells(open_checkins(store, unit=unit, user=session.user)) if unit else {}
 if not unit:
     st.info(checkin.UNIT_NOTE, icon=":material/badge:")
 

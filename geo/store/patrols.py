@@ -293,21 +293,25 @@ def _utc(when: dt.datetime | pd.Timestamp) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _events(store: Store, unit: str) -> pd.DataFrame:
-    """The unit's presses, oldest first: ``cell, action, at`` (UTC text)."""
+def _events(store: Store, unit: str, user: str) -> pd.DataFrame:
+    """The unit's presses made by ``user``, oldest first: ``cell, action, at`` (UTC text)."""
     t = store.tables[CHECKIN_TABLE]
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(t.c.cell, t.c.action, t.c.at).where(t.c.unit == unit).order_by(t.c.at, t.c.id))
+        query = sa.select(t.c.cell, t.c.action, t.c.at).where(t.c.unit == unit, t.c.user == user)
+        rows = conn.execute(query.order_by(t.c.at, t.c.id))
         frame = pd.DataFrame([tuple(r) for r in rows], columns=["cell", "action", "at"])
     return frame.astype({"cell": "int64", "action": "str", "at": "str"})
 
 
-def open_checkins(store: Store, *, unit: str) -> pd.DataFrame:
+def open_checkins(store: Store, *, unit: str, user: str) -> pd.DataFrame:
     """The places ``unit`` arrived at and has not left: ``cell`` (int64), ``arrived_at`` (datetime64[ns, UTC]).
 
-    A place's latest press decides: "arrived" is open, "left" closed. Sorted by arrival.
+    Only the presses the signed-in ``user`` made count: a phone sees, and can
+    close, its own arrivals, never where another unit is now (typing another
+    call sign shows nothing open). A place's latest press decides: "arrived"
+    is open, "left" closed. Sorted by arrival.
     """
-    events = _events(store, unit.strip())
+    events = _events(store, unit.strip(), user)
     latest = events.drop_duplicates("cell", keep="last")
     arrived = latest[latest["action"] == "arrived"]
     at = pd.to_datetime(arrived["at"], format=INSTANT_FORMAT, utc=True).astype("datetime64[ns, UTC]")
@@ -316,11 +320,13 @@ def open_checkins(store: Store, *, unit: str) -> pd.DataFrame:
     return out.sort_values("arrived_at", kind="stable").reset_index(drop=True)
 
 
-def _checkin_times(store: Store, unit: str, cell: int, action: str, at: pd.Timestamp) -> tuple[list[str], str]:
+def _checkin_times(
+    store: Store, *, unit: str, user: str, cell: int, action: str, at: pd.Timestamp
+) -> tuple[list[str], str]:
     """The moments a press stores a ping at, and a note saying what the press was taken as."""
     if action == "arrived":
         return [instant_text(at)], "arrival: one ping at the place's centre"
-    events = _events(store, unit)
+    events = _events(store, unit, user)
     here = events[(events["cell"] == cell) & (events["at"] <= instant_text(at))].tail(1)
     if here.empty or here["action"].iloc[0] != "arrived":
         return [instant_text(at)], "left with no arrival pressed at this place: one ping (a pass)"
@@ -329,6 +335,18 @@ def _checkin_times(store: Store, unit: str, cell: int, action: str, at: pd.Times
         return [instant_text(at)], (
             f"left more than {LONGEST_STAY.total_seconds() / 3600:.0f} h after the arrival, which is taken as "
             "forgotten: one ping (a pass)"
+        )
+    # the unit pressed at another place in between: it had gone by then, so the stay ends there (never two
+    # places at once); this late "Left" is a ping of its own
+    elsewhere = events[
+        (events["cell"] != cell) & (events["at"] > here["at"].iloc[0]) & (events["at"] <= instant_text(at))
+    ]
+    if not elsewhere.empty:
+        gone = pd.Timestamp(elsewhere["at"].iloc[0])
+        moments = pd.date_range(since + _MINUTE, gone, freq=_MINUTE, inclusive="left").tolist()
+        return [instant_text(m) for m in [*moments, at]], (
+            f"left: a ping a minute since the arrival at {instant_text(since)} until the press at another place "
+            f"at {instant_text(gone)}, then one ping when Left was pressed"
         )
     moments = [*pd.date_range(since + _MINUTE, at, freq=_MINUTE, inclusive="left").tolist(), at]
     return [instant_text(m) for m in moments], f"left: a ping a minute since the arrival at {instant_text(since)}"
@@ -352,10 +370,11 @@ def record_checkin(
     :data:`CHECKIN_SOURCE`), through the same validation, accounting, import
     log and audit entry as a file. "Arrived" stores one ping at the place's
     centre (``lat``, ``lng``); "left" one ping a minute from the unit's
-    latest open arrival at this ``cell`` up to ``at``, so that the stay rule
-    sees one continuous stay; a "left" with no open arrival there (or one
-    more than :data:`LONGEST_STAY` earlier) stores one ping, and the import's
-    note says so. A check-in joins the store as it is: into the synthetic
+    latest open arrival at this ``cell`` (pressed by the same ``user``) up to
+    ``at``, so that the stay rule sees one continuous stay, or only up to the
+    unit's next press at another place when there was one in between; a
+    "left" with no open arrival there (or one more than :data:`LONGEST_STAY`
+    earlier) stores one ping, and the import's note says so. A check-in joins the store as it is: into the synthetic
     demo town it is the demo's, else real data.
 
     Raises
@@ -370,7 +389,7 @@ def record_checkin(
         raise OptionError(f"a check-in is 'arrived' or 'left', not {action!r}", option="action")
     when = _utc(at)
     name = unit.strip() if isinstance(unit, str) else ""
-    times, note = _checkin_times(store, name, int(cell), action, when)
+    times, note = _checkin_times(store, unit=name, user=user, cell=int(cell), action=action, at=when)
     label = f"check-in {action} {name} {instant_text(when)}"
     original = pd.DataFrame(
         {"unit": name, "time": times, "lat": repr(float(lat)), "lon": repr(float(lng)), "source": CHECKIN_SOURCE},

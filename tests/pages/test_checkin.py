@@ -114,7 +114,7 @@ def test_a_team_checks_in_and_out_of_this_weeks_places(phone):
     # Left only after Arrived, and only there; the late-press choice is back to "just now"
     assert _buttons(app) == {f"c_left_{NORTH}": ("Left", False), f"c_arrived_{SOUTH}": ("Arrived", False)}
     assert app.selectbox(key="c_when").value == 0
-    [arrival] = open_checkins(store, unit="B21")["arrived_at"].tolist()
+    [arrival] = open_checkins(store, unit="B21", user="demo")["arrived_at"].tolist()
     late = pd.Timedelta(minutes=15)
     assert before - late <= pd.Timestamp(arrival) <= after - late
 
@@ -123,7 +123,7 @@ def test_a_team_checks_in_and_out_of_this_weeks_places(phone):
     gone = pd.Timestamp.now(tz="UTC")
     [done] = [s.value for s in app.success]
     assert done.startswith("B21 left Beacon Court at ") and done.endswith(", after 15 minutes.")
-    assert open_checkins(store, unit="B21").empty
+    assert open_checkins(store, unit="B21", user="demo").empty
     assert set(_buttons(app)) == {f"c_arrived_{NORTH}", f"c_arrived_{SOUTH}"}
     # stored as the unit's pings at the place's centre, from the arrival to the leaving, one stay
     pings = read_pings(store, start=week, end=week + dt.timedelta(days=6))

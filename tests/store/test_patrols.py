@@ -253,14 +253,14 @@ def press(store, action, when, *, cell=CELL, unit="B21"):
 
 def test_an_arrival_then_a_departure_store_one_ping_a_minute_between_them(store, at):
     press(store, "arrived", at)
-    opened = open_checkins(store, unit="B21")
+    opened = open_checkins(store, unit="B21", user="tm")
     assert opened["cell"].tolist() == [CELL] and opened["arrived_at"].tolist() == [pd.Timestamp(at)]
     press(store, "left", at + dt.timedelta(minutes=3, seconds=30))
     pings = read_pings(store)
     offsets = [(t - pd.Timestamp(at)).total_seconds() for t in pings["time"]]
     assert offsets == [0, 60, 120, 180, 210] and set(pings["source"]) == {"check-in"}
     assert pings[["lat", "lng"]].drop_duplicates().values.tolist() == [[51.5, -0.12]]
-    assert open_checkins(store, unit="B21").empty
+    assert open_checkins(store, unit="B21", user="tm").empty
     log = store.imports().sort_values("id")
     assert log["stored"].tolist() == [1, 4] and set(log["source_format"]) == {"check-in"}
     assert len(store.audit(action="import")) == 2
@@ -277,7 +277,35 @@ def test_a_departure_without_an_arrival_or_long_after_one_is_one_ping_and_says_s
     notes = " ".join(store.imports()["notes"])
     assert notes.count("left with no arrival pressed at this place: one ping (a pass)") == 2
     assert "more than 4 h after the arrival" in notes
-    assert open_checkins(store, unit="B21")["cell"].tolist() == [CELL + 1]
+    assert open_checkins(store, unit="B21", user="tm")["cell"].tolist() == [CELL + 1]
+
+
+def test_a_phone_sees_and_closes_only_its_own_arrivals(store, at):
+    press(store, "arrived", at)  # user "tm"
+    assert open_checkins(store, unit="B21", user="someone else").empty  # where B21 is now: not shown to them
+    record_checkin(
+        store,
+        unit="B21",
+        cell=CELL,
+        lat=51.5,
+        lng=-0.12,
+        action="left",
+        at=at + dt.timedelta(minutes=5),
+        user="someone else",
+    )
+    assert len(read_pings(store)) == 2  # their Left closed nothing of tm's: one ping of its own (a pass)
+    assert open_checkins(store, unit="B21", user="tm")["cell"].tolist() == [CELL]
+
+
+def test_a_late_left_after_a_press_elsewhere_ends_the_stay_at_that_press(store, at):
+    press(store, "arrived", at)
+    press(store, "arrived", at + dt.timedelta(minutes=3), cell=CELL + 1)  # moved on, Left forgotten here
+    press(store, "left", at + dt.timedelta(minutes=10))  # pressed later at the first place
+    here = read_pings(store)
+    offsets = sorted((t - pd.Timestamp(at)).total_seconds() / 60 for t in here["time"])
+    # the arrival (0), a ping a minute up to the press elsewhere (1, 2), that press (3), then the late Left (10)
+    assert offsets == [0, 1, 2, 3, 10]
+    assert "until the press at another place" in " ".join(store.imports()["notes"])
 
 
 def test_a_press_the_validation_refuses_stores_nothing(store, at):
@@ -302,7 +330,7 @@ def test_deleting_a_check_in_import_forgets_the_press(store, at):
     press(store, "arrived", at)
     import_id = int(store.imports()["id"].iloc[0])
     delete_import(store, import_id, user="ana", role="analyst", reason="pressed in error")
-    assert open_checkins(store, unit="B21").empty and read_pings(store).empty
+    assert open_checkins(store, unit="B21", user="tm").empty and read_pings(store).empty
 
 
 # --------------------------------------------------------------------------- backups
@@ -324,7 +352,9 @@ def test_pings_homes_plans_and_check_ins_round_trip_through_a_backup(store, writ
         pd.testing.assert_frame_equal(read_pings(target), read_pings(store))
         pd.testing.assert_frame_equal(read_properties(target), read_properties(store))
         pd.testing.assert_frame_equal(read_plan(target, week=MONDAY), read_plan(store, week=MONDAY))
-        pd.testing.assert_frame_equal(open_checkins(target, unit="B21"), open_checkins(store, unit="B21"))
+        pd.testing.assert_frame_equal(
+            open_checkins(target, unit="B21", user="tm"), open_checkins(store, unit="B21", user="tm")
+        )
         assert save_plan(target, slots_of(MONDAY, "2024-05-06 15:00"), week=MONDAY, user="ina", options={}) == 2
     finally:
         target.dispose()
