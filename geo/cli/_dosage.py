@@ -19,6 +19,7 @@ import re
 import sys
 
 from geo.cli._command import Command, add_db, open_store, write_csv
+from geo.core.days import check_day
 from geo.core.errors import OptionError
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -27,11 +28,12 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _day(option: str, text: str) -> dt.date:
     """A ``YYYY-MM-DD`` day, or a one-line error naming the option."""
     try:
-        if _DAY.fullmatch(text):
-            return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text) if _DAY.fullmatch(text) else None
     except ValueError:
-        pass
-    raise OptionError(f"{option} must be a day YYYY-MM-DD, not {text!r}", option=option)
+        day = None
+    if day is None:
+        raise OptionError(f"{option} must be a day YYYY-MM-DD, not {text!r}", option=option)
+    return check_day(day, option=option)
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:

@@ -21,6 +21,7 @@ import sys
 
 from geo.cli._analysis import add_choice, add_cube_options, args_to_filters
 from geo.cli._command import Command, open_store, os_user
+from geo.core.days import check_day
 from geo.core.errors import OptionError
 
 FORMATS = {".html": "html", ".htm": "html", ".csv": "csv"}
@@ -59,9 +60,10 @@ def _week(text: str) -> dt.date:
     try:
         if len(text) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise OptionError(f"--week must be a day YYYY-MM-DD, not {text!r}", option="--week") from None
+    return check_day(day, option="--week")
 
 
 def _format(out: str) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo.core.days import check_day
 from geo.core.errors import OptionError
 
 #: Every plan's clock: a rota is written in local time, and slots are stored tz-aware in it.
@@ -190,8 +191,7 @@ def week_monday(day: dt.date) -> tuple[dt.date, str | None]:
     """
     if isinstance(day, dt.datetime):
         day = day.date()
-    if not isinstance(day, dt.date):
-        raise OptionError(f"week must be a date, not {day!r}", option="week")
+    check_day(day, option="week")
     monday = day - dt.timedelta(days=day.weekday())
     if monday == day:
         return monday, None

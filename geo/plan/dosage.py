@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from geo.core.days import check_day
 from geo.core.errors import OptionError, StoreError
 from geo.plan.places import Places, cell_places
 from geo.space.hexes import check_res
@@ -210,6 +211,8 @@ def dosage_for(store: Store, *, start: dt.date, end: dt.date, res: int = 9) -> D
     from geo.store.patrols import read_pings, read_plan, read_plan_slots
 
     check_res(res)
+    check_day(start, option="from")
+    check_day(end, option="to")
     if start > end:
         raise OptionError(f"the days are the wrong way round: {start} is after {end}", option="from")
     day = dt.timedelta(days=1)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from geo.core.days import check_day
 from geo.core.errors import InputError, OptionError
 from geo.core.rejects import empty_rejects
 from geo.core.schema import INSTANT_FORMAT, KINDS
@@ -56,8 +57,8 @@ def _day_start(day: dt.date) -> str:
 
 def _check_days(start: dt.date | None, end: dt.date | None) -> None:
     for name, day in (("start", start), ("end", end)):
-        if day is not None and (not isinstance(day, dt.date) or isinstance(day, dt.datetime)):
-            raise OptionError(f"{name} must be a date, not {day!r}", option=name)
+        if day is not None:
+            check_day(day, option=name)
     if start is not None and end is not None and start > end:
         raise OptionError(f"the period starts ({start}) after it ends ({end})", option="start")
 
@@ -131,7 +132,7 @@ ROLE_NOT_GIVEN = "not given"
 def _monday(week: object, *, option: str = "week") -> dt.date:
     if not isinstance(week, dt.date) or isinstance(week, dt.datetime):
         raise OptionError(f"the week must be a date (its Monday), not {week!r}", option=option)
-    return week
+    return check_day(week, option=option)
 
 
 def _slot_rows(slots: pd.DataFrame, week: dt.date) -> list[dict[str, Any]]:

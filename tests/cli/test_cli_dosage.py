@@ -91,6 +91,8 @@ def test_without_out_or_json_the_csv_goes_to_standard_output(db, capsys):
     [
         (("--from", "2026-3-2", "--to", "2026-03-02"), "--from must be a day YYYY-MM-DD, not '2026-3-2'"),
         (("--from", "2026-03-02", "--to", "2026-02-30"), "--to must be a day YYYY-MM-DD, not '2026-02-30'"),
+        (("--from", "0001-01-01", "--to", "2026-03-02"), "--from must be a day from 1990 to 2199, not 0001-01-01"),
+        (("--from", "2026-03-02", "--to", "9999-12-31"), "--to must be a day from 1990 to 2199, not 9999-12-31"),
         (
             ("--from", "2026-03-09", "--to", "2026-03-02"),
             "--from 2026-03-09 is after --to 2026-03-02: no days to count",

@@ -99,6 +99,8 @@ def test_the_csv_is_the_same_plan_for_the_same_seed(town, tmp_path):
         ({"--shifts": "Mon-Fri 14:00-22:00; Fri 20:00-23:00"}, "shifts overlap: Fri 14:00-22:00 and Fri 20:00-23:00"),
         ({"--out": "plan.pdf"}, "--out must end .html (the briefing) or .csv"),
         ({"--week": "4 March 2024"}, "--week must be a day YYYY-MM-DD"),
+        ({"--week": "9999-12-31"}, "--week must be a day from 1990 to 2199, not 9999-12-31"),
+        ({"--week": "0001-01-01"}, "--week must be a day from 1990 to 2199, not 0001-01-01"),
         ({"--minutes": "90"}, "minutes must be a whole number 1-60"),
     ],
 )
