@@ -72,6 +72,7 @@ def make_plan(
     seed: int,
     top: int,
     user: str,
+    role: str,
 ) -> tuple[WeekPlan, int]:
     """Plan ``week`` for the view's places and save it; the plan and its saved id.
 
@@ -94,7 +95,7 @@ def make_plan(
         res=view.res,
         filters=view.filters,
     )
-    plan_id = save_plan(store, plan.slots, week=plan.week, user=user, options=plan.options)
+    plan_id = save_plan(store, plan.slots, week=plan.week, user=user, options=plan.options, role=role)
     return plan, plan_id
 
 

@@ -59,6 +59,7 @@ if submitted and isinstance(week, dt.date):
             seed=int(seed),
             top=int(top),
             user=session.user,
+            role=session.role.name,
         )
     except NestwatchError as exc:
         show_error(exc)

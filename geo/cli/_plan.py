@@ -6,7 +6,10 @@ inside ``--shifts`` (:mod:`geo.plan.schedule`), ``--seed`` making the sheet
 repeatable. ``--out`` ending ``.html`` writes the A4 briefing (one page per
 team), ``.csv`` the one-row-per-visit CSV (:mod:`geo.publish.briefing`).
 
-Every plan made is saved in the store (:func:`geo.store.patrols.save_plan`,
+The sheet is OFFICIAL-SENSITIVE (it names places of concern and why), so
+``--reason`` is required and the export is in the audit log, with it, before
+the file is written, like every other export. Every plan made is saved in the
+store (:func:`geo.store.patrols.save_plan`,
 the week's newest plan winning, with an audit entry): the dosage table and the
 check-in page compare what was delivered with the plan, so a sheet handed out
 but not saved would leave them comparing with nothing. A ``--week`` that is
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
 
 from geo.cli._analysis import add_choice, add_cube_options, args_to_filters
 from geo.cli._command import Command, open_store, os_user
@@ -40,6 +44,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--out", required=True, metavar="plan.html|plan.csv", help="the briefing (.html) or tasking CSV (.csv)"
+    )
+    p.add_argument(
+        "--reason", required=True, help="why the sheet is taken (OFFICIAL-SENSITIVE: logged before it is written)"
     )
     p.add_argument("--teams", default="Team 1", help='team call signs, comma-separated (default "Team 1"); never names')
     p.add_argument("--top", type=int, default=10, help="how many places (default 10)")
@@ -76,6 +83,7 @@ def _format(out: str) -> str:
 def _run(args: argparse.Namespace) -> int:
     from geo.plan.schedule import Dose, parse_shifts, plan_week
     from geo.publish.briefing import briefing_csv, briefing_html
+    from geo.store import audit
     from geo.store.patrols import save_plan
 
     filters = args_to_filters(args)
@@ -85,6 +93,11 @@ def _run(args: argparse.Namespace) -> int:
     teams = [t.strip() for t in args.teams.split(",")]
     if args.seed < 0:
         raise OptionError(f"--seed must be 0 or more, not {args.seed}", option="--seed")
+    reason = " ".join((args.reason or "").split())
+    if not reason:
+        raise OptionError(
+            "a briefing names places of concern and why (OFFICIAL-SENSITIVE): give a --reason", option="--reason"
+        )
     store = open_store(args)
     plan = plan_week(
         store,
@@ -99,10 +112,21 @@ def _run(args: argparse.Namespace) -> int:
         filters=filters,
         balance=args.balance,
     )
-    data = briefing_html(plan).encode("utf-8") if kind == "html" else briefing_csv(plan)
-    with open(args.out, "wb") as fh:
-        fh.write(data)
     plan_id = save_plan(store, plan.slots, week=plan.week, user=os_user(), options=plan.options, role="cli")
+    out = Path(args.out)
+    audit.record(  # before the sheet's bytes exist: a file that exists has its entry
+        store,
+        user=os_user(),
+        role="cli",
+        action="export",
+        target=f"export:{out.name}",
+        rows=len(plan.slots),
+        reason=reason,
+        personal=True,
+        detail={"export": "briefing", "format": kind, "plan": plan_id, "week": plan.week.isoformat()},
+    )
+    data = briefing_html(plan).encode("utf-8") if kind == "html" else briefing_csv(plan)
+    out.write_bytes(data)
     print(
         f"plan {plan_id} saved for the week beginning {plan.week:%Y-%m-%d}: {len(plan.teams)} team(s), "
         f"{len(plan.places)} places, {len(plan.slots)} visits of {dose.minutes} min; {args.out} written",

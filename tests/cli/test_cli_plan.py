@@ -37,7 +37,8 @@ def town(store, write):
 def run(store, *argv: str) -> int:
     parser = argparse.ArgumentParser(prog="geo plan")
     PLAN.add_arguments(parser)
-    return PLAN.run(parser.parse_args([*argv, "--db", store.url]))
+    reason = [] if "--reason" in argv else ["--reason", "weekly tasking"]
+    return PLAN.run(parser.parse_args([*argv, *reason, "--db", store.url]))
 
 
 def test_the_briefing_is_written_and_the_plan_saved(town, tmp_path, capsys):
@@ -68,6 +69,15 @@ def test_the_briefing_is_written_and_the_plan_saved(town, tmp_path, capsys):
     assert "is not a Monday" in err and "police.uk gives no time of day" in err
     saved = read_plan(town, week=dt.date(2024, 3, 4))
     assert saved is not None and len(saved) == 12 and set(saved["team"]) == {"B21", "B22"}
+    [entry] = town.audit(action="export").to_dict("records")  # OFFICIAL-SENSITIVE: the reason is logged
+    assert (entry["target"], entry["reason"], entry["rows"]) == ("export:plan.html", "weekly tasking", 12)
+
+
+def test_a_briefing_is_not_written_without_a_reason(town, tmp_path):
+    out = tmp_path / "plan.html"
+    with pytest.raises(OptionError, match="give a --reason"):
+        run(town, "--week", "2024-03-04", "--shifts", "Mon-Fri 14:00-22:00", "--out", str(out), "--reason", "  ")
+    assert not out.exists() and town.audit(action="export").empty
 
 
 def test_the_csv_is_the_same_plan_for_the_same_seed(town, tmp_path):
