@@ -42,6 +42,8 @@ GPX_SOURCE = "gpx"
 _NAMESPACES = ("http://www.topografix.com/GPX/1/1", "http://www.topografix.com/GPX/1/0")
 #: Canonical column -> the name a rejected point's column is given (the GPX attribute or element).
 GPX_HEADINGS = {"unit": "unit", "time": "time", "lat": "lat", "lng": "lon", "source": "source"}
+#: The deepest nesting read (a track is gpx/trk/trkseg/trkpt/time or extensions a few levels more).
+MAX_DEPTH = 32
 
 
 def is_gpx(path: str | Path) -> bool:
@@ -108,12 +110,19 @@ def read_gpx(path: str | Path, *, unit: str, label: str | None = None) -> RawTab
 
 
 def _track_points(data: bytes, *, file: str) -> list[tuple[str, str, str]]:
-    """``(time, lat, lon)`` text of every ``trk/trkseg/trkpt``, in file order ("" where absent)."""
+    """``(time, lat, lon)`` text of every ``trk/trkseg/trkpt``, in file order ("" where absent).
+
+    Memory stays flat however long the file: every element is dropped from
+    its parent once it has ended (a track point's children only after the
+    point is read), so waypoints, extensions and anything else a file holds
+    are never kept; nesting deeper than :data:`MAX_DEPTH` is refused.
+    """
     points: list[tuple[str, str, str]] = []
     root_seen = False
     try:
         events = SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True)
         stack: list[str] = []
+        open_elements: list[ET.Element] = []
         for event, element in events:
             ns, _, local = element.tag.rpartition("}")
             if event == "start":
@@ -126,15 +135,24 @@ def _track_points(data: bytes, *, file: str) -> list[tuple[str, str, str]]:
                             + " (expected <gpx> of GPX 1.1, http://www.topografix.com/GPX/1/1)",
                             file=file,
                         )
+                if len(stack) >= MAX_DEPTH:
+                    raise InputError(
+                        f"the GPX file nests elements more than {MAX_DEPTH} deep, which a track never does: refused",
+                        file=file,
+                    )
                 stack.append(local)
+                open_elements.append(element)
                 continue
             stack.pop()
+            open_elements.pop()
             if local == "trkpt" and stack[-2:] == ["trk", "trkseg"]:
                 when = next((c.text or "" for c in element if c.tag.rpartition("}")[2] == "time"), "")
                 points.append((when.strip(), element.get("lat", "").strip(), element.get("lon", "").strip()))
-                element.clear()  # a long track is not held twice
-            elif local == "trkseg":
-                element.clear()
+            if stack and stack[-1] == "trkpt":
+                continue  # a point's <time>: read when the point ends
+            element.clear()
+            if open_elements:
+                open_elements[-1].remove(element)  # not even an empty shell is kept
     except defusedxml.DTDForbidden:
         raise InputError(
             "the GPX file declares a document type (<!DOCTYPE>), which a track never needs and which can hide "
