@@ -137,6 +137,10 @@ def demo_copy(demo_town, tmp_path):
 
 
 def test_remove_demo_deletes_every_demo_import_with_an_audited_reason(demo_copy, write):
+    from geo.demo._patrols import DEMO_WEEK
+    from geo.store.patrols import read_plan
+
+    assert read_plan(demo_copy, week=DEMO_WEEK) is not None
     removed = demo.remove_demo(demo_copy, user="ana", role="cli")
     assert [r.import_id for r in removed] == list(range(1, 11))  # oldest first
     assert removed[0].file.endswith("demo_wards.geojson") and removed[0].removed["wards"] == 8
@@ -145,10 +149,12 @@ def test_remove_demo_deletes_every_demo_import_with_an_audited_reason(demo_copy,
     counts = demo_copy.counts()
     assert all(n == 0 for n in counts.values()), counts
     deletions = demo_copy.audit(action="delete")
-    assert len(deletions) == 10 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
+    assert len(deletions) == 11 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
     assert set(deletions["user"]) == {"ana"} and sorted(deletions["target"]) == sorted(
-        f"import:{i}" for i in range(1, 11)
+        [*(f"import:{i}" for i in range(1, 11)), "plans:all"]
     )
+    # the demo's saved week plan went too: plans are not imports
+    assert read_plan(demo_copy, week=DEMO_WEEK) is None
     assert not store_is_synthetic(demo_copy) and not store_has_held_real(demo_copy)
     assert demo.remove_demo(demo_copy, user="ana", role="cli") == []  # nothing left to remove
     assert import_path(demo_copy, "incidents", write("real.csv", police_csv(police_row()))).stored == 1

@@ -476,7 +476,9 @@ def remove_demo(store: Store, *, user: str, role: str) -> list[Removed]:
     :data:`geo.store.provenance.REMOVE_DEMO_REASON`), so an interrupted removal
     leaves whole imports behind, never half of one, and running it again
     finishes the job. Which imports go is read from the import log's
-    ``synthetic`` flag alone: a real file named like a demo file stays.
+    ``synthetic`` flag alone: a real file named like a demo file stays. The
+    saved week plans go too (:func:`geo.store.patrols.delete_plans`): they
+    were all made on the demo's places.
     """
     from geo.store.importer import delete_import
     from geo.store.provenance import REMOVE_DEMO_REASON
@@ -484,6 +486,10 @@ def remove_demo(store: Store, *, user: str, role: str) -> list[Removed]:
     log = store.imports().sort_values("id")
     live = log[log["deleted_at"].isna() & log["synthetic"].astype(bool)]
     out = []
+    if not live.empty:  # first the week plans made on the demo's places (saved plans are not imports)
+        from geo.store.patrols import delete_plans
+
+        delete_plans(store, user=user, role=role, reason=REMOVE_DEMO_REASON)
     for import_id, file in zip(live["id"].tolist(), live["file"].tolist(), strict=True):
         removed = delete_import(store, int(import_id), user=user, role=role, reason=REMOVE_DEMO_REASON)
         out.append(Removed(import_id=int(import_id), file=str(file), removed=removed))

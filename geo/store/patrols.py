@@ -224,6 +224,26 @@ def save_plan(
     return plan_id
 
 
+def delete_plans(store: Store, *, user: str, role: str, reason: str) -> int:
+    """Delete every saved plan and its slots, audited first (action ``delete``, ``reason`` required); how many.
+
+    Why: plans are not imports, so deleting the demo's imports leaves them;
+    ``geo demo --remove`` calls this because every plan in a store that held
+    the demo was made on the demo's places (the store refuses to mix real data
+    with the demo), and a real partnership must not find them as its own.
+    """
+    plans, slot_table = store.tables[PLAN_TABLE], store.tables[PLAN_SLOT_TABLE]
+    with store.engine.connect() as conn:
+        n = int(conn.execute(sa.select(sa.func.count()).select_from(plans)).scalar() or 0)
+    if not n:
+        return 0
+    record(store, user=user, role=role, action="delete", target="plans:all", rows=n, reason=reason)
+    with store.engine.begin() as conn:
+        conn.execute(slot_table.delete())
+        conn.execute(plans.delete())
+    return n
+
+
 def _slots_frame(rows: Sequence[Any]) -> pd.DataFrame:
     frame = pd.DataFrame([tuple(r) for r in rows], columns=PLAN_SLOT_COLUMNS)
     frame = frame.astype({c: "int64" for c in _SLOT_NUMBERS} | {c: "str" for c in _SLOT_TEXT})

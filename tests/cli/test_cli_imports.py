@@ -56,7 +56,8 @@ def test_demo_remove_deletes_the_demo_and_says_what_went(demo_db, capsys):
     assert lines[2].startswith("removed import 3 (data/demo-synthetic/incidents.csv): ")
     store = Store(demo_db)
     deletions = store.audit(action="delete")
-    assert len(deletions) == 10 and set(deletions["role"]) == {"cli"}
+    assert len(deletions) == 11 and set(deletions["role"]) == {"cli"}  # ten imports and the saved plans
+    assert "plans:all" in set(deletions["target"])
     assert set(deletions["reason"]) == {"removing the synthetic demo town"}
     assert store.is_empty() is False and store.imports()["deleted_at"].notna().all()
     store.dispose()
