@@ -140,6 +140,66 @@ def drop_store(url: str) -> None:
     engine.dispose()
 
 
+# --------------------------------------------------------------------------- the PostgreSQL pass runs store tests only
+
+#: What in a test module's or a fixture's source means it can reach the PostgreSQL test cluster: every store
+#: a test makes comes from :func:`store_url` (or reads :data:`TEST_SERVER` itself); nothing else does.
+_REACHES_SERVER = ("store_url", "TEST_SERVER", "NESTWATCH_TEST_DATABASE_URL")
+#: Fixtures every test has that reach the server only to clean up after the run.
+_CLEANUP_FIXTURES = frozenset({"_drop_test_databases"})
+_SOURCE_REACHES: dict[int, bool] = {}
+
+
+def _reaches_server(obj: object) -> bool:
+    import inspect
+
+    key = id(obj)
+    if key not in _SOURCE_REACHES:
+        try:
+            text = inspect.getsource(obj)  # type: ignore[arg-type]
+        except (OSError, TypeError):
+            text = ""
+        _SOURCE_REACHES[key] = any(word in text for word in _REACHES_SERVER)
+    return _SOURCE_REACHES[key]
+
+
+def _opens_a_test_store(item: pytest.Item) -> bool:
+    """True when ``item`` can open a store on the test server: its module or a fixture it uses calls ``store_url``.
+
+    ``fixturenames`` is the test's whole fixture closure, so a fixture built on
+    ``store`` or ``demo_town`` counts however deep it sits.
+    """
+    module = getattr(item, "module", None)
+    if module is not None and _reaches_server(module):
+        return True
+    manager = item.session._fixturemanager
+    for name in getattr(item, "fixturenames", ()):
+        if name in _CLEANUP_FIXTURES:
+            continue
+        if any(_reaches_server(d.func) for d in manager.getfixturedefs(name, item) or ()):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, leave out the tests that never open a store there (they ran, the same, on SQLite).
+
+    A test that never calls :func:`store_url` (directly, in its module, or
+    through a fixture) uses no store or a SQLite file it names itself, so the
+    second pass would repeat it byte for byte: about two thirds of the suite
+    (parsers, statistics, architecture, the disclosure attack) at no gain.
+    ``NESTWATCH_PG_EVERY_TEST=1`` runs them all anyway.
+    """
+    if not TEST_SERVER or os.environ.get("NESTWATCH_PG_EVERY_TEST"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if _opens_a_test_store(item) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _drop_test_databases() -> Iterator[None]:
     yield
