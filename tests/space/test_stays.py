@@ -185,6 +185,89 @@ def test_no_pings_are_no_stays_with_the_columns_and_types():
     assert str(stays["start"].dtype) == "datetime64[ns, UTC]" and stays["cell"].dtype == np.int64
 
 
+def test_a_gap_a_millisecond_over_five_minutes_ends_the_stay():
+    # 10:00:00 -> 10:05:00 is exactly 5:00 (continues); 10:05:00 -> 10:10:00.001 is 5:00.001, over 5 minutes (ends)
+    at = centre(HOME)
+    pings = track(
+        "A", ("2026-03-02T10:00:00.000Z", at), ("2026-03-02T10:05:00.000Z", at), ("2026-03-02T10:10:00.001Z", at)
+    )
+    stays = pings_to_stays(pings, res=RES)
+    assert summary(stays) == [
+        ("A", H, "10:00:00", "10:05:00", 5.0, 2, True),
+        ("A", H, "10:10:00", "10:10:00", 0.0, 1, False),
+    ]
+    assert stays["start"].tolist()[1] == pd.Timestamp("2026-03-02T10:10:00.001Z")
+
+
+def test_a_max_gap_of_zero_joins_only_pings_at_one_instant_and_a_negative_one_is_refused():
+    at = centre(HOME)
+    pings = track("A", ("2026-03-02T10:00:00Z", at), ("2026-03-02T10:00:00Z", at), ("2026-03-02T10:00:01Z", at))
+    # gap 0 s between the first two (not over 0: one stay of 2 pings), 1 s to the third (over 0: a new stay)
+    assert summary(pings_to_stays(pings, res=RES, max_gap=dt.timedelta(0))) == [
+        ("A", H, "10:00:00", "10:00:00", 0.0, 2, False),
+        ("A", H, "10:00:01", "10:00:01", 0.0, 1, False),
+    ]
+    with pytest.raises(InputError, match=r"cannot be negative, not -1 day, 23:59:59"):
+        pings_to_stays(pings, res=RES, max_gap=dt.timedelta(seconds=-1))
+
+
+def test_a_ping_with_no_unit_no_time_or_a_position_that_is_not_a_number_is_refused_by_row():
+    at = centre(HOME)
+    good = track("A", ("2026-03-02T10:00:00Z", at), ("2026-03-02T10:03:00Z", at), ("2026-03-02T10:04:00Z", at))
+    no_unit = good.assign(unit=["A", None, "A"])
+    no_time = good.assign(time=[pd.Timestamp("2026-03-02T10:00:00Z"), pd.Timestamp("2026-03-02T10:03:00Z"), pd.NaT])
+    words = good.assign(lat=[str(at[0]), "north", str(at[0])], lng=[str(at[1]), str(at[1]), "east"])
+    with pytest.raises(InputError, match=r"^1 pings have no unit, time or position \(the first is row 2\)"):
+        pings_to_stays(no_unit, res=RES)
+    with pytest.raises(InputError, match=r"^1 pings have no unit, time or position \(the first is row 3\)"):
+        pings_to_stays(no_time, res=RES)
+    with pytest.raises(InputError, match=r"^2 pings have no unit, time or position \(the first is row 2\)"):
+        pings_to_stays(words, res=RES)  # "north" and "east" are no position
+    # positions given as numeric text are positions
+    assert summary(pings_to_stays(words.assign(lat=str(at[0]), lng=str(at[1])), res=RES)) == [
+        ("A", H, "10:00:00", "10:04:00", 4.0, 3, True)
+    ]
+    with pytest.raises(InputError, match=r"the columns unit, time, lat, lng: lat, lng missing"):
+        pings_to_stays(good.drop(columns=["lat", "lng"]), res=RES)
+
+
+def test_a_place_is_a_cell_at_the_resolution_asked_for():
+    # two res-10 children of HOME: at res 9 one place (a 3-minute visit), at res 10 two places (two passes)
+    one, two = (h3.cell_to_latlng(c) for c in sorted(h3.cell_to_children(HOME, 10))[:2])
+    pings = track("A", ("2026-03-02T10:00:00Z", one), ("2026-03-02T10:03:00Z", two))
+    assert summary(pings_to_stays(pings, res=9)) == [("A", H, "10:00:00", "10:03:00", 3.0, 2, True)]
+    kids = [cell_int(h3.latlng_to_cell(*p, 10)) for p in (one, two)]
+    assert summary(pings_to_stays(pings, res=10)) == [
+        ("A", kids[0], "10:00:00", "10:00:00", 0.0, 1, False),
+        ("A", kids[1], "10:03:00", "10:03:00", 0.0, 1, False),
+    ]
+
+
+def test_times_with_different_offsets_are_read_as_the_instants_they_name():
+    # 00:58 UTC, then 02:01 BST = 01:01 UTC, over the clocks going forward: 3 minutes apart, one visit
+    at = centre(HOME)
+    pings = pd.DataFrame(
+        {
+            "unit": ["A", "A"],
+            "time": ["2026-03-29T00:58:00+00:00", "2026-03-29T02:01:00+01:00"],
+            "lat": at[0],
+            "lng": at[1],
+        }
+    )
+    stays = pings_to_stays(pings, res=RES)
+    assert summary(stays) == [("A", H, "00:58:00", "01:01:00", 3.0, 2, True)]
+    assert stay_days(stays).tolist() == [dt.date(2026, 3, 29)]
+
+
+def test_the_day_of_a_stay_reads_a_start_without_an_offset_as_utc():
+    # 23:30 UTC is 00:30 BST on 2 June but 23:30 GMT on 5 January; an offset is honoured: 23:59+01:00 on 1 June is
+    # 23:59 BST that day, and 23:30+00:00 on 1 June is 00:30 BST on the 2nd
+    naive = pd.DataFrame({"start": ["2026-06-01 23:30:00", "2026-01-05 23:30:00"]})
+    assert stay_days(naive).tolist() == [dt.date(2026, 6, 2), dt.date(2026, 1, 5)]
+    offsets = pd.DataFrame({"start": ["2026-06-01T23:59:00+01:00", "2026-06-01T23:30:00+00:00"]})
+    assert stay_days(offsets).tolist() == [dt.date(2026, 6, 1), dt.date(2026, 6, 2)]
+
+
 #: Where the property test's pings are: two centres, the shared corner of their edge, and a third cell's centre.
 _SPOTS = [
     centre(HOME),
@@ -241,3 +324,126 @@ def test_every_ping_is_in_exactly_one_stay_and_a_units_stays_never_overlap(track
         holding = (times[:, None] >= g["start"].to_numpy()[None, :]) & (times[:, None] <= g["end"].to_numpy()[None, :])
         assert (holding.sum(axis=1) == 1).all()
     assert np.allclose(stays["minutes"], (stays["end"] - stays["start"]).dt.total_seconds() / 60)
+
+
+# --- an independent reference: the documented rules walked one ping at a time ----------------------------------
+#
+# Written from the module docstring alone (not from the code): pings taken per unit in time order (pings at one
+# instant in the order they came, as a stable sort leaves them); a ping continues the current stay when it is the
+# same unit, the same H3 cell (h3-py's own cell of the point) and at most ``gap_s`` seconds after the previous ping;
+# minutes are last minus first; a visit from ``visit_s`` seconds.
+
+#: Points on a small grid around 51.45 N, 2.59 W: six different res-9 cells, some holding two of the points (a
+#: unit moving inside one cell is still in the same place).
+_GRID = [(51.45 + dlat, -2.59 + dlng) for dlat in (-0.002, 0.0, 0.002) for dlng in (-0.003, 0.0, 0.003)]
+_GRID_CELLS = {h3.latlng_to_cell(lat, lng, RES) for lat, lng in _GRID}
+assert len(_GRID_CELLS) >= 4 and len(_GRID_CELLS) < len(_GRID)  # a handful of cells, some with two points
+
+
+def _reference_stays(
+    rows: list[tuple[str, int, float, float]], *, gap_s: int, visit_s: float
+) -> list[tuple[str, int, int, int, float, int, bool]]:
+    """(unit, cell, first second, last second, minutes, pings, visit) per stay, in unit then start order.
+
+    ``rows`` are (unit, seconds, lat, lng) in the order the pings arrive.
+    """
+    order = sorted(range(len(rows)), key=lambda i: (rows[i][0], rows[i][1], i))
+    found: list[dict] = []
+    for i in order:
+        unit, second, lat, lng = rows[i]
+        cell = h3.str_to_int(h3.latlng_to_cell(lat, lng, RES))
+        current = found[-1] if found else None
+        if (
+            current is not None
+            and current["unit"] == unit
+            and current["cell"] == cell
+            and second - current["last"] <= gap_s
+        ):
+            current["last"] = second
+            current["pings"] += 1
+        else:
+            found.append({"unit": unit, "cell": cell, "first": second, "last": second, "pings": 1})
+    out = []
+    for s in found:
+        held = s["last"] - s["first"]
+        out.append((s["unit"], s["cell"], s["first"], s["last"], held / 60, s["pings"], held >= visit_s))
+    return out
+
+
+def _reference_day(first_second: int, t0: dt.datetime) -> dt.date:
+    """The date of a stay's first ping on the London clock."""
+    from zoneinfo import ZoneInfo
+
+    return (t0 + dt.timedelta(seconds=first_second)).astimezone(ZoneInfo("Europe/London")).date()
+
+
+#: Steps between one unit's pings, in seconds: 0 (two pings at one instant), the edges of the 2- and 5-minute
+#: rules, whole minutes, and any second up to a quarter of an hour.
+_STEPS = st.one_of(
+    st.sampled_from([0, 1, 59, 60, 119, 120, 121, 240, 299, 300, 301, 360]),
+    st.integers(0, 15).map(lambda m: 60 * m),
+    st.integers(0, 900),
+)
+_UNIT_TRACK = st.lists(st.tuples(_STEPS, st.integers(0, len(_GRID) - 1)), min_size=0, max_size=20)
+#: None is the defaults (5 minutes, 2 minutes); else (max_gap seconds, visit_minutes).
+_OPTIONS = st.one_of(st.none(), st.tuples(st.sampled_from([0, 60, 90, 300, 301]), st.sampled_from([0.5, 2.0, 3.0])))
+#: Starts near midnight and near the clocks changing (29 March 2026 01:00 UTC, 25 October 2026 01:00 UTC).
+_T0 = st.sampled_from(
+    [
+        dt.datetime(2026, 3, 2, 9, 58, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 28, 23, 50, tzinfo=dt.UTC),
+        dt.datetime(2026, 6, 1, 22, 45, tzinfo=dt.UTC),
+        dt.datetime(2026, 10, 24, 23, 0, tzinfo=dt.UTC),
+    ]
+)
+
+
+@settings(max_examples=40)
+@given(
+    tracks=st.tuples(_UNIT_TRACK, _UNIT_TRACK, st.integers(0, 600)),
+    options=_OPTIONS,
+    t0=_T0,
+    shuffle=st.randoms(use_true_random=False),
+)
+def test_stays_agree_with_a_one_ping_at_a_time_reference(tracks, options, t0, shuffle):
+    a7, b21, start_b21 = tracks  # B21's first ping up to 10 minutes after A7's
+    rows: list[tuple[str, int, float, float]] = []
+    for unit, steps, first in (("B21", b21, start_b21), ("A7", a7, 0)):
+        second = first
+        for step, spot in steps:
+            second += step
+            rows.append((unit, second, *_GRID[spot]))
+    shuffle.shuffle(rows)  # any order in
+    pings = pd.DataFrame(
+        {
+            "unit": [r[0] for r in rows],
+            "time": pd.DatetimeIndex([t0 + dt.timedelta(seconds=r[1]) for r in rows], dtype="datetime64[ns, UTC]"),
+            "lat": [r[2] for r in rows],
+            "lng": [r[3] for r in rows],
+        }
+    )
+    if options is None:
+        stays = pings_to_stays(pings, res=RES)
+        gap_s, visit_s = 300, 120.0
+    else:
+        gap_s, visit_minutes = options
+        stays = pings_to_stays(pings, res=RES, max_gap=dt.timedelta(seconds=gap_s), visit_minutes=visit_minutes)
+        visit_s = visit_minutes * 60
+    expected = _reference_stays(rows, gap_s=gap_s, visit_s=visit_s)
+    assert list(stays.columns) == STAY_COLUMNS
+    assert stays["cell"].dtype == np.int64 and stays["pings"].dtype == np.int64 and stays["visit"].dtype == bool
+    start = pd.Timestamp(t0)
+    got = [
+        (
+            r.unit,
+            r.cell,
+            (r.start - start) // pd.Timedelta(seconds=1),
+            (r.end - start) // pd.Timedelta(seconds=1),
+            r.minutes,
+            r.pings,
+            r.visit,
+        )
+        for r in stays.itertuples()
+    ]
+    assert got == expected
+    assert stay_days(stays).tolist() == [_reference_day(first, t0) for _, _, first, *_ in expected]
