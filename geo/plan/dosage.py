@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from geo.core.days import check_day
+from geo.core.days import LAST_DAY, check_day
 from geo.core.errors import OptionError, StoreError
 from geo.plan.places import Places, cell_places
 from geo.space.hexes import check_res
@@ -195,12 +195,45 @@ def dosage_totals(table: pd.DataFrame, *, planned: bool) -> dict[str, float | in
     return out
 
 
+#: How far past the last day the pings are read, at most, to finish a stay that began on it (days).
+_LONGEST_READ_DAYS = 64
+
+
+def _stays_of_days(store: Store, *, start: dt.date, end: dt.date, res: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pings read and the whole stays that started on the days ``start`` to ``end`` (UK dates).
+
+    Pings are read from the day before (UTC days against UK ones) to the day
+    after; while a stay that started on the days still runs at the edge of
+    what was read (its last ping within :data:`~geo.space.stays.MAX_GAP` of
+    it), the read goes twice as far, up to :data:`_LONGEST_READ_DAYS`, so a
+    stay is cut by its own gap, never by the window (a van parked and pinging
+    over a weekend is one stay of its whole length).
+    """
+    from geo.space.stays import MAX_GAP
+    from geo.store.patrols import read_pings
+
+    day = dt.timedelta(days=1)
+    after = 1
+    while True:
+        last = min(end + after * day, LAST_DAY)
+        pings = read_pings(store, start=start - day, end=last)
+        stays = pings_to_stays(pings, res=res)
+        days = stay_days(stays)
+        stays = stays[(days >= np.datetime64(start, "D")) & (days <= np.datetime64(end, "D"))].reset_index(drop=True)
+        edge = pd.Timestamp(last + day, tz="UTC") - MAX_GAP
+        running = bool(len(stays)) and bool((pd.to_datetime(stays["end"], utc=True) >= edge).any())
+        if not running or after >= _LONGEST_READ_DAYS or last == LAST_DAY:
+            return pings, stays
+        after *= 2
+
+
 def dosage_for(store: Store, *, start: dt.date, end: dt.date, res: int = 9) -> Dosage:
     """Planned against delivered from the store for the days ``start`` to ``end`` inclusive (UK dates).
 
     The pings are read a day either side (the store's days are UTC, the UK's an
     hour later in summer, and a stay that began on the last day may end on the
-    next), the stays made from them all, and those that started on the days kept.
+    next; further while such a stay still runs, see :func:`_stays_of_days`),
+    the stays made from them all, and those that started on the days kept.
 
     Raises
     ------
@@ -208,7 +241,7 @@ def dosage_for(store: Store, *, start: dt.date, end: dt.date, res: int = 9) -> D
         ``start`` after ``end``, a resolution the app does not draw, or a saved
         plan made at another resolution (its places are other hexagons: ask at the plan's).
     """
-    from geo.store.patrols import read_pings, read_plan, read_plan_slots
+    from geo.store.patrols import read_plan, read_plan_slots
 
     check_res(res)
     check_day(start, option="from")
@@ -216,10 +249,7 @@ def dosage_for(store: Store, *, start: dt.date, end: dt.date, res: int = 9) -> D
     if start > end:
         raise OptionError(f"the days are the wrong way round: {start} is after {end}", option="from")
     day = dt.timedelta(days=1)
-    pings = read_pings(store, start=start - day, end=end + day)
-    stays = pings_to_stays(pings, res=res)
-    days = stay_days(stays)
-    stays = stays[(days >= np.datetime64(start, "D")) & (days <= np.datetime64(end, "D"))].reset_index(drop=True)
+    pings, stays = _stays_of_days(store, start=start, end=end, res=res)
     slots: pd.DataFrame | None = read_plan_slots(store, start=start - day, end=end + day)
     slots = _in_days(slots, start=start, end=end)
     notes = []

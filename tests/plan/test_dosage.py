@@ -226,3 +226,117 @@ def test_a_check_in_arrived_then_left_is_one_visit_of_the_minutes_between(store)
     got = dosage_for(store, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2), res=RES)
     assert rows(got.table) == [(H, position(HOME), None, None, 1, pytest.approx(11 + 40 / 60), 0)]
     assert got.stays["pings"].tolist() == [13]  # 10:00:30, a ping a minute to 11:30, and 10:12:10
+
+
+def test_counts_are_whole_numbers_and_minutes_are_minutes():
+    table = dosage_table(DONE, PLAN)
+    assert table["visits"].dtype == np.int64 and table["passes"].dtype == np.int64
+    assert table["cell"].dtype == np.int64 and table["minutes"].dtype == np.float64
+    assert str(table["planned_visits"].dtype) == "Int64" and str(table["planned_minutes"].dtype) == "Int64"
+
+
+def test_the_study_areas_names_are_found_for_its_first_and_last_cells_and_none_beyond():
+    low, middle, high = sorted([H, N, T])
+    places = Places(
+        cells=np.array([low, middle], dtype=np.uint64),
+        names=np.array(["Lowest", "Middle"], dtype=object),
+        rules=np.array(["location", "location"], dtype=object),
+        locations=pd.DataFrame({c: [] for c in LOCATION_COLUMNS}),
+        areas=np.array(["", ""], dtype=object),
+        area_names={},
+    )
+    # one 3-minute visit at each cell, so the table is in cell order; ``high`` is past the study area's last cell
+    table = dosage_table(stays(("A", low, 3), ("A", middle, 3), ("A", high, 3)), None, places=places)
+    by_id = {v: k for k, v in zip((HOME, NEXT, THIRD), (H, N, T), strict=True)}
+    assert table["cell"].tolist() == [low, middle, high]
+    assert table["place"].tolist() == ["Lowest", "Middle", position(by_id[high])]
+
+
+def test_a_slot_without_a_place_name_gives_none_and_the_plans_first_name_for_a_cell_is_used():
+    # HOME's only slot has no name: its position. NEXT's first slot is blank, its second "Park Street": that name.
+    plan = pd.DataFrame(
+        {
+            "cell": np.array([H, N, N, N], dtype=np.int64),
+            "place": [None, "", "Park Street", "Park St"],
+            "minutes": [15, 15, 15, 15],
+        }
+    )
+    table = dosage_table(stays(), plan)
+    assert rows(table) == [
+        (N, "Park Street", 3, 45, 0, 0.0, 0),
+        (H, position(HOME), 1, 15, 0, 0.0, 0),
+    ]
+
+
+def test_the_resolution_of_a_cell_is_read_from_its_index():
+    from geo.plan.dosage import _res_of
+
+    for res in (6, 9, 10, 11):
+        cell = h3.str_to_int(h3.latlng_to_cell(51.45, -2.59, res))
+        assert _res_of(np.uint64(cell)) == res
+
+
+def test_dosage_for_is_at_resolution_9_unless_asked_and_gives_the_stays_of_the_days(store, write):
+    from geo.space.stays import STAY_COLUMNS
+
+    # A7 at HOME 10:00-10:04 on Monday 2 March: one 4-minute visit
+    csv = pings_csv(("A7", "2026-03-02T10:00:00Z", H), ("A7", "2026-03-02T10:04:00Z", H))
+    assert import_path(store, "patrols", write("p.csv", csv)).stored == 2
+    got = dosage_for(store, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2))
+    assert rows(got.table) == [(H, position(HOME), None, None, 1, 4.0, 0)]
+    assert list(got.stays.columns) == STAY_COLUMNS and got.stays.index.tolist() == [0]
+    assert not any("no patrol pings" in n for n in got.notes)
+    at_10 = dosage_for(store, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2), res=10)
+    assert at_10.table["cell"].tolist() == [h3.str_to_int(h3.latlng_to_cell(*AT[H], 10))]
+
+
+def test_pings_two_days_either_side_are_not_the_days_pings(store, write):
+    # pings on Saturday 28 February and Wednesday 4 March only; asking for Monday 2 March
+    csv = pings_csv(("A7", "2026-02-28T12:00:00Z", H), ("A7", "2026-03-04T12:00:00Z", H))
+    assert import_path(store, "patrols", write("p.csv", csv)).stored == 2
+    got = dosage_for(store, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2), res=RES)
+    assert len(got.table) == 0 and len(got.stays) == 0
+    assert "no patrol pings or check-ins are stored for these days" in got.notes
+    assert got.totals["visits"] == 0 and got.totals["passes"] == 0
+
+
+def test_dosage_for_names_the_option_to_blame(store):
+    from geo.store.patrols import save_plan
+
+    cases = [
+        ({"start": dt.datetime(2026, 3, 2, 10, 0), "end": dt.date(2026, 3, 2)}, "from"),
+        ({"start": dt.date(2026, 3, 2), "end": dt.datetime(2026, 3, 2, 10, 0)}, "to"),
+        ({"start": dt.date(2026, 3, 3), "end": dt.date(2026, 3, 2)}, "from"),
+    ]
+    for kwargs, option in cases:
+        with pytest.raises(OptionError) as raised:
+            dosage_for(store, **kwargs, res=RES)
+        assert raised.value.option == option
+    save_plan(store, plan_slots((H, "2026-03-02 10:00", 15)), week=dt.date(2026, 3, 2), user="inspector", options={})
+    with pytest.raises(OptionError, match="ask for --res 9") as raised:
+        dosage_for(store, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2), res=10)
+    assert raised.value.option == "res"
+
+
+def test_a_slot_is_on_the_uk_day_its_start_falls_on_in_summer_too(store):
+    from geo.store.patrols import save_plan
+
+    # Monday 1 June 2026 (BST): a slot at 00:30 on Tuesday 2 June London, which is 23:30 UTC on Monday
+    week = dt.date(2026, 6, 1)
+    plan = plan_slots((H, "2026-06-02 00:30", 15)).assign(week=[week])
+    save_plan(store, plan, week=week, user="inspector", options={})
+    tuesday = dosage_for(store, start=dt.date(2026, 6, 2), end=dt.date(2026, 6, 2), res=RES)
+    assert rows(tuesday.table) == [(H, "Beacon Court", 1, 15, 0, 0.0, 0)]
+    monday = dosage_for(store, start=week, end=week, res=RES)
+    assert len(monday.table) == 0 and monday.totals["planned_minutes"] == 0  # a plan exists for the week, no slot
+
+
+def test_a_stay_longer_than_a_day_that_began_on_the_last_day_keeps_all_its_minutes(store, write):
+    # A7 pings at HOME every 5 minutes from Monday 2 March 23:00 UTC (23:00 GMT) to Wednesday 4 March 01:00 UTC:
+    # one stay (no gap over 5 minutes), Monday's, of 26 hours = 1560 minutes and 26 * 12 + 1 = 313 pings
+    times = pd.date_range("2026-03-02T23:00:00Z", "2026-03-04T01:00:00Z", freq="5min")
+    csv = pings_csv(*(("A7", f"{t:%Y-%m-%dT%H:%M:%SZ}", H) for t in times))
+    assert import_path(store, "patrols", write("p.csv", csv)).stored == 313
+    got = dosage_for(store, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2), res=RES)
+    assert got.stays["pings"].tolist() == [313]
+    assert rows(got.table) == [(H, position(HOME), None, None, 1, 1560.0, 0)]
