@@ -181,8 +181,18 @@ def _opens_a_test_store(item: pytest.Item) -> bool:
     return False
 
 
+def _drives_a_browser(item: pytest.Item) -> bool:
+    """True when the test's module imports from Playwright at its top (a module that drives Chromium)."""
+    module = getattr(item, "module", None)
+    names = vars(module).values() if module is not None else ()
+    origins = (str(getattr(v, "__module__", None) or getattr(v, "__name__", "")) for v in names)
+    return any(origin.startswith("playwright") for origin in origins)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects: a browser module forgetting its mark is still one
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the PostgreSQL pass, leave out the tests that never open a store there (they ran, the same, on SQLite).
+    """Mark every test of a module that uses Playwright ``browser``; on the PostgreSQL pass, leave out the tests
+    that never open a store there (they ran, the same, on SQLite).
 
     A test that never calls :func:`store_url` (directly, in its module, or
     through a fixture) uses no store or a SQLite file it names itself, so the
@@ -190,6 +200,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (parsers, statistics, architecture, the disclosure attack) at no gain.
     ``NESTWATCH_PG_EVERY_TEST=1`` runs them all anyway.
     """
+    for item in items:
+        if item.get_closest_marker("browser") is None and _drives_a_browser(item):
+            item.add_marker(pytest.mark.browser)
     if not TEST_SERVER or os.environ.get("NESTWATCH_PG_EVERY_TEST"):
         return
     keep, drop = [], []
