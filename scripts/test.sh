@@ -17,8 +17,12 @@ fi
 export NESTWATCH_HYPOTHESIS_PROFILE="${NESTWATCH_HYPOTHESIS_PROFILE:-ci}"
 # Both passes print their 25 slowest tests (where the next minute of CI time is) and keep no .pytest_cache.
 PYTEST_OPTIONS=(--durations=25 -p no:cacheprovider)
+# Two workers (pytest-xdist; NESTWATCH_TEST_WORKERS=0 runs in one process), each taking whole modules
+# (--dist loadscope: a module's server or demo store is made once), the longest modules first (tests/conftest.py).
+WORKERS=(-n "${NESTWATCH_TEST_WORKERS:-2}" --dist loadscope)
+if [ "${NESTWATCH_TEST_WORKERS:-2}" = 0 ]; then WORKERS=(-p no:xdist); fi
 # 1. the whole suite on the embedded SQLite store
-.venv/bin/python -m pytest "${PYTEST_OPTIONS[@]}" "$@"
+.venv/bin/python -m pytest "${WORKERS[@]}" "${PYTEST_OPTIONS[@]}" "$@"
 # 2. the whole suite again on PostgreSQL 15 + PostGIS 3: a throw-away cluster on loopback (scripts/pg.sh),
 #    every test's store a fresh database in it. NESTWATCH_BACKENDS=sqlite skips this run.
 case " ${NESTWATCH_BACKENDS:-sqlite postgresql} " in
@@ -35,6 +39,12 @@ case " ${NESTWATCH_BACKENDS:-sqlite postgresql} " in
     # The browser tests ran in pass 1: what they check (pages, downloads, requests, sessions) is the browser's
     # side and the same on either store, while a Chromium session costs minutes on a busy machine. Every
     # store path they touch is covered here by the AppTest and store tests.
-    NESTWATCH_TEST_DATABASE_URL="$url" NESTWATCH_TEST_PG_DATA="$NESTWATCH_PG_DIR/data" .venv/bin/python -m pytest -m "not browser" "${PYTEST_OPTIONS[@]}" "$@"
+    # Tests that never open a store on the cluster ran, the same, in pass 1 and are left out (tests/conftest.py).
+    export NESTWATCH_TEST_DATABASE_URL="$url" NESTWATCH_TEST_PG_DATA="$NESTWATCH_PG_DIR/data"
+    .venv/bin/python -m pytest -m "not browser and not serial" "${WORKERS[@]}" "${PYTEST_OPTIONS[@]}" "$@"
+    # then, on their own, the tests that restart the cluster the others were using (exit 5: none selected)
+    status=0
+    .venv/bin/python -m pytest -m "serial and not browser" -p no:xdist "${PYTEST_OPTIONS[@]}" "$@" || status=$?
+    if [ "$status" != 0 ] && [ "$status" != 5 ]; then exit "$status"; fi
     ;;
 esac

@@ -181,6 +181,14 @@ def _opens_a_test_store(item: pytest.Item) -> bool:
     return False
 
 
+#: Modules that run a dashboard server or many processes: minutes of the run each, scheduled first.
+_LONG_MODULES = ("test_concurrency.py",)
+
+
+def _is_long(item: pytest.Item) -> bool:
+    return item.get_closest_marker("browser") is not None or item.path.name in _LONG_MODULES
+
+
 def _drives_a_browser(item: pytest.Item) -> bool:
     """True when the test's module imports from Playwright at its top (a module that drives Chromium)."""
     module = getattr(item, "module", None)
@@ -203,6 +211,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("browser") is None and _drives_a_browser(item):
             item.add_marker(pytest.mark.browser)
+    # the longest modules first (a browser's server and sessions, the concurrency runs), so that with two
+    # workers (pytest-xdist, --dist loadscope) they run beside the many short ones rather than after them;
+    # a stable sort keeps each module's own order, and every worker computes the same one
+    items.sort(key=lambda item: 0 if _is_long(item) else 1)
     if not TEST_SERVER or os.environ.get("NESTWATCH_PG_EVERY_TEST"):
         return
     keep, drop = [], []

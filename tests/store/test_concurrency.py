@@ -206,6 +206,7 @@ def _incidents_shown(result: SessionResult) -> int:
     return int(line.split(" incidents")[0].replace(",", ""))
 
 
+@pytest.mark.serial  # restarts the cluster every other test of the pass is using: run on its own
 @pytest.mark.skipif(not TEST_SERVER, reason="PostgreSQL only: a SQLite file has no server to restart")
 def test_the_dashboard_reconnects_after_the_database_restarts(demo_url: str) -> None:
     data_dir = os.environ.get("NESTWATCH_TEST_PG_DATA")
