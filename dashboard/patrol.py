@@ -93,11 +93,14 @@ def plan_table(plan: pd.DataFrame, what: Counted) -> pd.DataFrame:
 WHY_WIDTH, _WHY_LINE, _MOST_LINES = 360, 54, 7
 
 
-def row_height(why: pd.Series) -> int:
-    """Pixels a row of the list needs for its longest "why" to wrap onto whole lines (Streamlit wraps a
-    cell's text only in rows taller than 64 px, so never fewer than three lines' height)."""
+def row_height(why: pd.Series, *, width: int = WHY_WIDTH) -> int:
+    """Pixels a row of the list needs for its longest "why" to wrap onto whole lines in a column ``width``
+    pixels wide (Streamlit wraps a cell's text only in rows taller than 64 px, so never fewer than three
+    lines' height)."""
     longest = int(why.astype(str).str.len().max()) if len(why) else 0
-    lines = min(_MOST_LINES, max(3, -(-longest // _WHY_LINE)))
+    per_line = max(1, _WHY_LINE * width // WHY_WIDTH)
+    most = -(-_MOST_LINES * WHY_WIDTH // width)  # a narrower column may take as much text, on more lines
+    lines = min(most, max(3, -(-longest // per_line)))
     return 12 + 19 * lines
 
 

@@ -97,7 +97,9 @@ st.caption(
     "score). Pick a row to zoom the map to it and read about it below the list."
 )
 table = patrol.plan_table(plan, what)
-row_height = patrol.row_height(table["why"])
+# with the row picker's 34 px the columns add up to 736 px, Streamlit's content width on a 768 px tablet
+why_width = 300
+row_height = patrol.row_height(table["why"], width=why_width)
 st.dataframe(
     table,
     hide_index=True,
@@ -112,7 +114,7 @@ st.dataframe(
         "rank": st.column_config.NumberColumn("Rank", width=46, help="Priority: 1 has the highest score"),
         "score": st.column_config.NumberColumn("Score", format="%.0f", width=50),
         "place": st.column_config.TextColumn("Place · ward", width=150),
-        "why": st.column_config.TextColumn("Why", width=patrol.WHY_WIDTH),
+        "why": st.column_config.TextColumn("Why", width=why_width),
         what.label: st.column_config.NumberColumn(what.label[:1].upper() + what.label[1:], width=110),
     },
 )

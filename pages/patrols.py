@@ -98,7 +98,9 @@ else:
         for note in made.notes:
             st.caption(md(note))
     listing = patrols.slots_table(slots)
-    row = patrol.row_height(listing["Why this place"])
+    # the columns add up to 736 px, Streamlit's content width on a 768 px tablet: nothing scrolls sideways
+    why_width = 276
+    row = patrol.row_height(listing["Why this place"], width=why_width)
     st.dataframe(
         listing,
         hide_index=True,
@@ -106,12 +108,12 @@ else:
         height=patrol.table_height(len(listing), row, most=6),
         row_height=row,
         column_config={
-            "Team": st.column_config.TextColumn("Team", width=70),
+            "Team": st.column_config.TextColumn("Team", width=64),
             "Stop": st.column_config.NumberColumn("Stop", width=44, help="The stop's number on the team's round"),
-            "Place": st.column_config.TextColumn("Place", width=180),
-            "Visits (UK time)": st.column_config.TextColumn("Visits (UK time)", width=160),
+            "Place": st.column_config.TextColumn("Place", width=150),
+            "Visits (UK time)": st.column_config.TextColumn("Visits (UK time)", width=140),
             "Minutes": st.column_config.NumberColumn("Minutes", width=62, help="Minutes a visit"),
-            "Why this place": st.column_config.TextColumn("Why this place", width=patrol.WHY_WIDTH),
+            "Why this place": st.column_config.TextColumn("Why this place", width=why_width),
         },
     )
 

@@ -127,6 +127,9 @@ def test_rows_are_tall_enough_for_the_longest_reason():
     assert patrol.row_height(pd.Series(["x" * 20])) == 12 + 19 * 3
     assert patrol.row_height(pd.Series(["x" * 20, "y" * 217])) == 12 + 19 * 5  # 217 / 54 = 4.02: 5 lines
     assert patrol.row_height(pd.Series(["z" * 1000])) == 12 + 19 * 7
+    # a 276 px column holds 54 * 276 // 360 = 41 characters a line: 217 is 6 lines; at most ceil(7 * 360 / 276) = 10
+    assert patrol.row_height(pd.Series(["y" * 217]), width=276) == 12 + 19 * 6
+    assert patrol.row_height(pd.Series(["z" * 1000]), width=276) == 12 + 19 * 10
     assert patrol.table_height(30, 69) == 38 + 69 * 10 and patrol.table_height(4, 69) == 38 + 69 * 4
 
 
