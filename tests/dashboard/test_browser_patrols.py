@@ -7,12 +7,11 @@ briefing after a reason; a phone (375 × 740) opens Check in with its call sign
 in the address, presses "Arrived" (15 minutes late) then "Left" at the first
 place; back on the Patrols page the week's delivered minutes are 15 higher.
 Screenshots at 1366 × 768, 768 × 1024, 1920 × 1080 and 375 × 740 go to
-``NESTWATCH_SHOTS`` (default ``tests/screenshots``).
+the folder ``NESTWATCH_SHOTS`` names (none when unset).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,11 +25,10 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard.checkin import this_week
 from geo.store import Store
 from tests.conftest import store_url
-from tests.pages.browser_harness import SHOTS, Tab, launch, require_chromium, serve
+from tests.pages.browser_harness import Tab, keep_shot, launch, require_chromium, serve, shots_wanted
 
 pytestmark = pytest.mark.browser
 
-OUT = Path(os.environ.get("NESTWATCH_SHOTS") or SHOTS)
 DELIVERED = re.compile(r"^(\d+) minutes delivered")
 UNIT = "P7"
 
@@ -67,15 +65,17 @@ def _delivered(page: Page) -> int:
 
 def _shot(tab: Tab, name: str, width: int, height: int, *, anchors: tuple[str, ...] = ()) -> None:
     """Screenshots of the window at ``width`` × ``height``: the top, then each heading in ``anchors`` scrolled
-    to the top (Streamlit scrolls its main block, not the page, so one full-page picture shows only the window)."""
+    to the top (Streamlit scrolls its main block, not the page, so one full-page picture shows only the window).
+    Only when ``NESTWATCH_SHOTS`` asks for them: the resizing and scrolling are for the pictures alone."""
+    if not shots_wanted():
+        return
     tab.page.set_viewport_size({"width": width, "height": height})
     tab.idle()
-    OUT.mkdir(parents=True, exist_ok=True)
     tab.page.locator("[data-testid='stMain']").evaluate("el => el.scrollTo(0, 0)")
-    tab.page.screenshot(path=str(OUT / f"{name}-{width}x{height}.png"))
+    keep_shot(tab.page, f"{name}-{width}x{height}.png")
     for i, heading in enumerate(anchors, start=1):
         tab.page.get_by_role("heading", name=heading).first.evaluate("el => el.scrollIntoView({block: 'start'})")
-        tab.page.screenshot(path=str(OUT / f"{name}-{width}x{height}-{i}.png"))
+        keep_shot(tab.page, f"{name}-{width}x{height}-{i}.png")
 
 
 #: The Patrols page's sections, for the screenshots.

@@ -48,7 +48,9 @@ from tests.conftest import patience, wait_until
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "tests" / "screenshots"
+#: Where the screenshots people look at go: the folder in ``NESTWATCH_SHOTS`` (``tests/screenshots`` is ignored
+#: by git). Unset, as in CI, none is taken: a picture no one looks at costs the run a second or two each.
+SHOTS = Path(os.environ.get("NESTWATCH_SHOTS") or ROOT / "tests" / "screenshots")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -59,6 +61,19 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def shots_wanted() -> bool:
+    """True when ``NESTWATCH_SHOTS`` names a folder for screenshots (a test may skip work done only for them)."""
+    return bool(os.environ.get("NESTWATCH_SHOTS"))
+
+
+def keep_shot(target: Page | Locator, name: str, **options: object) -> None:
+    """A screenshot of ``target`` as ``name`` in :data:`SHOTS`, when :func:`shots_wanted`; else nothing."""
+    if not shots_wanted():
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    target.screenshot(path=str(SHOTS / name), **options)  # type: ignore[arg-type]
 
 
 #: The streamlit-folium component's frames (one per map on the page).

@@ -2,7 +2,7 @@
 
 Serves the demo store plus hostile payload rows with :mod:`tests.pages.browser_harness`
 (tiles off, every request that leaves 127.0.0.1 refused and failing the test).
-Screenshots go to ``tests/screenshots/``.
+Screenshots go to the folder ``NESTWATCH_SHOTS`` names (none when unset).
 """
 
 from __future__ import annotations
@@ -23,7 +23,17 @@ from playwright.sync_api import Browser, Dialog, expect
 from geo.demo import load_demo
 from geo.store import Store
 from tests.conftest import store_url
-from tests.pages.browser_harness import MAP_FRAMES, ROOT, SHOTS, Tab, _all_html, _ms, launch, require_chromium, serve
+from tests.pages.browser_harness import (
+    MAP_FRAMES,
+    ROOT,
+    Tab,
+    _all_html,
+    _ms,
+    keep_shot,
+    launch,
+    require_chromium,
+    serve,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -121,7 +131,6 @@ def _ward_counts(html: str) -> list[str]:
 
 
 def test_every_page_loads_offline_and_gets_a_screenshot(server: str, browser: Browser) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     # "data" first: the very first request of a fresh server, straight to a page's URL,
     # must still go through app.py (menu, banner, and later the role checks)
     for path, text in (
@@ -145,12 +154,12 @@ def test_every_page_loads_offline_and_gets_a_screenshot(server: str, browser: Br
         assert box is not None and box["width"] > 800, (name, box)
         if path in ("patrol", "trends", "outcomes"):
             tab.maps()  # every map drawn before the picture
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        keep_shot(page, f"{name}.png", full_page=True)
         if path == "outcomes":  # below the fold: the map and the chart
             frame = page.locator("iframe").first
             frame.scroll_into_view_if_needed()
             expect(frame).to_be_in_viewport()
-            page.screenshot(path=str(SHOTS / "outcomes-map.png"))
+            keep_shot(page, "outcomes-map.png")
         tab.close()
 
 
@@ -180,7 +189,7 @@ def test_patrol_map_draws_hexagons_and_exports_parse(server: str, browser: Brows
         page.get_by_role("button", name="Printable plan (HTML)").click()
     printable = Path(info.value.path()).read_text()
     assert printable.startswith("<!doctype html>") and "<svg" in printable and printable.count("<tr>") == 11
-    page.screenshot(path=str(SHOTS / "patrol-map.png"), full_page=True)
+    keep_shot(page, "patrol-map.png", full_page=True)
     tab.close()
 
 
@@ -214,7 +223,7 @@ def test_clicking_a_hexagon_opens_its_details_and_is_audited_once(
     heading.wait_for()
     expect(page.get_by_text("Incidents per month")).not_to_have_count(0)
     expect(page.get_by_text("Why:", exact=False)).not_to_have_count(0)
-    page.screenshot(path=str(SHOTS / "patrol-details.png"), full_page=True)
+    keep_shot(page, "patrol-details.png", full_page=True)
     cell = heading.inner_text().split()[-1]
     # the same hexagon again, at another point of it (a click on the very same pixel reports nothing new,
     # so no run): the app runs again for the new click, and this second look must not be a new entry
@@ -248,7 +257,7 @@ def test_uploading_the_real_avon_file_reports_its_rejected_rows(browser: Browser
         expect(main).to_contain_text("778")  # 758 without coordinates + 20 repeated Crime IDs
         expect(main).to_contain_text("758")  # the "no coordinates" reason, counted
         expect(page.get_by_text("Rejected rows (778)")).not_to_have_count(0)
-        page.screenshot(path=str(SHOTS / "data-avon-report.png"), full_page=True)
+        keep_shot(page, "data-avon-report.png", full_page=True)
         tab.close()
 
 
@@ -296,7 +305,7 @@ def test_cabinet_and_presentation_never_receive_an_address_or_a_flagged_point(se
                 numbers = [c.replace("\\u2248 ", "").removeprefix("≈ ").replace(",", "") for c in counts]
                 small = [c for c in numbers if c != "fewer than 5" and int(c) % 5]
                 assert not small, f"unrounded counts {small} in the {label}'s map"
-            page.screenshot(path=str(SHOTS / f"{label.split()[0].lower()}-{link.lower()}.png"), full_page=True)
+            keep_shot(page, f"{label.split()[0].lower()}-{link.lower()}.png", full_page=True)
         tab.close()
 
 
@@ -330,11 +339,11 @@ def test_injected_text_never_runs_and_never_appears_unescaped(server: str, brows
     tab.rerun(lambda: container.click(position=point))
     page.get_by_text("Where in this hexagon", exact=False).first.wait_for()
     page.get_by_text("Flagged addresses in this hexagon").first.wait_for()
-    page.screenshot(path=str(SHOTS / "payload-details.png"), full_page=True)
+    keep_shot(page, "payload-details.png", full_page=True)
     # the rejects table: the payload categories are quoted in the reasons
     tab.rerun(page.get_by_role("link", name="Imports and rejects").click)
     page.get_by_text("Rejected rows", exact=False).first.wait_for()
-    page.screenshot(path=str(SHOTS / "payload-rejects.png"), full_page=True)
+    keep_shot(page, "payload-rejects.png", full_page=True)
     # the rejects export: the payloads leave as plain CSV text, exactly as typed
     reason = page.get_by_role("textbox", name="Why are you downloading the rejected rows?")
     reason.fill("checking the feed")

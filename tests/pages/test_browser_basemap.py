@@ -24,11 +24,10 @@ from playwright.sync_api import Browser, Request, Response
 from dashboard.basemap import PREPARED_DIR, _source_id, prepare
 from scripts.basemap_fixture import COLOURS, write_pmtiles, write_vector_pmtiles
 from tests.conftest import store_url
-from tests.pages.browser_harness import MAP_FRAMES, Tab, _ms, launch, require_chromium, serve
+from tests.pages.browser_harness import MAP_FRAMES, Tab, _ms, keep_shot, launch, require_chromium, serve, shots_wanted
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/p16/shots/basemap")
 
 # The first map's basemap layer has finished loading and shows at least two decoded tiles from blob: URLs
 # (pmtiles' raster layer turns each tile's bytes into an object URL for an <img>).
@@ -117,8 +116,7 @@ def test_the_patrol_map_draws_the_files_tiles_read_from_the_app_by_range(server:
 
     # drawn: both colours of the checkerboard are on the map (two tiles at least, side by side), where no
     # hexagon covers them; without the basemap neither colour is anywhere in the app
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "patrol-basemap-1366x768.png"))
+    keep_shot(page, "patrol-basemap-1366x768.png")
     pixels = _pixels(container.screenshot())
     shares = [_share(pixels, c) for c in COLOURS]
     assert all(s > 0.01 for s in shares), f"share of the map in each tile colour: {shares}"
@@ -126,12 +124,12 @@ def test_the_patrol_map_draws_the_files_tiles_read_from_the_app_by_range(server:
     # the attribution is the archive's own, as text
     attribution = page.frame_locator(MAP_FRAMES).first.locator(".leaflet-control-attribution")
     assert "Test tiles © Nestwatch fixture" in attribution.inner_text()
-    for width, height in ((768, 1024), (1920, 1080)):  # the other screens, for the eye
+    for width, height in ((768, 1024), (1920, 1080)) if shots_wanted() else ():  # the other screens, for the eye
         page.set_viewport_size({"width": width, "height": height})
         tab.idle()
         tab.maps(minimum=20)
         page.wait_for_function(f"() => ({TILES_DRAWN})() >= 2", timeout=_ms(60))
-        page.screenshot(path=str(SHOTS / f"patrol-basemap-{width}x{height}.png"))
+        keep_shot(page, f"patrol-basemap-{width}x{height}.png")
     tab.close()  # fails on any request that left the machine
 
 
@@ -173,7 +171,7 @@ def test_a_vector_archive_in_several_parts_is_drawn_with_the_light_theme(
     assert frame is not None
     frame.evaluate(VECTOR_LAYER, {"url": made.url(), "size": made.size, "partBytes": made.part_bytes})
     assert len(parts) >= 2, f"the archive was read from {sorted(parts)}"
-    page.screenshot(path=str(SHOTS / "patrol-vector-basemap-1366x768.png"))
+    keep_shot(page, "patrol-vector-basemap-1366x768.png")
     pixels = _pixels(container.screenshot())
     shares = [_share(pixels, c) for c in (EARTH, WATER)]
     assert all(s > 0.01 for s in shares), f"share of the map in earth and water colours: {shares}"

@@ -30,7 +30,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from geo.demo import load_demo
 from geo.store import Store
-from tests.pages.browser_harness import SHOTS, Tab, _all_html, launch, require_chromium, serve
+from tests.pages.browser_harness import Tab, _all_html, keep_shot, launch, require_chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -291,7 +291,7 @@ def test_cabinet_ward_table_and_report_pack_downloads(server: str, browser: Brow
     )
     assert names[0].endswith(".pdf") and names[1].endswith(".html")
     assert {e["role"] for e in _entries(db, "partnership meeting (browser)")} == {"cabinet"}
-    tab.page.screenshot(path=str(SHOTS / "cabinet-report-downloads.png"), full_page=True)
+    keep_shot(tab.page, "cabinet-report-downloads.png", full_page=True)
     tab.close()
 
 

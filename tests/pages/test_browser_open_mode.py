@@ -18,7 +18,7 @@ pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import police_csv, police_row, store_url
-from tests.pages.browser_harness import SHOTS, Tab, _ms, launch, require_chromium, serve
+from tests.pages.browser_harness import Tab, _ms, keep_shot, launch, require_chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,6 @@ def browser() -> Iterator[Browser]:
 
 
 def test_after_a_real_upload_a_fresh_context_and_a_reload_are_refused(browser: Browser, tmp_path: Path) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     db = store_url(tmp_path / "first.sqlite")
     upload = tmp_path / "2024-01-street.csv"
     upload.write_text(police_csv(police_row(), police_row(month="2024-02")), encoding="utf-8")
@@ -78,11 +77,11 @@ def test_after_a_real_upload_a_fresh_context_and_a_reload_are_refused(browser: B
         loader.page.get_by_text("Validation report").wait_for(timeout=_ms(120))
         expect(loader.page.get_by_text("stays open until it is reloaded")).to_be_visible()
         expect(loader.page.get_by_text(BANNER)).to_have_count(0)
-        loader.page.screenshot(path=str(SHOTS / "open-mode-loader.png"), full_page=True)
+        keep_shot(loader.page, "open-mode-loader.png", full_page=True)
 
         fresh = Door(browser, url)  # a new person
         fresh.expect_refused()
-        fresh.page.screenshot(path=str(SHOTS / "open-mode-refused.png"), full_page=True)
+        keep_shot(fresh.page, "open-mode-refused.png", full_page=True)
         fresh.close()
         Door(browser, url, "data_quality").expect_refused()  # straight to the page with the real rejects
 
@@ -105,7 +104,7 @@ def test_the_demo_town_opens_but_will_not_take_real_data(browser: Browser, demo_
         main = tab.page.locator("[data-testid='stMain']")
         expect(main).to_contain_text("python -m geo demo --remove")
         expect(tab.page.locator("input[type='file']")).to_have_count(0)  # nothing can be uploaded, so nothing read
-        tab.page.screenshot(path=str(SHOTS / "open-mode-demo-load-data.png"), full_page=True)
+        keep_shot(tab.page, "open-mode-demo-load-data.png", full_page=True)
         tab.close()
 
 

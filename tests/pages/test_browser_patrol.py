@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, expect
 
 from geo.store import Store
 from tests.conftest import store_url
-from tests.pages.browser_harness import MAP_FRAMES, SHOTS, Tab, launch, require_chromium, serve
+from tests.pages.browser_harness import MAP_FRAMES, Tab, keep_shot, launch, require_chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -121,7 +121,7 @@ def test_the_inspector_finds_a_place_follows_the_route_and_prints_the_plan(
     container = tab.maps(minimum=20)
     zoom = container.evaluate("() => Object.values(window).find(v => v instanceof L.Map).getZoom()")
     assert zoom > before, (before, zoom)  # one ward fills the map: closer than the whole town
-    page.screenshot(path=str(SHOTS / "patrol-search.png"))
+    keep_shot(page, "patrol-search.png")
 
     # a click on a numbered stop details that place, named as people name it
     stops = container.evaluate(STOPS)

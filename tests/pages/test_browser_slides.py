@@ -4,14 +4,12 @@ One server over the demo town for the module. Each slide's headline (and, for a 
 figure, its big number) is checked against the published pack made here from the same store
 (:func:`geo.publish.published.published_outcomes`), so the slides say what the report pack says.
 The presentation view without slides is measured at 1920x1080: headlines, map and chart above
-the fold. Set ``NESTWATCH_SHOTS_DIR`` to keep screenshots of each at three screen sizes.
+the fold. Set ``NESTWATCH_SHOTS`` to keep screenshots of each at three screen sizes.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +20,7 @@ from playwright.sync_api import Browser, FrameLocator, expect
 from geo.publish.published import PublishedOutcomes, published_outcomes
 from geo.store import Store
 from tests.conftest import store_url
-from tests.pages.browser_harness import Tab, launch, require_chromium, serve
+from tests.pages.browser_harness import Tab, keep_shot, launch, require_chromium, serve
 
 SLIDES = ".st-key-o_slides_frame iframe"
 SIZES = ((1920, 1080), (1366, 768), (768, 1024))
@@ -63,10 +61,7 @@ def pack(db: str) -> PublishedOutcomes:
 
 
 def _shot(tab: Tab, name: str) -> None:
-    folder = os.environ.get("NESTWATCH_SHOTS_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        tab.page.screenshot(path=str(Path(folder) / f"{name}.png"))
+    keep_shot(tab.page, f"{name}.png")
 
 
 def _as_presenter(browser: Browser, server: str) -> Tab:

@@ -17,7 +17,7 @@ pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import store_url
-from tests.pages.browser_harness import MAP_FRAMES, SHOTS, Tab, _ms, launch, require_chromium, serve
+from tests.pages.browser_harness import MAP_FRAMES, Tab, _ms, keep_shot, launch, require_chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,6 @@ def browser() -> Iterator[Browser]:
 
 
 def test_a_councillor_opens_their_ward_by_link_and_plays_the_months(server: str, browser: Browser) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     tab = SignIn(browser, server, f"trends?area={ST_ANNES}", viewport={"width": 1366, "height": 768})
     page = tab.page
     expect(page.get_by_role("heading", name="Trends")).to_be_visible()
@@ -84,7 +83,7 @@ def test_a_councillor_opens_their_ward_by_link_and_plays_the_months(server: str,
     for w, h in ((768, 1024), (1920, 1080), (1366, 768)):
         page.set_viewport_size({"width": w, "height": h})
         tab.maps(minimum=8)
-        page.screenshot(path=str(SHOTS / f"trends-change-{w}.png"), full_page=True)
+        keep_shot(page, f"trends-change-{w}.png", full_page=True)
 
     tab.rerun(page.get_by_text("month by month (play)").click)
     tab.maps(minimum=8)  # the eight demo wards
@@ -97,7 +96,7 @@ def test_a_councillor_opens_their_ward_by_link_and_plays_the_months(server: str,
     expect(frame.locator(".nestwatch-label").filter(has_text="St Anne's (synthetic)")).to_have_count(1)
     latest = areas.evaluate_all(FILLS)
     runs = tab.finished
-    page.screenshot(path=str(SHOTS / "trends-playback-1366.png"), full_page=True)
+    keep_shot(page, "trends-playback-1366.png", full_page=True)
 
     frame.get_by_role("button", name="Play").click()
     expect(frame.locator("[data-playing='true']")).to_have_count(1)
@@ -132,7 +131,7 @@ def test_a_councillor_opens_their_ward_by_link_and_plays_the_months(server: str,
     for size, name in (((768, 1024), "768"), ((1920, 1080), "1920")):
         page.set_viewport_size({"width": size[0], "height": size[1]})
         tab.maps(minimum=8)
-        page.screenshot(path=str(SHOTS / f"trends-playback-{name}.png"), full_page=True)
+        keep_shot(page, f"trends-playback-{name}.png", full_page=True)
     tab.close()
 
 
