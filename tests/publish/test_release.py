@@ -486,5 +486,7 @@ def test_a_later_import_leaves_the_cells_it_does_not_touch_as_they_were(store, w
     assert len(kept) == len(before.cells)  # every cell of the first release is still there ...
     assert (kept["value_before"] == kept["value_after"]).all()  # ... with the same noise
     new = joined[joined["_merge"] == "right_only"]
-    assert set(new["month"]) <= {"2025-02", "2024-05"} and len(new)
+    # new cells only for what the imports touched (how many: two incidents and one flag can be released as 0,
+    # which is not stored, so that depends on the store's random release secret)
+    assert set(new["month"]) <= {"2025-02", "2024-05"}
     assert set(new.loc[new["month"] == "2024-05", "measure"]) <= {"flagged_opened"}
