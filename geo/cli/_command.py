@@ -102,6 +102,30 @@ def os_user() -> str:
         return "unknown"
 
 
+def log_personal_export(store: Store, out: str, *, rows: int, reason: str, detail: Mapping[str, object]) -> None:
+    """The audit entry of a file of personal or OFFICIAL-SENSITIVE data, written before the file is.
+
+    Why before: a file that exists always has its entry (if writing then
+    fails, the entry records an attempt). ``reason`` is required by the log
+    for such an export; ``out`` is named by its file name only.
+    """
+    from pathlib import Path
+
+    from geo.store import audit
+
+    audit.record(
+        store,
+        user=os_user(),
+        role="cli",
+        action="export",
+        target=f"export:{Path(out).name}",
+        rows=rows,
+        reason=reason,
+        personal=True,
+        detail=dict(detail),
+    )
+
+
 def safe_url(url: str) -> str:
     """A URL without its password, for printing."""
     from sqlalchemy.engine import make_url

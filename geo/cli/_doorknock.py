@@ -16,7 +16,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from geo.cli._command import Command, add_db, open_store, os_user
+from geo.cli._command import Command, add_db, log_personal_export, open_store
 from geo.core.errors import OptionError
 
 #: Suffix -> the file written; anything else is refused before the store is read.
@@ -37,7 +37,6 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from geo.plan.neighbours import check_radius, doorknock_for
     from geo.publish.doorknock import doorknock_csv, doorknock_html
-    from geo.store import audit
 
     out = Path(args.out)
     fmt = FORMATS.get(out.suffix.lower())
@@ -51,17 +50,8 @@ def _run(args: argparse.Namespace) -> int:
     radius = check_radius(args.radius)
     store = open_store(args)
     targets, neighbours = doorknock_for(store, target=args.target, radius_m=radius, interventions=args.interventions)
-    audit.record(
-        store,
-        user=os_user(),
-        role="cli",
-        action="export",
-        target=f"export:{out.name}",
-        rows=len(neighbours),
-        reason=reason,
-        personal=True,
-        detail={"list": "doorknock", "format": fmt, "targets": len(targets), "radius_m": radius},
-    )
+    detail = {"list": "doorknock", "format": fmt, "targets": len(targets), "radius_m": radius}
+    log_personal_export(store, str(out), rows=len(neighbours), reason=reason, detail=detail)
     if fmt == "html":
         made = f"{dt.date.today():%d %b %Y}".lstrip("0")
         out.write_text(doorknock_html(neighbours, radius_m=radius, made=made), encoding="utf-8")

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from geo.cli._analysis import add_choice, add_cube_options, args_to_filters
-from geo.cli._command import Command, open_store, os_user
+from geo.cli._command import Command, log_personal_export, open_store, os_user
 from geo.core.days import check_day
 from geo.core.errors import OptionError
 
@@ -83,7 +83,6 @@ def _format(out: str) -> str:
 def _run(args: argparse.Namespace) -> int:
     from geo.plan.schedule import Dose, parse_shifts, plan_week
     from geo.publish.briefing import briefing_csv, briefing_html
-    from geo.store import audit
     from geo.store.patrols import save_plan
 
     filters = args_to_filters(args)
@@ -113,20 +112,10 @@ def _run(args: argparse.Namespace) -> int:
         balance=args.balance,
     )
     plan_id = save_plan(store, plan.slots, week=plan.week, user=os_user(), options=plan.options, role="cli")
-    out = Path(args.out)
-    audit.record(  # before the sheet's bytes exist: a file that exists has its entry
-        store,
-        user=os_user(),
-        role="cli",
-        action="export",
-        target=f"export:{out.name}",
-        rows=len(plan.slots),
-        reason=reason,
-        personal=True,
-        detail={"export": "briefing", "format": kind, "plan": plan_id, "week": plan.week.isoformat()},
-    )
+    detail = {"export": "briefing", "format": kind, "plan": plan_id, "week": plan.week.isoformat()}
+    log_personal_export(store, args.out, rows=len(plan.slots), reason=reason, detail=detail)
     data = briefing_html(plan).encode("utf-8") if kind == "html" else briefing_csv(plan)
-    out.write_bytes(data)
+    Path(args.out).write_bytes(data)
     print(
         f"plan {plan_id} saved for the week beginning {plan.week:%Y-%m-%d}: {len(plan.teams)} team(s), "
         f"{len(plan.places)} places, {len(plan.slots)} visits of {dose.minutes} min; {args.out} written",
