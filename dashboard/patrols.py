@@ -255,11 +255,8 @@ def dosage_chart(table: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            # a place's two bars fill most of its band (the default paddings left each bar a few pixels)
-            y=alt.Y(
-                "place:N", sort=order, title=None, axis=alt.Axis(labelLimit=220), scale=alt.Scale(paddingInner=0.25)
-            ),
-            yOffset=alt.YOffset("bar:N", sort=list(BAR_ORDER), scale=alt.Scale(paddingInner=0, paddingOuter=0)),
+            y=alt.Y("place:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+            yOffset=alt.YOffset("bar:N", sort=list(BAR_ORDER)),
             x=alt.X("minutes:Q", title="Minutes this week"),
             color=alt.Color(
                 "bar:N",
