@@ -59,6 +59,8 @@ KIND_LABELS = {
     "population": "Ward populations (ONS mid-year estimates)",
     "patrols": "Patrol pings (GPS CSV or a GPX track)",
     "properties": "Properties (housing stock or an address gazetteer)",
+    "signals": "Early-warning signals (repairs, complaints, visits)",
+    "lines": "Groups and county lines (police intelligence)",
 }
 COORD_LABELS: dict[str, str] = {
     "auto": "Detect from the values",

@@ -378,9 +378,80 @@ PROPERTIES = Kind(
     ),
 )
 
+#: What partners notice at an address (a repairs job, a neighbour's complaint, a visit with no access): one row
+#: per event, the words from :data:`geo.core.signals.SIGNALS`. The address is named by the partner's property
+#: ref, its UPRN or both; a row without a point is kept and placed by the stored homes (``properties``) with
+#: that ref or UPRN, because a repairs export knows the property, not its coordinates.
+SIGNALS = Kind(
+    name="signals",
+    table="signals",
+    ref_column=None,
+    key_columns=("ref", "uprn", "date", "signal", "source", "event"),
+    coordinates_optional=True,
+    help="What partners notice at an address (lock changes, repairs, neighbours' complaints, no access): "
+    "one row per event, for the early-warning review queue.",
+    columns=(
+        Column("ref", "str", synonyms=("ref", "reference", "propertyref", "propref", "property", "assetref")),
+        _ADDRESS,
+        Column("uprn", "str", synonyms=("uprn", "uprnnumber", "propertyuprn"), help="UPRN, as text"),
+        _LAT,
+        _LNG,
+        Column(
+            "date",
+            "date",
+            required=True,
+            synonyms=("date", "eventdate", "jobdate", "reporteddate", "datereported", "raiseddate", "dateraised"),
+            help="YYYY-MM-DD (or DD/MM/YYYY) of the event",
+        ),
+        Column(
+            "signal",
+            "str",
+            required=True,
+            synonyms=("signal", "event", "type", "signaltype", "jobdescription", "description", "complainttype"),
+            help="what was noticed, from the vocabulary (lock change, neighbour complaint: noise, …)",
+        ),
+        Column("source", "str", synonyms=("source", "system", "agency", "partner"), help="e.g. repairs, housing ASB"),
+        Column(
+            "event",
+            "str",
+            synonyms=("eventref", "jobref", "jobnumber", "jobno", "caseref", "casenumber", "complaintref"),
+            help="the partner's own job or case number (two events on one day are two rows only with it)",
+        ),
+    ),
+)
+
+#: Which group or county line a case record is linked to, from police intelligence: its own table, read only by
+#: users with the ``intel`` flag, so the flagged list and the closure orders stay shareable without it.
+LINES = Kind(
+    name="lines",
+    table="lines",
+    ref_column=None,
+    key_columns=("record", "ref", "line"),
+    coordinates_optional=True,
+    help="Police intelligence: which group or county line a flagged address, closure order or warrant is "
+    "linked to (restricted: users with the intel flag).",
+    columns=(
+        Column("line", "str", required=True, synonyms=("line", "linename", "group", "groupname", "ocg", "gang")),
+        Column("record", "str", required=True, synonyms=("record", "recordtype", "kind", "type")),
+        Column("ref", "str", required=True, synonyms=("ref", "reference", "caseref", "orderref", "warrantref")),
+        _ADDRESS,
+        _LAT,
+        _LNG,
+        Column(
+            "date",
+            "date",
+            synonyms=("date", "seen", "dateseen", "linked", "datelinked", "executed"),
+            help="when the link was seen (a warrant: when executed); blank: the record's own date",
+        ),
+    ),
+)
+
 KINDS: dict[str, Kind] = {
     k.name: k
-    for k in (INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES, POPULATION, PATROLS, PROPERTIES)
+    for k in (
+        *(INCIDENTS, CLOSURES, VICTIMS, VICTIM_COUNTS, FLAGGED, WARDS, ESTATES, POPULATION, PATROLS, PROPERTIES),
+        *(SIGNALS, LINES),
+    )
 }
 
 #: What a user may name on the command line (victim counts arrive as "victims").
@@ -394,6 +465,8 @@ IMPORT_KINDS = (
     "population",
     "patrols",
     "properties",
+    "signals",
+    "lines",
 )
 BOUNDARY_KINDS = ("wards", "estates")
 
@@ -488,6 +561,8 @@ INDICATORS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 FLAGGED_STATUSES = ("open", "closed")
+#: What a ``lines`` row links: a flagged address, a closure order (by their refs) or a warrant (its own point).
+LINE_RECORDS = ("flagged", "closure", "warrant")
 CLOSURE_ORDER_TYPES = ("full", "partial")
 CLOSURE_STATUSES = ("active", "extended", "expired", "discharged", "revoked")
 

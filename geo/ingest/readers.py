@@ -346,7 +346,7 @@ def map_columns(header: list[str], kind: Kind, *, mapping: Mapping[str, str] | N
     if {"lat", "lng"} <= set(kind.column_names):
         has_ll = {"lat", "lng"} <= columns.keys()
         has_en = {"easting", "northing"} <= columns.keys()
-        if not (has_ll or has_en):
+        if not (has_ll or has_en or kind.coordinates_optional):  # a repairs export knows the home, not its point
             missing.append("lat/lng or easting/northing")
     if missing:
         raise InputError(

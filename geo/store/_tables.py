@@ -38,6 +38,8 @@ PLAN_TABLE = "plans"
 PLAN_SLOT_TABLE = "plan_slots"
 #: Check-in presses (revision 0009), beside the pings each stored (a ``patrols`` import of its own).
 CHECKIN_TABLE = "checkins"
+#: What a person decided about an address the early-warning queue raised (revision 0010; geo.store.review).
+REVIEW_TABLE = "review_decisions"
 
 #: The SQL type of each ``Column.dtype`` (a type class, or an instance where it takes a length).
 _SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]] = {
@@ -117,6 +119,8 @@ def build_metadata() -> sa.MetaData:
             sa.Index(f"ix_{kind.table}_{'_'.join(kind.key_columns)}", *(t.c[c] for c in kind.key_columns))
         if kind.name == "incidents":
             sa.Index("ix_incidents_month_category", t.c.month, t.c.category)
+        if kind.name == "signals":  # the review queue reads signals by date (geo.plan.review)
+            sa.Index("ix_signals_date", t.c.date)
         if kind.name == "patrols":  # pings are read by days (geo.store.patrols.read_pings)
             sa.Index("ix_patrols_time", t.c.time)
     sa.Table(
@@ -163,6 +167,18 @@ def build_metadata() -> sa.MetaData:
         sa.Column("data", sa.LargeBinary, nullable=False),
     )
     _plan_tables(md)
+    sa.Table(
+        REVIEW_TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("address", sa.Text, nullable=False, index=True),  # the queue's address key (uprn:… or ref:…)
+        sa.Column("action", sa.String(12), nullable=False),  # dismissed | booked | flagged
+        sa.Column("at", sa.String(27), nullable=False),  # INSTANT_FORMAT (UTC)
+        sa.Column("user", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("through", sa.String(10), nullable=False),  # the newest signal's date the decision saw
+        sa.Column("flagged_ref", sa.Text, nullable=False, default=""),
+    )
     return md
 
 

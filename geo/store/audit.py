@@ -88,9 +88,12 @@ ACTIONS: dict[str, str] = {
     "role_change": "a user's role was changed",
     "view_audit": "consultation of the audit log itself",
     "save_plan": "a week's patrol plan was saved (where and when teams are asked to be)",
+    "review": "an address the early-warning queue raised was flagged, dismissed or booked for a joint visit",
+    "view_intel": "consultation: police intelligence on groups and county lines was shown",
+    "intel_change": "a user's intel permission (groups and county lines) was given or taken away",
 }
 #: Actions that always need a reason. ``export`` needs one only when ``personal=True``.
-REASON_REQUIRED: frozenset[str] = frozenset({"delete", "role_change"})
+REASON_REQUIRED: frozenset[str] = frozenset({"delete", "role_change", "review", "intel_change"})
 #: ``detail`` keys refused because they would put personal data into the log.
 PERSONAL_KEYS: frozenset[str] = frozenset(
     {"address", "addresses", "uprn", "uprns", "postcode", "lat", "lng", "lon", "latitude", "longitude", "email"}

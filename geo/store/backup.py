@@ -73,6 +73,7 @@ from geo.store._tables import (
     PLAN_SLOT_TABLE,
     PLAN_TABLE,
     REJECT_TABLE,
+    REVIEW_TABLE,
     SECRET_ID,
     SECRET_TABLE,
     SEGMENT_KINDS,
@@ -90,6 +91,7 @@ ROW_TABLES = (
     PLAN_TABLE,
     PLAN_SLOT_TABLE,
     CHECKIN_TABLE,
+    REVIEW_TABLE,
 )
 #: Schema revisions from before the audit log's hash chain (0005): their ``audit.csv`` has no hashes.
 UNCHAINED_REVISIONS = frozenset({"", "0001", "0002", "0003", "0004"})
@@ -101,6 +103,9 @@ SECRETLESS_REVISIONS = UNCHAINED_REVISIONS | {"0005"}
 LATER_TABLES = {"population": SECRETLESS_REVISIONS | {"0006", "0007"}}
 LATER_TABLES |= dict.fromkeys(  # revision 0009: patrols, homes, saved plans and check-ins
     ("patrols", "properties", PLAN_TABLE, PLAN_SLOT_TABLE, CHECKIN_TABLE), LATER_TABLES["population"] | {"0008"}
+)
+LATER_TABLES |= dict.fromkeys(  # revision 0010: signals, intelligence links, review decisions
+    ("signals", "lines", REVIEW_TABLE), LATER_TABLES["patrols"] | {"0009"}
 )
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 

@@ -32,9 +32,11 @@ from geo.core.schema import (
     CLOSURE_STATUSES,
     FLAGGED_STATUSES,
     INDICATORS,
+    LINE_RECORDS,
     indicator_lookup,
     normalise_label,
 )
+from geo.core.signals import accepted_words, signal_lookup
 from geo.validate import _bounds
 from geo.validate._fields import (
     FieldCheck,
@@ -178,6 +180,65 @@ def property_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejec
     )
 
 
+def signal_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """What partners noticed: the address named by a ref or a UPRN (or both), the date, and the signal in the
+    vocabulary's words (:data:`geo.core.signals.SIGNALS`), stored as its key.
+
+    A word the vocabulary does not know is refused, listing the accepted ones: guessing that "door" meant a
+    lock change would make a rule fire (or stay silent) on a guess.
+    """
+    nameless = ((text["ref"] == "") & (text["uprn"] == "")).to_numpy(dtype=bool)
+    rej.reject(nameless, "ref", "neither ref nor uprn: name the property (its ref, its UPRN or both)")
+    property_fields(text, out, rej)  # a UPRN as homes have it
+    out["date"] = check_dates(text["date"], "date", rej, required=True)
+    lookup = signal_lookup()
+    key = map_unique(text["signal"], lambda v: lookup.get(normalise_label(v), "")).astype("str")
+    unknown = ((text["signal"] != "") & (key == "")).to_numpy(dtype=bool)
+    rej.reject(unknown, "signal", says("unknown signal: ", text["signal"], f" (accepted: {accepted_words()})"))
+    out["signal"] = key
+
+
+#: How a ``record`` is spelt in intelligence exports -> :data:`geo.core.schema.LINE_RECORDS`.
+_RECORD_WORDS = {
+    **{w: "flagged" for w in ("flagged", "flag", "flaggedaddress", "addressofconcern", "address", "cuckooing")},
+    **{w: "closure" for w in ("closure", "closures", "closureorder", "order", "premisesclosureorder")},
+    **{w: "warrant" for w in ("warrant", "warrants", "searchwarrant", "drugswarrant", "misusewarrant")},
+}
+_SPACES = re.compile(r"\s+")
+
+
+def line_name(text: str) -> str:
+    """One spelling per group or line: quotes and a leading "the" dropped, spaces collapsed, each word
+    capitalised, so "the 'DEE' line", "Dee  Line" and "dee line" are one line ("Dee Line")."""
+    words = _SPACES.sub(" ", text.replace('"', " ").replace("'", " ").replace("\u2019", " ")).strip()
+    if words.lower().startswith("the "):
+        words = words[4:]
+    return " ".join(w[:1].upper() + w[1:].lower() for w in words.split(" ") if w)
+
+
+def line_fields(text: Mapping[str, pd.Series], out: pd.DataFrame, rej: Rejector) -> None:
+    """Intelligence links: the line's name normalised (:func:`line_name`), the record it links (flagged address,
+    closure order or warrant), and the date. A warrant is in no other table, so its row must carry its own point
+    and date; a flagged address or closure order takes them from its record when they are blank."""
+    out["line"] = map_unique(text["line"], line_name).astype("str")
+    rej.reject(
+        ((text["line"] != "") & (out["line"] == "")).to_numpy(dtype=bool), "line", "line has no letters or digits"
+    )
+    record = map_unique(text["record"], lambda v: _RECORD_WORDS.get(normalise_label(v), "")).astype("str")
+    rej.reject(
+        ((text["record"] != "") & (record == "")).to_numpy(dtype=bool),
+        "record",
+        says("unknown record: ", text["record"], f" (allowed: {', '.join(LINE_RECORDS)})"),
+    )
+    out["record"] = record
+    out["date"] = check_dates(text["date"], "date", rej, required=False)
+    warrant = (record == "warrant").to_numpy(dtype=bool)
+    rej.reject(
+        warrant & out["lat"].isna().to_numpy(), "lat", "a warrant needs its point (lat/lng): no other table has it"
+    )
+    rej.reject(warrant & (out["date"] == "").to_numpy(dtype=bool), "date", "a warrant needs the date it was executed")
+
+
 #: Kind name -> the checks of that kind's own fields (every table kind has exactly one).
 FIELD_CHECKS: dict[str, FieldCheck] = {
     "incidents": incident_fields,
@@ -188,6 +249,8 @@ FIELD_CHECKS: dict[str, FieldCheck] = {
     "population": population_fields,
     "patrols": patrol_fields,
     "properties": property_fields,
+    "signals": signal_fields,
+    "lines": line_fields,
 }
 
 

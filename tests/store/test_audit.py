@@ -32,6 +32,9 @@ CALLS = {
     "role_change": {"target": "user:bob", "reason": "joined analyst team", "detail": {"to": "analyst"}},
     "view_audit": {"target": "audit", "rows": 8},
     "save_plan": {"target": "plan:2024-05-06", "rows": 30, "detail": {"plan_id": 1, "teams": 2}},
+    "review": {"target": "review:uprn:100012345678", "reason": "two lock changes", "detail": {"action": "dismissed"}},
+    "view_intel": {"target": "lines", "rows": 2, "detail": {"lines": 2}},
+    "intel_change": {"target": "user:bob", "reason": "joined the county lines desk", "detail": {"intel": True}},
 }
 
 
@@ -42,8 +45,10 @@ def log(store: Store, action: str, user: str = "alice", role: str = "analyst", *
 def test_vocabulary_is_covered():
     assert set(CALLS) == set(ACTIONS)
     assert audit.needs_reason("delete") and audit.needs_reason("role_change")
+    assert audit.needs_reason("review") and audit.needs_reason("intel_change") and not audit.needs_reason("view_intel")
     assert audit.needs_reason("export", personal=True) and not audit.needs_reason("export")
-    assert not any(audit.needs_reason(a) for a in ACTIONS if a not in ("delete", "role_change"))
+    reasoned = ("delete", "role_change", "review", "intel_change")
+    assert not any(audit.needs_reason(a) for a in ACTIONS if a not in reasoned)
 
 
 def test_table_exists_on_a_fresh_store_and_is_empty(store):

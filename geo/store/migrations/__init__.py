@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from geo.core.errors import StoreError
 
 #: The newest revision; a test checks it against ``versions/``.
-HEAD = "0009"
+HEAD = "0010"
 _LOCK = 0x4E455354  # "NEST": the advisory-lock key, any constant shared by all processes
 _HERE = Path(__file__).resolve().parent
 
