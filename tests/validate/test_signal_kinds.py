@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from geo.core.schema import normalise_label
 from geo.core.signals import SIGNALS, signal_lookup
 from geo.ingest.readers import read_csv_kind
 from geo.store import Store
@@ -55,8 +56,6 @@ def test_repairs_and_case_words_become_one_key(write, words, key):
 def test_every_spelling_names_one_signal_only():
     """No synonym is claimed by two signals (the lookup would silently keep the last)."""
     seen: dict[str, str] = {}
-    from geo.core.schema import normalise_label
-
     for key, s in SIGNALS.items():
         for spelling in (key, s.label, *s.synonyms):
             n = normalise_label(spelling)
