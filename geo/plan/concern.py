@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from geo.plan._text import text_of as _text
 from geo.space.hexes import cells_to_latlng, strings_to_cells
 from geo.stats.evaluate import to_metres
 
@@ -33,12 +34,6 @@ from geo.stats.evaluate import to_metres
 NEW_DAYS = 7
 #: The alert's columns, newest flag first.
 CONCERN_COLUMNS = ["ref", "address", "first_flagged", "indicators", "lat", "lng", "hot_place", "hot_cell", "distance_m"]
-
-
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame:
-        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    return frame[column].fillna("").astype(str).str.strip()
 
 
 def new_addresses_of_concern(

@@ -56,6 +56,9 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo.core.errors import OptionError
+from geo.plan._text import normal_text as _normal
+from geo.plan._text import text_of as _text
+from geo.plan._text import uprn_key as _uprn_key
 from geo.stats.evaluate import to_metres
 
 if TYPE_CHECKING:
@@ -113,24 +116,6 @@ def check_radius(radius_m: float) -> float:
             f"the radius must be more than 0 and at most {MAX_RADIUS_M:.0f} m, not {radius_m!r}", option="radius"
         )
     return r
-
-
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame:
-        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    return frame[column].fillna("").astype(str).str.strip()
-
-
-def _normal(text: pd.Series) -> pd.Series:
-    """Case, punctuation and spacing ignored: ``"12, Elm  Road"`` and ``"12 elm road"`` are one text."""
-    return text.str.casefold().str.replace(r"[\W_]+", " ", regex=True).str.strip()
-
-
-def _uprn_key(text: pd.Series) -> pd.Series:
-    """A UPRN without its leading zeros; blank for anything that is not all digits."""
-    digits = text.str.fullmatch(r"\d+").fillna(False).to_numpy(bool)
-    stripped = text.str.lstrip("0").where(lambda s: s != "", "0")
-    return stripped.where(digits, "")
 
 
 def _key_pairs(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
