@@ -12,7 +12,6 @@ file) with the press beside it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -22,17 +21,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo.core.days import check_day
-from geo.core.errors import InputError, OptionError
-from geo.core.rejects import empty_rejects
+from geo.core.errors import OptionError
 from geo.core.schema import INSTANT_FORMAT, KINDS
 from geo.ingest.gpx import GPX_HEADINGS
-from geo.ingest.readers import RawTable
+from geo.store._small_import import import_small
 from geo.store._store import Store, _new_id
 from geo.store._tables import CHECKIN_TABLE, PLAN_SLOT_TABLE, PLAN_TABLE
-from geo.store.audit import record, record_import
-from geo.store.importer import ImportResult
-from geo.store.provenance import store_is_synthetic
-from geo.validate import validate_table
+from geo.store.audit import record
 
 __all__ = ["CHECKIN_SOURCE", "LONGEST_STAY", "PING_COLUMNS", "PLAN_SLOT_COLUMNS", "PROPERTY_COLUMNS"]
 __all__ += ["instant_text", "open_checkins", "read_pings", "read_plan", "read_plan_slots", "read_properties"]
@@ -416,38 +411,23 @@ def record_checkin(
         {"unit": name, "time": times, "lat": repr(float(lat)), "lon": repr(float(lng)), "source": CHECKIN_SOURCE},
         dtype="str",
     )
-    original["_row"] = np.arange(1, len(original) + 1)
-    body = original.drop(columns="_row").to_csv(index=False).encode("utf-8")
-    raw = RawTable(
-        file=label,
-        digest=hashlib.sha256(body).hexdigest(),
-        text=original,
-        rejects=empty_rejects(),
-        n_rows=len(original),
-        notes=[note],
+    line, _ = import_small(  # the press's own moment (the last row) must be stored, or nothing is
+        store,
+        "patrols",
+        original,
+        label=label,
+        columns=GPX_HEADINGS,
         source_format="check-in",
-        columns=dict(GPX_HEADINGS),
-        kind="patrols",
         source=CHECKIN_SOURCE,
+        notes=[note],
+        user=user,
+        role=role or ROLE_NOT_GIVEN,
+        must_store=len(original),
+        refused="the check-in was not stored",
     )
-    validated = validate_table(raw, coords="wgs84")
-    if validated.ok is not None and not validated.ok[-1]:  # the press's own moment: refused, nothing stored
-        reason = validated.rejects[validated.rejects["row"] == len(original)]["reason"].iloc[0]
-        raise InputError(f"the check-in was not stored: {reason}", file=label)
-    files = store.import_validated(
-        "patrols", [(validated, len(original), raw.sha256, "check-in")], synthetic=store_is_synthetic(store)
-    )
-    line = files[0]
-    result = ImportResult(
-        kind="patrols", path=label, files=[{k: v for k, v in line.items() if k not in ("reasons", "notes")}]
-    )
-    for key in ("rows", "stored", "rejected", "already_present"):
-        setattr(result, key, line[key])
-    result.notes = [f"{label}: {n}" for n in line["notes"]]
     t = store.tables[CHECKIN_TABLE]
     values = {"import_id": int(line["import_id"]), "unit": name, "cell": int(cell), "action": action}
     values |= {"at": instant_text(when), "lat": float(lat), "lng": float(lng), "user": user}
     with store.engine.begin() as conn:
         checkin_id = _new_id(conn.execute(t.insert().values(**values)))
-    record_import(store, result, user=user, role=role or ROLE_NOT_GIVEN)
     return checkin_id

@@ -230,7 +230,7 @@ def test_only_the_demo_marks_an_import_synthetic():
     assert callers == {
         ("geo/demo/__init__.py", "import_path"),
         ("geo/store/importer.py", "import_validated"),
-        ("geo/store/patrols.py", "import_validated"),
+        ("geo/store/_small_import.py", "import_validated"),
     }
 
 
