@@ -13,6 +13,7 @@ function adding its arguments, one running it) defined in its group's module:
 ``geo.cli._plan``           plan (a week's patrol dose: slots, briefing sheet, tasking CSV)
 ``geo.cli._dosage``         dosage (planned against delivered minutes per place, from the patrol log)
 ``geo.cli._doorknock``      doorknock (the homes around a case address, for letters and door-knocking)
+``geo.cli._review``         review (the early-warning queue of addresses, for the weekly meeting)
 ``geo.cli._report``         report
 ==========================  ================================================================
 
@@ -37,7 +38,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from geo.cli import _admin, _analysis, _areas, _audit, _doorknock, _dosage, _evaluate, _imports, _plan, _report
+from geo.cli import _admin, _analysis, _areas, _audit, _doorknock, _dosage, _evaluate, _imports, _plan, _report, _review
 from geo.cli._command import Command
 from geo.core.errors import NestwatchError, one_line
 
@@ -63,6 +64,7 @@ COMMANDS: dict[str, Command] = {
         _plan.PLAN,
         _dosage.DOSAGE,
         _doorknock.DOORKNOCK,
+        *_review.COMMANDS,
         *_report.COMMANDS,
         *_audit.COMMANDS,
     )

@@ -39,6 +39,7 @@ from shapely.geometry import Point, Polygon, mapping
 
 from geo.core.schema import ASB, INDICATORS, POLICE_UK_HEADER
 from geo.demo._patrols import demo_plan_slots, make_properties, write_patrol_files
+from geo.demo._signals import make_signals
 from geo.store import PROJECT_ROOT, Store
 
 #: Where the demo's files are written. Only a place on disk: which imports are the demo is
@@ -422,7 +423,14 @@ def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path
             paths[kind].write_text(text)
     cases = make_cases(seed=seed)
     incidents = make_incidents(cases["closures"], seed=seed)
-    more = (("population", make_population(seed=seed)), ("properties", make_properties(cases, seed=seed)))
+    homes = make_properties(cases, seed=seed)
+    repairs, complaints = make_signals(homes, cases, end=DEMO_END, seed=seed)
+    more = (
+        ("population", make_population(seed=seed)),
+        ("properties", homes),
+        ("repairs", repairs),
+        ("complaints", complaints),
+    )
     for kind, frame in (("incidents", incidents), *cases.items(), *more):
         paths[kind] = folder / f"{kind}.csv"
         frame.to_csv(paths[kind], index=False, lineterminator="\r\n")
@@ -445,10 +453,12 @@ def load_demo(store: Store, *, seed: int = 7) -> list:
     from geo.store.importer import ImportOptions
 
     order = ("wards", "estates", "incidents", "closures", "flagged", "victims", "population", "properties")
+    files = [(kind, kind) for kind in order] + [("signals", "repairs"), ("signals", "complaints")]
     root = PROJECT_ROOT
     # logged relative to the project (an absolute path says nothing to a user and names the machine)
     results = [
-        import_path(store, kind, paths[kind], label=_relative(paths[kind], root), synthetic=True) for kind in order
+        import_path(store, kind, paths[name], label=_relative(paths[name], root), synthetic=True)
+        for kind, name in files
     ]
     # the patrol week follows the plan made from what was just loaded, so it comes last
     tracks = write_patrol_files(demo_plan_slots(store, seed=seed), folder=DEMO_DIR, seed=seed)

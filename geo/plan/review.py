@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo.core.schema import INDICATORS
+from geo.core.schema import ASB, INDICATORS
 from geo.core.signals import SIGNALS
 from geo.plan import _review_rules as _rules
 from geo.plan._review_rules import RULES, ReviewRule
@@ -66,9 +66,12 @@ from geo.plan._text import normal_text as _normal
 from geo.plan._text import text_of as _text
 from geo.plan._text import uprn_key as _uprn_key
 from geo.space.hexes import cells_to_weights, points_to_cells, strings_to_cells
+from geo.stats.aggregate import Filters, month_range
 from geo.stats.evaluate import to_metres
+from geo.store import Store
 
-__all__ = ["HIT_COLUMNS", "REVIEW_COLUMNS", "CellContext", "cell_context", "hits_words", "queue_day", "review_queue"]
+__all__ = ["HIT_COLUMNS", "REVIEW_COLUMNS", "CellContext", "Review", "cell_context", "context_filters", "context_for"]
+__all__ += ["hits_words", "queue_day", "review_for", "review_queue"]
 
 #: The queue's columns, in the order the CSV writes them.
 REVIEW_COLUMNS = [
@@ -462,10 +465,14 @@ def _add_context(
     if ok.any() and placed.any():
         tree = cKDTree(to_metres(pd.DataFrame({"lat": c_lat.to_numpy(float)[ok], "lng": c_lng.to_numpy(float)[ok]})))
         here = to_metres(pd.DataFrame({"lat": np.where(placed, lat, 0.0), "lng": np.where(placed, lng, 0.0)}))
-        dist, _ = tree.query(here, distance_upper_bound=_rules.CLOSURE_M + 1e-9)
+        dist, idx = tree.query(here, distance_upper_bound=_rules.CLOSURE_M + 1e-9)
         near = placed & (np.asarray(dist, float) <= _rules.CLOSURE_M)
         weight += _rules.WEIGHTS["closure"] * near
-        words = _joined(words, near, f"within {_rules.CLOSURE_M:g} m of a closure order")
+        at = np.where(near, idx, 0)
+        refs = _text(recent, "ref").to_numpy(object)[ok][at]
+        when = _day_words(_ordinals(granted[recent.index][ok].iloc[at])).to_numpy(object)
+        named = f"within {_rules.CLOSURE_M:g} m of closure order " + refs + " (granted " + when + ")"
+        words = _joined(words, near, named)
     out = queue.copy()
     before = out["context"].astype(str).to_numpy()
     out["context"] = _joined(words, before != "", before)
@@ -473,9 +480,100 @@ def _add_context(
     return out
 
 
+def _addresses_words(n: int) -> str:
+    return f"{n} address" if n == 1 else f"{n} addresses"
+
+
 def hits_words(hits: pd.DataFrame) -> str:
     """The hit counts as the CLI prints them, a rule a line."""
     return "\n".join(
-        f"{r.words}: {r.addresses_12m} addresses in the last 12 months, {r.met_now} now, {r.on_queue} on the queue"
+        f"{r.words}: {_addresses_words(r.addresses_12m)} in the last 12 months, {r.met_now} meeting it now, "
+        f"{r.on_queue} on the queue"
         for r in hits.itertuples()
     )
+
+
+# --------------------------------------------------------------------------- from the store
+
+#: The hot spot context's view: the patrol planner's opening one (the Overview's alert uses it too).
+CONTEXT_RES, CONTEXT_K, CONTEXT_MONTHS = 9, 1, 12
+
+
+@dataclass(frozen=True)
+class Review:
+    """The queue on its day, the rules' hit counts, and the words saying what they were computed from."""
+
+    queue: pd.DataFrame
+    hits: pd.DataFrame
+    as_of: dt.date | None
+    basis: str
+
+
+def context_filters(months: tuple[str, str] | None) -> Filters | None:
+    """Which incidents the context's hot spots count: ASB over the 12 months ending with the latest month stored."""
+    if months is None:
+        return None
+    span = month_range(*months)
+    return Filters(month_from=span[max(0, len(span) - CONTEXT_MONTHS)], month_to=span[-1], categories=(ASB,))
+
+
+def context_for(store: Store) -> tuple[CellContext | None, str]:
+    """The hot spot context from the store's incidents (None and the reason when there are none)."""
+    from geo.plan.analysis import Pass, trend_long_enough
+
+    filters = context_filters(store.months())
+    if filters is None:
+        return None, "no incidents are stored: no hot spot context"
+    p = Pass(store, res=CONTEXT_RES, k=CONTEXT_K, filters=filters)
+    emerging = p.emerging() if trend_long_enough(p.cube.months) else None
+    return cell_context(p.hotspots(), emerging, res=CONTEXT_RES), context_words(filters, emerging is not None)
+
+
+def context_words(filters: Filters, emerging: bool) -> str:
+    """What the context was computed from, as the page's caption and the CLI say it."""
+    from geo.plan.neighbours import day_words
+
+    def month(m: str | None) -> str:
+        return day_words(f"{m}-01").split(" ", 1)[1]
+
+    words = f"hot spots: Gi* of anti-social behaviour, {month(filters.month_from)} to {month(filters.month_to)}"
+    return words + ("" if emerging else "; too few months for emerging hot spots")
+
+
+def review_for(
+    store: Store,
+    *,
+    today: dt.date,
+    as_of: dt.date | None = None,
+    context: tuple[CellContext | None, str] | None = None,
+) -> Review:
+    """The queue from the store: the one call ``python -m geo review`` and the Review page make.
+
+    ``as_of`` None: :func:`queue_day` of the stored signals (not after ``today``). ``context`` None computes it
+    (:func:`context_for`); the page passes the one its cached hot spot tables give.
+    """
+    from geo.store.patrols import read_properties
+    from geo.store.review import read_decisions
+
+    signals = store.read("signals")
+    day = as_of or queue_day(signals, today=today)
+    if day is None:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in REVIEW_COLUMNS})
+        hits = pd.DataFrame(
+            [{"rule": r.key, "words": r.words, "addresses_12m": 0, "met_now": 0, "on_queue": 0} for r in RULES],
+            columns=HIT_COLUMNS,
+        )
+        return Review(empty, hits, None, "no signals are stored")
+    ctx, basis = context if context is not None else context_for(store)
+    queue, hits = review_queue(
+        signals,
+        properties=read_properties(store),
+        flagged=store.read("flagged"),
+        closures=store.read("closures"),
+        decisions=read_decisions(store),
+        context=ctx,
+        as_of=day,
+    )
+    from geo.plan.neighbours import day_words
+
+    return Review(queue, hits, day, f"signals up to {day_words(day.isoformat())}; {basis}")

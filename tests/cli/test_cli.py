@@ -113,6 +113,7 @@ def test_help_lists_the_commands_in_their_documented_order():
         "plan",
         "dosage",
         "doorknock",
+        "review",
         "report",
         "audit",
     ]
@@ -131,9 +132,10 @@ def test_every_group_command_is_registered_exactly_once():
         _imports,
         _plan,
         _report,
+        _review,
     )
 
-    groups = (_imports, _admin, _analysis, _areas, _evaluate, _plan, _dosage, _doorknock, _report, _audit)
+    groups = (_imports, _admin, _analysis, _areas, _evaluate, _plan, _dosage, _doorknock, _review, _report, _audit)
     grouped = [c for group in groups for c in group.COMMANDS]
     assert sorted(c.name for c in grouped) == sorted(COMMANDS)
     assert all(COMMANDS[c.name] is c for c in grouped)

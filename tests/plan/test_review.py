@@ -7,7 +7,6 @@ import datetime as dt
 import h3
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,7 +63,10 @@ def test_two_lock_changes_90_days_apart_meet_the_rule_and_91_do_not():
 def test_one_lock_change_is_not_enough_and_the_next_day_the_pair_has_expired():
     q, _ = queue([sig("R1", "2026-04-03")], as_of="2026-04-03")
     assert q.empty
-    q, hits = queue([sig("R1", "2026-01-03"), sig("R1", "2026-04-03"), sig("R2", "2026-04-04", "welfare_concern")], as_of="2026-04-04")
+    q, hits = queue(
+        [sig("R1", "2026-01-03"), sig("R1", "2026-04-03"), sig("R2", "2026-04-04", "welfare_concern")],
+        as_of="2026-04-04",
+    )
     assert q.empty  # met on 3 Apr only: 3 Jan is 91 days before 4 Apr
     h = hits.set_index("rule")
     assert (h.loc["lock_changes", "addresses_12m"], h.loc["lock_changes", "met_now"]) == (1, 0)
@@ -92,7 +94,9 @@ def test_two_kinds_within_30_days_and_not_31():
     q, _ = queue([sig("R1", "2026-03-01"), sig("R1", "2026-04-01", "rubbish_needles")], as_of="2026-04-01")
     assert q.empty
     # two complaints of different sorts are one family: not two kinds
-    q, _ = queue([sig("R1", "2026-03-01", "complaint_noise"), sig("R1", "2026-03-02", "complaint_visitors")], as_of="2026-03-02")
+    q, _ = queue(
+        [sig("R1", "2026-03-01", "complaint_noise"), sig("R1", "2026-03-02", "complaint_visitors")], as_of="2026-03-02"
+    )
     assert q.empty
 
 
@@ -142,7 +146,13 @@ def test_a_dismissal_hides_the_address_until_a_newer_signal():
     assert list(q["key"]) == ["ref:R1"]
     # the newest decision stands: booked after the dismissal shows the address, with its status
     later = pd.concat(
-        [dismissed, frame([decision("ref:R1", "booked", "2026-03-02", "2026-03-06T10:00:00.000000Z", 2)], list(NO_DECISIONS.columns))]
+        [
+            dismissed,
+            frame(
+                [decision("ref:R1", "booked", "2026-03-02", "2026-03-06T10:00:00.000000Z", 2)],
+                list(NO_DECISIONS.columns),
+            ),
+        ]
     )
     q, _ = queue(rows, as_of="2026-03-10", decisions=later)
     assert q.loc[0, "status"] == "joint visit booked 6 Mar 2026"
@@ -150,7 +160,17 @@ def test_a_dismissal_hides_the_address_until_a_newer_signal():
 
 def test_a_signal_named_by_ref_only_is_placed_and_joined_by_the_stored_home():
     props = frame(
-        [{"ref": "H7", "address": "7 Oak Court", "uprn": "000200", "lat": 53.5, "lng": -2.2, "landlord": "", "block": ""}],
+        [
+            {
+                "ref": "H7",
+                "address": "7 Oak Court",
+                "uprn": "000200",
+                "lat": 53.5,
+                "lng": -2.2,
+                "landlord": "",
+                "block": "",
+            }
+        ],
         list(NO_PROPS.columns),
     )
     rows = [sig("H7", "2026-03-01", lat=np.nan, lng=np.nan), sig("", "2026-03-03", uprn="200", lat=np.nan, lng=np.nan)]
@@ -158,7 +178,10 @@ def test_a_signal_named_by_ref_only_is_placed_and_joined_by_the_stored_home():
     assert list(q["key"]) == ["uprn:200"]
     assert (q.loc[0, "address"], q.loc[0, "lat"], q.loc[0, "lng"], q.loc[0, "ref"]) == ("7 Oak Court", 53.5, -2.2, "H7")
     # unknown to the stored homes: no point, still on the queue (a person can find it)
-    q, _ = queue([sig("Z1", "2026-03-01", lat=np.nan, lng=np.nan), sig("Z1", "2026-03-02", lat=np.nan, lng=np.nan)], as_of="2026-03-02")
+    q, _ = queue(
+        [sig("Z1", "2026-03-01", lat=np.nan, lng=np.nan), sig("Z1", "2026-03-02", lat=np.nan, lng=np.nan)],
+        as_of="2026-03-02",
+    )
     assert list(q["key"]) == ["ref:Z1"] and np.isnan(q.loc[0, "lat"])
 
 
@@ -169,18 +192,23 @@ def test_hot_spot_emerging_and_closure_context_add_weight():
     nextdoor = next(c for c in ring if h3.grid_distance(home, c) == 1)
     hot = pd.DataFrame({"cell": ring, "gi_z": [3.0 if c == nextdoor else 0.0 for c in ring]})
     hot["significant_fdr"] = hot["gi_z"] > 0
-    emerging = pd.DataFrame({"cell": ring, "category": ["intensifying hot spot" if c == far else "no pattern detected" for c in ring]})
+    emerging = pd.DataFrame(
+        {"cell": ring, "category": ["intensifying hot spot" if c == far else "no pattern detected" for c in ring]}
+    )
     ctx = cell_context(hot, emerging, res=9)
     rows = [sig("R1", "2026-03-01"), sig("R1", "2026-03-02")]
     q, _ = queue(rows, as_of="2026-03-02", ctx=ctx)
-    assert q.loc[0, "context"] == "in or next to a hot spot" and q.loc[0, "weight"] == 4  # 2 rule + 2 hot; far is 2 rings
+    assert (
+        q.loc[0, "context"] == "in or next to a hot spot" and q.loc[0, "weight"] == 4
+    )  # 2 rule + 2 hot; far is 2 rings
     # a closure order ~60 m north, granted within the year: +1; one granted 366 days before: nothing
     north = LAT + 60 / 111_200
     closure = {"ref": "C1", "address": "", "lat": north, "lng": LNG, "expiry": "2027-01-01"}
     near = frame([closure | {"granted": "2025-03-02"}], list(NO_CLOSURES.columns))
     old = frame([closure | {"granted": "2025-03-01"}], list(NO_CLOSURES.columns))
     q, _ = queue(rows, as_of="2026-03-02", ctx=ctx, closures=near)
-    assert q.loc[0, "weight"] == 5 and q.loc[0, "context"] == "in or next to a hot spot; within 100 m of a closure order"
+    assert q.loc[0, "weight"] == 5
+    assert q.loc[0, "context"] == "in or next to a hot spot; within 100 m of closure order C1 (granted 2 Mar 2025)"
     q, _ = queue(rows, as_of="2026-03-02", ctx=ctx, closures=old)
     assert q.loc[0, "weight"] == 4
     far_closure = frame([closure | {"granted": "2026-01-01", "lat": LAT + 150 / 111_200}], list(NO_CLOSURES.columns))
