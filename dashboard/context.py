@@ -230,6 +230,7 @@ PAGE_SPECS = {
     "patrols": ("pages/patrols.py", "Patrols", ":material/directions_walk:"),
     "checkin": ("pages/checkin.py", "Check in", ":material/where_to_vote:"),
     "doorknock": ("pages/doorknock.py", "Door-knock lists", ":material/door_front:"),
+    "review": ("pages/review.py", "Review queue", ":material/person_search:"),
     "trends": ("pages/trends.py", "Trends", ":material/trending_up:"),
     "outcomes": ("pages/outcomes.py", "Outcomes", ":material/emoji_events:"),
     "data": ("pages/data.py", "Load data", ":material/upload_file:"),

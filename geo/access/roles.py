@@ -43,16 +43,16 @@ from dataclasses import dataclass
 from geo.core.errors import OptionError
 
 PAGES = (
-    *("overview", "patrol", "patrols", "checkin", "doorknock", "trends", "outcomes"),
+    *("overview", "patrol", "patrols", "checkin", "doorknock", "review", "trends", "outcomes"),
     *("data", "data_quality", "audit", "users"),
 )
 LAYERS = ("hotspots", "flagged", "closures", "boundaries", "emerging")
 EXPORTS = (
     *("patrol_plan", "briefing", "dosage", "doorknock_list", "hotspot_table", "rejects"),
-    *("ward_summary", "outcomes_report", "audit_log"),
+    *("ward_summary", "outcomes_report", "audit_log", "review_agenda"),
 )
 OPERATIONAL_PAGES = (
-    *("overview", "patrol", "patrols", "checkin", "doorknock", "trends", "outcomes"),
+    *("overview", "patrol", "patrols", "checkin", "doorknock", "review", "trends", "outcomes"),
     *("data", "data_quality"),
 )
 # Flags (permissions without an id): point_data, unsuppressed.
@@ -104,11 +104,14 @@ class Role:
 _INSPECTOR = Role(
     name="inspector",
     label="Inspector",
-    pages=("overview", "patrol", "patrols", "checkin", "doorknock", "trends", "outcomes"),
+    pages=("overview", "patrol", "patrols", "checkin", "doorknock", "review", "trends", "outcomes"),
     point_data=True,
     layers=LAYERS,
     suppress=False,
-    exports=("patrol_plan", "briefing", "dosage", "doorknock_list", "hotspot_table", "outcomes_report"),
+    exports=(
+        *("patrol_plan", "briefing", "dosage", "doorknock_list", "hotspot_table", "outcomes_report"),
+        "review_agenda",
+    ),
 )
 
 ROLES: dict[str, Role] = {
