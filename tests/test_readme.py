@@ -20,6 +20,7 @@ EXPORT_WORDS = {
     "rejects": "rejected rows",
     "ward_summary": "ward/estate table",
     "audit_log": "audit log",
+    "review_agenda": "review agenda",
 }
 
 
@@ -51,3 +52,21 @@ def test_every_role_is_in_the_table_with_its_pages_points_figures_and_exports():
 def test_the_run_script_passes_streamlit_options_through():
     script = (README.parent / "scripts" / "run.sh").read_text(encoding="utf-8")
     assert 'streamlit run app.py "$@"' in script  # what the README promises: its arguments go to streamlit
+
+
+def test_the_repairs_worked_example_imports_as_the_readme_says(store, tmp_path):
+    """The README's repairs export, as printed there, is stored whole with no --map: every heading is recognised."""
+    from geo.store.importer import import_path
+
+    text = README.read_text(encoding="utf-8")
+    start = text.index("    Job No,Job Code,")
+    block = text[start:].split("\n\n", 1)[0]
+    lines = [line.removeprefix("    ") for line in block.splitlines()]
+    path = tmp_path / "repairs.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_path(store, "signals", path)
+    assert (result.rows, result.stored, result.rejected) == (len(lines) - 1, len(lines) - 1, 0), result.reasons
+    stored = store.read("signals").sort_values("event")
+    assert stored["signal"].tolist() == ["lock_change", "lock_change", "no_access"]
+    assert stored["event"].tolist() == ["J40017", "J40233", "J40251"]
+    assert stored["date"].tolist() == ["2026-09-02", "2026-10-14", "2026-10-20"]
