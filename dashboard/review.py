@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from dashboard import results
@@ -27,23 +26,16 @@ from dashboard.context import get_store
 from dashboard.downloads import Export
 from geo.core.errors import NestwatchError
 from geo.plan.analysis import trend_long_enough
+from geo.plan.neighbours import day_words
 from geo.plan.review import Review, cell_context, context_words, review_for
 from geo.publish.review import hits_frame, review_csv, review_frame
+from geo.publish.review import indicator_words as _indicator_words
 from geo.stats.aggregate import month_range
-from geo.store._tables import REVIEW_TABLE
 from geo.store.review import decide as store_decide
-from geo.store.review import flag_from_review
+from geo.store.review import flag_from_review, latest_decision
 
 #: The three buttons: decision key -> the button's words.
 BUTTONS = {"flagged": "Flag as an address of concern", "booked": "Joint visit booked", "dismissed": "Dismiss"}
-
-
-def _decisions_stamp() -> int:
-    """The newest decision's id (0 for none): decisions are not imports, so the data version misses them."""
-    store = get_store()
-    t = store.tables[REVIEW_TABLE]
-    with store.engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0)
 
 
 def _context() -> tuple[object, str]:
@@ -65,12 +57,27 @@ def _review(url: str, version: str, decisions: int, today: dt.date) -> Review:
 def queue() -> Review:
     """The queue on the newest signal's day, with the planner's hot spots (:func:`geo.plan.review.review_for`)."""
     store = get_store()
-    return _review(store.url, store.data_version(), _decisions_stamp(), town_today())
+    return _review(store.url, store.data_version(), latest_decision(store), town_today())
+
+
+#: The queue's columns on the page (the agenda CSV has them all); each address's signals are shown when it is chosen.
+TABLE_COLUMNS = ["Address", "Why it is here", "Latest signal", "Around it", "Weight", "Status"]
 
 
 def table(review: Review) -> pd.DataFrame:
-    """What the page lists: :func:`geo.publish.review.review_frame` without the coordinates."""
-    return review_frame(review.queue).drop(columns=["Latitude", "Longitude"])
+    """What the page lists, from :func:`geo.publish.review.review_frame`: the latest signal's day in words.
+
+    Shown as a static table (every word wraps, none is cut off at a narrow screen), numbered from 1.
+    """
+    frame = review_frame(review.queue)[TABLE_COLUMNS].copy()
+    frame["Latest signal"] = [day_words(d) for d in frame["Latest signal"]]  # one per queue address
+    frame.insert(0, "#", range(1, len(frame) + 1))  # the picker's numbers
+    return frame.reset_index(drop=True)
+
+
+def indicator_words(keys: str) -> str:
+    """One address's indicator keys as their labels."""
+    return str(_indicator_words(pd.Series([keys])).iloc[0])
 
 
 def rules_table(review: Review) -> pd.DataFrame:
@@ -78,10 +85,12 @@ def rules_table(review: Review) -> pd.DataFrame:
     return hits_frame(review.hits)
 
 
-def label(row: pd.Series) -> str:
-    """How an address is offered in the picker: its words (or ref), the latest signal's day, why."""
-    name = str(row["address"] or row["ref"] or row["key"])
-    return f"{name} — {row['rules']}"
+def labels(queue: pd.DataFrame) -> list[str]:
+    """How each address is offered in the picker: its number in the table, its words (else ref, else key), weight."""
+    name = queue["address"].where(queue["address"] != "", queue["ref"])
+    name = name.where(name != "", queue["key"])
+    number = pd.Series(range(1, len(queue) + 1), index=queue.index).astype(str)
+    return (number + ". " + name + " (weight " + queue["weight"].astype(str) + ")").tolist()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dashboard import review
 from dashboard.auth import log_once
 from dashboard.context import ensure_shell, get_store
 from dashboard.downloads import export_button, reason_input
-from dashboard.messages import show_error
+from dashboard.messages import markdown_literal, show_error
 from geo.access.roles import can
 from geo.core.errors import NestwatchError
 
@@ -23,7 +23,7 @@ st.caption(
 )
 done: review.Done | None = st.session_state.pop("rv_done", None)
 if done is not None:
-    (st.success if done.ok else st.error)(done.text)
+    (st.success if done.ok else st.error)(markdown_literal(done.text))  # an address is partner text
 
 try:
     found = review.queue()
@@ -53,26 +53,23 @@ if found.queue.empty:
 
 n = len(found.queue)
 st.subheader(f"{n} address{'es' if n != 1 else ''} to review")
-st.dataframe(
-    review.table(found),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Signals (newest first)": st.column_config.TextColumn(width="large"),
-        "Why it is here": st.column_config.TextColumn(width="medium"),
-        "Weight": st.column_config.NumberColumn(width="small"),
-    },
-)
+st.table(review.table(found))
 
 st.subheader("Decide")
-names = [review.label(row) for _, row in found.queue.iterrows()]  # the queue's addresses, a few dozen
-choice = st.selectbox("Address", range(n), format_func=names.__getitem__, key="rv_address", help="Heaviest first.")
-row: pd.Series = found.queue.iloc[choice]
-st.markdown(f"**Signals:** {row['signals']}")
-if row["context"]:
-    st.markdown(f"**Around it:** {row['context']}")
-if row["status"]:
-    st.markdown(f"**Status:** {row['status']}")
+# offered by their keys: an address that has left the queue (flagged, dismissed) cannot stay chosen
+names = dict(zip(found.queue["key"], review.labels(found.queue), strict=True))
+choice = st.selectbox("Address", list(names), format_func=names.__getitem__, key="rv_address", help="Heaviest first.")
+row: pd.Series = found.queue[found.queue["key"] == choice].iloc[0]
+facts = {
+    "Why it is here": row["rules"],
+    "Signals": row["signals"],  # sources and addresses are partner text: shown character for character
+    "Around it": row["context"],
+    "Status": row["status"],
+    "A flag would record": review.indicator_words(row["indicators"]),
+}
+for heading, text in facts.items():
+    if text:
+        st.markdown(f"**{heading}:** {markdown_literal(str(text))}")
 reason = st.text_input(
     "Reason",
     key="rv_reason",

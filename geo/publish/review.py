@@ -14,7 +14,7 @@ import pandas as pd
 from geo.core.schema import INDICATORS
 from geo.publish.export import frame_to_csv_bytes
 
-__all__ = ["HIT_HEADINGS", "REVIEW_HEADINGS", "hits_frame", "review_csv", "review_frame"]
+__all__ = ["HIT_HEADINGS", "REVIEW_HEADINGS", "hits_frame", "indicator_words", "review_csv", "review_frame"]
 
 #: Queue column -> the heading a person reads, in the agenda's order.
 REVIEW_HEADINGS: dict[str, str] = {
@@ -40,7 +40,8 @@ HIT_HEADINGS: dict[str, str] = {
 }
 
 
-def _indicator_words(keys: pd.Series) -> pd.Series:
+def indicator_words(keys: pd.Series) -> pd.Series:
+    """Indicator keys (``lock_changes;noise``) as their labels ("lock changes, noise")."""
     labels = {k: v[0] for k, v in INDICATORS.items()}
     parts = keys.fillna("").astype(str).str.split(";").explode()
     words = parts.map(labels).fillna(parts)
@@ -50,7 +51,7 @@ def _indicator_words(keys: pd.Series) -> pd.Series:
 def review_frame(queue: pd.DataFrame) -> pd.DataFrame:
     """The queue under :data:`REVIEW_HEADINGS`, indicators in words ("lock changes, noise")."""
     out = queue[list(REVIEW_HEADINGS)].copy()
-    out["indicators"] = _indicator_words(queue["indicators"])
+    out["indicators"] = indicator_words(queue["indicators"])
     out["last"] = queue["last"].astype(str)
     return out.rename(columns=REVIEW_HEADINGS).reset_index(drop=True)
 

@@ -33,7 +33,7 @@ from geo.store._tables import REVIEW_TABLE
 from geo.store.audit import record
 from geo.store.patrols import instant_text
 
-__all__ = ["ACTIONS", "DECISION_COLUMNS", "decide", "flag_from_review", "read_decisions"]
+__all__ = ["ACTIONS", "DECISION_COLUMNS", "decide", "flag_from_review", "latest_decision", "read_decisions"]
 
 #: What a person may decide, and how the page and the log say it.
 ACTIONS: dict[str, str] = {
@@ -45,6 +45,13 @@ ACTIONS: dict[str, str] = {
 DECISION_COLUMNS = ["id", "address", "action", "at", "user", "reason", "through", "flagged_ref"]
 #: The flagged list's headings for a flag made from the queue (the kind's own column names).
 _FLAG_COLUMNS = ("ref", "address", "lat", "lng", "first_flagged", "indicators", "status", "agency")
+
+
+def latest_decision(store: Store) -> int:
+    """The newest decision's id (0 for none): a cache stamp, since decisions are not imports."""
+    t = store.tables[REVIEW_TABLE]
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0)
 
 
 def read_decisions(store: Store) -> pd.DataFrame:

@@ -52,7 +52,7 @@ def test_demo_remove_deletes_the_demo_and_says_what_went(demo_db, capsys):
 
     assert main(["demo", "--remove", "--db", demo_db]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 10 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
+    assert len(lines) == 12 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
     assert lines[2].startswith("removed import 3 (data/demo-synthetic/incidents.csv): ")
     store = Store(demo_db)
     deletions = store.audit(action="delete")

@@ -116,7 +116,8 @@ def _menu(app) -> list[str]:
 
 def test_each_role_gets_only_its_pages(app):
     assert _menu(_as(app, "inspector")) == [
-        *("Overview", "Patrol planner", "Patrols", "Check in", "Door-knock lists", "Trends", "Outcomes"),
+        *("Overview", "Patrol planner", "Patrols", "Check in", "Door-knock lists", "Review queue"),
+        *("Trends", "Outcomes"),
     ]
     assert _menu(_as(app, "analyst"))[-2:] == ["Load data", "Imports and rejects"]
     assert _menu(_as(app, "cabinet")) == ["Overview", "Trends", "Outcomes"]
