@@ -61,11 +61,18 @@ STILL_OPEN = (
 
 @dataclass(frozen=True)
 class Session:
-    """The signed-in user: name, role and how they signed in."""
+    """The signed-in user: name, role, how they signed in, and whether they may see police intelligence.
+
+    ``intel`` (groups and county lines) is given per local user (:func:`geo.access.users.set_intel`); in open
+    mode, where everything is the synthetic demo town, the inspector and analyst views have it, so the
+    demo's lines can be seen. Single sign-on users do not have it (a role from the provider says nothing
+    about intelligence).
+    """
 
     user: str
     role: Role
     mode: str  # "oidc", "local" or "open"
+    intel: bool = False
 
 
 def current() -> Session | None:
@@ -181,7 +188,9 @@ def _check_password(path: Path) -> None:
         st.session_state[_REFUSED] = True
         return
     _log(name, granted, "sign_in", "local")
-    _remember(Session(user=name, role=role(granted), mode="local"))
+    from geo.access.users import has_intel
+
+    _remember(Session(user=name, role=role(granted), mode="local", intel=has_intel(path, name)))
 
 
 _CHOSEN = "auth_view_as_chosen"
@@ -194,7 +203,9 @@ def _keep_choice() -> None:
 
 def _open() -> Session:
     chosen = st.session_state.get(_CHOSEN) or st.session_state.get("auth_view_as", "analyst")
-    session = Session(user="demo", role=role(chosen), mode="open")
+    from geo.access.users import INTEL_ROLES
+
+    session = Session(user="demo", role=role(chosen), mode="open", intel=chosen in INTEL_ROLES)
     return _remember(session)
 
 

@@ -6,6 +6,7 @@ git) looks like::
     [users."alice"]
     role = "inspector"
     hash = "$argon2id$v=19$m=65536,t=3,p=4$..."
+    intel = true        # may see police intelligence on groups and county lines (optional)
 
     [oidc]
     "alice@example.police.uk" = "inspector"
@@ -16,6 +17,12 @@ Every write goes to a temporary file in the same folder which then replaces
 the original (``os.replace``), so a crash never leaves half a file, and the
 file is readable by its owner only (mode 0600). Usernames and e-mails are
 compared in lower case.
+
+``intel`` is a permission on top of a role, not a role: police intelligence
+linking addresses to a group or county line is more restricted than the
+flagged list, so an inspector or analyst sees it only when given it by name
+(:func:`set_intel`, ``python -m geo users intel NAME --on --reason …``, audited).
+Any other role never has it, whatever the file says.
 """
 
 from __future__ import annotations
@@ -89,9 +96,40 @@ def set_role(path: str | os.PathLike, username: str, role: str) -> str:
     if name not in users:
         raise OptionError(f"{path}: no user {name!r}", option="username")
     old = users[name]["role"]
-    users[name] = {"role": role, "hash": users[name]["hash"]}
+    users[name] = {**users[name], "role": role}
     _save(path, users, oidc)
     return old
+
+
+#: The roles a user with the intel flag may hold (the others never see points, let alone intelligence).
+INTEL_ROLES = ("inspector", "analyst")
+
+
+def set_intel(path: str | os.PathLike, username: str, on: bool) -> bool:
+    """Give ``username`` the intel permission (``on``) or take it away; return whether it had it.
+
+    Raises :class:`~geo.core.errors.OptionError` for an unknown user, or for giving it to a role outside
+    :data:`INTEL_ROLES`.
+    """
+    name = _username(username)
+    users, oidc = _load(path)
+    if name not in users:
+        raise OptionError(f"{path}: no user {name!r}", option="username")
+    if on and users[name]["role"] not in INTEL_ROLES:
+        raise OptionError(
+            f"{name} is a {users[name]['role']}: only an inspector or an analyst may see intelligence", option="role"
+        )
+    old = users[name].get("intel") == "yes"
+    users[name] = {**users[name], "intel": "yes" if on else ""}
+    _save(path, users, oidc)
+    return old
+
+
+def has_intel(path: str | os.PathLike, username: str) -> bool:
+    """Whether ``username`` has the intel permission (and a role that may hold it); False for anyone unknown."""
+    users, _ = _load(path) if Path(path).exists() else ({}, {})
+    entry = users.get(username.strip().lower() if isinstance(username, str) else "")
+    return bool(entry and entry.get("intel") == "yes" and entry["role"] in INTEL_ROLES)
 
 
 def verify(path: str | os.PathLike, username: str, password: str) -> str | None:
@@ -200,7 +238,13 @@ def _load(path: str | os.PathLike) -> tuple[dict[str, dict[str, str]], dict[str,
             and entry.get("role") in ROLES
         ):
             raise InputError(f"user {name!r} needs a known role and an argon2 hash", file=str(p))
-        users[name.lower()] = {"role": entry["role"], "hash": entry["hash"]}
+        if not isinstance(entry.get("intel", False), bool):
+            raise InputError(f"user {name!r}: intel must be true or false", file=str(p))
+        users[name.lower()] = {
+            "role": entry["role"],
+            "hash": entry["hash"],
+            "intel": "yes" if entry.get("intel") else "",
+        }
     oidc: dict[str, str] = {}
     for email, r in (data.get("oidc") or {}).items():
         if r not in ROLES:
@@ -229,6 +273,7 @@ def _dumps(users: dict[str, dict[str, str]], oidc: dict[str, str]) -> str:
             f"[users.{_toml_str(name)}]",
             f"role = {_toml_str(users[name]['role'])}",
             f"hash = {_toml_str(users[name]['hash'])}",
+            *(["intel = true"] if users[name].get("intel") == "yes" else []),
             "",
         ]
     lines.append("[oidc]")

@@ -13,7 +13,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from geo.cli._command import Command, add_db, command_group, open_store, safe_url
+from geo.cli._command import Command, add_db, command_group, open_store, os_user, safe_url
+from geo.core.errors import OptionError
 
 if TYPE_CHECKING:
     from geo.store.backup import BackupSummary
@@ -143,6 +144,33 @@ def _user_oidc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_intel_arguments(p: argparse.ArgumentParser) -> None:
+    add_db(p)
+    p.add_argument("name")
+    on = p.add_mutually_exclusive_group(required=True)
+    on.add_argument("--on", action="store_true", help="give the intel permission (inspectors and analysts only)")
+    on.add_argument("--off", action="store_true", help="take it away")
+    p.add_argument("--reason", required=True, help="why (the change is in the audit log with it)")
+
+
+def _user_intel(args: argparse.Namespace) -> int:
+    from geo.access import users
+    from geo.store import audit
+
+    reason = (args.reason or "").strip()
+    if not reason:
+        raise OptionError("giving or taking away the intel permission needs a --reason", option="--reason")
+    store = open_store(args)  # the store first: a change that cannot be logged is not made
+    old = users.set_intel(users.users_path(), args.name, bool(args.on))
+    detail = {"intel": "on" if args.on else "off", "was": "on" if old else "off"}
+    audit.record(
+        store, user=os_user(), role="cli", action="intel_change", target=f"user:{args.name.strip().lower()}",
+        reason=reason, detail=detail,
+    )  # fmt: skip
+    print(f"{args.name}: intel {'on' if args.on else 'off'} (was {'on' if old else 'off'})")
+    return 0
+
+
 #: ``users`` subcommands, in ``users --help`` order.
 USER_COMMANDS: dict[str, Command] = {
     c.name: c
@@ -165,6 +193,12 @@ USER_COMMANDS: dict[str, Command] = {
             help="give a single sign-on e-mail a role (--role none removes it)",
             add_arguments=_user_oidc_arguments,
             run=_user_oidc,
+        ),
+        Command(
+            name="intel",
+            help="give a local inspector or analyst the intel permission (groups and county lines), or take it away",
+            add_arguments=_user_intel_arguments,
+            run=_user_intel,
         ),
     )
 }

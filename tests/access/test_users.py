@@ -188,3 +188,31 @@ def test_users_path_from_env(monkeypatch, tmp_path):
     assert users_path() == tmp_path / "u.toml"
     monkeypatch.delenv("NESTWATCH_USERS")
     assert users_path() == users.PROJECT / "data" / "users.toml"
+
+
+def test_the_intel_flag_is_given_by_name_kept_with_the_user_and_only_for_inspectors_and_analysts(path):
+    from geo.access.users import has_intel, set_intel, set_role
+
+    add_user(path, "alice", PASSWORD, role="inspector")
+    add_user(path, "carl", "cabinet member passphrase", role="cabinet")
+    assert not has_intel(path, "alice")
+    assert set_intel(path, "Alice", True) is False
+    assert has_intel(path, "alice") and "intel = true" in path.read_text()
+    assert verify(path, "alice", PASSWORD) == "inspector"  # the password and role are kept
+    with pytest.raises(OptionError, match="only an inspector or an analyst"):
+        set_intel(path, "carl", True)
+    with pytest.raises(OptionError, match="no user"):
+        set_intel(path, "nobody", True)
+    set_role(path, "alice", "cabinet")  # a role that may not hold it: the flag stays in the file but counts for nothing
+    assert not has_intel(path, "alice")
+    set_role(path, "alice", "analyst")
+    assert has_intel(path, "alice")
+    assert set_intel(path, "alice", False) is True and not has_intel(path, "alice")
+    assert "intel" not in path.read_text() and not has_intel(path, "nobody")
+
+
+def test_an_intel_value_that_is_not_true_or_false_is_refused(path):
+    add_user(path, "alice", PASSWORD, role="inspector")
+    path.write_text(path.read_text().replace('role = "inspector"', 'role = "inspector"\nintel = "yes please"'))
+    with pytest.raises(InputError, match="intel must be true or false"):
+        verify(path, "alice", PASSWORD)

@@ -144,7 +144,7 @@ def test_every_group_command_is_registered_exactly_once():
 def test_every_users_subcommand_has_help():
     from geo.cli._admin import USER_COMMANDS
 
-    assert list(USER_COMMANDS) == ["add", "remove", "list", "oidc"]
+    assert list(USER_COMMANDS) == ["add", "remove", "list", "oidc", "intel"]
     assert all(c.help.strip() for c in USER_COMMANDS.values())
 
 
