@@ -11,7 +11,7 @@ configure_page()  # before anything is drawn
 session = sign_in()
 configure_page(session.role)  # a projector: the page fills the screen, the menu stays out of sight
 # Only the pages the role may open are registered: the others do not exist for this user.
-allowed = pages_for(session.role)
+allowed = pages_for(session.role, intel=session.intel)
 # The menu is drawn by show_shell (page links), so that Streamlit's automatic
 # listing of the pages/ folder never shows, not even for a moment on a rerun.
 navigation = st.navigation(allowed, position="hidden")

@@ -231,6 +231,7 @@ PAGE_SPECS = {
     "checkin": ("pages/checkin.py", "Check in", ":material/where_to_vote:"),
     "doorknock": ("pages/doorknock.py", "Door-knock lists", ":material/door_front:"),
     "review": ("pages/review.py", "Review queue", ":material/person_search:"),
+    "lines": ("pages/lines.py", "County lines", ":material/hub:"),
     "trends": ("pages/trends.py", "Trends", ":material/trending_up:"),
     "outcomes": ("pages/outcomes.py", "Outcomes", ":material/emoji_events:"),
     "data": ("pages/data.py", "Load data", ":material/upload_file:"),
@@ -251,9 +252,15 @@ def configure_page(role: Role | None = None) -> None:
         st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
 
 
-def pages_for(role: Role) -> list:
-    """The st.Page objects of the pages ``role`` may open (the first is the default)."""
-    ids = [p for p in role.pages if p in PAGE_SPECS]
+def pages_for(role: Role, *, intel: bool = False) -> list:
+    """The st.Page objects of the pages ``role`` may open (the first is the default).
+
+    The intelligence pages (:data:`geo.access.roles.INTEL_PAGES`) only with ``intel``: without it they do not
+    exist for the user, not even as a menu entry.
+    """
+    from geo.access.roles import INTEL_PAGES
+
+    ids = [p for p in role.pages if p in PAGE_SPECS and (intel or p not in INTEL_PAGES)]
     return [
         st.Page(PAGE_SPECS[p][0], title=PAGE_SPECS[p][1], icon=PAGE_SPECS[p][2], default=i == 0)
         for i, p in enumerate(ids)
@@ -285,11 +292,16 @@ def ensure_shell(page: str) -> Session:
         configure_page()  # as app.py does: without it this first page was drawn narrow
         fallback = sign_in()
         configure_page(fallback.role)
-        show_shell(pages_for(fallback.role), fallback)
+        show_shell(pages_for(fallback.role, intel=fallback.intel), fallback)
     session = current() or sign_in()
     if not can(session.role, f"page:{page}"):
         if session.mode == "open" and session.role.pages:  # the demo's "View as" just changed: go to its first page
             st.switch_page(PAGE_SPECS[session.role.pages[0]][0])
         st.error(f"The {session.role.label} role cannot open this page.", icon=":material/lock:")
+        st.stop()
+    from geo.access.roles import INTEL_PAGES
+
+    if page in INTEL_PAGES and not session.intel:
+        st.error("This page needs the intel permission (ask an administrator).", icon=":material/lock:")
         st.stop()
     return session

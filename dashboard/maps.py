@@ -360,10 +360,16 @@ def boundary_layer(
 
 
 def route_layer(
-    stops: pd.DataFrame, *, number: str = "visit", tooltip: Sequence[str] = (), name: str = "Route"
+    stops: pd.DataFrame,
+    *,
+    number: str = "visit",
+    tooltip: Sequence[str] = (),
+    name: str = "Route",
+    closed: bool = True,
 ) -> LayerPayload:
-    """A route as a layer payload: a dashed line through ``stops`` in ``number`` order, back to the first,
-    and a marker on each stop showing its number (a patrol's visiting order).
+    """A route as a layer payload: a dashed line through ``stops`` in ``number`` order, back to the first
+    (``closed``; a path that goes somewhere, a line's centre quarter by quarter, is not closed), and a marker
+    on each stop showing its number (a patrol's visiting order).
 
     ``stops`` has ``lat``/``lng`` (WGS84), the whole-number column ``number`` and the ``tooltip`` columns
     (the only values sent; the place a stop is, say). Colour :data:`ROUTE_COLOUR`.
@@ -379,7 +385,7 @@ def route_layer(
         "z": _ROUTE_PANE_Z,
         "xy": np.round(np.column_stack([lat, lng]), 5).ravel().tolist(),
         "numbers": ordered[number].astype("int64").tolist(),
-        "closed": True,
+        "closed": bool(closed),
         "colour": ROUTE_COLOUR,
         "labels": labels,
         "values": values,

@@ -97,6 +97,7 @@ def test_every_demo_import_is_marked_synthetic_in_the_log(demo_town):
             *("wards", "estates", "incidents", "closures", "flagged", "victims", "population", "properties"),
             *("patrols", "patrols"),  # the week's tracks: one unit's CSV pings, the other's GPX track
             *("signals", "signals"),  # the repairs export and the complaints log
+            "lines",  # the intelligence links of two synthetic county lines
         ]
     )
     assert log["synthetic"].all() and log["deleted_at"].isna().all()
@@ -143,16 +144,16 @@ def test_remove_demo_deletes_every_demo_import_with_an_audited_reason(demo_copy,
 
     assert read_plan(demo_copy, week=DEMO_WEEK) is not None
     removed = demo.remove_demo(demo_copy, user="ana", role="cli")
-    assert [r.import_id for r in removed] == list(range(1, 13))  # oldest first
+    assert [r.import_id for r in removed] == list(range(1, 14))  # oldest first
     assert removed[0].file.endswith("demo_wards.geojson") and removed[0].removed["wards"] == 8
     assert removed[5].removed["victims"] == 50
     assert removed[6].removed["population"] == 24  # 8 wards x 3 mid-years
     counts = demo_copy.counts()
     assert all(n == 0 for n in counts.values()), counts
     deletions = demo_copy.audit(action="delete")
-    assert len(deletions) == 13 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
+    assert len(deletions) == 14 and set(deletions["reason"]) == {REMOVE_DEMO_REASON}
     assert set(deletions["user"]) == {"ana"} and sorted(deletions["target"]) == sorted(
-        [*(f"import:{i}" for i in range(1, 13)), "plans:all"]
+        [*(f"import:{i}" for i in range(1, 14)), "plans:all"]
     )
     # the demo's saved week plan went too: plans are not imports
     assert read_plan(demo_copy, week=DEMO_WEEK) is None

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from geo.core.errors import OptionError
 
 PAGES = (
-    *("overview", "patrol", "patrols", "checkin", "doorknock", "review", "trends", "outcomes"),
+    *("overview", "patrol", "patrols", "checkin", "doorknock", "review", "lines", "trends", "outcomes"),
     *("data", "data_quality", "audit", "users"),
 )
 LAYERS = ("hotspots", "flagged", "closures", "boundaries", "emerging")
@@ -52,9 +52,11 @@ EXPORTS = (
     *("ward_summary", "outcomes_report", "audit_log", "review_agenda"),
 )
 OPERATIONAL_PAGES = (
-    *("overview", "patrol", "patrols", "checkin", "doorknock", "review", "trends", "outcomes"),
+    *("overview", "patrol", "patrols", "checkin", "doorknock", "review", "lines", "trends", "outcomes"),
     *("data", "data_quality"),
 )
+#: Pages a role lists but a user opens only with the intel permission (geo.access.users.set_intel).
+INTEL_PAGES = ("lines",)
 # Flags (permissions without an id): point_data, unsuppressed.
 FLAGS = ("point_data", "unsuppressed")
 
@@ -104,7 +106,7 @@ class Role:
 _INSPECTOR = Role(
     name="inspector",
     label="Inspector",
-    pages=("overview", "patrol", "patrols", "checkin", "doorknock", "review", "trends", "outcomes"),
+    pages=("overview", "patrol", "patrols", "checkin", "doorknock", "review", "lines", "trends", "outcomes"),
     point_data=True,
     layers=LAYERS,
     suppress=False,

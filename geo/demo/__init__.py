@@ -38,6 +38,7 @@ import shapely
 from shapely.geometry import Point, Polygon, mapping
 
 from geo.core.schema import ASB, INDICATORS, POLICE_UK_HEADER
+from geo.demo._lines import make_lines
 from geo.demo._patrols import demo_plan_slots, make_properties, write_patrol_files
 from geo.demo._signals import make_signals
 from geo.store import PROJECT_ROOT, Store
@@ -430,6 +431,7 @@ def write_demo_files(*, seed: int = 7, folder: Path = DEMO_DIR, boundaries: Path
         ("properties", homes),
         ("repairs", repairs),
         ("complaints", complaints),
+        ("lines", make_lines(cases, seed=seed)),
     )
     for kind, frame in (("incidents", incidents), *cases.items(), *more):
         paths[kind] = folder / f"{kind}.csv"
@@ -453,7 +455,7 @@ def load_demo(store: Store, *, seed: int = 7) -> list:
     from geo.store.importer import ImportOptions
 
     order = ("wards", "estates", "incidents", "closures", "flagged", "victims", "population", "properties")
-    files = [(kind, kind) for kind in order] + [("signals", "repairs"), ("signals", "complaints")]
+    files = [(kind, kind) for kind in order] + [("signals", "repairs"), ("signals", "complaints"), ("lines", "lines")]
     root = PROJECT_ROOT
     # logged relative to the project (an absolute path says nothing to a user and names the machine)
     results = [

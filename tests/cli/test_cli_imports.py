@@ -52,11 +52,11 @@ def test_demo_remove_deletes_the_demo_and_says_what_went(demo_db, capsys):
 
     assert main(["demo", "--remove", "--db", demo_db]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 12 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
+    assert len(lines) == 13 and lines[0].startswith("removed import 1 (data/boundaries/demo_wards.geojson): 8 rows")
     assert lines[2].startswith("removed import 3 (data/demo-synthetic/incidents.csv): ")
     store = Store(demo_db)
     deletions = store.audit(action="delete")
-    assert len(deletions) == 11 and set(deletions["role"]) == {"cli"}  # ten imports and the saved plans
+    assert len(deletions) == 14 and set(deletions["role"]) == {"cli"}  # thirteen imports and the saved plans
     assert "plans:all" in set(deletions["target"])
     assert set(deletions["reason"]) == {"removing the synthetic demo town"}
     assert store.is_empty() is False and store.imports()["deleted_at"].notna().all()

@@ -232,5 +232,5 @@ def test_load_data_in_the_demo_says_to_remove_it_first_and_offers_no_uploader(de
         assert warning.startswith("This store holds the synthetic demo town") and "fresh store" in warning
         assert len(at.file_uploader) == 0 and not [b for b in at.button if b.key in ("data_import", "draw_save")]
     store = Store(demo_copy)
-    assert len(store.imports()) == 12 and store.imports()["synthetic"].all()
+    assert len(store.imports()) == 13 and store.imports()["synthetic"].all()
     store.dispose()

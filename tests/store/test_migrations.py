@@ -78,7 +78,7 @@ def test_an_old_demo_store_counts_as_real_after_the_upgrade(tmp_path):
     reopened = Store(url)
     log = reopened.imports()
     assert (
-        len(log) == 12 and log["file"].str.contains("demo").all()
+        len(log) == 13 and log["file"].str.contains("demo").all()
     )  # wards ... victims, population  # its files are still named like the demo's
     assert not log["synthetic"].any()
     assert not store_is_synthetic(reopened) and store_holds_real(reopened) and store_has_held_real(reopened)
