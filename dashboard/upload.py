@@ -62,6 +62,17 @@ KIND_LABELS = {
     "signals": "Early-warning signals (repairs, complaints, visits)",
     "lines": "Groups and county lines (police intelligence)",
 }
+#: Kinds only a user with the intel permission may load (:data:`geo.access.roles.INTEL_PAGES` reads them).
+INTEL_KINDS = ("lines",)
+
+
+def kinds_for(*, intel: bool) -> list[str]:
+    """The kinds the Load data page offers: every import kind, the intelligence ones only with ``intel``."""
+    from geo.core.schema import IMPORT_KINDS
+
+    return [k for k in IMPORT_KINDS if intel or k not in INTEL_KINDS]
+
+
 COORD_LABELS: dict[str, str] = {
     "auto": "Detect from the values",
     "wgs84": "Latitude / longitude (WGS84)",

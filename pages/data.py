@@ -13,7 +13,7 @@ from dashboard.context import ensure_shell, get_store
 from dashboard.downloads import Export, export_button, reason_input
 from dashboard.messages import show_error
 from geo.core.errors import NestwatchError
-from geo.core.schema import BOUNDARY_KINDS, IMPORT_KINDS, KINDS
+from geo.core.schema import BOUNDARY_KINDS, KINDS
 from geo.core.schema import MAX_KEY_LENGTH as KEY_LENGTH
 from geo.publish.export import frame_to_csv_bytes
 from geo.store import audit
@@ -28,7 +28,8 @@ st.caption(
     "Import, and importing the same file again changes nothing."
 )
 
-kind = st.selectbox("What are you loading?", IMPORT_KINDS, format_func=upload.KIND_LABELS.get, key="data_kind")
+kinds = upload.kinds_for(intel=session.intel)  # police intelligence only from a user who may see it
+kind = st.selectbox("What are you loading?", kinds, format_func=upload.KIND_LABELS.get, key="data_kind")
 st.caption(KINDS[kind].help)
 if kind == "patrols":
     st.caption(f":material/badge: Each ping's unit is {upload.UNIT_WORDS}.")

@@ -439,3 +439,11 @@ def test_a_read_only_store_shows_the_command_lines_words(tmp_path, monkeypatch):
         assert not at.exception
         assert [shown(e) for e in at.error] == [READ_ONLY.format(db)]
     assert stored(f"sqlite:///{db}")["incidents"] == 0
+
+
+def test_intelligence_is_offered_for_loading_only_to_a_user_with_the_intel_permission():
+    from dashboard.upload import kinds_for
+    from geo.core.schema import IMPORT_KINDS
+
+    assert kinds_for(intel=True) == list(IMPORT_KINDS)
+    assert "lines" not in kinds_for(intel=False) and "signals" in kinds_for(intel=False)
