@@ -277,3 +277,113 @@ def test_hit_counts_agree_with_a_day_by_day_count(events, as_of_n):
         assert {k for k, rk in zip(q["key"], q["rule_keys"], strict=True) if rule.key in rk.split(";")} == {
             f"ref:{a}" for a in now
         }
+
+
+def test_the_hit_period_is_the_365_days_up_to_and_including_the_queue_day():
+    as_of = dt.date(2026, 6, 30)
+
+    def pair_ending(days_before: int):
+        # two lock changes 10 days apart, first at d: met from d + 10 until d + 90 (the first is then 90 days old)
+        d = as_of - dt.timedelta(days=days_before + 90)
+        rows = [sig("R1", d.isoformat()), sig("R1", (d + dt.timedelta(days=10)).isoformat())]
+        _, hits = queue(rows, as_of=as_of.isoformat())
+        return hits.set_index("rule").loc["lock_changes", "addresses_12m"]
+
+    assert pair_ending(364) == 1  # still met on the first day of the period
+    assert pair_ending(365) == 0  # no longer met by then
+    # a rule first met on the queue's day itself counts in the period and now
+    _, hits = queue([sig("R1", "2026-06-01"), sig("R1", "2026-06-30")], as_of="2026-06-30")
+    assert hits.set_index("rule").loc["lock_changes", ["addresses_12m", "met_now", "on_queue"]].tolist() == [1, 1, 1]
+
+
+def test_a_signal_dated_today_sets_the_queue_day():
+    signals = pd.DataFrame([sig("R", "2026-03-01"), sig("R", "2026-12-03")])
+    assert queue_day(signals, today=dt.date(2026, 12, 3)) == dt.date(2026, 12, 3)
+
+
+def test_a_rule_needing_every_family_is_met_only_when_all_six_are_there():
+    from geo.plan._review_rules import ReviewRule
+
+    six = (ReviewRule("all_six", days=30, at_least=6, distinct=True),)
+    keys = ["lock_change", "door_window_repair", "complaint_noise", "rubbish_needles", "no_access", "welfare_concern"]
+    rows = [sig("R1", f"2026-03-{i + 1:02d}", k) for i, k in enumerate(keys)]
+    got = review_queue(
+        pd.DataFrame(rows),
+        properties=NO_PROPS,
+        flagged=NO_FLAGS,
+        closures=NO_CLOSURES,
+        decisions=NO_DECISIONS,
+        context=None,
+        as_of=dt.date(2026, 3, 6),
+        rules=six,
+    )[0]
+    assert list(got["rule_keys"]) == ["all_six"]
+    got = review_queue(
+        pd.DataFrame(rows[:5]),
+        properties=NO_PROPS,
+        flagged=NO_FLAGS,
+        closures=NO_CLOSURES,
+        decisions=NO_DECISIONS,
+        context=None,
+        as_of=dt.date(2026, 3, 6),
+        rules=six,
+    )[0]
+    assert got.empty
+
+
+def test_a_flag_closed_by_its_closed_day_alone_or_keyed_by_uprn_is_closed():
+    rows = [sig("R1", "2026-03-01", uprn="10001"), sig("R1", "2026-03-02")]
+    flag = {"address": "", "lat": LAT, "lng": LNG, "first_flagged": "2026-01-01", "indicators": ""}
+    by_day = frame([{"ref": "R1", "status": "", "closed": "2026-02-01"} | flag], list(NO_FLAGS.columns))
+    by_uprn = frame([{"ref": "000010001", "status": "closed", "closed": ""} | flag], list(NO_FLAGS.columns))
+    for flags in (by_day, by_uprn):
+        q, _ = queue(rows, as_of="2026-03-02", flags=flags)
+        assert q["context"].tolist() == ["flagged before (closed)"], flags
+
+
+def test_one_home_named_by_ref_in_one_row_and_by_ref_and_uprn_in_another_is_one_address():
+    rows = [sig("R1", "2026-03-01"), sig("R1", "2026-03-02", uprn="0042")]  # no stored homes at all
+    q, _ = queue(rows, as_of="2026-03-02")
+    assert q["key"].tolist() == ["uprn:42"] and q.loc[0, "uprn"] == "42"
+
+
+def test_the_newest_decision_wins_and_a_flag_from_the_queue_hides_it_like_a_dismissal():
+    rows = [sig("R1", "2026-03-01"), sig("R1", "2026-03-02")]
+    same_moment = "2026-03-05T09:00:00.000000Z"
+    decisions = frame(
+        [
+            decision("ref:R1", "booked", "2026-03-02", same_moment, 1),
+            decision("ref:R1", "flagged", "2026-03-02", same_moment, 2),
+        ],
+        list(NO_DECISIONS.columns),
+    )
+    q, _ = queue(rows, as_of="2026-03-10", decisions=decisions)
+    assert q.empty  # the flag (id 2) came after the booking at the same moment
+    q, _ = queue(rows, as_of="2026-03-10", decisions=decisions.iloc[::-1])  # whatever order they are read in
+    assert q.empty
+    q, _ = queue(rows, as_of="2026-03-10", decisions=decisions.iloc[:1])
+    assert q["status"].tolist() == ["joint visit booked 5 Mar 2026"]
+
+
+def test_equal_weights_run_newest_signal_first_then_by_address_key():
+    rows = [
+        sig("B", "2026-03-01"),
+        sig("B", "2026-03-05"),
+        sig("A", "2026-03-01"),
+        sig("A", "2026-03-05"),
+        sig("C", "2026-03-01"),
+        sig("C", "2026-03-09"),
+    ]
+    q, _ = queue(rows, as_of="2026-03-10")
+    assert q["key"].tolist() == ["ref:C", "ref:A", "ref:B"]
+
+
+def test_a_row_with_half_a_point_is_placed_by_its_stored_home():
+    props = frame(
+        [{"ref": "H7", "address": "7 Oak Court", "uprn": "", "lat": 53.5, "lng": -2.2, "landlord": "", "block": ""}],
+        list(NO_PROPS.columns),
+    )
+    q, _ = queue(
+        [sig("H7", "2026-03-01", lng=np.nan), sig("H7", "2026-03-02", lat=np.nan)], as_of="2026-03-02", props=props
+    )
+    assert (q.loc[0, "lat"], q.loc[0, "lng"]) == (53.5, -2.2)
