@@ -360,16 +360,10 @@ def boundary_layer(
 
 
 def route_layer(
-    stops: pd.DataFrame,
-    *,
-    number: str = "visit",
-    tooltip: Sequence[str] = (),
-    name: str = "Route",
-    closed: bool = True,
+    stops: pd.DataFrame, *, number: str = "visit", tooltip: Sequence[str] = (), name: str = "Route", closed: bool = True
 ) -> LayerPayload:
-    """A route as a layer payload: a dashed line through ``stops`` in ``number`` order, back to the first
-    (``closed``; a path that goes somewhere, a line's centre quarter by quarter, is not closed), and a marker
-    on each stop showing its number (a patrol's visiting order).
+    """A route as a layer payload: a dashed line through ``stops`` in ``number`` order, back to the first unless
+    not ``closed`` (a line's centre quarter by quarter), and a marker on each stop showing its number.
 
     ``stops`` has ``lat``/``lng`` (WGS84), the whole-number column ``number`` and the ``tooltip`` columns
     (the only values sent; the place a stop is, say). Colour :data:`ROUTE_COLOUR`.
