@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -47,6 +48,17 @@ def _links(url: str, version: str, today: dt.date) -> tuple[pd.DataFrame, int, p
     return links, unplaced, summary
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _wards(url: str, version: str) -> gpd.GeoDataFrame:
+    return get_store().read_boundaries("wards")
+
+
+def wards() -> gpd.GeoDataFrame:
+    """The ward outlines, for the map."""
+    store = get_store()
+    return _wards(store.url, store.data_version())
+
+
 def links() -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """Every placed link, how many could not be placed, and the per-line summary, on :func:`town_today`."""
     store = get_store()
@@ -77,8 +89,8 @@ def records_table(links: pd.DataFrame, line: str) -> pd.DataFrame:
     )
 
 
-def line_map(links: pd.DataFrame, line: str) -> folium.Map:
-    """The line's records (live ones filled, ended ones as rings) and its centre quarter by quarter."""
+def line_map(links: pd.DataFrame, line: str, *, wards: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """The line's records (live ones filled, ended ones as rings), its centre quarter by quarter, the wards."""
     mine = links[links["line"] == line].copy()
     mine["what"] = mine["record"].map(RECORD_WORDS)
     mine["seen"] = [
@@ -92,6 +104,8 @@ def line_map(links: pd.DataFrame, line: str) -> folium.Map:
         mine["lat"].max() + 0.002,
     )
     m = maps.base_map(bounds=bounds)
+    if wards is not None and len(wards):
+        maps.add_boundaries(m, wards, name="Wards", labels=True)
     live = mine[mine["live"].to_numpy(bool)]
     ended = mine[~mine["live"].to_numpy(bool)]
     maps.add_points(m, ended, name="No longer live", tooltip=["what", "ref", "seen"], colour="#6b6b6b", ring=True)
@@ -100,5 +114,9 @@ def line_map(links: pd.DataFrame, line: str) -> folium.Map:
     if len(quarters) > 1:
         path = quarters.assign(stop=np.arange(1, len(quarters) + 1), place=quarters["quarter"].str.replace("Q", " Q"))
         maps.add_route(m, path, number="stop", tooltip=["place"], name="Centre by quarter", closed=False)
+    legend = [("Live (flag open, order in force)", "#b3001b"), ("No longer live", "#6b6b6b", "ring")]
+    if len(quarters) > 1:
+        legend.append(("Centre of its live records, quarter by quarter (numbered)", maps.ROUTE_COLOUR))
+    maps.add_legend(m, legend, title=f"{line}: its records")
     maps.add_layer_control(m)
     return m

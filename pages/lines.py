@@ -16,7 +16,7 @@ session = ensure_shell("lines")
 st.title("County lines")
 st.caption(
     "Which group or county line police intelligence links to flagged addresses, closure orders and warrants: "
-    "where each one is, since when, and whether its footprint is moving. SECRET-level handling: every view is "
+    "where each one is, since when, and whether its footprint is moving. Police intelligence: every view is "
     "audited; do not copy names out of this page."
 )
 try:
@@ -43,5 +43,11 @@ names = summary["line"].tolist()
 line = st.selectbox("Group or line", names, key="ln_line")
 records = lines.records_table(links, line)
 log_once(session, action="view_intel", target=f"lines:detail:{names.index(line) + 1}", rows=len(records))
-st_folium(lines.line_map(links, line), key="ln_map", height=460, use_container_width=True, returned_objects=[])
+st_folium(
+    lines.line_map(links, line, wards=lines.wards()),
+    key="ln_map",
+    height=460,
+    use_container_width=True,
+    returned_objects=[],
+)
 st.table(records)

@@ -24,6 +24,7 @@ from tests.pages.browser_harness import Tab, keep_shot, launch, require_chromium
 pytestmark = pytest.mark.browser
 
 SIZES = ((1366, 768), (768, 1024), (1920, 1080))
+SETTLED = "() => !document.getAnimations().some(a => a.playState === 'running')"
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +76,7 @@ def test_the_inspector_reads_the_queue_and_flags_the_heaviest_address(server: st
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
             tab.idle()
+            page.wait_for_function(SETTLED)  # the sidebar folds away with a transition below 1000 px
             keep_shot(page, f"review-{width}x{height}.png", full_page=True)
         page.set_viewport_size({"width": 1400, "height": 1000})
     box = page.get_by_role("textbox", name="Reason")
