@@ -73,7 +73,7 @@ _COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", 
 
 
 def _by_ref(frame: pd.DataFrame, day: str, end: str) -> pd.DataFrame:
-    """``ref -> lat, lng, first, last, address`` of a case kind (the first row of a ref)."""
+    """``ref -> lat, lng, first, last, address, status`` of a case kind (the first row of a ref)."""
     out = pd.DataFrame(
         {
             "ref": _text(frame, "ref").to_numpy(),
@@ -82,6 +82,7 @@ def _by_ref(frame: pd.DataFrame, day: str, end: str) -> pd.DataFrame:
             "first": _text(frame, day).str[:10].to_numpy(),
             "last": _text(frame, end).str[:10].to_numpy(),
             "address": _text(frame, "address").to_numpy(),
+            "status": _text(frame, "status").str.casefold().to_numpy(),
         }
     )
     return out[out["ref"] != ""].drop_duplicates("ref").set_index("ref")
@@ -126,8 +127,7 @@ def line_links(
             out.loc[mine, column] = np.where(own != "", own, found[source].to_numpy(object))
         last = found["last"].to_numpy(object)
         if record == "flagged":  # status "closed" without a closed day: last seen when flagged, as known
-            status = _text(flagged.drop_duplicates("ref").set_index("ref"), "status").reindex(out.loc[mine, "ref"])
-            shut = (status.fillna("").str.casefold() == "closed").to_numpy() & (last == "")
+            shut = (found["status"].to_numpy(object) == "closed") & (last == "")
             last = np.where(shut, out.loc[mine, "first_seen"].to_numpy(object), last)
         out.loc[mine, "last_seen"] = last
     placed = np.isfinite(out["lat"].to_numpy(float)) & np.isfinite(out["lng"].to_numpy(float))

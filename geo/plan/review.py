@@ -574,6 +574,5 @@ def review_for(
         context=ctx,
         as_of=day,
     )
-    from geo.plan.neighbours import day_words
-
-    return Review(queue, hits, day, f"signals up to {day_words(day.isoformat())}; {basis}")
+    words = _day_words(np.array([day.toordinal()])).iloc[0]
+    return Review(queue, hits, day, f"signals up to {words}; {basis}")
